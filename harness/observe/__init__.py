@@ -1,0 +1,1 @@
+"""How the unit under test's visible state is read: simulation, command, operator, ZCL."""

@@ -1,0 +1,41 @@
+"""What an observer reports about one data class, and how it is judged against tenants."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol
+
+from harness.esi.tenant import DataClass, Item, Tenant
+
+
+@dataclasses.dataclass(frozen=True)
+class Observation:
+    """What the UUT showed of one data class at one moment (bench time)."""
+
+    data_class: DataClass
+    at: float
+    shows_previous: bool  # any of the previous occupier's data is visible
+    shows_new: bool  # any of the new occupier's data is visible
+    detail: str  # what was seen, for the report
+    items: frozenset[Item] | None = None  # exact items when the observer can read them
+
+
+class Observer(Protocol):
+    """Reads the UUT's state; raises ObserverError (a bench error) when it cannot."""
+
+    name: str
+
+    def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation: ...
+
+
+def judge(
+    data_class: DataClass, at: float, items: frozenset[Item], previous: Tenant, new: Tenant, source: str
+) -> Observation:
+    """Attribute exactly-read items to occupiers (their data sets never overlap)."""
+    old = items & previous.items(data_class)
+    fresh = items & new.items(data_class)
+    detail = (
+        f"{source}: {len(items)} item(s) shown, {len(old)} of the previous occupier's, "
+        f"{len(fresh)} of the new occupier's"
+    )
+    return Observation(data_class, at, bool(old), bool(fresh), detail, items)

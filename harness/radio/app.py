@@ -1,0 +1,167 @@
+"""zigpy-znp's ControllerApplication with the fixes a Smart Energy bench needs.
+
+zigpy 2.4 drops profile 0x0109 frames before any cluster sees them, sends everything
+from endpoint 1 (HA), retries silently, and answers cluster commands with automatic
+Default Responses. A conformance bench needs the opposite on each point:
+- every frame is recorded first (the tap), before zigpy filters or drops anything;
+- frames for the harness's emulated meters are claimed by the harness (no automatic
+  answers), the rest reach zigpy's ZCL layer with SE frames relabelled so zigpy parses them;
+- a frame leaves from the endpoint the harness names (the ESME's or the GPF's);
+- harness sends are made once: what the unit under test receives is what the case sent.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+
+import zigpy.profiles.zha
+import zigpy.types as zt
+from zigpy_znp.zigbee.application import ControllerApplication
+
+from harness.radio.trace import Direction, FrameRecord, FrameTrace
+
+SE_PROFILE = 0x0109
+Claimer = Callable[[FrameRecord], bool]
+
+# The source endpoint a harness send asked for; zigpy-znp otherwise picks one itself.
+_requested_src_ep: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "requested_src_ep", default=None
+)
+
+
+class HarnessZnpApp(ControllerApplication):
+    """The unmodified zigpy-znp stack with a tap, claimers and endpoint control."""
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.trace = FrameTrace()
+        self.now: Callable[[], float] = __import__("time").time  # replaced by the bench clock
+        self._claimers: list[Claimer] = []
+        self.packets_in = 0  # every packet zigpy-znp handed up
+        self.data_in = 0  # AF.IncomingMsg and ZDO.MsgCbIncoming handled
+        self.sends_started = 0  # data requests handed down to zigpy-znp ...
+        self.sends_done = 0  # ... and finished (confirmed or failed)
+
+    def add_claimer(self, claimer: Claimer) -> None:
+        """A claimer returns True for frames it handles itself (zigpy never sees them)."""
+        self._claimers.append(claimer)
+
+    def remove_claimer(self, claimer: Claimer) -> None:
+        self._claimers.remove(claimer)
+
+    # -- receive ---------------------------------------------------------------------
+    def packet_received(self, packet: zt.ZigbeePacket) -> None:
+        self.packets_in += 1
+        own_nwk = self.state.node_info.nwk
+        src_nwk = packet.src.address if packet.src.addr_mode == zt.AddrMode.NWK else None
+        if src_nwk is None or src_nwk == own_nwk:
+            # zigpy-znp loops the coordinator's own ZDO traffic back: not air traffic.
+            super().packet_received(packet)
+            return
+        record = self.trace.append(
+            timestamp=self.now(),
+            direction=Direction.RX,
+            src_nwk=src_nwk,
+            src_ep=packet.src_ep,
+            dst_nwk=own_nwk,
+            dst_ep=packet.dst_ep,
+            profile_id=packet.profile_id,
+            cluster_id=packet.cluster_id,
+            payload=packet.data.serialize(),
+            src_ieee=self._ieee_of(src_nwk),
+            dst_ieee=str(self.state.node_info.ieee),
+            lqi=packet.lqi,
+            aps_counter=packet.tsn,
+        )
+        if any(claim(record) for claim in list(self._claimers)):
+            return
+        if packet.profile_id == SE_PROFILE:
+            # zigpy parses ZCL only for HA/ZLL; SE frames share the ZCL encoding.
+            packet = packet.replace(profile_id=zigpy.profiles.zha.PROFILE_ID)
+        super().packet_received(packet)
+
+    def _ieee_of(self, nwk: int) -> str | None:
+        for device in self.devices.values():
+            if device.nwk == nwk:
+                return str(device.ieee)
+        return None
+
+    # -- send ------------------------------------------------------------------------
+    async def send_once(self, packet: zt.ZigbeePacket) -> FrameRecord:
+        """Send a harness frame exactly once, from packet.src_ep, and record it.
+
+        zigpy-znp's send_packet repairs routes and resends on some failures; a
+        conformance case must see a delivery failure instead of a hidden second attempt.
+        """
+        token = _requested_src_ep.set(packet.src_ep)
+        try:
+            async with self._limit_concurrency(priority=packet.priority):
+                return await self._send_recorded(packet)
+        finally:
+            _requested_src_ep.reset(token)
+
+    async def _send_recorded(self, packet: zt.ZigbeePacket) -> FrameRecord:
+        from zigpy_znp import types as znp_t
+        from zigpy_znp.commands import af
+
+        src_ep = self._find_endpoint(packet.dst_ep, packet.profile_id, packet.cluster_id)
+        profile = (
+            self._device.endpoints[src_ep].profile_id
+            if src_ep in self._device.endpoints
+            else packet.profile_id
+        )
+        record = self.trace.append(
+            timestamp=self.now(),
+            direction=Direction.TX,
+            src_nwk=self.state.node_info.nwk,
+            src_ep=src_ep,
+            dst_nwk=packet.dst.address,
+            dst_ep=packet.dst_ep,
+            profile_id=profile,
+            cluster_id=packet.cluster_id,
+            payload=packet.data.serialize(),
+            src_ieee=str(self.state.node_info.ieee),
+            dst_ieee=self._ieee_of(packet.dst.address),
+        )
+        options = af.TransmitOptions.SUPPRESS_ROUTE_DISC_NETWORK
+        if zt.TransmitOptions.ACK in packet.tx_options:
+            options |= af.TransmitOptions.ACK_REQUEST
+        await self._send_request_raw(
+            dst_addr=znp_t.AddrModeAddress.from_zigpy_type(packet.dst),
+            dst_ep=packet.dst_ep,
+            src_ep=src_ep,
+            profile=packet.profile_id,
+            cluster=packet.cluster_id,
+            sequence=packet.tsn,
+            options=options,
+            radius=packet.radius or 0,
+            data=packet.data.serialize(),
+        )
+        return record
+
+    async def _send_request_raw(self, *args: object, **kwargs: object) -> None:
+        self.sends_started += 1
+        try:
+            await super()._send_request_raw(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            self.sends_done += 1
+
+    async def on_af_message(self, msg: object) -> None:
+        self.data_in += 1
+        await super().on_af_message(msg)  # type: ignore[arg-type]
+
+    async def on_zdo_message(self, msg: object) -> None:
+        self.data_in += 1
+        await super().on_zdo_message(msg)  # type: ignore[arg-type]
+
+    def idle(self) -> bool:
+        """No data request of ours is still on its way down."""
+        return self.sends_started == self.sends_done
+
+    def _find_endpoint(self, dst_ep: int, profile: int, cluster: int) -> int:
+        requested = _requested_src_ep.get()
+        endpoint = self._device.endpoints.get(requested) if requested else None
+        if endpoint is not None and dst_ep != 0 and endpoint.profile_id == profile:
+            return requested  # type: ignore[return-value]
+        return super()._find_endpoint(dst_ep, profile, cluster)

@@ -1,0 +1,233 @@
+"""One coordinator session: start the stick, form the configured network, admit the unit
+under test, send frames once and wait for frames with deadlines.
+
+All methods are coroutines on the bench's event loop. Waiting goes through a `Waiter`
+(the bench's clock: real time on hardware, virtual time in simulation), never a fixed
+sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import zigpy.types as zt
+import zigpy.zdo.types as zdo_t
+
+import harness.zcl  # noqa: F401  (registers the SE clusters before zigpy starts)
+from harness.errors import BenchError, CoordinatorError
+from harness.radio.app import SE_PROFILE, HarnessZnpApp
+from harness.radio.trace import Direction, FrameRecord
+
+LOGGER = logging.getLogger(__name__)
+
+ESI_DEVICE_TYPE = 0x0500  # SE Energy Service Interface
+ESI_SERVER_CLUSTERS = [0x0000, 0x000A, 0x0702, 0x0703, 0x0705, 0x0708]
+
+
+class Waiter(Protocol):
+    """How the bench waits: a condition or a deadline on the bench clock."""
+
+    def now(self) -> float: ...
+
+    async def until(
+        self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True
+    ) -> object: ...
+
+
+@dataclass(frozen=True)
+class RadioSettings:
+    path: str
+    baudrate: int
+    flow_control: str | None
+    channel: int
+    pan_id: int
+    extended_pan_id: str | None
+    network_key: bytes | None
+    esi_endpoints: dict[str, int]  # source name -> harness endpoint
+    skip_bootloader: bool = True
+
+
+def zigpy_config(settings: RadioSettings) -> dict:
+    network: dict[str, object] = {"channel": settings.channel, "pan_id": settings.pan_id}
+    if settings.extended_pan_id:
+        network["extended_pan_id"] = settings.extended_pan_id
+    if settings.network_key is not None:
+        network["key"] = zt.KeyData(settings.network_key)
+    return {
+        "device": {
+            "path": settings.path,
+            "baudrate": settings.baudrate,
+            "flow_control": settings.flow_control,
+        },
+        "database_path": None,
+        "network": network,
+        # A conformance bench sends nothing behind a case's back.
+        "backup_enabled": False,
+        "topology_scan_enabled": False,
+        "ota": {"enabled": False},
+        "znp_config": {
+            "prefer_endpoint_1": False,  # so replies can leave from the ESI endpoints
+            "skip_bootloader": settings.skip_bootloader,
+        },
+        "additional_endpoints": [
+            {
+                "endpoint": endpoint,
+                "profile": SE_PROFILE,
+                "device_type": ESI_DEVICE_TYPE,
+                "device_version": 0,
+                "input_clusters": ESI_SERVER_CLUSTERS,
+                "output_clusters": [],
+            }
+            for endpoint in sorted(settings.esi_endpoints.values())
+        ],
+    }
+
+
+class Coordinator:
+    """The harness's coordinator: zigpy-znp over a serial path."""
+
+    def __init__(self, settings: RadioSettings, waiter: Waiter) -> None:
+        self.settings = settings
+        self.waiter = waiter
+        self.app: HarnessZnpApp | None = None
+        self._tsn = 0
+
+    @property
+    def trace(self):  # noqa: ANN201  (FrameTrace; typed via app)
+        assert self.app is not None
+        return self.app.trace
+
+    async def start(self) -> None:
+        try:
+            self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
+        except Exception as exc:
+            raise CoordinatorError(
+                f"coordinator on {self.settings.path} did not start: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.app.now = self.waiter.now
+        info = self.app.state.network_info
+        if info.channel != self.settings.channel or info.pan_id != self.settings.pan_id:
+            # A stick that already had a network keeps it: form the configured one.
+            await self.app.form_network()
+            await self.app.shutdown()
+            self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
+            self.app.now = self.waiter.now
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await self.app.shutdown()
+            self.app = None
+
+    def firmware(self) -> str:
+        assert self.app is not None
+        return self.app.state.node_info.version or "unknown"
+
+    def network_summary(self) -> dict[str, str]:
+        assert self.app is not None
+        info = self.app.state.network_info
+        return {
+            "channel": str(info.channel),
+            "pan_id": f"0x{info.pan_id:04X}",
+            "extended_pan_id": str(info.extended_pan_id),
+            "coordinator_ieee": str(self.app.state.node_info.ieee),
+            "firmware": self.firmware(),
+        }
+
+    async def permit(self, seconds: int) -> None:
+        assert self.app is not None
+        await self.app.permit(seconds)
+
+    async def wait_for_device(self, ieee: str, timeout: float, jump: bool = False) -> int:
+        """The NWK address of the unit under test once zigpy has interviewed it."""
+        assert self.app is not None
+        app = self.app
+        key = zt.EUI64.convert(ieee)
+
+        def joined() -> int | None:
+            device = app.devices.get(key)
+            return device.nwk if device is not None and device.is_initialized else None
+
+        # zigpy's interview runs in real time: the bench clock must not jump past it.
+        nwk = await self.waiter.until(
+            joined, timeout, f"the unit {ieee} to join and be interviewed", jump=jump
+        )
+        return int(nwk)  # type: ignore[call-overload]
+
+    def next_tsn(self) -> int:
+        self._tsn = (self._tsn + 1) & 0xFF
+        return self._tsn
+
+    async def send(
+        self,
+        *,
+        dst_nwk: int,
+        dst_ep: int,
+        src_ep: int,
+        cluster_id: int,
+        payload: bytes,
+        profile_id: int = SE_PROFILE,
+    ) -> FrameRecord:
+        """Send one APS frame, once. Delivery failure is a BenchError naming the frame."""
+        assert self.app is not None
+        packet = zt.ZigbeePacket(
+            src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=self.app.state.node_info.nwk),
+            src_ep=src_ep,
+            dst=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=dst_nwk),
+            dst_ep=dst_ep,
+            tsn=self.app.get_sequence(),  # the APS transaction ID; the ZCL TSN is in the payload
+            profile_id=profile_id,
+            cluster_id=cluster_id,
+            data=zt.SerializableBytes(payload),
+            tx_options=zt.TransmitOptions.ACK,
+            radius=30,
+        )
+        try:
+            return await self.app.send_once(packet)
+        except Exception as exc:
+            raise DeliveryFailed(
+                f"frame to 0x{dst_nwk:04X} ep {dst_ep} cluster 0x{cluster_id:04X} "
+                f"({payload.hex(' ')}) was not delivered: {exc}"
+            ) from exc
+
+    async def expect(
+        self, match: Callable[[FrameRecord], bool], *, since: int, timeout: float, what: str
+    ) -> FrameRecord | None:
+        """The first received frame after trace mark `since` that matches, or None at the deadline."""
+        trace = self.trace
+
+        def found() -> FrameRecord | None:
+            for record in trace.since(since):
+                if record.direction is Direction.RX and match(record):
+                    return record
+            return None
+
+        try:
+            return await self.waiter.until(found, timeout, what)  # type: ignore[return-value]
+        except TimeoutError:
+            return None
+
+
+class DeliveryFailed(BenchError):
+    """The coordinator could not deliver a frame (no route, no MAC ACK)."""
+
+
+def simple_descriptor_of(app: HarnessZnpApp, ieee: str, endpoint: int) -> zdo_t.SimpleDescriptor | None:
+    device = app.devices.get(zt.EUI64.convert(ieee))
+    if device is None or endpoint not in device.endpoints:
+        return None
+    ep = device.endpoints[endpoint]
+    return zdo_t.SimpleDescriptor(
+        endpoint=endpoint,
+        profile=ep.profile_id,
+        device_type=ep.device_type,
+        device_version=0,
+        input_clusters=sorted(ep.in_clusters),
+        output_clusters=sorted(ep.out_clusters),
+    )
+
+
+__all__ = ["Coordinator", "DeliveryFailed", "RadioSettings", "Waiter", "asyncio"]

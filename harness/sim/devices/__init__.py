@@ -1,0 +1,1 @@
+"""Simulated device models: the reference devices and the base users subclass."""

@@ -1,0 +1,230 @@
+"""A simulated Zigbee node on the simulated HAN: joining, ZDO, ZCL dispatch and sending.
+
+Device models (the reference IHD, its fault variants, a user's own firmware model)
+subclass SimNode and implement only their application behaviour in on_joined() and
+on_zcl(). Everything a node does is driven by frames and by the world's virtual clock:
+nothing waits in real time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import zigpy.types as zt
+import zigpy.zdo.types as zdo_t
+from zigpy.zcl import foundation
+
+from harness.sim import zdo
+from harness.sim.air import COORDINATOR_NWK, AirFrame
+from harness.zcl import codec
+from harness.zcl.attributes import read_attributes_rsp
+from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+
+if TYPE_CHECKING:
+    from harness.sim.world import SimWorld
+
+LOGGER = logging.getLogger(__name__)
+SE_PROFILE = 0x0109
+BROADCAST_RX_ON = 0xFFFD
+
+
+class SimNode:
+    """Power, join and frame plumbing shared by every simulated device."""
+
+    device_type = 0x0507  # SE In-Home Display
+    logical_type = zdo_t.LogicalType.EndDevice
+    manufacturer_code = 0x1234
+
+    def __init__(self, world: SimWorld) -> None:
+        self.world = world
+        identity = world.profile.identity
+        self.ieee = zt.EUI64.convert(identity.ieee)
+        self.endpoint = identity.endpoint
+        self.manufacturer = identity.manufacturer
+        self.model = identity.model
+        self.firmware = identity.firmware_version
+        self.nwk: int | None = None
+        self.powered = False
+        self.frames_received: list[AirFrame] = []
+        self._tsn = itertools.count(1)
+        self._waiting_for_permit = False
+        self._zdo_waiters: dict[int, Callable[[list[object]], None]] = {}
+
+    # -- what a model declares ---------------------------------------------------------
+    def input_clusters(self) -> list[int]:
+        return [0x0000]
+
+    def output_clusters(self) -> list[int]:
+        return []
+
+    def descriptors(self) -> zdo.Descriptors:
+        return zdo.Descriptors(
+            ieee=self.ieee,
+            logical_type=self.logical_type,
+            manufacturer_code=self.manufacturer_code,
+            endpoints=[
+                zdo_t.SimpleDescriptor(
+                    endpoint=self.endpoint,
+                    profile=SE_PROFILE,
+                    device_type=self.device_type,
+                    device_version=0,
+                    input_clusters=self.input_clusters(),
+                    output_clusters=self.output_clusters(),
+                )
+            ],
+        )
+
+    # -- hooks for models -------------------------------------------------------------
+    def on_joined(self, rejoined: bool) -> None:
+        """Called once the node is on the network and has announced itself."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        """A decoded ZCL frame for this node's endpoint."""
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        """A ZCL frame that did not decode."""
+
+    def on_power_off(self) -> None:
+        """Volatile state is lost here; models keep what their firmware persists."""
+
+    # -- power and network --------------------------------------------------------------
+    def power_on(self) -> None:
+        self.powered = True
+        self._try_join()
+
+    def power_off(self) -> None:
+        if not self.powered:
+            return
+        self.powered = False
+        self.world.air.detach(self)
+        self.world.air.remove_permit_listener(self._try_join)
+        self._waiting_for_permit = False
+        self.on_power_off()
+
+    def rejoin(self) -> None:
+        """Leave and join again with the same address (a trust-centre rejoin)."""
+        if self.nwk is None:
+            self._try_join()
+            return
+        self.world.air.detach(self)
+        self.world.coordinator.announce_leave(self.nwk, self.ieee, rejoin=True)
+        self._join_as(self.nwk, rejoined=True)
+
+    def _try_join(self) -> None:
+        if not self.powered or self.world.air.reachable(self.nwk or -1):
+            return
+        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=self.nwk)
+        if nwk is None:
+            if not self._waiting_for_permit:
+                self._waiting_for_permit = True
+                self.world.air.on_permit_open(self._try_join)
+            return
+        if self._waiting_for_permit:
+            self._waiting_for_permit = False
+            self.world.air.remove_permit_listener(self._try_join)
+        rejoined = self.nwk is not None
+        self._join_as(nwk, rejoined=rejoined)
+
+    def _join_as(self, nwk: int, rejoined: bool) -> None:
+        self.nwk = nwk
+        self.world.air.attach(self)
+        self.send_zdo(
+            BROADCAST_RX_ON,
+            zdo_t.ZDOCmd.Device_annce,
+            nwk,
+            self.ieee,
+            self.descriptors().mac_capabilities,
+        )
+        self.on_joined(rejoined)
+
+    # -- receive ------------------------------------------------------------------------
+    def receive(self, frame: AirFrame) -> None:
+        if not self.powered:
+            return
+        self.frames_received.append(frame)
+        if frame.dst_ep == 0:
+            self._receive_zdo(frame)
+            return
+        if frame.dst_ep not in (self.endpoint, 0xFF):
+            return
+        try:
+            zcl = codec.decode(frame.cluster_id, frame.payload)
+        except ZclDecodeError as error:
+            self.on_malformed(frame, error)
+            return
+        self.on_zcl(frame, zcl)
+
+    def _receive_zdo(self, frame: AirFrame) -> None:
+        if frame.cluster_id & 0x8000:
+            tsn, _cmd, args = zdo.decode(frame.cluster_id, frame.payload)
+            waiter = self._zdo_waiters.pop(tsn, None)
+            if waiter is not None:
+                waiter(args)
+            return
+        if frame.is_broadcast:
+            return  # permit-join and other broadcasts need no answer from an end device
+        answer = self.descriptors().answer(self.nwk or 0, frame.cluster_id, frame.payload)
+        if answer is not None:
+            cluster, payload = answer
+            self._transmit(frame.src_nwk, 0, 0, 0x0000, cluster, payload)
+
+    # -- send ---------------------------------------------------------------------------
+    def next_tsn(self) -> int:
+        return next(self._tsn) & 0xFF
+
+    def send_zdo(
+        self,
+        dst_nwk: int,
+        command: zdo_t.ZDOCmd,
+        *args: object,
+        on_response: Callable[[list[object]], None] | None = None,
+    ) -> None:
+        tsn = self.next_tsn()
+        if on_response is not None:
+            self._zdo_waiters[tsn] = on_response
+        self._transmit(dst_nwk, 0, 0, 0x0000, command, zdo.encode(command, tsn, *args))
+
+    def send_zcl(self, dst_ep: int, cluster_id: int, payload: bytes, dst_nwk: int = COORDINATOR_NWK) -> bool:
+        return self._transmit(dst_nwk, self.endpoint, dst_ep, SE_PROFILE, cluster_id, payload)
+
+    def reply(self, to: AirFrame, payload: bytes) -> bool:
+        return self.send_zcl(to.src_ep, to.cluster_id, payload, dst_nwk=to.src_nwk)
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        self.reply(to, codec.default_response_to(zcl, status))
+
+    def _transmit(
+        self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes
+    ) -> bool:
+        if not self.powered or self.nwk is None:
+            return False
+        return self.world.air.transmit(
+            AirFrame(
+                src_nwk=self.nwk,
+                src_ep=src_ep,
+                dst_nwk=dst_nwk,
+                dst_ep=dst_ep,
+                profile_id=profile,
+                cluster_id=cluster,
+                payload=payload,
+                aps_counter=self.next_tsn(),
+            )
+        )
+
+    # -- ZCL helpers models use -------------------------------------------------------
+    def answer_basic(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        """Basic cluster Read Attributes: manufacturer, model, firmware."""
+        values = {
+            0x0000: (foundation.DataTypeId.uint8, 3),  # ZCL version
+            0x0004: (foundation.DataTypeId.string, self.manufacturer),
+            0x0005: (foundation.DataTypeId.string, self.model),
+            0x0007: (foundation.DataTypeId.enum8, 0x01),  # mains powered
+            0x4000: (foundation.DataTypeId.string, self.firmware),
+        }
+        self.reply(frame, read_attributes_rsp(zcl, values))
+
+    def direction_is(self, zcl: ZclFrame, direction: Direction) -> bool:
+        return zcl.direction == direction

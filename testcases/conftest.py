@@ -1,0 +1,1 @@
+"""Conformance cases run through the cot-harness pytest plugin (registered by entry point)."""
