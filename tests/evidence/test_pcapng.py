@@ -24,7 +24,7 @@ from harness.evidence.pcapng import (
 )
 from harness.radio.trace import Direction, FrameRecord
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # the copy of ../shared/vectors
 TSHARK = shutil.which("tshark")
 NO_TSHARK = "tshark not installed: apt-get install tshark"
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason=NO_TSHARK)

@@ -21,7 +21,7 @@ from harness.zcl import (
     encode,
 )
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # the copy of ../shared/vectors
 KNOWN = (
     "gcs09_publish_cot.hex",
     "gcs09_default_response.hex",
