@@ -20,9 +20,21 @@ def run_suite(tmp_path: Path) -> SuiteRun:
 
     def run(profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "harness.cli", "run", "--profile", str(profile),
-             "--alluredir", str(tmp_path / "allure-results"), *extra],
-            cwd=REPO, capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "harness.cli",
+                "run",
+                "--profile",
+                str(profile),
+                "--alluredir",
+                str(tmp_path / "allure-results"),
+                *extra,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
 
     return run
