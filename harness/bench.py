@@ -181,8 +181,8 @@ class Bench:
                 raise TimeoutError(f"{what}: not within {timeout:g} s")
             if jump and self._quiet():
                 # Nothing is in flight: only a device timer can change anything now.
+                # What the timer sends makes the world busy, so the next pass waits for it.
                 self.world.clock.step_to(deadline)
-                await asyncio.sleep(0)  # let what the timer sent start moving
                 continue
             poll = SIM_SETTLE_POLL_S if self.world is not None else HARDWARE_POLL_S
             await asyncio.sleep(min(poll, max(0.0, deadline - self.now())))
