@@ -11,34 +11,37 @@ or the deadline, so long device timings cost no real time.
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import zigpy.types as zt
+
 from harness.clock import Clock, RealClock
+from harness.controls import BenchControls
 from harness.errors import BenchError, CoordinatorError, PreconditionNotMet
 from harness.esi.meter import CotEvent, EmulatedMeter
 from harness.esi.tenancy import Tenancy
 from harness.esi.tenant import DataClass, Fuel, Tenant
-from harness.observe.base import Observation, Observer
-from harness.observe.simulation import SimulationObserver
+from harness.observe.base import Observation, Observer, Watch
 from harness.profile import Profile
 from harness.radio.coordinator import Coordinator, RadioSettings
 from harness.radio.trace import FrameRecord
+from harness.zcl import codec
+from harness.zcl.codec import Direction
 
-LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 
 JOIN_WINDOW_S = 180  # permit-join window opened for the unit under test
 SIM_SETTLE_POLL_S = 0.002  # how often a non-quiet simulated world is re-checked (real)
 HARDWARE_POLL_S = 0.05  # how often a condition is re-checked on hardware (real)
 FUELS = {"esme": Fuel.ELECTRICITY, "gpf": Fuel.GAS}
+BASIC = 0x0000
 
 
 class Bench:
-    """The session's radio, emulated meters, tenancy and observer."""
+    """The session's radio, emulated meters, tenancy, observers and bench controls."""
 
     def __init__(self, profile: Profile, *, sim_transport: str = "tcp") -> None:
         self.profile = profile
@@ -48,22 +51,24 @@ class Bench:
         self.coordinator: Coordinator | None = None
         self.meters: dict[str, EmulatedMeter] = {}
         self.tenancy = Tenancy()
-        self.observer: Observer | None = None
+        self.observers: dict[DataClass, Observer] = {}
+        self.controls: BenchControls | None = None
         self.uut_nwk: int | None = None
-        self.started_at = 0.0
-        self.alluredir: str | None = None  # where the run's evidence goes (set by the plugin)
+        self.joined_at = 0.0  # bench time the unit was interviewed
+        self.join_opened_at = 0.0  # bench time permit-join opened for the unit
+        self.soak = False  # run soak cases on hardware (--soak)
         self.start_seconds = 0.0
+        self.alluredir: str | None = None  # where the run's evidence goes (set by the plugin)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
 
     # -- the loop ---------------------------------------------------------------------
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the bench loop from a case's thread."""
-        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout)
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run a plain function on the bench loop (sim state is only touched there)."""
+        """Run a plain function on the bench loop (simulated state is only touched there)."""
 
         async def wrapper() -> T:
             return fn()
@@ -80,6 +85,21 @@ class Bench:
         self.run(self._start())
         self.start_seconds = time.monotonic() - started
 
+    def _settings(self, path: str) -> RadioSettings:
+        radio = self.profile.radio
+        key = radio.network_key
+        return RadioSettings(
+            path=path,
+            baudrate=radio.baudrate,
+            flow_control=radio.flow_control.value if radio.flow_control else None,
+            channel=radio.channel,
+            pan_id=radio.pan_id,
+            extended_pan_id=radio.extended_pan_id,
+            network_key=bytes.fromhex(key.get_secret_value().replace(":", "")) if key else None,
+            esi_endpoints={s.value: getattr(self.profile.esi.endpoints, s.value) for s in self.profile.esi.sources},
+            skip_bootloader=not self.profile.is_simulated,  # no DTR/RTS dance on a socket
+        )
+
     async def _start(self) -> None:
         profile = self.profile
         path = profile.radio.path
@@ -89,43 +109,48 @@ class Bench:
             self.world = SimWorld(profile, transport=self.sim_transport)  # type: ignore[arg-type]
             path = await self.world.start()
             self.clock = self.world.clock
-        key = profile.radio.network_key
-        settings = RadioSettings(
-            path=path,
-            baudrate=profile.radio.baudrate,
-            flow_control=profile.radio.flow_control.value if profile.radio.flow_control else None,
-            channel=profile.radio.channel,
-            pan_id=profile.radio.pan_id,
-            extended_pan_id=profile.radio.extended_pan_id,
-            network_key=bytes.fromhex(key.get_secret_value().replace(":", "").replace(" ", ""))
-            if key
-            else None,
-            esi_endpoints={s.value: getattr(profile.esi.endpoints, s.value) for s in profile.esi.sources},
-            skip_bootloader=not profile.is_simulated,  # no DTR/RTS dance on a socket
-        )
+        settings = self._settings(path)
         self.coordinator = Coordinator(settings, waiter=self)
         await self.coordinator.start()
-        self.started_at = self.now()
         for source, endpoint in settings.esi_endpoints.items():
-            meter = EmulatedMeter(source, endpoint, FUELS[source], self.coordinator, self._uut_address)
-            meter.tenant = self.tenancy.resident
+            meter = EmulatedMeter(
+                source, endpoint, FUELS[source], self.coordinator, self._uut_address, self.tenancy.resident
+            )
             self.meters[source] = meter
             assert self.coordinator.app is not None
             self.coordinator.app.add_claimer(meter.claim)
-        if self.world is not None:
-            self.observer = SimulationObserver(self.world.uut.displayed, self.now)
+        self.observers = self._build_observers()
+        self.controls = BenchControls(self)
+        self.join_opened_at = self.now()
         await self.coordinator.permit(JOIN_WINDOW_S)
+        after_join = profile.timings.poll.after_join
         try:
             self.uut_nwk = await self.coordinator.wait_for_device(
-                profile.identity.ieee, timeout=profile.timings.poll.after_join.total_seconds(), jump=False
+                profile.identity.ieee, timeout=after_join.total_seconds(), jump=False
             )
         except TimeoutError as exc:
             raise CoordinatorError(
-                f"the unit {profile.identity.ieee} did not join within "
-                f"timings.poll.after_join ({profile.timings.poll.after_join}): check its "
-                f"install code / security mode ({profile.radio.security}) and that it is in pairing mode"
+                f"the unit {profile.identity.ieee} did not join within timings.poll.after_join "
+                f"({after_join}): check its install code / security mode ({profile.radio.security}) "
+                f"and that it is in pairing mode"
             ) from exc
+        self.joined_at = self.now()
         await self.coordinator.permit(0)
+
+    def _build_observers(self) -> dict[DataClass, Observer]:
+        from harness.observe.simulation import SimulationObserver
+
+        simulation = None
+        if self.world is not None:
+            uut = self.world.uut
+            simulation = SimulationObserver(
+                uut.displayed, self.now, getattr(uut, "display", None) and uut.display.watch
+            )
+        try:
+            from harness.observe.factory import build_observers
+        except ImportError:  # the factory arrives with the non-simulation observers
+            return {DataClass(dc): simulation for dc in self.profile.observe} if simulation else {}
+        return build_observers(self.profile, simulation=simulation, zcl_read=self.read_uut_attribute, now=self.now)
 
     def stop(self) -> None:
         if not self._thread.is_alive():
@@ -146,15 +171,11 @@ class Bench:
     def _uut_address(self) -> int | None:
         """The unit's NWK address as soon as it has joined (before zigpy's interview ends):
         it queries the meters right after joining and must be answered then."""
-        if self.uut_nwk is not None:
-            return self.uut_nwk
         app = self.coordinator.app if self.coordinator else None
         if app is None:
-            return None
-        import zigpy.types as zt
-
+            return self.uut_nwk
         device = app.devices.get(zt.EUI64.convert(self.profile.identity.ieee))
-        return device.nwk if device is not None else None
+        return device.nwk if device is not None else self.uut_nwk
 
     # -- waiting (the Waiter protocol of harness.radio) --------------------------------
     def _quiet(self) -> bool:
@@ -168,9 +189,7 @@ class Bench:
             and not any(m.busy for m in self.meters.values())
         )
 
-    async def until(
-        self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True
-    ) -> T:
+    async def until(self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True) -> T:
         """Until condition() is truthy (its value is returned) or TimeoutError at the deadline."""
         deadline = self.now() + timeout
         while True:
@@ -180,8 +199,8 @@ class Bench:
             if self.now() >= deadline:
                 raise TimeoutError(f"{what}: not within {timeout:g} s")
             if jump and self._quiet():
-                # Nothing is in flight: only a device timer can change anything now.
-                # What the timer sends makes the world busy, so the next pass waits for it.
+                # Nothing is in flight: only a device timer can change anything now. What
+                # the timer sends makes the world busy, so the next pass waits for it.
                 self.world.clock.step_to(deadline)
                 continue
             poll = SIM_SETTLE_POLL_S if self.world is not None else HARDWARE_POLL_S
@@ -191,7 +210,192 @@ class Bench:
         """Sync form for cases; the condition runs on the bench loop."""
         return self.run(self.until(condition, timeout, what))
 
-    # -- what cases use -----------------------------------------------------------------
+    def hold(self, seconds: float, what: str, sample: Callable[[], None] | None = None) -> None:
+        """Let `seconds` of bench time pass (virtual in simulation), sampling if asked."""
+
+        def never() -> None:
+            if sample is not None:
+                sample()
+            return None
+
+        try:
+            self.wait_until(never, seconds, what)
+        except TimeoutError:
+            return
+
+    # -- observing ----------------------------------------------------------------------
+    def observer_for(self, data_class: DataClass) -> Observer:
+        observer = self.observers.get(data_class)
+        if observer is None:
+            raise BenchError(f"no observer for {data_class}: add observe.{data_class} to the profile")
+        return observer
+
+    def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
+        observer = self.observer_for(data_class)
+        if getattr(observer, "on_bench_loop", False):
+            return self.call(lambda: observer.observe(data_class, previous, new))
+        return observer.observe(data_class, previous, new)
+
+    def await_observation(
+        self,
+        data_class: DataClass,
+        previous: Tenant,
+        new: Tenant,
+        predicate: Callable[[Observation], bool],
+        timeout: float,
+        what: str,
+    ) -> Observation | None:
+        """The first observation satisfying predicate within timeout, else None.
+
+        Simulated displays are checked continuously; a command or ZCL observer is polled;
+        a person is asked once, when the time is up (nobody is asked the same thing twenty
+        times)."""
+        observer = self.observer_for(data_class)
+        if getattr(observer, "on_bench_loop", False):
+
+            def check() -> Observation | None:
+                seen = observer.observe(data_class, previous, new)
+                return seen if predicate(seen) else None
+
+            try:
+                return self.wait_until(check, timeout, what)
+            except TimeoutError:
+                return None
+        deadline = self.now() + timeout
+        if getattr(observer, "polling", False):
+            interval = max(0.5, timeout / 20)
+            while True:
+                seen = observer.observe(data_class, previous, new)
+                if predicate(seen):
+                    return seen
+                if self.now() >= deadline:
+                    return None
+                self.hold(min(interval, deadline - self.now()), what)
+        self.hold(timeout, what)
+        seen = observer.observe(data_class, previous, new)
+        return seen if predicate(seen) else None
+
+    def first_observations(
+        self,
+        classes: list[DataClass],
+        previous: Tenant,
+        new: Tenant,
+        predicate: Callable[[Observation], bool],
+        timeout: float,
+        what: str,
+        until: str = "all",
+    ) -> dict[DataClass, Observation | None]:
+        """Watch several classes at once: the first observation satisfying predicate, per class.
+
+        Stops when all (or, with until="any", one) are satisfied, or at the deadline; each
+        class's time is when it was first seen satisfied, not when the wait ended."""
+        found: dict[DataClass, Observation | None] = {dc: None for dc in classes}
+
+        def sweep() -> bool:
+            for dc in classes:
+                if found[dc] is None:
+                    seen = self.observer_for(dc).observe(dc, previous, new)
+                    if predicate(seen):
+                        found[dc] = seen
+            done = [seen is not None for seen in found.values()]
+            return all(done) if until == "all" else any(done)
+
+        if all(getattr(self.observer_for(dc), "on_bench_loop", False) for dc in classes):
+            try:
+                self.wait_until(sweep, timeout, what)
+            except TimeoutError:
+                pass
+            return found
+        deadline = self.now() + timeout
+        interval = max(0.5, timeout / 20)
+        while not sweep() and self.now() < deadline:
+            self.hold(min(interval, deadline - self.now()), what)
+        return found
+
+    def require_shown(
+        self, data_class: DataClass, tenant: Tenant, other: Tenant, *, role: str = "previous"
+    ) -> Observation:
+        """Precondition: the unit shows `tenant`'s data (never passed if it does not)."""
+        timeout = self.profile.timings.poll.after_join.total_seconds()
+        if role == "previous":
+            seen = self.await_observation(
+                data_class,
+                tenant,
+                other,
+                lambda o: o.shows_previous,
+                timeout,
+                f"the unit to show the {role} occupier's {data_class}",
+            )
+        else:
+            seen = self.await_observation(
+                data_class,
+                other,
+                tenant,
+                lambda o: o.shows_new,
+                timeout,
+                f"the unit to show the {role} occupier's {data_class}",
+            )
+        if seen is None:
+            raise PreconditionNotMet(
+                f"the unit never showed the {role} occupier's {data_class} within timings.poll.after_join "
+                f"({timeout:g} s): the case cannot tell clearing from never having had the data"
+            )
+        return seen
+
+    def watch(self, data_class: DataClass) -> tuple[Watch, Callable[[], None]]:
+        """Record removals of data_class as they happen (exact observers), or by sampling."""
+        observer = self.observer_for(data_class)
+        if hasattr(observer, "watch"):
+            return self.call(lambda: observer.watch(data_class))  # type: ignore[attr-defined]
+        return SampledWatch(self, data_class).start()
+
+    # -- tenancy ------------------------------------------------------------------------
+    def move_in(self, implementation_time: int = 0, **cot_fields: int) -> tuple[Tenant, Tenant, CotEvent]:
+        """A new occupier: the meters hold the CoT and serve the new occupier's data from now."""
+        previous, new = self.tenancy.move_in()
+        event = CotEvent(
+            issuer_event_id=self.tenancy.next_issuer_event_id(self.now()),
+            implementation_time=implementation_time,
+            **cot_fields,
+        )
+
+        def apply() -> None:
+            for meter in self.meters.values():
+                meter.tenant = new
+                meter.cot = event
+
+        self.call(apply)
+        return previous, new, event
+
+    def cancel_move(self, cancel: CotEvent) -> Tenant:
+        """A cancelled CoT: the meters serve the previous occupier again and hold the cancel."""
+        resident = self.tenancy.move_back()
+
+        def apply() -> None:
+            for meter in self.meters.values():
+                meter.tenant = resident
+                meter.cot = cancel
+
+        self.call(apply)
+        return resident
+
+    def fresh_event(self, implementation_time: int = 0, **cot_fields: int) -> CotEvent:
+        """A CoT newer than any issued, that no meter holds (for malformed or rogue frames)."""
+        return CotEvent(
+            issuer_event_id=self.tenancy.next_issuer_event_id(self.now()),
+            implementation_time=implementation_time,
+            **cot_fields,
+        )
+
+    def set_meters(self, **state: object) -> None:
+        def apply() -> None:
+            for meter in self.meters.values():
+                for name, value in state.items():
+                    setattr(meter, name, value)
+
+        self.call(apply)
+
+    # -- frames -------------------------------------------------------------------------
     @property
     def uut_endpoint(self) -> int:
         return self.profile.identity.endpoint
@@ -204,103 +408,104 @@ class Bench:
         assert self.coordinator is not None
         return self.coordinator.trace.since(mark)
 
-    def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
-        if self.observer is None:
-            raise BenchError(
-                f"no observer for {data_class}: observe.{data_class} is not usable on this bench"
-            )
-        observer = self.observer
-        return self.call(lambda: observer.observe(data_class, previous, new))
+    def next_tsn(self) -> int:
+        assert self.coordinator is not None
+        return self.coordinator.next_tsn()
 
-    def await_observation(
-        self,
-        data_class: DataClass,
-        previous: Tenant,
-        new: Tenant,
-        predicate: Callable[[Observation], bool],
-        timeout: float,
-        what: str,
-    ) -> Observation | None:
-        """The first observation satisfying predicate within timeout, else None."""
-        observer = self.observer
-        if observer is None:
-            raise BenchError(f"no observer for {data_class}")
-
-        def check() -> Observation | None:
-            seen = observer.observe(data_class, previous, new)
-            return seen if predicate(seen) else None
-
-        try:
-            return self.wait_until(check, timeout, what)
-        except TimeoutError:
-            return None
-
-    def require_previous_shown(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
-        """Precondition: the unit shows the previous occupier's data (never passed if not)."""
-        seen = self.await_observation(
-            data_class,
-            previous,
-            new,
-            lambda o: o.shows_previous,
-            self.profile.timings.poll.after_join.total_seconds(),
-            f"the unit to show the previous occupier's {data_class}",
-        )
-        if seen is None:
-            raise PreconditionNotMet(
-                f"the unit never showed the previous occupier's {data_class} within "
-                f"timings.poll.after_join: the case cannot tell clearing from never having had the data"
-            )
-        return seen
-
-    def move_in(self, implementation_time: int = 0) -> tuple[Tenant, Tenant, CotEvent]:
-        """A new occupier: the meters hold the CoT and serve the new occupier's data from now."""
-        previous, new = self.tenancy.move_in()
-        event = CotEvent(
-            issuer_event_id=self.tenancy.next_issuer_event_id(self.now()),
-            implementation_time=implementation_time,
-        )
-
-        def apply() -> None:
-            for meter in self.meters.values():
-                meter.tenant = new
-                meter.cot = event
-
-        self.call(apply)
-        return previous, new, event
-
-    def publish_cot(
-        self,
-        source: str,
-        event: CotEvent,
-        *,
-        disable_default_response: bool = False,
-        payload: bytes | None = None,
-    ) -> tuple[FrameRecord, bytes]:
+    def send_to_uut(self, source: str, cluster_id: int, payload: bytes) -> FrameRecord:
+        """One frame from an emulated meter's endpoint to the unit, sent once."""
         meter = self.meters[source]
-        assert self.uut_nwk is not None
-        tsn = self.coordinator.next_tsn() if self.coordinator else 0
-        return self.run(
-            meter.publish_cot(
-                self.uut_nwk,
-                self.uut_endpoint,
-                tsn=tsn,
-                event=event,
-                disable_default_response=disable_default_response,
-                payload=payload,
-            )
+        uut = self._uut_address()
+        if uut is None:
+            raise BenchError("the unit has no NWK address: it is not on the network")
+        return self.run(meter.push(uut, self.uut_endpoint, cluster_id, payload))
+
+    def publish_cot(self, source: str, event: CotEvent, *, disable_default_response: bool = False) -> FrameRecord:
+        frame = self.meters[source].publish_cot_frame(
+            event, tsn=self.next_tsn(), disable_default_response=disable_default_response
         )
+        return self.send_to_uut(source, 0x0708, frame)
 
     def expect_from_uut(
         self, match: Callable[[FrameRecord], bool], *, since: int, timeout: float, what: str
     ) -> FrameRecord | None:
         assert self.coordinator is not None
-        uut = self.uut_nwk
         return self.run(
             self.coordinator.expect(
-                lambda r: r.src_nwk == uut and match(r), since=since, timeout=timeout, what=what
+                lambda r: r.src_nwk == self._uut_address() and match(r), since=since, timeout=timeout, what=what
             )
         )
 
-    def require(self, ok: bool, message: str) -> None:
-        if not ok:
-            raise BenchError(message)
+    def ping_uut(self, source: str | None = None) -> FrameRecord | None:
+        """Is the unit still answering? Read Attributes of Basic ZCL version; its answer or None."""
+        source = source or self.profile.esi.sources[0].value
+        tsn = self.next_tsn()
+        request = codec.build(BASIC, "read_attributes", tsn=tsn, direction=Direction.TO_SERVER, attribute_ids=[0x0000])
+        sent = self.send_to_uut(source, BASIC, request)
+
+        def answer(record: FrameRecord) -> bool:
+            return record.cluster_id == BASIC and len(record.payload) > 2 and record.payload[1] == tsn
+
+        return self.expect_from_uut(
+            answer,
+            since=sent.seq,
+            timeout=self.profile.timings.response_timeout.total_seconds(),
+            what="the unit's answer to Read Attributes (Basic)",
+        )
+
+    def read_uut_attribute(self, cluster_id: int, attribute_id: int, endpoint: int | None = None) -> object | None:
+        """Read one attribute of the unit over the air (the ZCL observer's way in)."""
+        from harness.errors import ObserverError
+        from harness.zcl.attributes import read_values
+
+        source = self.profile.esi.sources[0].value if self.profile.esi.sources else None
+        if source is None:
+            raise ObserverError("a ZCL observer needs an ESI endpoint to read from (esi.sources is empty)")
+        tsn = self.next_tsn()
+        request = codec.build(
+            cluster_id, "read_attributes", tsn=tsn, direction=Direction.TO_SERVER, attribute_ids=[attribute_id]
+        )
+        meter = self.meters[source]
+        uut = self._uut_address()
+        assert self.coordinator is not None and uut is not None
+        coordinator = self.coordinator
+
+        async def read() -> FrameRecord | None:
+            sent = await coordinator.send(
+                dst_nwk=uut,
+                dst_ep=endpoint or self.uut_endpoint,
+                src_ep=meter.endpoint,
+                cluster_id=cluster_id,
+                payload=request,
+            )
+            return await coordinator.expect(
+                lambda r: r.cluster_id == cluster_id and len(r.payload) > 2 and r.payload[1] == tsn,
+                since=sent.seq,
+                timeout=self.profile.timings.response_timeout.total_seconds(),
+                what="attribute",
+            )
+
+        answer = self.run(read()) if threading.current_thread() is not self._thread else None
+        if answer is None:
+            raise ObserverError(f"the unit did not answer Read Attributes 0x{cluster_id:04X}/0x{attribute_id:04X}")
+        return read_values(codec.decode(cluster_id, answer.payload)).get(attribute_id)
+
+
+class SampledWatch:
+    """Watching by repeated observation, for observers that cannot report changes."""
+
+    def __init__(self, bench: Bench, data_class: DataClass) -> None:
+        self.bench = bench
+        self.watch = Watch(data_class)
+        self._last: frozenset | None = None
+
+    def sample(self, observation: Observation) -> None:
+        items = observation.items
+        if items is None:
+            return
+        if self._last is not None:
+            self.watch.record(observation.at, items - self._last, self._last - items)
+        self._last = items
+
+    def start(self) -> tuple[Watch, Callable[[], None]]:
+        return self.watch, lambda: None

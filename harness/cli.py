@@ -72,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     run_p.set_defaults(func=run)
     profile_p = commands.add_parser("profile", help="device profiles")
     profile_cmds = profile_p.add_subparsers(dest="profile_command", required=True)
-    validate_p = profile_cmds.add_parser(
-        "validate", help="validate a profile, each error with its field path"
-    )
+    validate_p = profile_cmds.add_parser("validate", help="validate a profile, each error with its field path")
     validate_p.add_argument("file")
     validate_p.set_defaults(func=validate)
     args = parser.parse_args(argv)

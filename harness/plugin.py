@@ -16,7 +16,7 @@ import pytest
 
 from harness.bench import Bench
 from harness.catalogue import CASES
-from harness.errors import BenchError
+from harness.errors import BenchError, FatalBenchError
 from harness.evidence.pcapng import write_pcapng
 from harness.evidence.trace_text import trace_text
 from harness.profile import Profile, ProfileError, load_profile
@@ -39,10 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="tcp",
         help="how zigpy-znp reaches the emulated coordinator (simulation only)",
     )
+    group.addoption(
+        "--soak",
+        action="store_true",
+        help="on hardware, also run soak cases (days of observation; always run in simulation)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "case(case_id): a conformance case of harness.catalogue")
+    config.addinivalue_line("markers", "soak: needs days of observation on hardware (virtual time in simulation)")
 
 
 def _profile(config: pytest.Config) -> Profile:
@@ -55,9 +61,7 @@ def _profile(config: pytest.Config) -> Profile:
     return config.stash[_PROFILE]
 
 
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if any(item.get_closest_marker("case") for item in items):
         _profile(config)  # a bad profile stops the run here, before any radio is opened
 
@@ -71,6 +75,7 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 def bench(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
     the_bench = Bench(profile, sim_transport=pytestconfig.getoption("--sim-transport"))
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
+    the_bench.soak = pytestconfig.getoption("--soak")
     try:
         the_bench.start()
     except BaseException as error:
@@ -109,6 +114,15 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
         _attach_trace(bench, mark, spec.case_id)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(FatalBenchError):
+        # Every remaining case is blocked (skipped), not failed: the bench is unusable.
+        item.config.stash[_FATAL] = call.excinfo.value
+    return report
+
+
 def _capture_dir(bench: Bench) -> Path:
     """Beside the Allure results: <alluredir>/../captures (reports/captures by default)."""
     alluredir = bench.alluredir
@@ -117,9 +131,7 @@ def _capture_dir(bench: Bench) -> Path:
 
 def _attach_trace(bench: Bench, mark: int, case_id: str) -> None:
     records = bench.frames_since(mark)
-    allure.attach(
-        trace_text(records), name=f"{case_id} frame trace", attachment_type=allure.attachment_type.TEXT
-    )
+    allure.attach(trace_text(records), name=f"{case_id} frame trace", attachment_type=allure.attachment_type.TEXT)
     capture = _capture_dir(bench) / f"{case_id}.pcapng"
     try:
         write_pcapng(

@@ -162,9 +162,7 @@ def _hex_int_schema(maximum: int) -> WithJsonSchema:
 
 # 0xFFFF is excluded: it means "no PAN" in IEEE 802.15.4.
 PanId = Annotated[int, BeforeValidator(_hex_int), Field(ge=0, le=0xFFFE), _hex_int_schema(0xFFFE)]
-ClusterOrAttributeId = Annotated[
-    int, BeforeValidator(_hex_int), Field(ge=0, le=0xFFFF), _hex_int_schema(0xFFFF)
-]
+ClusterOrAttributeId = Annotated[int, BeforeValidator(_hex_int), Field(ge=0, le=0xFFFF), _hex_int_schema(0xFFFF)]
 
 
 def _hex_bytes(text: str) -> bytes | None:
@@ -182,8 +180,7 @@ def _install_code(value: SecretStr) -> SecretStr:
         raise ValueError("expected hex digits (':', '-' or spaces between bytes are fine)")
     if len(code) not in (8, 10, 14, 18):
         raise ValueError(
-            "expected 6, 8, 12 or 16 bytes of code plus its 2-byte CRC "
-            f"(8, 10, 14 or 18 bytes), got {len(code)} bytes"
+            f"expected 6, 8, 12 or 16 bytes of code plus its 2-byte CRC (8, 10, 14 or 18 bytes), got {len(code)} bytes"
         )
     try:
         convert_install_code(code)  # the same check the coordinator's join path makes
@@ -353,9 +350,7 @@ class Behaviour(_Section):
         description="Reply to a truncated Publish CoT: malformed_command (Default Response "
         "MALFORMED_COMMAND) or silence. Either way nothing may be cleared."
     )
-    clear_scope: ClearScope = Field(
-        description="What a CoT from the GPF alone clears: all data, or only that fuel's."
-    )
+    clear_scope: ClearScope = Field(description="What a CoT from the GPF alone clears: all data, or only that fuel's.")
     push_capable: bool = Field(
         False,
         description="ESI role only: the UUT (an ESME or GPF) pushes Publish CoT to the HAN "
@@ -436,9 +431,7 @@ class ZclRead(_Section):
     by: Literal["zcl"]
     cluster: ClusterOrAttributeId = Field(description="Cluster ID, e.g. 0x0702.")
     attribute: ClusterOrAttributeId = Field(description="Attribute ID, e.g. 0x0401.")
-    endpoint: int | None = Field(
-        None, ge=1, le=240, description="UUT endpoint; null means identity.endpoint."
-    )
+    endpoint: int | None = Field(None, ge=1, le=240, description="UUT endpoint; null means identity.endpoint.")
 
 
 BenchControl = Annotated[Disabled | OperatorStep | CommandHook | Simulated, Field(discriminator="by")]
@@ -642,10 +635,7 @@ class ProfileError(Exception):
         return f"{self._where()}: {count} error{'' if count == 1 else 's'}: {details}"
 
     def lines(self) -> list[str]:
-        return [
-            f"{self._where()}: {path}: {msg}" if path else f"{self._where()}: {msg}"
-            for path, msg in self.errors
-        ]
+        return [f"{self._where()}: {path}: {msg}" if path else f"{self._where()}: {msg}" for path, msg in self.errors]
 
 
 class _StrictLoader(yaml.SafeLoader):

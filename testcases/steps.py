@@ -1,31 +1,114 @@
-"""Steps the cases share: each an Allure step saying what was sent and what came back."""
+"""Steps the cases share. Each is an Allure step saying what was sent and what came back.
+
+Timings always come from the profile. CLR-05 alone judges *how fast* data is cleared
+(timings.clear_within); every other case that needs a CoT actioned waits
+EVENTUALLY_FACTOR x clear_within, so a slow device fails CLR-05 and nothing else.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 import allure
 
 from harness.bench import Bench
+from harness.errors import PreconditionNotMet
 from harness.esi.meter import CotEvent
+from harness.esi.tenant import DataClass, Item, Tenant
 from harness.evidence.trace_text import describe_frame
+from harness.observe.base import Observation
+from harness.plugin import applies
+from harness.profile import Profile
 from harness.radio.trace import FrameRecord
-from harness.zcl import codec
+from harness.zcl import Status, codec
 
 DEVICE_MANAGEMENT = 0x0708
 PUBLISH_COT = 0x00
+ZCL_EPOCH_UNIX = 946684800
+EVENTUALLY_FACTOR = 10
 
 
-def send_publish_cot(bench: Bench, source: str, event: CotEvent, **options: object) -> FrameRecord:
-    endpoint = bench.meters[source].endpoint
-    with allure.step(
-        f"{source.upper()} (ep {endpoint}) sends Publish Change of Tenancy, "
-        f"Issuer Event ID 0x{event.issuer_event_id:08X}"
-    ):
-        record, _frame = bench.publish_cot(source, event, **options)  # type: ignore[arg-type]
-        allure.attach(describe_frame(record), name="sent", attachment_type=allure.attachment_type.TEXT)
+def text(name: str, body: str) -> None:
+    allure.attach(body, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+# -- profile-derived facts -------------------------------------------------------------
+def stored(profile: Profile) -> list[DataClass]:
+    """The data classes the unit declares it stores (and the profile says how to observe)."""
+    return [DataClass(dc) for dc in profile.stores]
+
+
+def require_stored(profile: Profile) -> list[DataClass]:
+    classes = stored(profile)
+    applies(bool(classes), "stores", "is empty: there is no data whose clearing could be observed")
+    return classes
+
+
+def response_timeout(profile: Profile) -> float:
+    return profile.timings.response_timeout.total_seconds()
+
+
+def clear_within(profile: Profile) -> float:
+    return profile.timings.clear_within.total_seconds()
+
+
+def eventually(profile: Profile) -> float:
+    return EVENTUALLY_FACTOR * clear_within(profile)
+
+
+def sources(profile: Profile) -> list[str]:
+    return [s.value for s in profile.esi.sources]
+
+
+def zcl_now(bench: Bench) -> int:
+    return int(bench.now()) - ZCL_EPOCH_UNIX
+
+
+# -- the occupier's data -----------------------------------------------------------------
+def require_resident_shown(bench: Bench, classes: Iterable[DataClass]) -> dict[DataClass, Observation]:
+    """Precondition: the unit shows the occupier in residence (who becomes 'previous')."""
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    seen = {}
+    with allure.step(f"Precondition: the unit shows {resident.name}'s data"):
+        for dc in classes:
+            seen[dc] = bench.require_shown(dc, resident, upcoming)
+            text(f"{dc} before", seen[dc].detail)
+    return seen
+
+
+def new_occupier(bench: Bench, **cot: int) -> tuple[Tenant, Tenant, CotEvent]:
+    with allure.step("A new occupier moves in: the meters hold the CoT and serve only the new occupier's data"):
+        previous, new, event = bench.move_in(**cot)
+        text(
+            "CoT held by the meters",
+            f"Issuer Event ID 0x{event.issuer_event_id:08X}, implementation time 0x{event.implementation_time:08X}, "
+            f"change control 0x{event.change_control:08X}; {previous.name} -> {new.name}",
+        )
+    return previous, new, event
+
+
+def send_publish_cot(bench: Bench, source: str, event: CotEvent, **options: bool) -> FrameRecord:
+    meter = bench.meters[source]
+    with allure.step(f"{meter.label} sends Publish Change of Tenancy, Issuer Event ID 0x{event.issuer_event_id:08X}"):
+        record = bench.publish_cot(source, event, **options)
+        text("sent", describe_frame(record))
         return record
 
 
-def is_default_response_to(command_id: int, cluster_id: int):  # noqa: ANN201
+def push_cot_from_all(bench: Bench, profile: Profile, event: CotEvent, **options: bool) -> list[FrameRecord]:
+    """Every declared meter publishes the CoT (as GB meters push it on receipt)."""
+    return [send_publish_cot(bench, source, event, **options) for source in sources(profile)]
+
+
+def send_frame(bench: Bench, source: str, cluster_id: int, payload: bytes, what: str) -> FrameRecord:
+    with allure.step(f"{bench.meters[source].label} sends {what}"):
+        record = bench.send_to_uut(source, cluster_id, payload)
+        text("sent", describe_frame(record))
+        return record
+
+
+# -- answers -----------------------------------------------------------------------------
+def default_response_to(command_id: int, cluster_id: int) -> Callable[[FrameRecord], bool]:
     def match(record: FrameRecord) -> bool:
         if record.cluster_id != cluster_id:
             return False
@@ -38,18 +121,126 @@ def is_default_response_to(command_id: int, cluster_id: int):  # noqa: ANN201
     return match
 
 
-def await_default_response(bench: Bench, sent: FrameRecord, timeout: float) -> FrameRecord | None:
-    """The unit's Default Response to Publish CoT, matched by cluster and command."""
+def await_default_response(
+    bench: Bench,
+    sent: FrameRecord,
+    timeout: float,
+    *,
+    command_id: int = PUBLISH_COT,
+    cluster_id: int = DEVICE_MANAGEMENT,
+) -> FrameRecord | None:
+    """The unit's Default Response to `sent`, matched by cluster and command (not TSN)."""
     with allure.step(f"Expect a Default Response from the unit within {timeout:g} s"):
         answer = bench.expect_from_uut(
-            is_default_response_to(PUBLISH_COT, DEVICE_MANAGEMENT),
-            since=sent.seq,
-            timeout=timeout,
-            what="Default Response to Publish Change of Tenancy",
+            default_response_to(command_id, cluster_id), since=sent.seq, timeout=timeout, what="Default Response"
         )
-        allure.attach(
-            describe_frame(answer) if answer else "nothing",
-            name="received",
-            attachment_type=allure.attachment_type.TEXT,
-        )
+        text("received", describe_frame(answer) if answer else "nothing")
         return answer
+
+
+def status_of(answer: FrameRecord) -> Status:
+    return Status(codec.decode(answer.cluster_id, answer.payload).fields["status"])
+
+
+def require_responsive(bench: Bench, after: str) -> None:
+    """The unit still answers a valid request (a device fault if not)."""
+    with allure.step("The unit still answers a valid command (Read Attributes, Basic)"):
+        answer = bench.ping_uut()
+        text("received", describe_frame(answer) if answer else "nothing")
+    assert answer is not None, (
+        f"after {after}, the unit did not answer Read Attributes (Basic ZCL version) within "
+        f"response_timeout {response_timeout(bench.profile):g} s: it stopped responding"
+    )
+
+
+# -- clearing and retention ------------------------------------------------------------------
+def await_cleared(bench: Bench, dc: DataClass, previous: Tenant, new: Tenant, timeout: float) -> Observation | None:
+    return bench.await_observation(
+        dc, previous, new, lambda o: not o.shows_previous, timeout, f"the previous occupier's {dc} to be cleared"
+    )
+
+
+def assert_cleared(
+    bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, stimulus: str
+) -> dict[DataClass, Observation]:
+    cleared = {}
+    for dc in classes:
+        with allure.step(f"The previous occupier's {dc} is gone within {timeout:g} s"):
+            seen = await_cleared(bench, dc, previous, new, timeout)
+            last = seen or bench.observe(dc, previous, new)
+            text(f"{dc} after", last.detail)
+        assert seen is not None, (
+            f"{stimulus}; expected the previous occupier's {dc} gone within {timeout:g} s; still shown: {last.detail}"
+        )
+        cleared[dc] = seen
+    return cleared
+
+
+def cleared_times(
+    bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, until: str = "all"
+) -> dict[DataClass, Observation | None]:
+    """When each class was first seen without the previous occupier's data (None: not in time)."""
+    return bench.first_observations(
+        list(classes),
+        previous,
+        new,
+        lambda o: not o.shows_previous,
+        timeout,
+        "the previous occupier's data to be cleared",
+        until=until,
+    )
+
+
+def assert_actioned(
+    bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, stimulus: str
+) -> tuple[DataClass, Observation]:
+    """The CoT was actioned: at least one stored class lost the previous occupier's data.
+
+    Cases whose rule is not "class X is cleared" judge this, so that a unit that keeps one
+    class fails that class's CLR case and nothing else."""
+    classes = list(classes)
+    with allure.step(f"The unit actions the CoT (previous occupier's data cleared) within {timeout:g} s"):
+        found = cleared_times(bench, classes, previous, new, timeout, until="any")
+        for dc, seen in found.items():
+            if seen is not None:
+                text("actioned", f"{dc}: {seen.detail}")
+                return dc, seen
+        details = "; ".join(f"{dc}: {bench.observe(dc, previous, new).detail}" for dc in classes)
+    raise AssertionError(
+        f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared) within "
+        f"{timeout:g} s; nothing was cleared: {details}"
+    )
+
+
+def retained(
+    bench: Bench,
+    classes: Iterable[DataClass],
+    tenant: Tenant,
+    other: Tenant,
+    window: float,
+    stimulus: Callable[[], None],
+    what: str,
+) -> None:
+    """Nothing of `tenant`'s data is removed while `stimulus` runs and `window` passes."""
+    classes = list(classes)
+    watches = {dc: bench.watch(dc) for dc in classes}
+    try:
+        stimulus()
+        with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
+            bench.hold(window, f"observation window after {what}")
+    finally:
+        for _watch, stop in watches.values():
+            bench.call(stop)
+    for dc, (watch, _stop) in watches.items():
+        lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
+        final = bench.observe(dc, tenant, other)
+        text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)")
+        assert not lost and final.shows_previous, (
+            f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
+            f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...); now: {final.detail}"
+        )
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PreconditionNotMet(message)

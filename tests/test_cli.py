@@ -23,9 +23,7 @@ def test_validate_accepts_the_reference_profile() -> None:
 def test_validate_prints_each_error_with_its_field_path(tmp_path: Path) -> None:
     text = (REPO / "device_profiles" / "sim-ihd.yaml").read_text()
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        text.replace("channel: 15", "channel: 42").replace("clear_within: 10s", "clear_within: soon")
-    )
+    bad.write_text(text.replace("channel: 15", "channel: 42").replace("clear_within: 10s", "clear_within: soon"))
     done = cli("profile", "validate", str(bad))
     assert done.returncode == 1
     lines = done.stdout.strip().splitlines()

@@ -2,28 +2,51 @@
 
 The bench runs many cases on one joined unit, so every case that needs "the previous
 occupier's data" takes whoever is in residence as the previous occupier and moves a new
-one in. Each occupier's values are unique in the run, so anything the unit shows is
-attributable to exactly one of them.
+one in. Each occupier's values are unique in the run (index-derived ranges), so anything
+the unit shows is attributable to exactly one of them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from harness.esi.tenant import SERVED_HISTORY, Fuel, Tenant
+from harness.esi.tenant import SERVED_HISTORY, Debt, Fuel, Message, Tenant, TopUp
 
 ZCL_EPOCH_UNIX = 946684800
+DAY = 86400
+FUEL_OFFSET = {Fuel.ELECTRICITY: 0, Fuel.GAS: 5_000}
+
+
+RECORDS_FROM_ZCL = 820_000_000  # 2025-12-26: record times of occupier 0 start here
 
 
 def make_tenant(index: int) -> Tenant:
+    """Occupier `index`: consumption, 3 top-ups, 2 debt collections and a message per fuel.
+
+    Record times fall within the occupier's own (notional) month; values are
+    10_000 * (index + 1) plus small offsets, so no two occupiers share a value.
+    """
     base = 10_000 * (index + 1)
-    return Tenant(
-        name=f"occupier {index}",
-        consumption={
-            Fuel.ELECTRICITY: {a: base + 7 * (i + 1) for i, a in enumerate(SERVED_HISTORY)},
-            Fuel.GAS: {a: base + 5_000 + 3 * (i + 1) for i, a in enumerate(SERVED_HISTORY)},
-        },
-    )
+    month = RECORDS_FROM_ZCL + index * 30 * DAY
+    consumption, top_ups, debts, messages = {}, {}, {}, {}
+    for fuel, offset in FUEL_OFFSET.items():
+        b = base + offset
+        consumption[fuel] = {attr: b + 7 * (i + 1) for i, attr in enumerate(SERVED_HISTORY)}
+        top_ups[fuel] = tuple(
+            TopUp(code=f"{index:04d}{n:016d}".encode()[:20], amount=b + 100 + n, time=month + n * DAY + 3600)
+            for n in range(3)
+        )
+        debts[fuel] = tuple(
+            Debt(
+                collection_time=month + n * DAY + 7200,
+                amount_collected=b + 200 + n,
+                debt_type=n % 3,
+                outstanding=b + 300 + n,
+            )
+            for n in range(2)
+        )
+        messages[fuel] = Message(message_id=b + 400, text=f"Supplier message {index} ({fuel})")
+    return Tenant(f"occupier {index}", consumption, top_ups, debts, messages)
 
 
 @dataclasses.dataclass
@@ -47,6 +70,11 @@ class Tenancy:
         previous = self.resident
         self.index += 1
         return previous, self.resident
+
+    def move_back(self) -> Tenant:
+        """The CoT was cancelled: the previous occupier never left."""
+        self.index -= 1
+        return self.resident
 
     def next_issuer_event_id(self, now_unix: float) -> int:
         """GB uses a UTC timestamp; strictly increasing within a run."""

@@ -20,6 +20,21 @@ class Observation:
     items: frozenset[Item] | None = None  # exact items when the observer can read them
 
 
+@dataclasses.dataclass
+class Watch:
+    """Every change of one data class seen while watching (exact observers only)."""
+
+    data_class: DataClass
+    added: set[Item] = dataclasses.field(default_factory=set)
+    removed: set[Item] = dataclasses.field(default_factory=set)
+    changes: list[tuple[float, frozenset[Item], frozenset[Item]]] = dataclasses.field(default_factory=list)
+
+    def record(self, at: float, added: frozenset[Item], removed: frozenset[Item]) -> None:
+        self.added |= added
+        self.removed |= removed
+        self.changes.append((at, added, removed))
+
+
 class Observer(Protocol):
     """Reads the UUT's state; raises ObserverError (a bench error) when it cannot."""
 

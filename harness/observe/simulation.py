@@ -10,17 +10,35 @@ from collections.abc import Callable
 
 from harness.errors import ObserverError
 from harness.esi.tenant import DataClass, Item, Tenant
-from harness.observe.base import Observation, judge
+from harness.observe.base import Observation, Watch, judge
 
 Displayed = Callable[[DataClass], frozenset[Item] | None]
+Subscribe = Callable[[Callable[[DataClass, frozenset[Item], frozenset[Item]], None]], Callable[[], None]]
 
 
 class SimulationObserver:
     name = "simulation"
+    on_bench_loop = True  # simulated state is only read on the bench's event loop
 
-    def __init__(self, displayed: Displayed, now: Callable[[], float]) -> None:
+    def __init__(self, displayed: Displayed, now: Callable[[], float], subscribe: Subscribe | None = None) -> None:
         self._displayed = displayed
         self._now = now
+        self._subscribe = subscribe
+
+    def watch(self, data_class: DataClass) -> tuple[Watch, Callable[[], None]]:
+        """Record every change of data_class until the returned stop() is called.
+
+        Changes are caught as they happen, so a clear followed by an immediate re-fetch
+        is still seen as a removal."""
+        watch = Watch(data_class)
+        if self._subscribe is None:
+            raise ObserverError("this simulated device does not report display changes")
+
+        def on_change(changed: DataClass, added: frozenset[Item], removed: frozenset[Item]) -> None:
+            if changed == data_class:
+                watch.record(self._now(), added, removed)
+
+        return watch, self._subscribe(on_change)
 
     def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
         items = self._displayed(data_class)

@@ -25,9 +25,7 @@ SE_PROFILE = 0x0109
 Claimer = Callable[[FrameRecord], bool]
 
 # The source endpoint a harness send asked for; zigpy-znp otherwise picks one itself.
-_requested_src_ep: contextvars.ContextVar[int | None] = contextvars.ContextVar(
-    "requested_src_ep", default=None
-)
+_requested_src_ep: contextvars.ContextVar[int | None] = contextvars.ContextVar("requested_src_ep", default=None)
 
 
 class HarnessZnpApp(ControllerApplication):
@@ -106,11 +104,7 @@ class HarnessZnpApp(ControllerApplication):
         from zigpy_znp.commands import af
 
         src_ep = self._find_endpoint(packet.dst_ep, packet.profile_id, packet.cluster_id)
-        profile = (
-            self._device.endpoints[src_ep].profile_id
-            if src_ep in self._device.endpoints
-            else packet.profile_id
-        )
+        profile = self._device.endpoints[src_ep].profile_id if src_ep in self._device.endpoints else packet.profile_id
         record = self.trace.append(
             timestamp=self.now(),
             direction=Direction.TX,

@@ -33,9 +33,7 @@ class Waiter(Protocol):
 
     def now(self) -> float: ...
 
-    async def until(
-        self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True
-    ) -> object: ...
+    async def until(self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -152,9 +150,7 @@ class Coordinator:
             return device.nwk if device is not None and device.is_initialized else None
 
         # zigpy's interview runs in real time: the bench clock must not jump past it.
-        nwk = await self.waiter.until(
-            joined, timeout, f"the unit {ieee} to join and be interviewed", jump=jump
-        )
+        nwk = await self.waiter.until(joined, timeout, f"the unit {ieee} to join and be interviewed", jump=jump)
         return int(nwk)  # type: ignore[call-overload]
 
     def next_tsn(self) -> int:

@@ -196,9 +196,7 @@ class SimNode:
     def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
         self.reply(to, codec.default_response_to(zcl, status))
 
-    def _transmit(
-        self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes
-    ) -> bool:
+    def _transmit(self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes) -> bool:
         if not self.powered or self.nwk is None:
             return False
         return self.world.air.transmit(

@@ -13,6 +13,6 @@ from harness.sim.devices.ihd import ReferenceIHD
 class KeepsConsumptionHistory(ReferenceIHD):
     """Acknowledges the CoT but never clears the consumption history (caught by CLR-01)."""
 
-    def clear(self, data_class: DataClass) -> None:
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
         if data_class is not DataClass.CONSUMPTION_HISTORY:
-            super().clear(data_class)
+            super().clear(data_class, fuel)

@@ -65,6 +65,7 @@ class ZStackEmulator:
         self.nvram = Nvram(ieee)
         self.nwk: int | None = COORDINATOR_NWK  # the Node protocol of air.Air
         self.endpoints: dict[int, zdo_t.SimpleDescriptor] = {}
+        self.joined: dict[t.EUI64, int] = {}  # the trust centre's device table
         self.running = False  # network started since the last reset
         self.permit_until = 0.0  # virtual time
         self.primary_channels = t.Channels.NO_CHANNELS
@@ -145,6 +146,7 @@ class ZStackEmulator:
         options = self.nvram.read_as(OsalNvIds.STARTUP_OPTION, t.StartupOptions)
         if options and options & (t.StartupOptions.ClearState | t.StartupOptions.ClearConfig):
             self.nvram.factory_reset()
+            self.joined.clear()  # a new network: the trust centre forgets every device
         self.nvram.restore_missing()
         self.running = False
         self.endpoints.clear()
@@ -235,9 +237,7 @@ class ZStackEmulator:
             IEEE=self.ieee,
             NWK=COORDINATOR_NWK,
             DeviceType=t.DeviceTypeCapabilities.Coordinator,
-            DeviceState=t.DeviceState.StartedAsCoordinator
-            if self.running
-            else t.DeviceState.InitializedNotStarted,
+            DeviceState=t.DeviceState.StartedAsCoordinator if self.running else t.DeviceState.InitializedNotStarted,
             AssociatedDevices=[],
         )
 
@@ -359,9 +359,7 @@ class ZStackEmulator:
             self._later(c.AF.DataConfirm.Callback(Status=status, Endpoint=req.SrcEndpoint, TSN=req.TSN))
         return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
 
-    def _transmit(
-        self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes
-    ) -> bool:
+    def _transmit(self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes) -> bool:
         self._aps_counter = (self._aps_counter + 1) & 0xFF
         frame = AirFrame(
             src_nwk=COORDINATOR_NWK,
@@ -401,9 +399,7 @@ class ZStackEmulator:
                 if answer is not None:
                     self._transmit(0, frame.src_nwk, 0, 0x0000, answer[0], answer[1])
             self._callback(
-                self._zdo_incoming(
-                    frame.src_nwk, frame.cluster_id, frame.payload, broadcast=frame.is_broadcast
-                )
+                self._zdo_incoming(frame.src_nwk, frame.cluster_id, frame.payload, broadcast=frame.is_broadcast)
             )
             if frame.cluster_id == zdo_t.ZDOCmd.Device_annce:
                 _tsn, _cmd, (nwk, ieee, capability) = zdo.decode(frame.cluster_id, frame.payload)
@@ -452,19 +448,25 @@ class ZStackEmulator:
         return self.running and self.clock.now() < self.permit_until
 
     def admit(self, ieee: t.EUI64, requested_nwk: int | None = None) -> int | None:
-        """Trust-centre side of a join: an address, or None when joining is closed."""
+        """Trust-centre side of a join: an address, or None when joining is closed.
+
+        A device the trust centre already knows rejoins without permit-join (a trust
+        centre rejoin), keeping its address."""
+        known = self.joined.get(ieee)
+        if known is not None:
+            self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=known, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
+            return known
         if not self.permits_join():
             return None
         nwk = requested_nwk
         while nwk is None or nwk == COORDINATOR_NWK or self.air.reachable(nwk) or nwk >= 0xFFF8:
             nwk = self._rng.randint(0x0001, 0xFFF7)
+        self.joined[ieee] = nwk
         self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=nwk, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
         return nwk
 
     def announce_leave(self, nwk: int, ieee: t.EUI64, rejoin: bool) -> None:
-        self._callback(
-            c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin)
-        )
+        self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
 
     # -- dispatch --------------------------------------------------------------------
     def _handler_table(self) -> dict[type, Callable[[Any], t.CommandBase | None]]:

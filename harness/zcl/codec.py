@@ -130,9 +130,7 @@ def cluster_label(cluster_id: int) -> str:
     return f"{name} (0x{cluster_id:04X})"
 
 
-def _cluster_commands(
-    cls: type[zigpy.zcl.Cluster], direction: Direction
-) -> dict[int, foundation.ZCLCommandDef]:
+def _cluster_commands(cls: type[zigpy.zcl.Cluster], direction: Direction) -> dict[int, foundation.ZCLCommandDef]:
     # zigpy keys commands by the side that receives them.
     if direction is Direction.TO_SERVER:
         return cls.server_commands
@@ -250,9 +248,7 @@ def decode(cluster_id: int, data: bytes) -> ZclFrame:
 # --- encoding -------------------------------------------------------------------------
 
 
-def _typed_fields(
-    schema: type[foundation.CommandSchema], fields: Mapping[str, Any], what: str
-) -> dict[str, Any]:
+def _typed_fields(schema: type[foundation.CommandSchema], fields: Mapping[str, Any], what: str) -> dict[str, Any]:
     """The fields as the schema's zigpy types, in wire order, absent ones left out."""
     names = [f.name for f in schema.fields]
     unknown = sorted(set(fields) - set(names))
@@ -272,9 +268,7 @@ def _typed_fields(
             continue
         if absent_optional:
             # It would land where the absent field belongs and be misread.
-            raise ZclEncodeError(
-                f"{what}: field {f.name} given without the optional {absent_optional} before it"
-            )
+            raise ZclEncodeError(f"{what}: field {f.name} given without the optional {absent_optional} before it")
         try:
             typed[f.name] = f._convert_type(value)
         except ValueError as exc:
@@ -309,9 +303,7 @@ def _encode_payload(frame: ZclFrame, what: str) -> bytes:
 def encode(frame: ZclFrame) -> bytes:
     what = f"{cluster_label(frame.cluster_id)} {frame.command_name}"
     frame_type = (
-        foundation.FrameType.CLUSTER_COMMAND
-        if frame.is_cluster_specific
-        else foundation.FrameType.GLOBAL_COMMAND
+        foundation.FrameType.CLUSTER_COMMAND if frame.is_cluster_specific else foundation.FrameType.GLOBAL_COMMAND
     )
     try:
         frame_control = foundation.FrameControl(

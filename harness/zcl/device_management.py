@@ -149,14 +149,10 @@ class DeviceManagement(smartenergy.DeviceManagement):
         proposed_provider_id: Final = ZCLAttributeDef(id=0x0110, type=t.uint32_t, access="r")
         proposed_provider_name: Final = ZCLAttributeDef(id=0x0111, type=LimitedOctetString(16), access="r")
         proposed_provider_change_date_time: Final = ZCLAttributeDef(id=0x0112, type=t.UTCTime, access="r")
-        proposed_provider_change_control: Final = ZCLAttributeDef(
-            id=0x0113, type=ProposedChangeControl, access="r"
-        )
+        proposed_provider_change_control: Final = ZCLAttributeDef(id=0x0113, type=ProposedChangeControl, access="r")
         # Server: Tenancy Control set (0x02xx)
         change_of_tenancy_update_date_time: Final = ZCLAttributeDef(id=0x0200, type=t.UTCTime, access="r")
-        proposed_tenancy_change_control: Final = ZCLAttributeDef(
-            id=0x0201, type=TenancyChangeControl, access="r"
-        )
+        proposed_tenancy_change_control: Final = ZCLAttributeDef(id=0x0201, type=TenancyChangeControl, access="r")
         # Client: Supplier set, Publish CoT event configuration (CLIENT_ATTRIBUTE_IDS)
         client_provider_id: Final = ZCLAttributeDef(id=0x0000, type=t.uint32_t, access="r")
         client_received_provider_id: Final = ZCLAttributeDef(id=0x0010, type=t.uint32_t, access="r")

@@ -103,9 +103,7 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
     return value, len(data) - len(rest)
 
 
-def read_fields(
-    fields: list[t.StructField], data: bytes, pos: int = 0, prefix: str = ""
-) -> tuple[dict[str, Any], int]:
+def read_fields(fields: list[t.StructField], data: bytes, pos: int = 0, prefix: str = "") -> tuple[dict[str, Any], int]:
     """Decode a schema's fields from ``pos``; absent optional fields are left out."""
     # `requires` and `length` callables read earlier fields as attributes, as on Structs
     seen = types.SimpleNamespace(**{f.name: None for f in fields})

@@ -115,9 +115,7 @@ class Messaging(smartenergy.Messaging):
                 "message_response?": LimitedOctetString(20),
             },
         )
-        get_message_cancellation: Final = ZCLCommandDef(
-            id=0x02, schema={"earliest_implementation_time": t.UTCTime}
-        )
+        get_message_cancellation: Final = ZCLCommandDef(id=0x02, schema={"earliest_implementation_time": t.UTCTime})
 
     class ClientCommandDefs(BaseCommandDefs):
         """Server to client: what an IHD receives."""

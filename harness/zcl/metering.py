@@ -81,8 +81,7 @@ _HISTORY_NAMES: Final = (
 )
 
 HISTORY_ATTRIBUTES: Final[dict[int, HistoryAttribute]] = {
-    int(d.id): HistoryAttribute(d.name, d.type)
-    for d in (Metering.attributes_by_name[name] for name in _HISTORY_NAMES)
+    int(d.id): HistoryAttribute(d.name, d.type) for d in (Metering.attributes_by_name[name] for name in _HISTORY_NAMES)
 }
 
 HISTORICAL_CONSUMPTION_FORMATTING: Final = 0x0305

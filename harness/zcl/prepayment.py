@@ -150,9 +150,7 @@ def _generated_attributes() -> dict[str, ZCLAttributeDef]:
             defs[f"{stem}_{n}"] = ZCLAttributeDef(id=attr_id, type=type_, access="r")
     for attr_id, period in COST_HISTORY_DELIVERED.items():
         for delta, side in ((0, "delivered"), (1, "received")):
-            defs[f"{period}_cost_consumption_{side}"] = ZCLAttributeDef(
-                id=attr_id + delta, type=t.uint48_t, access="r"
-            )
+            defs[f"{period}_cost_consumption_{side}"] = ZCLAttributeDef(id=attr_id + delta, type=t.uint48_t, access="r")
     return defs
 
 

@@ -169,9 +169,7 @@ def walk_blocks(data: bytes) -> list[tuple[int, bytes]]:
 def epb_frames(data: bytes) -> list[bytes]:
     """The packet data of each Enhanced Packet Block (captured length at body offset 12)."""
     return [
-        body[20 : 20 + struct.unpack_from("<I", body, 12)[0]]
-        for kind, body in walk_blocks(data)
-        if kind == BLOCK_EPB
+        body[20 : 20 + struct.unpack_from("<I", body, 12)[0]] for kind, body in walk_blocks(data) if kind == BLOCK_EPB
     ]
 
 
@@ -230,9 +228,7 @@ def test_layers_and_no_dissector_complaints(rows: list[dict[str, str]]) -> None:
 
 
 @needs_tshark
-def test_without_packet_comments_there_is_no_expert_info_at_all(
-    records: list[FrameRecord], tmp_path: Path
-) -> None:
+def test_without_packet_comments_there_is_no_expert_info_at_all(records: list[FrameRecord], tmp_path: Path) -> None:
     path = tmp_path / "quiet.pcapng"
     write_pcapng(records, path, pan_id=PAN_ID, packet_comments=False)
     fields = ["_ws.expert.severity", "_ws.malformed", "frame.comment"]

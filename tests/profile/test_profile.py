@@ -52,7 +52,7 @@ def on_hardware(data: dict[str, Any]) -> dict[str, Any]:
         "power_control": {"by": "operator"},
         "rejoin_control": {"by": "none"},
     }
-    data["observe"] = {"consumption_history": {"by": "operator", "prompt": "History screen"}}
+    data["observe"] = {dc: {"by": "operator", "prompt": f"{dc} screen"} for dc in data["stores"]}
     return data
 
 
@@ -84,7 +84,7 @@ def test_reference_profile_loads() -> None:
     assert profile.is_simulated
     assert profile.source_path == REFERENCE
     assert profile.identity.role is Role.IHD
-    assert profile.stores == [DataClass.CONSUMPTION_HISTORY]
+    assert profile.stores == [DataClass.CONSUMPTION_HISTORY, DataClass.SUPPLIER_MESSAGES]
     assert profile.radio.pan_id == 0x1A62
     assert profile.timings.response_timeout == timedelta(seconds=2)
     assert profile.timings.poll.max_interval == timedelta(hours=24)
@@ -433,9 +433,7 @@ def test_bad_eui64_is_rejected(ieee: str) -> None:
 
 def test_eui64_read_as_a_number_by_yaml_asks_for_quotes() -> None:
     # Unquoted, YAML 1.1 reads 10:20:30:40:50:11:22:33 as a base-60 integer.
-    data = yaml.safe_load(
-        REFERENCE.read_text().replace('"00:0d:6f:00:0a:bc:de:f0"', "10:20:30:40:50:11:22:33")
-    )
+    data = yaml.safe_load(REFERENCE.read_text().replace('"00:0d:6f:00:0a:bc:de:f0"', "10:20:30:40:50:11:22:33"))
     assert isinstance(data["identity"]["ieee"], int)
     assert "quote it" in errors_of(data)["identity.ieee"]
 

@@ -395,10 +395,7 @@ def test_tenancy_change_control_bits() -> None:
     assert control == 0x1200
     assert meter_contactor_state(control) is MeterContactorState.SUPPLY_ON
     reserved = decode(0x0708, COT_VECTOR[:-4] + (0x80000200).to_bytes(4, "little"))
-    assert (
-        reserved.fields["proposed_tenancy_change_control"] & (TENANCY_CHANGE_CONTROL_RESERVED_MASK)
-        == 0x80000000
-    )
+    assert reserved.fields["proposed_tenancy_change_control"] & (TENANCY_CHANGE_CONTROL_RESERVED_MASK) == 0x80000000
     assert encode(reserved)[-4:] == b"\x00\x02\x00\x80"
 
 

@@ -1,0 +1,122 @@
+"""The evidence manifest: every evidence file with its size and SHA-256, so that an assessor can
+show that what they were handed is what the run wrote.
+
+Two files side by side: evidence-manifest.json (for tools; it also names the folders it
+covers, so a file added later is caught too) and evidence-manifest.sha256, which GNU coreutils
+checks without any of our code: `cd <folder of the manifest> && sha256sum -c evidence-manifest.sha256`.
+Paths are relative to the manifest's folder and use "/", whatever the OS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA", "verify_manifest", "write_manifest"]
+
+SCHEMA = "cot-harness/evidence-manifest/1"
+SHA256_SUFFIX = ".sha256"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sums_path(manifest: Path) -> Path:
+    return manifest.with_suffix(SHA256_SUFFIX)
+
+
+def _relative(path: Path, base: Path) -> str:
+    return Path(os.path.relpath(path.absolute(), base.absolute())).as_posix()
+
+
+def _files(roots: list[Path], skip: set[Path]) -> Iterator[Path]:
+    # os.walk does not follow symlinked folders, so a link loop cannot hang the run.
+    for root in roots:
+        if root.is_file():
+            candidates: list[Path] = [root]
+        else:
+            candidates = []
+            for folder, dirs, names in os.walk(root):
+                dirs.sort()
+                candidates += [Path(folder) / name for name in sorted(names)]
+        for path in candidates:
+            if path.is_file() and path.absolute() not in skip:
+                yield path
+
+
+def _sums_line(digest: str, path: str) -> str:
+    # sha256sum's own escaping: a name with a backslash or a newline gets a leading backslash.
+    if "\\" in path or "\n" in path:
+        return "\\" + f"{digest}  " + path.replace("\\", "\\\\").replace("\n", "\\n") + "\n"
+    return f"{digest}  {path}\n"
+
+
+def write_manifest(root_dirs: list[Path], out: Path) -> Path:
+    """List every file under root_dirs (not the manifest itself); returns the JSON's path."""
+    out = Path(out)
+    base = out.parent
+    sums = _sums_path(out)
+    roots = [Path(r) for r in root_dirs if Path(r).exists()]
+    skip = {out.absolute(), sums.absolute()}
+    seen: dict[str, dict[str, Any]] = {}
+    for path in _files(roots, skip):
+        rel = _relative(path, base)
+        if rel not in seen:  # overlapping roots must not list a file twice
+            seen[rel] = {"path": rel, "size": path.stat().st_size, "sha256": _sha256(path)}
+    entries = sorted(seen.values(), key=lambda e: e["path"])
+    document = {
+        "schema": SCHEMA,
+        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "algorithm": "sha256",
+        "roots": [_relative(r, base) for r in roots],
+        "files": entries,
+    }
+    base.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    sums.write_text("".join(_sums_line(e["sha256"], e["path"]) for e in entries), encoding="utf-8")
+    return out
+
+
+def verify_manifest(path: Path) -> list[str]:
+    """Every way the files differ from the manifest (missing, changed, added); [] when intact."""
+    path = Path(path)
+    base = path.parent
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [f"{path}: cannot read the manifest: {error}"]
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        return [f"{path}: not an evidence manifest ({SCHEMA})"]
+    problems: list[str] = []
+    listed: set[str] = set()
+    for entry in document.get("files", []):
+        rel = entry["path"]
+        listed.add(rel)
+        file = base / rel
+        if not file.is_file():
+            problems.append(f"missing: {rel}")
+        elif file.stat().st_size != entry["size"]:
+            problems.append(f"changed: {rel} (size {file.stat().st_size}, manifest says {entry['size']})")
+        elif _sha256(file) != entry["sha256"]:
+            problems.append(f"changed: {rel} (SHA-256 differs)")
+    roots = [base / r for r in document.get("roots", [])]
+    skip = {path.absolute(), _sums_path(path).absolute()}
+    for file in _files([r for r in roots if r.exists()], skip):
+        rel = _relative(file, base)
+        if rel not in listed:
+            problems.append(f"not in the manifest: {rel}")
+    sums = _sums_path(path)
+    expected = "".join(_sums_line(e["sha256"], e["path"]) for e in document.get("files", []))
+    if sums.is_file() and sums.read_text(encoding="utf-8") != expected:
+        problems.append(f"{sums.name} does not match {path.name}")
+    return problems

@@ -1,0 +1,122 @@
+"""Run-level Allure files: environment.properties and executor.json in the results folder.
+
+They answer the assessor's first questions about a run (which harness, which code, which
+coordinator, which device and firmware, which profile, exactly) on the report's front page.
+The profile is identified by its SHA-256 so that a later edit of the file is visible; its
+secrets never reach these files (each value is checked against Profile.secrets()).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+
+import harness
+from harness.profile import Profile
+from harness.report.properties import dump_properties
+from harness.report.redact import redact_text
+
+__all__ = ["ENVIRONMENT_FILE", "EXECUTOR_FILE", "environment", "git_commit", "write_run_info"]
+
+ENVIRONMENT_FILE = "environment.properties"
+EXECUTOR_FILE = "executor.json"
+UNKNOWN = "unknown"
+GIT_TIMEOUT_S = 10
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return UNKNOWN
+
+
+def _git(repo: Path, *args: str) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run([git, "-C", str(repo), *args], capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def git_commit() -> str:
+    """The commit of the harness's own checkout, "-dirty" when files differ from it.
+
+    Only when the package sits at the top of a git work tree: an installed copy inside some
+    other repository (a lab's project with its venv) must not report that project's commit.
+    """
+    root = Path(harness.__file__).resolve().parent.parent
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root:
+        return UNKNOWN
+    commit = _git(root, "rev-parse", "HEAD")
+    if not commit:
+        return UNKNOWN
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    return f"{commit}-dirty" if status else commit
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def environment(profile: Profile, coordinator: Mapping[str, str] | None) -> dict[str, str]:
+    """The environment.properties entries, secrets redacted."""
+    source = profile.source_path
+    values = {
+        "harness.version": _version("cot-harness"),
+        "harness.git_commit": git_commit(),
+        "zigpy.version": _version("zigpy"),
+        "zigpy_znp.version": _version("zigpy-znp"),
+        "allure_pytest.version": _version("allure-pytest"),
+        "python.version": platform.python_version(),
+        "coordinator.firmware": (coordinator or {}).get("firmware") or UNKNOWN,
+        "device": profile.identity_line(),
+        "device.firmware_version": profile.identity.firmware_version,
+        "profile.path": str(source.resolve()) if source else "none (built in code)",
+        "profile.sha256": _sha256(source) if source and source.is_file() else UNKNOWN,
+    }
+    for key, value in sorted((coordinator or {}).items()):
+        values.setdefault(f"coordinator.{key}", str(value))
+    secrets = profile.secrets()
+    # A coordinator summary or a profile path could one day carry a key; the key name too.
+    return {redact_text(k, secrets): redact_text(v, secrets) for k, v in values.items()}
+
+
+def _executor_type() -> str:
+    # Allure picks the executor's icon from its type; name the CI when there is one.
+    for variable, kind in (("GITHUB_ACTIONS", "github"), ("GITLAB_CI", "gitlab"), ("JENKINS_URL", "jenkins")):
+        if os.environ.get(variable):
+            return kind
+    return "local"
+
+
+def write_run_info(alluredir: Path, *, profile: Profile, coordinator: dict[str, str] | None) -> None:
+    """Write environment.properties and executor.json into alluredir (created if missing)."""
+    alluredir = Path(alluredir)
+    alluredir.mkdir(parents=True, exist_ok=True)
+    env = environment(profile, coordinator)
+    (alluredir / ENVIRONMENT_FILE).write_text(dump_properties(env), encoding="ascii")
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    executor = {
+        "name": "cot-harness",
+        "type": _executor_type(),
+        "buildName": f"cot-harness run {started.isoformat().replace('+00:00', 'Z')}",
+        "reportName": redact_text(f"Change of Tenancy conformance: {profile.identity_line()}", profile.secrets()),
+    }
+    (alluredir / EXECUTOR_FILE).write_text(json.dumps(executor, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,390 @@
+"""The behaviour every reference HAN display device shares (IHD, PPMID).
+
+A conforming SECMP0056 client: it joins, finds the meters by ZDO service discovery, tells
+the ESME from the GPF by the Metering device type, takes its clock from the meter's Time
+cluster, asks each meter for the Change of Tenancy at join, at rejoin and every
+poll_interval (by the profile's query_method), fetches the data classes it stores, and on
+a CoT it has not actioned clears the previous occupier's data (all of it, or that fuel's
+only, by clear_scope), on receipt or at the implementation time (implementation_time), then
+fetches the new occupier's data.
+
+Fault variants subclass a reference device and override one hook each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import zigpy.zdo.types as zdo_t
+from zigpy.zcl import foundation
+
+from harness.esi.tenant import MESSAGE_KEY, SERVED_HISTORY, DataClass, Fuel, Item
+from harness.sim.air import AirFrame
+from harness.sim.clock import TimerHandle
+from harness.sim.display import Display
+from harness.sim.node import BROADCAST_RX_ON, SimNode
+from harness.zcl import codec
+from harness.zcl.attributes import read_values
+from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+
+BASIC, TIME, METERING, MESSAGING, PREPAYMENT, DEVICE_MANAGEMENT = (0x0000, 0x000A, 0x0702, 0x0703, 0x0705, 0x0708)
+METERING_DEVICE_TYPE = 0x0306
+COT_UPDATE_TIME, COT_CONTROL = 0x0200, 0x0201
+ZCL_EPOCH_UNIX = 946684800
+IMPLEMENT_NOW, CANCEL = 0x00000000, 0xFFFFFFFF
+ALL_FUELS = "all"
+HOUR = 3600.0
+
+Handler = Callable[[AirFrame, ZclFrame], None]
+
+
+@dataclasses.dataclass
+class Meter:
+    """A meter the device found on the HAN."""
+
+    nwk: int
+    endpoint: int
+    fuel: Fuel | None = None
+
+
+@dataclasses.dataclass
+class PendingCot:
+    issuer_event_id: int
+    scope: str
+    timer: TimerHandle
+
+
+class ReferenceDevice(SimNode):
+    """Shared SECMP0056 client behaviour; subclasses say what they store and fetch."""
+
+    poll_interval = 3 * HOUR  # a manufacturer's choice in the consultation; within 24 h
+    stores: tuple[DataClass, ...] = ()
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.behaviour = world.profile.behaviour
+        # Persisted (flash): survives a power cycle.
+        self.display = Display(self.stores)
+        self.last_actioned: dict[str, int] = {}  # scope (fuel or "all") -> Issuer Event ID
+        # Volatile (RAM).
+        self.meters: dict[tuple[int, int], Meter] = {}
+        self.time_offset = 0.0
+        self.scheduled: list[PendingCot] = []
+        self.cleared_at: list[float] = []
+        self._pending: dict[tuple[int, int], Handler] = {}
+        self._poll_timer: TimerHandle | None = None
+
+    # -- descriptors --------------------------------------------------------------------
+    def input_clusters(self) -> list[int]:
+        return [BASIC]
+
+    def output_clusters(self) -> list[int]:
+        clusters = {TIME, METERING, DEVICE_MANAGEMENT}
+        if {DataClass.TOP_UP_HISTORY, DataClass.DEBT_RECOVERY} & set(self.stores):
+            clusters.add(PREPAYMENT)
+        if DataClass.SUPPLIER_MESSAGES in self.stores:
+            clusters.add(MESSAGING)
+        return sorted(clusters)
+
+    # -- network events -----------------------------------------------------------------
+    def on_joined(self, rejoined: bool) -> None:
+        self.discover_meters()
+        self.schedule_poll()
+
+    def on_power_off(self) -> None:
+        self.meters.clear()
+        self._pending.clear()
+        for pending in self.scheduled:
+            pending.timer.cancel()
+        self.scheduled.clear()
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+            self._poll_timer = None
+
+    def discover_meters(self) -> None:
+        self.send_zdo(
+            BROADCAST_RX_ON,
+            zdo_t.ZDOCmd.Match_Desc_req,
+            BROADCAST_RX_ON,
+            0x0109,
+            [DEVICE_MANAGEMENT],
+            [],
+            on_response=self._on_match_desc,
+        )
+
+    def _on_match_desc(self, args: list[object]) -> None:
+        status, nwk, endpoints = args[0], int(args[1]), args[2]  # type: ignore[call-overload]
+        if status != zdo_t.Status.SUCCESS:
+            return
+        for endpoint in endpoints:  # type: ignore[attr-defined]
+            meter = self.meters.setdefault((nwk, int(endpoint)), Meter(nwk, int(endpoint)))
+            self.request(meter, METERING, "read_attributes", self._on_device_type, attribute_ids=[METERING_DEVICE_TYPE])
+
+    def _on_device_type(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.meter_of(frame)
+        value = read_values(zcl).get(METERING_DEVICE_TYPE)
+        if meter is None or value is None:
+            return
+        meter.fuel = Fuel.GAS if int(value) & 0x7F == 1 else Fuel.ELECTRICITY  # type: ignore[call-overload]
+        self.request(meter, TIME, "read_attributes", self._on_time, attribute_ids=[0x0000])
+        self.on_meter_found(meter)
+
+    def on_meter_found(self, meter: Meter) -> None:
+        self.query_cot(meter)
+        self.fetch_all(meter)
+
+    def _on_time(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        value = read_values(zcl).get(0x0000)
+        if value is not None:
+            self.time_offset = (ZCL_EPOCH_UNIX + int(value)) - self.world.clock.now()  # type: ignore[call-overload]
+
+    def zcl_now(self) -> int:
+        return int(self.world.clock.now() + self.time_offset) - ZCL_EPOCH_UNIX
+
+    # -- periodic query ------------------------------------------------------------------
+    def schedule_poll(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+        self._poll_timer = self.world.clock.call_later(self.poll_interval, self.poll)
+
+    def poll(self) -> None:
+        self._poll_timer = None
+        for meter in self.known_meters():
+            self.query_cot(meter)
+            self.fetch_all(meter)
+        self.schedule_poll()
+
+    def known_meters(self) -> list[Meter]:
+        return [m for m in self.meters.values() if m.fuel is not None]
+
+    def meter_of(self, frame: AirFrame) -> Meter | None:
+        return self.meters.get((frame.src_nwk, frame.src_ep))
+
+    # -- requests -----------------------------------------------------------------------
+    def request(self, meter: Meter, cluster: int, command: str, on_answer: Handler, **fields: object) -> None:
+        tsn = self.next_tsn()
+        payload = codec.build(cluster, command, tsn=tsn, direction=Direction.TO_SERVER, **fields)
+        self._pending[(cluster, tsn)] = on_answer
+        self.send_zcl(meter.endpoint, cluster, payload, dst_nwk=meter.nwk)
+
+    def query_cot(self, meter: Meter) -> None:
+        if self.behaviour.query_method == "read_attributes":
+            self.request(
+                meter,
+                DEVICE_MANAGEMENT,
+                "read_attributes",
+                self._on_cot_attributes,
+                attribute_ids=[COT_UPDATE_TIME, COT_CONTROL],
+            )
+        else:
+            self.request(meter, DEVICE_MANAGEMENT, "get_change_of_tenancy", self._on_get_cot_answer)
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        # A Publish CoT answer is handled like a pushed one; NOT_FOUND means no CoT.
+        if zcl.command_name == "publish_change_of_tenancy":
+            self.on_publish_cot(frame, zcl)
+
+    def _on_cot_attributes(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        update_time = read_values(zcl).get(COT_UPDATE_TIME)
+        meter = self.meter_of(frame)
+        if update_time and meter is not None:
+            # Read this way, the update date/time is the only identity the event has.
+            self.consider_cot(int(update_time), int(update_time), meter)  # type: ignore[call-overload]
+
+    # -- fetching what the device shows -----------------------------------------------
+    def fetch_all(self, meter: Meter) -> None:
+        for data_class in self.stores:
+            self.fetch(meter, data_class)
+
+    def fetch(self, meter: Meter, data_class: DataClass) -> None:
+        if data_class is DataClass.CONSUMPTION_HISTORY:
+            self.request(meter, METERING, "read_attributes", self._on_history, attribute_ids=list(SERVED_HISTORY))
+        elif data_class is DataClass.TOP_UP_HISTORY:
+            self.request(
+                meter,
+                PREPAYMENT,
+                "get_top_up_log",
+                self._on_top_up_log,
+                latest_end_time=0xFFFFFFFF,
+                number_of_records=0,
+            )
+        elif data_class is DataClass.DEBT_RECOVERY:
+            self.request(
+                meter,
+                PREPAYMENT,
+                "get_debt_repayment_log",
+                self._on_debt_log,
+                latest_end_time=0xFFFFFFFF,
+                number_of_debts=0,
+                debt_type=0xFF,
+            )
+        elif data_class is DataClass.SUPPLIER_MESSAGES:
+            self.request(meter, MESSAGING, "get_last_message", self._on_message)
+
+    def _fuel(self, frame: AirFrame) -> str | None:
+        meter = self.meter_of(frame)
+        return str(meter.fuel) if meter is not None and meter.fuel is not None else None
+
+    def _on_history(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (fuel := self._fuel(frame)) is not None:
+            values = read_values(zcl)
+            self.show(DataClass.CONSUMPTION_HISTORY, {(fuel, a, int(v)) for a, v in values.items() if int(v)})  # type: ignore[call-overload]
+
+    def _on_top_up_log(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "publish_top_up_log":
+            records = zcl.fields["top_up_payload"]
+            self.show(DataClass.TOP_UP_HISTORY, {(fuel, int(r.top_up_time), int(r.top_up_amount)) for r in records})
+
+    def _on_debt_log(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "publish_debt_log":
+            records = zcl.fields["debt_payload"]
+            self.show(
+                DataClass.DEBT_RECOVERY, {(fuel, int(r.collection_time), int(r.amount_collected)) for r in records}
+            )
+
+    def _on_message(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "display_message":
+            self.show_message(fuel, int(zcl.fields["message_id"]))
+
+    def show(self, data_class: DataClass, items: set[Item]) -> None:
+        """Logs accumulate: what was shown stays until a CoT clears it."""
+        self.display.add(data_class, items)
+
+    def show_message(self, fuel: str, message_id: int) -> None:
+        """The last message per fuel replaces the one before."""
+        self.display.replace(DataClass.SUPPLIER_MESSAGES, lambda i: i[0] == fuel, {(fuel, MESSAGE_KEY, message_id)})
+
+    # -- incoming ZCL ---------------------------------------------------------------------
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.direction is Direction.TO_CLIENT:
+            handler = self._pending.pop((zcl.cluster_id, zcl.tsn), None)
+            if handler is not None:
+                handler(frame, zcl)
+                return
+        if zcl.cluster_id == BASIC and zcl.command_name == "read_attributes":
+            self.answer_basic(frame, zcl)
+        elif zcl.direction is not Direction.TO_CLIENT or not zcl.is_cluster_specific:
+            if zcl.is_cluster_specific and not zcl.disable_default_response:
+                self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
+        elif zcl.cluster_id == DEVICE_MANAGEMENT:
+            self.on_device_management(frame, zcl)
+        elif zcl.cluster_id == MESSAGING:
+            self.on_messaging(frame, zcl)
+        elif zcl.command_name.startswith("unknown_") or zcl.cluster_id not in self.output_clusters():
+            self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
+        elif not zcl.disable_default_response:
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "publish_change_of_tenancy":
+            self.on_publish_cot(frame, zcl)
+        elif zcl.command_name.startswith("unknown_"):
+            self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
+        elif not zcl.disable_default_response:
+            # Other DM commands (e.g. Change of Supplier) are accepted and clear nothing.
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+
+    def on_messaging(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        fuel = self._fuel(frame)
+        if fuel is not None and DataClass.SUPPLIER_MESSAGES in self.stores:
+            if zcl.command_name in ("display_message", "display_protected_message"):
+                self.show_message(fuel, int(zcl.fields["message_id"]))
+            elif zcl.command_name == "cancel_message":
+                wanted = int(zcl.fields["message_id"])
+                self.display.remove(DataClass.SUPPLIER_MESSAGES, lambda i: i[0] == fuel and i[2] == wanted)
+            elif zcl.command_name == "cancel_all_messages":
+                self.display.clear(DataClass.SUPPLIER_MESSAGES, fuel)
+        if zcl.command_name.startswith("unknown_"):
+            self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
+        elif not zcl.disable_default_response:
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if self.behaviour.malformed_reply != "malformed_command" or len(frame.payload) < 3:
+            return
+        fc, tsn, command_id = frame.payload[0], frame.payload[1], frame.payload[2]
+        if fc & 0x03 != 0x01:
+            return  # a malformed global command: not this model's concern
+        # An error is reported even when disable-default-response is set.
+        direction = Direction.TO_SERVER if fc & 0x08 else Direction.TO_CLIENT
+        self.reply(
+            frame,
+            codec.default_response(
+                command_id,
+                foundation.Status.MALFORMED_COMMAND,
+                tsn=tsn,
+                direction=direction,
+                cluster_id=frame.cluster_id,
+            ),
+        )
+
+    # -- the Change of Tenancy -------------------------------------------------------------
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if not zcl.disable_default_response:
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+        meter = self.meter_of(frame)
+        if meter is not None:
+            self.consider_cot(int(zcl.fields["issuer_event_id"]), int(zcl.fields["implementation_date_time"]), meter)
+
+    def scope_of(self, meter: Meter) -> str:
+        if self.behaviour.clear_scope == "fuel" and meter.fuel is not None:
+            return str(meter.fuel)
+        return ALL_FUELS
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        """Never action an event again, nor one older than the last actioned."""
+        last = self.last_actioned.get(scope)
+        return last is None or issuer_event_id > last
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter: Meter) -> None:
+        scope = self.scope_of(meter)
+        if implementation_time == CANCEL:
+            self.cancel_scheduled(issuer_event_id)
+            return
+        if not self.is_new_event(issuer_event_id, scope):
+            return
+        if (
+            self.behaviour.implementation_time == "scheduled"
+            and implementation_time != IMPLEMENT_NOW
+            and implementation_time > self.zcl_now()
+        ):
+            self.schedule_cot(issuer_event_id, implementation_time, scope)
+            return
+        self.action_cot(issuer_event_id, scope)
+
+    def schedule_cot(self, issuer_event_id: int, implementation_time: int, scope: str) -> None:
+        if any(p.issuer_event_id == issuer_event_id for p in self.scheduled):
+            return
+        due = ZCL_EPOCH_UNIX + implementation_time - self.time_offset
+        timer = self.world.clock.call_at(due, lambda: self._scheduled_due(issuer_event_id, scope))
+        self.scheduled.append(PendingCot(issuer_event_id, scope, timer))
+
+    def _scheduled_due(self, issuer_event_id: int, scope: str) -> None:
+        self.scheduled = [p for p in self.scheduled if p.issuer_event_id != issuer_event_id]
+        self.action_cot(issuer_event_id, scope)
+
+    def cancel_scheduled(self, issuer_event_id: int) -> None:
+        for pending in [p for p in self.scheduled if p.issuer_event_id == issuer_event_id]:
+            pending.timer.cancel()
+            self.scheduled.remove(pending)
+
+    def action_cot(self, issuer_event_id: int, scope: str) -> None:
+        if not self.is_new_event(issuer_event_id, scope):
+            return
+        self.last_actioned[scope] = issuer_event_id
+        fuel = None if scope == ALL_FUELS else scope
+        for data_class in self.stores:
+            self.clear(data_class, fuel)
+        self.cleared_at.append(self.world.clock.now())
+        for meter in self.known_meters():
+            if fuel is None or str(meter.fuel) == fuel:
+                self.fetch_all(meter)  # the new occupier's data, so the display is not blank
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        self.display.clear(data_class, fuel)
+
+    # -- what the display shows (read by the simulation observer) -------------------------
+    def displayed(self, data_class: DataClass) -> frozenset[Item] | None:
+        """None: this device does not store the class at all."""
+        return self.display.items(data_class)

@@ -1,0 +1,87 @@
+"""Bench and declaration: BENCH-01, PROF-01."""
+
+from __future__ import annotations
+
+import allure
+import zigpy.types as zt
+
+from harness.bench import Bench
+from harness.catalogue import case
+from harness.errors import FatalBenchError
+from harness.profile import DataClass, Profile
+from testcases.steps import text
+
+SE_PROFILE = 0x0109
+DM, METERING, MESSAGING, PREPAYMENT = 0x0708, 0x0702, 0x0703, 0x0705
+SECURITY_NOTE = {
+    "install_code": "install-code link key; Smart Energy CBKE is not provided by a Z-Stack coordinator",
+    "well_known_link_key": "well-known link key (ZigBeeAlliance09); no CBKE",
+}
+
+
+@case("BENCH-01")
+def test_bench_01(bench: Bench, profile: Profile) -> None:
+    assert bench.coordinator is not None
+    with allure.step("The coordinator is up and the network is the configured one"):
+        network = bench.coordinator.network_summary()
+        text("coordinator", "\n".join(f"{k}: {v}" for k, v in network.items()))
+        wanted = {"channel": str(profile.radio.channel), "pan_id": f"0x{profile.radio.pan_id:04X}"}
+        wrong = {k: (v, network[k]) for k, v in wanted.items() if network[k] != v}
+        if wrong:
+            raise FatalBenchError(f"the coordinator formed a different network than radio.* declares: {wrong}")
+    with allure.step("Security mode recorded"):
+        text("security", f"radio.security = {profile.radio.security}: {SECURITY_NOTE[str(profile.radio.security)]}")
+    with allure.step(f"The unit {profile.identity.ieee} is joined and answering"):
+        if bench.uut_nwk is None:
+            raise FatalBenchError(f"the unit {profile.identity.ieee} is not on the network")
+        answer = bench.ping_uut()
+        if answer is None:
+            raise FatalBenchError(
+                f"the unit {profile.identity.ieee} (NWK 0x{bench.uut_nwk:04X}) joined but does not answer "
+                f"Read Attributes within response_timeout: no case could give a meaningful verdict"
+            )
+        text(
+            "unit",
+            f"NWK 0x{bench.uut_nwk:04X}, endpoint {profile.identity.endpoint}, joined in "
+            f"{bench.start_seconds:.3f} s of bench start-up",
+        )
+
+
+def implied_client_clusters(profile: Profile) -> dict[int, str]:
+    """What the profile's declarations imply the unit's SE endpoint has as client clusters."""
+    implied = {DM: "Device Management client (SECMP0056 CoT)"}
+    stores = {DataClass(dc) for dc in profile.stores}
+    if DataClass.CONSUMPTION_HISTORY in stores:
+        implied[METERING] = "Metering client (stores consumption_history)"
+    if {DataClass.TOP_UP_HISTORY, DataClass.DEBT_RECOVERY} & stores:
+        implied[PREPAYMENT] = "Prepayment client (stores top_up_history / debt_recovery)"
+    if DataClass.SUPPLIER_MESSAGES in stores:
+        implied[MESSAGING] = "Messaging client (stores supplier_messages)"
+    return implied
+
+
+@case("PROF-01")
+def test_prof_01(bench: Bench, profile: Profile) -> None:
+    assert bench.coordinator is not None and bench.coordinator.app is not None
+    app = bench.coordinator.app
+    endpoint = profile.identity.endpoint
+    with allure.step(f"Read the unit's simple descriptor on endpoint {endpoint} (from the interview)"):
+        device = app.devices.get(zt.EUI64.convert(profile.identity.ieee))
+        ep = device.endpoints.get(endpoint) if device is not None else None
+        text(
+            "descriptor",
+            "none"
+            if ep is None
+            else f"profile 0x{ep.profile_id:04X}, device type 0x{ep.device_type:04X}, "
+            f"in {sorted(f'0x{c:04X}' for c in ep.in_clusters)}, out {sorted(f'0x{c:04X}' for c in ep.out_clusters)}",
+        )
+    assert ep is not None, f"identity.endpoint {endpoint} is not an active endpoint of the unit"
+    differences = []
+    if ep.profile_id != SE_PROFILE:
+        differences.append(f"profile is 0x{ep.profile_id:04X}, expected Smart Energy 0x{SE_PROFILE:04X}")
+    for cluster, why in implied_client_clusters(profile).items():
+        if cluster not in ep.out_clusters:
+            differences.append(f"missing client cluster 0x{cluster:04X}: {why}")
+    with allure.step("Compare with what the profile declares"):
+        text("differences", "\n".join(differences) or "none")
+    assert not differences, "the unit's simple descriptor does not match its profile:\n" + "\n".join(differences)

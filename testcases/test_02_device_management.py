@@ -1,0 +1,153 @@
+"""Device Management client (UUT = IHD or PPMID): DM-01 .. DM-05."""
+
+from __future__ import annotations
+
+import allure
+
+from harness.bench import Bench
+from harness.catalogue import case
+from harness.plugin import applies
+from harness.profile import Profile
+from harness.zcl import Status
+from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+from testcases import steps
+from testcases.steps import (
+    DEVICE_MANAGEMENT,
+    await_default_response,
+    new_occupier,
+    push_cot_from_all,
+    require_resident_shown,
+    require_responsive,
+    require_stored,
+    response_timeout,
+    retained,
+    send_frame,
+    send_publish_cot,
+    status_of,
+)
+
+UNKNOWN_DM_COMMAND = 0x0F  # no Device Management server-to-client command has this ID
+
+
+def _dm_client(profile: Profile) -> None:
+    applies(not profile.identity.role.is_esi, "identity.role", f"is {profile.identity.role}, not a DM client")
+
+
+@case("DM-01")
+def test_dm_01(bench: Bench, profile: Profile) -> None:
+    _dm_client(profile)
+    timeout = response_timeout(profile)
+    _previous, _new, event = new_occupier(bench)
+    for source in steps.sources(profile):
+        sent = send_publish_cot(bench, source, event)
+        answer = await_default_response(bench, sent, timeout)
+        assert answer is not None, (
+            f"{bench.meters[source].label} sent Publish Change of Tenancy (TSN {sent.payload[1]}); expected a "
+            f"Default Response within response_timeout {timeout:g} s; the unit sent none"
+        )
+        allure.dynamic.parameter(f"{source} response latency (s)", f"{answer.timestamp - sent.timestamp:.3f}")
+        status = status_of(answer)
+        assert status == Status.SUCCESS, (
+            f"{bench.meters[source].label} sent Publish Change of Tenancy; expected Default Response SUCCESS; "
+            f"the unit answered {status.name} (0x{int(status):02X})"
+        )
+
+
+@case("DM-02")
+def test_dm_02(bench: Bench, profile: Profile) -> None:
+    _dm_client(profile)
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench)
+    sent = push_cot_from_all(bench, profile, event, disable_default_response=True)
+    timeout = response_timeout(profile)
+    for record in sent:
+        answer = await_default_response(bench, record, timeout)
+        assert answer is None or status_of(answer) != Status.SUCCESS, (
+            "sent Publish Change of Tenancy with disable-default-response set; expected no Default Response "
+            "on success; the unit answered Default Response SUCCESS"
+        )
+    steps.assert_actioned(
+        bench,
+        classes,
+        previous,
+        new,
+        steps.eventually(profile),
+        "Publish Change of Tenancy with disable-default-response set",
+    )
+
+
+@case("DM-03")
+def test_dm_03(bench: Bench, profile: Profile) -> None:
+    _dm_client(profile)
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    source = steps.sources(profile)[0]
+    meter = bench.meters[source]
+    # A newer Issuer Event ID than any actioned: a unit that actions a malformed CoT clears.
+    event = bench.fresh_event()
+    timeout = response_timeout(profile)
+    silent = profile.behaviour.malformed_reply == "silence"
+    wrong: list[str] = []
+
+    def send_truncations() -> None:
+        for length in range(17):
+            full = meter.publish_cot_frame(event, tsn=bench.next_tsn())
+            frame = full[: 3 + length]
+            sent = send_frame(bench, source, DEVICE_MANAGEMENT, frame, f"Publish CoT truncated to {length} octets")
+            answer = await_default_response(bench, sent, timeout)
+            if silent and answer is not None:
+                wrong.append(f"{length} octets: answered {status_of(answer).name} (declared silence)")
+            elif not silent and (answer is None or status_of(answer) != Status.MALFORMED_COMMAND):
+                got = "nothing" if answer is None else status_of(answer).name
+                wrong.append(f"{length} octets: expected MALFORMED_COMMAND, got {got}")
+
+    retained(bench, classes, resident, upcoming, timeout, send_truncations, "17 truncated Publish CoT frames")
+    assert not wrong, (
+        f"behaviour.malformed_reply is {profile.behaviour.malformed_reply}; the unit answered "
+        "differently:\n" + "\n".join(wrong)
+    )
+    require_responsive(bench, "17 truncated Publish CoT frames")
+
+
+@case("DM-04")
+def test_dm_04(bench: Bench, profile: Profile) -> None:
+    _dm_client(profile)
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench, change_control=0x00000200 | TENANCY_CHANGE_CONTROL_RESERVED_MASK)
+    for sent in push_cot_from_all(bench, profile, event):
+        answer = await_default_response(bench, sent, response_timeout(profile))
+        assert answer is None or status_of(answer) == Status.SUCCESS, (
+            "sent Publish CoT with reserved change-control bits 0xFFFF8000 set; the bits must be ignored; "
+            f"the unit rejected it with {status_of(answer).name}"
+        )
+    steps.assert_actioned(
+        bench, classes, previous, new, steps.eventually(profile), "Publish CoT with reserved change-control bits set"
+    )
+
+
+@case("DM-05")
+def test_dm_05(bench: Bench, profile: Profile) -> None:
+    _dm_client(profile)
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    source = steps.sources(profile)[0]
+    timeout = response_timeout(profile)
+    answers = []
+
+    def send_unknown() -> None:
+        frame = bytes([0x09, bench.next_tsn(), UNKNOWN_DM_COMMAND]) + bytes(8)
+        sent = send_frame(
+            bench, source, DEVICE_MANAGEMENT, frame, f"Device Management command 0x{UNKNOWN_DM_COMMAND:02X}"
+        )
+        answers.append(await_default_response(bench, sent, timeout, command_id=UNKNOWN_DM_COMMAND))
+
+    retained(bench, classes, resident, upcoming, timeout, send_unknown, "an unknown Device Management command")
+    answer = answers[0]
+    assert answer is not None and status_of(answer) == Status.UNSUP_CLUSTER_COMMAND, (
+        f"sent Device Management command 0x{UNKNOWN_DM_COMMAND:02X}; expected Default Response "
+        f"UNSUP_CLUSTER_COMMAND within {timeout:g} s; got {'nothing' if answer is None else status_of(answer).name}"
+    )

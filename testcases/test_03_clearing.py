@@ -1,0 +1,140 @@
+"""Clearing: CLR-01 .. CLR-07 (one case per data class the unit declares it stores)."""
+
+from __future__ import annotations
+
+import allure
+
+from harness.bench import Bench
+from harness.catalogue import case
+from harness.errors import PreconditionNotMet
+from harness.esi.tenant import DataClass
+from harness.plugin import applies
+from harness.profile import Profile
+from testcases import steps
+from testcases.steps import (
+    assert_cleared,
+    clear_within,
+    eventually,
+    new_occupier,
+    push_cot_from_all,
+    require_resident_shown,
+    require_stored,
+    text,
+)
+
+
+def _clears(bench: Bench, profile: Profile, data_class: DataClass) -> None:
+    applies(data_class in profile.stores, "stores", f"does not include {data_class}")
+    require_resident_shown(bench, [data_class])
+    previous, new, event = new_occupier(bench)
+    push_cot_from_all(bench, profile, event)
+    assert_cleared(
+        bench,
+        [data_class],
+        previous,
+        new,
+        eventually(profile),
+        f"the meters published a Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X})",
+    )
+
+
+@case("CLR-01")
+def test_clr_01(bench: Bench, profile: Profile) -> None:
+    _clears(bench, profile, DataClass.CONSUMPTION_HISTORY)
+
+
+@case("CLR-02")
+def test_clr_02(bench: Bench, profile: Profile) -> None:
+    _clears(bench, profile, DataClass.TOP_UP_HISTORY)
+
+
+@case("CLR-03")
+def test_clr_03(bench: Bench, profile: Profile) -> None:
+    _clears(bench, profile, DataClass.DEBT_RECOVERY)
+
+
+@case("CLR-04")
+def test_clr_04(bench: Bench, profile: Profile) -> None:
+    _clears(bench, profile, DataClass.SUPPLIER_MESSAGES)
+
+
+def _clearing_times(bench: Bench, profile: Profile, classes: list[DataClass], previous, new) -> dict:  # noqa: ANN001
+    """When each class lost the previous occupier's data (None: not within `eventually`)."""
+    return steps.cleared_times(bench, classes, previous, new, eventually(profile))
+
+
+@case("CLR-05")
+def test_clr_05(bench: Bench, profile: Profile) -> None:
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench)
+    sent = push_cot_from_all(bench, profile, event)[0]
+    limit = clear_within(profile)
+    with allure.step(f"Measure how long each class takes to clear (limit timings.clear_within {limit:g} s)"):
+        cleared = _clearing_times(bench, profile, classes, previous, new)
+        latency = {dc: seen.at - sent.timestamp for dc, seen in cleared.items() if seen is not None}
+        text(
+            "measurements",
+            "\n".join(
+                f"{dc}: {latency[dc]:.3f} s" if dc in latency else f"{dc}: not cleared (CLR-0x judges that)"
+                for dc in classes
+            ),
+        )
+    for dc, seconds in latency.items():
+        allure.dynamic.parameter(f"{dc} clearing latency (s)", f"{seconds:.3f}")
+    assert latency, f"the meters published a CoT; nothing was cleared within {eventually(profile):g} s"
+    slow = {dc: s for dc, s in latency.items() if s > limit}
+    assert not slow, (
+        f"the meters published a CoT; clearing must complete within timings.clear_within "
+        f"({limit:g} s); it took " + ", ".join(f"{dc} {s:.1f} s" for dc, s in slow.items())
+    )
+
+
+@case("CLR-06")
+def test_clr_06(bench: Bench, profile: Profile) -> None:
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench)
+    push_cot_from_all(bench, profile, event)
+    limit = clear_within(profile)
+    for dc in classes:
+        with allure.step(f"The new occupier's {dc} is shown within {limit:g} s"):
+            seen = bench.await_observation(dc, previous, new, lambda o: o.shows_new, limit, f"the new occupier's {dc}")
+            last = seen or bench.observe(dc, previous, new)
+            text(f"{dc} after", last.detail)
+        assert seen is not None, (
+            f"after the Change of Tenancy the meters serve {new.name}'s {dc}; expected it shown within "
+            f"{limit:g} s; the unit shows: {last.detail}"
+        )
+
+
+@case("CLR-07")
+def test_clr_07(bench: Bench, profile: Profile) -> None:
+    applies(bench.controls is not None and bench.controls.available("power_control"), "bench.power_control", "is none")
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench)
+    push_cot_from_all(bench, profile, event)
+    cleared = [dc for dc, seen in _clearing_times(bench, profile, classes, previous, new).items() if seen]
+    if not cleared:
+        raise PreconditionNotMet("nothing was cleared after the CoT, so reappearance cannot be judged (see CLR-01..04)")
+    watches = {dc: bench.watch(dc) for dc in cleared}
+    try:
+        with allure.step("Power-cycle the unit"):
+            assert bench.controls is not None
+            bench.controls.power_cycle()
+        after_join = profile.timings.poll.after_join.total_seconds()
+        with allure.step(f"Let the unit come back and settle for poll.after_join ({after_join:g} s)"):
+            bench.hold(after_join, "the unit's start-up after the power cycle")
+    finally:
+        for _watch, stop in watches.values():
+            bench.call(stop)
+    for dc, (watch, _stop) in watches.items():
+        back = set(watch.added) & set(previous.items(dc))
+        final = bench.observe(dc, previous, new)
+        text(f"{dc} after the power cycle", final.detail)
+        assert not back and not final.shows_previous, (
+            f"after the CoT the previous occupier's {dc} was cleared; after a power cycle it came back "
+            f"({len(back)} item(s) reappeared); now: {final.detail}"
+        )
+    steps.require_responsive(bench, "the power cycle")

@@ -1,0 +1,146 @@
+"""No spurious clearing: NEG-01 .. NEG-05. A device that guesses a CoT must be caught too."""
+
+from __future__ import annotations
+
+import allure
+
+from harness.bench import Bench
+from harness.catalogue import case
+from harness.errors import PreconditionNotMet
+from harness.esi.meter import CotEvent
+from harness.plugin import applies
+from harness.profile import Profile
+from harness.zcl import codec
+from testcases import steps
+from testcases.steps import (
+    DEVICE_MANAGEMENT,
+    eventually,
+    new_occupier,
+    push_cot_from_all,
+    require_resident_shown,
+    require_stored,
+    retained,
+    send_frame,
+    text,
+)
+
+DAY = 86400
+
+
+def _window(profile: Profile) -> float:
+    return profile.timings.observation_window.total_seconds()
+
+
+def _settled_new_occupier(bench: Bench, profile: Profile):  # noqa: ANN202
+    """A CoT actioned and the new occupier's data shown: the state the NEG cases disturb."""
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    previous, new, event = new_occupier(bench)
+    push_cot_from_all(bench, profile, event)
+    steps.assert_actioned(
+        bench, classes, previous, new, eventually(profile), "the meters published a Change of Tenancy"
+    )
+    for dc in classes:
+        bench.require_shown(dc, new, previous, role="new")
+    return classes, previous, new, event
+
+
+@case("NEG-01")
+def test_neg_01(bench: Bench, profile: Profile) -> None:
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    window = _window(profile)
+    started = bench.now()
+
+    def meters_have_no_cot() -> None:
+        with allure.step("The meters hold no CoT: Get Change of Tenancy is answered NOT_FOUND"):
+            bench.set_meters(cot=None)
+
+    retained(bench, classes, resident, upcoming, window, meters_have_no_cot, "no Change of Tenancy")
+    queries = [q for m in bench.meters.values() for q in m.cot_queries(since=started)]
+    text("CoT queries answered NOT_FOUND", f"{len(queries)} during the {window:g} s window")
+    if not queries:
+        raise PreconditionNotMet(
+            f"the unit made no CoT query during timings.observation_window ({window:g} s), so the NOT_FOUND "
+            f"path was never exercised: make the window longer than timings.poll.max_interval"
+        )
+
+
+@case("NEG-02")
+def test_neg_02(bench: Bench, profile: Profile) -> None:
+    classes, previous, new, event = _settled_new_occupier(bench, profile)
+    retained(
+        bench,
+        classes,
+        new,
+        previous,
+        _window(profile),
+        lambda: push_cot_from_all(bench, profile, event),
+        f"the same CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) delivered again",
+    )
+
+
+@case("NEG-03")
+def test_neg_03(bench: Bench, profile: Profile) -> None:
+    classes, previous, new, event = _settled_new_occupier(bench, profile)
+    older = CotEvent(issuer_event_id=event.issuer_event_id - DAY, implementation_time=0)
+    retained(
+        bench,
+        classes,
+        new,
+        previous,
+        _window(profile),
+        lambda: push_cot_from_all(bench, profile, older),
+        f"a CoT with an older Issuer Event ID (0x{older.issuer_event_id:08X} < 0x{event.issuer_event_id:08X})",
+    )
+
+
+@case("NEG-04")
+def test_neg_04(bench: Bench, profile: Profile) -> None:
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    change = bench.fresh_event()
+
+    def change_of_supplier() -> None:
+        for source in steps.sources(profile):
+            frame = codec.build(
+                DEVICE_MANAGEMENT,
+                "publish_change_of_supplier",
+                tsn=bench.next_tsn(),
+                current_provider_id=0x00000001,
+                issuer_event_id=change.issuer_event_id,
+                tariff_type=0,
+                proposed_provider_id=0x00000002,
+                provider_change_implementation_time=0,
+                provider_change_control=0x00000200,
+                proposed_provider_name=b"New Supplier",
+                proposed_provider_contact_details=b"0800 000 000",
+            )
+            send_frame(bench, source, DEVICE_MANAGEMENT, frame, "Publish Change of Supplier")
+
+    retained(bench, classes, resident, upcoming, _window(profile), change_of_supplier, "a Change of Supplier")
+
+
+@case("NEG-05")
+def test_neg_05(bench: Bench, profile: Profile) -> None:
+    controls = bench.controls
+    assert controls is not None
+    can_power, can_rejoin = controls.available("power_control"), controls.available("rejoin_control")
+    applies(can_power or can_rejoin, "bench.power_control and bench.rejoin_control", "are both none")
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+
+    def disturb() -> None:
+        if can_power:
+            with allure.step("Power-cycle the unit (no new CoT)"):
+                controls.power_cycle()
+                bench.hold(profile.timings.poll.after_join.total_seconds(), "start-up after the power cycle")
+        if can_rejoin:
+            with allure.step("Make the unit rejoin (no new CoT)"):
+                controls.rejoin()
+
+    retained(bench, classes, resident, upcoming, _window(profile), disturb, "a power cycle / rejoin without a new CoT")
+    steps.require_responsive(bench, "the power cycle / rejoin")
