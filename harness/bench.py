@@ -43,9 +43,13 @@ BASIC = 0x0000
 class Bench:
     """The session's radio, emulated meters, tenancy, observers and bench controls."""
 
-    def __init__(self, profile: Profile, *, sim_transport: str = "tcp") -> None:
+    def __init__(
+        self, profile: Profile, *, sim_transport: str = "tcp", air: Any = None, air_seed: int | None = None
+    ) -> None:
         self.profile = profile
         self.sim_transport = sim_transport
+        self.air = air  # harness.sim.air.AirFaults overriding the profile's, simulation only
+        self.air_seed = air_seed
         self.world: Any = None  # harness.sim.world.SimWorld when simulated
         self.clock: Clock = RealClock()
         self.coordinator: Coordinator | None = None
@@ -106,7 +110,12 @@ class Bench:
         if profile.is_simulated:
             from harness.sim.world import SimWorld  # only a sim:// path reaches the simulator
 
-            self.world = SimWorld(profile, transport=self.sim_transport)  # type: ignore[arg-type]
+            self.world = SimWorld(
+                profile,
+                transport=self.sim_transport,
+                air=self.air,  # type: ignore[arg-type]
+                seed=self.air_seed,
+            )
             path = await self.world.start()
             self.clock = self.world.clock
         settings = self._settings(path)
@@ -336,9 +345,12 @@ class Bench:
                 f"the unit to show the {role} occupier's {data_class}",
             )
         if seen is None:
+            pair = (tenant, other) if role == "previous" else (other, tenant)
+            now = self.observe(data_class, *pair)
             raise PreconditionNotMet(
-                f"the unit never showed the {role} occupier's {data_class} within timings.poll.after_join "
-                f"({timeout:g} s): the case cannot tell clearing from never having had the data"
+                f"the unit never showed the {role} occupier's ({tenant.name}) {data_class} within "
+                f"timings.poll.after_join ({timeout:g} s): the case cannot tell clearing from never having had "
+                f"the data; it shows: {now.detail}"
             )
         return seen
 

@@ -20,6 +20,7 @@ from harness.errors import BenchError, FatalBenchError
 from harness.evidence.pcapng import write_pcapng
 from harness.evidence.trace_text import trace_text
 from harness.profile import Profile, ProfileError, load_profile
+from harness.sim.air import parse_air
 
 DEFAULT_PROFILE = Path("device_profiles/sim-ihd.yaml")
 _FATAL = pytest.StashKey[BaseException]()
@@ -39,6 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="tcp",
         help="how zigpy-znp reaches the emulated coordinator (simulation only)",
     )
+    group.addoption(
+        "--air",
+        default=None,
+        help="simulation only: air faults for this run, e.g. loss=0.1,jitter=200ms,duplicate=0.05 "
+        "(overrides the profile's simulation.air)",
+    )
+    group.addoption("--air-seed", type=int, default=None, help="simulation only: seed of the air's faults")
     group.addoption(
         "--soak",
         action="store_true",
@@ -73,7 +81,13 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 @pytest.fixture(scope="session")
 def bench(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
-    the_bench = Bench(profile, sim_transport=pytestconfig.getoption("--sim-transport"))
+    air = pytestconfig.getoption("--air")
+    the_bench = Bench(
+        profile,
+        sim_transport=pytestconfig.getoption("--sim-transport"),
+        air=parse_air(air) if air else None,
+        air_seed=pytestconfig.getoption("--air-seed"),
+    )
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
     the_bench.soak = pytestconfig.getoption("--soak")
     try:

@@ -455,10 +455,21 @@ class Bench(_Section):
 class Air(_Section):
     """Faults the simulated air injects into every frame."""
 
-    loss: float = Field(0.0, ge=0, le=1, description="Probability a frame is lost.")
+    loss: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Probability one transmission attempt is lost. Unicast frames get up to 3 MAC retries "
+        "(IEEE 802.15.4 macMaxFrameRetries), broadcasts none, as on a real radio.",
+    )
     delay: NonNegativeDuration = Field(timedelta(0), description="Added to every frame's transit.")
     jitter: NonNegativeDuration = Field(timedelta(0), description="Random extra delay, up to this.")
-    duplicate: float = Field(0.0, ge=0, le=1, description="Probability a frame arrives twice.")
+    duplicate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Probability a frame arrives twice (same APS counter: APS duplicate rejection applies).",
+    )
     reorder: float = Field(0.0, ge=0, le=1, description="Probability a frame overtakes another.")
 
 

@@ -108,9 +108,12 @@ def send_frame(bench: Bench, source: str, cluster_id: int, payload: bytes, what:
 
 
 # -- answers -----------------------------------------------------------------------------
-def default_response_to(command_id: int, cluster_id: int) -> Callable[[FrameRecord], bool]:
+def default_response_to(command_id: int, cluster_id: int, tsn: int) -> Callable[[FrameRecord], bool]:
+    """A Default Response to one frame: ZCL requires it to echo that frame's TSN, and the
+    unit also answers Publish CoT frames the meters send in reply to its own queries."""
+
     def match(record: FrameRecord) -> bool:
-        if record.cluster_id != cluster_id:
+        if record.cluster_id != cluster_id or len(record.payload) < 3 or record.payload[1] != tsn:
             return False
         try:
             frame = codec.decode(record.cluster_id, record.payload)
@@ -129,10 +132,13 @@ def await_default_response(
     command_id: int = PUBLISH_COT,
     cluster_id: int = DEVICE_MANAGEMENT,
 ) -> FrameRecord | None:
-    """The unit's Default Response to `sent`, matched by cluster and command (not TSN)."""
+    """The unit's Default Response to `sent` (same cluster, command and TSN)."""
     with allure.step(f"Expect a Default Response from the unit within {timeout:g} s"):
         answer = bench.expect_from_uut(
-            default_response_to(command_id, cluster_id), since=sent.seq, timeout=timeout, what="Default Response"
+            default_response_to(command_id, cluster_id, sent.payload[1]),
+            since=sent.seq,
+            timeout=timeout,
+            what="Default Response",
         )
         text("received", describe_frame(answer) if answer else "nothing")
         return answer
@@ -224,6 +230,7 @@ def retained(
     """Nothing of `tenant`'s data is removed while `stimulus` runs and `window` passes."""
     classes = list(classes)
     watches = {dc: bench.watch(dc) for dc in classes}
+    watch_started = bench.now()
     try:
         stimulus()
         with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
@@ -234,7 +241,11 @@ def retained(
     for dc, (watch, _stop) in watches.items():
         lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
         final = bench.observe(dc, tenant, other)
-        text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)")
+        changes = "\n".join(
+            f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
+            for at, added, removed in watch.changes
+        )
+        text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
         assert not lost and final.shows_previous, (
             f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
             f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...); now: {final.detail}"

@@ -92,7 +92,11 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
     cancel = CotEvent(issuer_event_id=event.issuer_event_id, implementation_time=CANCEL)
 
     def schedule_then_cancel() -> None:
-        push_cot_from_all(bench, profile, event)
+        for sent in push_cot_from_all(bench, profile, event):
+            # Cancel only what the unit has acknowledged: a cancel overtaking the CoT on
+            # the air would test nothing.
+            if steps.await_default_response(bench, sent, steps.response_timeout(profile)) is None:
+                bench.hold(steps.response_timeout(profile), "the scheduled CoT to arrive")
         with allure.step("The meters cancel it: the same Issuer Event ID with implementation time 0xFFFFFFFF"):
             bench.cancel_move(cancel)  # the previous occupier stays
             push_cot_from_all(bench, profile, cancel)

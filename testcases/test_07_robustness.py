@@ -25,9 +25,16 @@ from testcases.steps import (
 DM, MESSAGING, PREPAYMENT = 0x0708, 0x0703, 0x0705
 FUZZ_FRAMES = 64
 FUZZ_SEED = 0x0C07
-# Valid frames of these commands legitimately change what a display shows (a new
-# message replaces the last, Cancel Message clears it): only malformed ones are fuzzed.
-MIN_VALID = {(MESSAGING, 0x00): 12, (MESSAGING, 0x01): 5, (MESSAGING, 0x02): 12, (MESSAGING, 0x03): 4}
+# Valid frames of these commands legitimately change what a display shows (a Publish CoT
+# clears it, a new message replaces the last, Cancel Message removes it): only malformed,
+# i.e. shorter than their fixed part, are fuzzed.
+MIN_VALID = {
+    (DM, 0x00): 17,  # Publish Change of Tenancy
+    (MESSAGING, 0x00): 12,  # Display Message
+    (MESSAGING, 0x01): 5,  # Cancel Message
+    (MESSAGING, 0x02): 12,  # Display Protected Message
+    (MESSAGING, 0x03): 4,  # Cancel All Messages
+}
 BURST = 8
 
 
@@ -40,8 +47,6 @@ def fuzz_frames(seed: int, count: int) -> list[tuple[int, bytes]]:
         command = rng.randrange(0, 16)
         fc = rng.choice((0x09, 0x19))  # cluster-specific, server to client, with/without DDR
         payload = bytearray(rng.randbytes(rng.randrange(0, 40)))
-        if cluster == DM and command == 0x00 and len(payload) >= 8:
-            payload[4:8] = bytes(4)  # Issuer Event ID 0: older than any actioned CoT
         limit = MIN_VALID.get((cluster, command))
         if limit is not None:
             payload = payload[: rng.randrange(0, limit)]

@@ -32,6 +32,7 @@ HEAD_H = 34  # lifeline header box
 ROW_H = 30
 TITLE_H = 26
 MIN_LABEL_CHARS = 24
+MIN_EDGE = 60  # room beside an outer lifeline, at least a self-loop's width
 NWK_BROADCAST_MIN = 0xFFF8
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -46,6 +47,10 @@ def _xml(text: str) -> str:
     """
     text = _NOT_XML.sub("\ufffd", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _box_width(label: str) -> float:
+    return min(LIFELINE_GAP - 20, len(label) * CHAR_W + 16)
 
 
 def _ellipsis(text: str, limit: int) -> str:
@@ -129,8 +134,11 @@ def sequence_chart_svg(
     lines = _Lifelines(harness_label, uut_label, dict(lifelines or {}))
     arrows = _arrows(records, lines)
     labels = lines.labels()
-    xs = [MARGIN + TIME_COL + LIFELINE_GAP / 2 + i * LIFELINE_GAP for i in range(len(labels))]
-    width = int(xs[-1] + LIFELINE_GAP / 2 + MARGIN)
+    # Summaries are written rightwards from an arrow's left end, so the outer lifelines only
+    # need room for half their header box (and a self-loop on the right).
+    left = MARGIN + TIME_COL + max(MIN_EDGE, _box_width(labels[0]) / 2)
+    xs = [left + i * LIFELINE_GAP for i in range(len(labels))]
+    width = int(xs[-1] + max(MIN_EDGE, _box_width(labels[-1]) / 2) + MARGIN)
     top = MARGIN + (TITLE_H if title else 0)
     first_row = top + HEAD_H + ROW_H
     height = int(first_row + max(len(arrows), 1) * ROW_H + MARGIN)
@@ -151,7 +159,7 @@ def sequence_chart_svg(
         out.append(f'<text x="{MARGIN}" y="{MARGIN + 14}" font-size="14" font-weight="bold">{_xml(title)}</text>')
     bottom = height - MARGIN
     for x, label in zip(xs, labels, strict=True):
-        box_w = min(LIFELINE_GAP - 20, len(label) * CHAR_W + 16)
+        box_w = _box_width(label)
         out.append(
             f'<g class="lifeline"><rect x="{x - box_w / 2:.1f}" y="{top}" width="{box_w:.1f}" '
             f'height="{HEAD_H - 8}" rx="4" fill="#eef2f7" stroke="#44546a"/>'

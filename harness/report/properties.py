@@ -43,8 +43,9 @@ def _unescape(text: str) -> str:
             i += 1
             continue
         nxt = text[i + 1]
-        if nxt == "u":
-            out.append(chr(int(text[i + 2 : i + 6], 16)))
+        digits = text[i + 2 : i + 6]
+        if nxt == "u" and len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+            out.append(chr(int(digits, 16)))
             i += 6
             continue
         out.append({"n": "\n", "r": "\r", "t": "\t", "f": "\f"}.get(nxt, nxt))

@@ -18,7 +18,7 @@ import zigpy.zdo.types as zdo_t
 from zigpy.zcl import foundation
 
 from harness.sim import zdo
-from harness.sim.air import COORDINATOR_NWK, AirFrame
+from harness.sim.air import COORDINATOR_NWK, AirFrame, ApsDuplicateFilter
 from harness.zcl import codec
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
@@ -51,7 +51,9 @@ class SimNode:
         self.frames_received: list[AirFrame] = []
         self._tsn = itertools.count(1)
         self._waiting_for_permit = False
+        self._join_reason = "join"
         self._zdo_waiters: dict[int, Callable[[list[object]], None]] = {}
+        self._aps_duplicates = ApsDuplicateFilter()
 
     # -- what a model declares ---------------------------------------------------------
     def input_clusters(self) -> list[int]:
@@ -78,8 +80,10 @@ class SimNode:
         )
 
     # -- hooks for models -------------------------------------------------------------
-    def on_joined(self, rejoined: bool) -> None:
-        """Called once the node is on the network and has announced itself."""
+    def on_joined(self, reason: str) -> None:
+        """Called once the node is on the network and has announced itself.
+
+        reason: "join" (first join), "power_on" (back after a power cycle) or "rejoin"."""
 
     def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
         """A decoded ZCL frame for this node's endpoint."""
@@ -93,6 +97,7 @@ class SimNode:
     # -- power and network --------------------------------------------------------------
     def power_on(self) -> None:
         self.powered = True
+        self._join_reason = "power_on" if self.nwk is not None else "join"
         self._try_join()
 
     def power_off(self) -> None:
@@ -102,6 +107,7 @@ class SimNode:
         self.world.air.detach(self)
         self.world.air.remove_permit_listener(self._try_join)
         self._waiting_for_permit = False
+        self._zdo_waiters.clear()  # RAM: requests in flight are forgotten
         self.on_power_off()
 
     def rejoin(self) -> None:
@@ -111,7 +117,7 @@ class SimNode:
             return
         self.world.air.detach(self)
         self.world.coordinator.announce_leave(self.nwk, self.ieee, rejoin=True)
-        self._join_as(self.nwk, rejoined=True)
+        self._join_as(self.nwk, reason="rejoin")
 
     def _try_join(self) -> None:
         if not self.powered or self.world.air.reachable(self.nwk or -1):
@@ -125,10 +131,9 @@ class SimNode:
         if self._waiting_for_permit:
             self._waiting_for_permit = False
             self.world.air.remove_permit_listener(self._try_join)
-        rejoined = self.nwk is not None
-        self._join_as(nwk, rejoined=rejoined)
+        self._join_as(nwk, reason=self._join_reason)
 
-    def _join_as(self, nwk: int, rejoined: bool) -> None:
+    def _join_as(self, nwk: int, reason: str) -> None:
         self.nwk = nwk
         self.world.air.attach(self)
         self.send_zdo(
@@ -138,11 +143,11 @@ class SimNode:
             self.ieee,
             self.descriptors().mac_capabilities,
         )
-        self.on_joined(rejoined)
+        self.on_joined(reason)
 
     # -- receive ------------------------------------------------------------------------
     def receive(self, frame: AirFrame) -> None:
-        if not self.powered:
+        if not self.powered or self._aps_duplicates.is_duplicate(frame):
             return
         self.frames_received.append(frame)
         if frame.dst_ep == 0:

@@ -15,7 +15,7 @@ import zigpy.types as zt
 
 from harness.errors import BenchError
 from harness.profile import Profile
-from harness.sim.air import Air
+from harness.sim.air import Air, AirFaults
 from harness.sim.clock import VirtualClock
 from harness.sim.mt_server import MtServer
 from harness.sim.node import SimNode
@@ -40,10 +40,25 @@ def load_model(reference: str) -> type[SimNode]:
 class SimWorld:
     """Everything behind the emulated coordinator's serial port."""
 
-    def __init__(self, profile: Profile, transport: Literal["tcp", "pty"] = "tcp") -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        transport: Literal["tcp", "pty"] = "tcp",
+        air: AirFaults | None = None,
+        seed: int | None = None,
+    ) -> None:
         assert profile.simulation is not None
         self.profile = profile
         self.transport = transport
+        spec = profile.simulation.air
+        self.faults = air or AirFaults(
+            loss=spec.loss,
+            delay=spec.delay.total_seconds(),
+            jitter=spec.jitter.total_seconds(),
+            duplicate=spec.duplicate,
+            reorder=spec.reorder,
+        )
+        self.seed = profile.simulation.seed if seed is None else seed
         self.model = load_model(profile.simulation.model)
         self.clock = VirtualClock()
         self.air: Air
@@ -55,7 +70,7 @@ class SimWorld:
         """Start the emulator and power the UUT on; returns the serial path for zigpy-znp."""
         loop = asyncio.get_running_loop()
         self.clock.bind(loop)
-        self.air = Air(loop)
+        self.air = Air(loop, self.clock, self.faults, seed=self.seed)
         self.coordinator = ZStackEmulator(zt.EUI64.convert(COORDINATOR_IEEE), self.air, self.clock)
         self.server = MtServer(self.coordinator)
         path = await self.server.start_tcp() if self.transport == "tcp" else self.server.start_pty()

@@ -22,7 +22,7 @@ from zigpy_znp.frames import GeneralFrame
 from zigpy_znp.types.nvids import OsalNvIds
 
 from harness.sim import zdo
-from harness.sim.air import COORDINATOR_NWK, Air, AirFrame
+from harness.sim.air import COORDINATOR_NWK, Air, AirFrame, ApsDuplicateFilter
 from harness.sim.clock import VirtualClock
 from harness.sim.nvram import Nvram
 
@@ -77,6 +77,7 @@ class ZStackEmulator:
         self._send: Send | None = None
         self._pending: list[t.CommandBase] = []
         self._aps_counter = 0
+        self._aps_duplicates = ApsDuplicateFilter()
         self._rng = random.Random(ieee.serialize())
         self._handlers = self._handler_table()
 
@@ -390,7 +391,7 @@ class ZStackEmulator:
     # -- the air side ----------------------------------------------------------------
     def receive(self, frame: AirFrame) -> None:
         """A frame from a simulated node reached the coordinator's radio."""
-        if not self.running:
+        if not self.running or self._aps_duplicates.is_duplicate(frame):
             return
         if frame.dst_ep == 0 and frame.profile_id == 0x0000:
             if not frame.cluster_id & 0x8000:

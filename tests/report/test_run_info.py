@@ -74,3 +74,7 @@ def test_properties_round_trip(value: str) -> None:
     text = dump_properties(values)
     assert text.isascii()
     assert parse_properties(text) == values
+
+
+def test_a_hand_written_file_with_a_bad_escape_still_reads() -> None:
+    assert parse_properties("# comment\nbad = \\u12 and \\q\nk:v\n") == {"bad": "u12 and q", "k": "v"}

@@ -73,7 +73,11 @@ class ReferenceDevice(SimNode):
         self.scheduled: list[PendingCot] = []
         self.cleared_at: list[float] = []
         self._pending: dict[tuple[int, int], Handler] = {}
+        # Requests made before a CoT was actioned: their answers carry the previous
+        # occupier's data and must never reach the display.
+        self._stale: set[tuple[int, int]] = set()
         self._poll_timer: TimerHandle | None = None
+        self._discovery_timer: TimerHandle | None = None
 
     # -- descriptors --------------------------------------------------------------------
     def input_clusters(self) -> list[int]:
@@ -88,21 +92,31 @@ class ReferenceDevice(SimNode):
         return sorted(clusters)
 
     # -- network events -----------------------------------------------------------------
-    def on_joined(self, rejoined: bool) -> None:
+    discovery_retry = 30.0  # seconds without a meter before service discovery is tried again
+
+    def on_joined(self, reason: str) -> None:
+        # Meters it already knows (a rejoin keeps RAM) are asked at once; discovery finds
+        # the rest (after a power-on, all of them).
+        for meter in self.known_meters():
+            self.query_cot(meter)
+            self.fetch_all(meter)
         self.discover_meters()
         self.schedule_poll()
 
     def on_power_off(self) -> None:
         self.meters.clear()
         self._pending.clear()
+        self._stale.clear()
         for pending in self.scheduled:
             pending.timer.cancel()
         self.scheduled.clear()
-        if self._poll_timer is not None:
-            self._poll_timer.cancel()
-            self._poll_timer = None
+        for timer in (self._poll_timer, self._discovery_timer):
+            if timer is not None:
+                timer.cancel()
+        self._poll_timer = self._discovery_timer = None
 
     def discover_meters(self) -> None:
+        # A broadcast gets no MAC retries: look again until a meter has answered.
         self.send_zdo(
             BROADCAST_RX_ON,
             zdo_t.ZDOCmd.Match_Desc_req,
@@ -112,6 +126,14 @@ class ReferenceDevice(SimNode):
             [],
             on_response=self._on_match_desc,
         )
+        if self._discovery_timer is not None:
+            self._discovery_timer.cancel()
+        self._discovery_timer = self.world.clock.call_later(self.discovery_retry, self._discovery_check)
+
+    def _discovery_check(self) -> None:
+        self._discovery_timer = None
+        if self.powered and not self.known_meters():
+            self.discover_meters()
 
     def _on_match_desc(self, args: list[object]) -> None:
         status, nwk, endpoints = args[0], int(args[1]), args[2]  # type: ignore[call-overload]
@@ -119,7 +141,10 @@ class ReferenceDevice(SimNode):
             return
         for endpoint in endpoints:  # type: ignore[attr-defined]
             meter = self.meters.setdefault((nwk, int(endpoint)), Meter(nwk, int(endpoint)))
-            self.request(meter, METERING, "read_attributes", self._on_device_type, attribute_ids=[METERING_DEVICE_TYPE])
+            if meter.fuel is None:  # a meter it already knows was asked when it joined
+                self.request(
+                    meter, METERING, "read_attributes", self._on_device_type, attribute_ids=[METERING_DEVICE_TYPE]
+                )
 
     def _on_device_type(self, frame: AirFrame, zcl: ZclFrame) -> None:
         meter = self.meter_of(frame)
@@ -166,6 +191,7 @@ class ReferenceDevice(SimNode):
         tsn = self.next_tsn()
         payload = codec.build(cluster, command, tsn=tsn, direction=Direction.TO_SERVER, **fields)
         self._pending[(cluster, tsn)] = on_answer
+        self._stale.discard((cluster, tsn))  # the TSN has wrapped: this one is current
         self.send_zcl(meter.endpoint, cluster, payload, dst_nwk=meter.nwk)
 
     def query_cot(self, meter: Meter) -> None:
@@ -258,6 +284,9 @@ class ReferenceDevice(SimNode):
     # -- incoming ZCL ---------------------------------------------------------------------
     def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if zcl.direction is Direction.TO_CLIENT:
+            if (zcl.cluster_id, zcl.tsn) in self._stale:
+                self._stale.discard((zcl.cluster_id, zcl.tsn))
+                return
             handler = self._pending.pop((zcl.cluster_id, zcl.tsn), None)
             if handler is not None:
                 handler(frame, zcl)
@@ -373,6 +402,8 @@ class ReferenceDevice(SimNode):
         if not self.is_new_event(issuer_event_id, scope):
             return
         self.last_actioned[scope] = issuer_event_id
+        self._stale |= set(self._pending)  # answers still in flight belong to the previous occupier
+        self._pending.clear()
         fuel = None if scope == ALL_FUELS else scope
         for data_class in self.stores:
             self.clear(data_class, fuel)
