@@ -7,10 +7,12 @@ cot-harness profile validate FILE
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
+import harness.report.cli
 from harness.profile import ProfileError, load_profile
 
 DEFAULT_PROFILE = "device_profiles/sim-ihd.yaml"
@@ -62,6 +64,12 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def selftest(args: argparse.Namespace) -> int:
+    from harness import selftest as matrix
+
+    return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cot-harness", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     validate_p = profile_cmds.add_parser("validate", help="validate a profile, each error with its field path")
     validate_p.add_argument("file")
     validate_p.set_defaults(func=validate)
+    harness.report.cli.register(commands)
+    self_p = commands.add_parser("selftest", help="prove every case catches its fault variants (simulation)")
+    self_p.add_argument("--only", nargs="*", help="run only variants/references whose name contains these words")
+    self_p.add_argument("--air", help="air faults for every run, e.g. loss=0.1,jitter=200ms,duplicate=0.05")
+    self_p.add_argument("--air-seed", type=int, default=None, help="seed of the first round's air faults")
+    self_p.add_argument("--repeat", type=int, default=1, help="rounds (each with the next air seed)")
+    self_p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="suite runs at a time")
+    self_p.set_defaults(func=selftest)
     args = parser.parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]

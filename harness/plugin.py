@@ -8,6 +8,7 @@ radio is opened; a bench error while starting breaks the first case and blocks t
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +18,16 @@ import pytest
 from harness.bench import Bench
 from harness.catalogue import CASES
 from harness.errors import BenchError, FatalBenchError
-from harness.evidence.pcapng import write_pcapng
-from harness.evidence.trace_text import trace_text
+from harness.evidence import case_evidence
 from harness.profile import Profile, ProfileError, load_profile
 from harness.sim.air import parse_air
 
 DEFAULT_PROFILE = Path("device_profiles/sim-ihd.yaml")
 _FATAL = pytest.StashKey[BaseException]()
 _PROFILE = pytest.StashKey[Profile]()
+_COORDINATOR = pytest.StashKey[dict[str, str]]()
+_VERDICTS = pytest.StashKey[dict[str, tuple[str, str]]]()
+EXIT_SECRET_IN_EVIDENCE = 6
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,7 +83,7 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 
 @pytest.fixture(scope="session")
-def bench(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
+def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
     air = pytestconfig.getoption("--air")
     the_bench = Bench(
         profile,
@@ -90,14 +93,27 @@ def bench(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
     )
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
     the_bench.soak = pytestconfig.getoption("--soak")
+    captures = case_evidence.capture_dir(the_bench)
+    shutil.rmtree(captures, ignore_errors=True)  # a run's evidence is this run's only
     try:
         the_bench.start()
     except BaseException as error:
         pytestconfig.stash[_FATAL] = error
         the_bench.stop()
         raise
+    pytestconfig.stash[_COORDINATOR] = the_bench.call(the_bench.coordinator.network_summary)
     yield the_bench
     the_bench.stop()
+
+
+@pytest.fixture
+def bench(request: pytest.FixtureRequest) -> Bench:
+    """The session's bench. Function-scoped so that once the bench has failed, later cases
+    are skipped as blocked instead of each repeating the same bench error."""
+    fatal = request.config.stash.get(_FATAL, None)
+    if fatal is not None:
+        pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
+    return request.getfixturevalue("_bench_session")
 
 
 @pytest.fixture(autouse=True)
@@ -122,47 +138,79 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
     bench: Bench = request.getfixturevalue("bench")
     mark = bench.mark()
+    case_evidence.begin_case()
     try:
         yield
     finally:
-        _attach_trace(bench, mark, spec.case_id)
+        case_evidence.end_case(bench, mark, spec.case_id)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
     report = yield
+    _record_verdict(item, report)
     if call.excinfo is not None and call.excinfo.errisinstance(FatalBenchError):
         # Every remaining case is blocked (skipped), not failed: the bench is unusable.
         item.config.stash[_FATAL] = call.excinfo.value
     return report
 
 
-def _capture_dir(bench: Bench) -> Path:
-    """Beside the Allure results: <alluredir>/../captures (reports/captures by default)."""
-    alluredir = bench.alluredir
-    return (Path(alluredir).parent if alluredir else Path("reports")) / "captures"
-
-
-def _attach_trace(bench: Bench, mark: int, case_id: str) -> None:
-    records = bench.frames_since(mark)
-    allure.attach(trace_text(records), name=f"{case_id} frame trace", attachment_type=allure.attachment_type.TEXT)
-    capture = _capture_dir(bench) / f"{case_id}.pcapng"
-    try:
-        write_pcapng(
-            records,
-            capture,
-            pan_id=bench.profile.radio.pan_id,
-            channel=bench.profile.radio.channel,
-            comment=f"{case_id} {bench.profile.identity_line()}",
-        )
-    except (OSError, ValueError) as error:
-        allure.attach(
-            f"capture not written: {error}",
-            name=f"{case_id} capture error",
-            attachment_type=allure.attachment_type.TEXT,
-        )
+def _record_verdict(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Collect each case's verdict and reason for the lab-facing summary."""
+    marker = item.get_closest_marker("case")
+    if marker is None:
         return
-    allure.attach.file(str(capture), name=f"{case_id} frames (pcapng, Wireshark)", extension="pcapng")
+    case_id = marker.args[0]
+    verdicts = item.config.stash.setdefault(_VERDICTS, {})
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        verdicts[case_id] = ("skipped", reason.removeprefix("Skipped: "))
+    elif report.failed:
+        kind = "failed" if report.when == "call" and _is_assertion(report) else "broken"
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else report.longreprtext
+        verdicts[case_id] = (kind, message.strip().splitlines()[0] if message.strip() else "")
+    elif report.when == "call" and case_id not in verdicts:
+        verdicts[case_id] = ("passed", "")
+
+
+def _is_assertion(report: pytest.TestReport) -> bool:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return crash is not None and crash.message.startswith("AssertionError")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    verdicts = config.stash.get(_VERDICTS, {})
+    if not verdicts:
+        return
+    terminalreporter.section("cot-harness verdicts")
+    for case_id in CASES:
+        if case_id in verdicts:
+            verdict, reason = verdicts[case_id]
+            terminalreporter.write_line(f"{case_id:9} {verdict:8} {reason}"[:200])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Run-level evidence: environment, traceability, manifest, and a scan for secrets."""
+    from harness.report.cli import finish_run
+
+    config = session.config
+    alluredir = config.getoption("--alluredir", None)
+    if not alluredir or _PROFILE not in config.stash or not any(Path(alluredir).glob("*-result.json")):
+        return
+    try:
+        summary = finish_run(Path(alluredir), config.stash[_PROFILE], config.stash.get(_COORDINATOR, None))
+    except OSError as error:
+        print(f"cot-harness: run evidence not written: {error}")
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    write(f"cot-harness: evidence manifest {summary['manifest']} ({summary['files']} files)")
+    for finding in summary["secret_findings"][:20]:
+        write(f"cot-harness: SECRET IN EVIDENCE, do not hand this folder out: {finding}")
+    if not summary["clean"]:
+        session.exitstatus = EXIT_SECRET_IN_EVIDENCE
 
 
 def applies(condition: bool, field: str, why: str) -> None:

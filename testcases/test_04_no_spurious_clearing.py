@@ -84,7 +84,7 @@ def test_neg_02(bench: Bench, profile: Profile) -> None:
 @case("NEG-03")
 def test_neg_03(bench: Bench, profile: Profile) -> None:
     classes, previous, new, event = _settled_new_occupier(bench, profile)
-    older = CotEvent(issuer_event_id=event.issuer_event_id - DAY, implementation_time=0)
+    older = CotEvent(issuer_event_id=event.issuer_event_id - DAY, implementation_time=bench.zcl_now() - DAY)
     retained(
         bench,
         classes,

@@ -38,18 +38,25 @@ MIN_VALID = {
 BURST = 8
 
 
-def fuzz_frames(seed: int, count: int) -> list[tuple[int, bytes]]:
-    """A bounded, reproducible set of server-to-client frames that carry no genuine CoT."""
+def fuzz_frames(seed: int, count: int, newer_event_id: int) -> list[tuple[int, bytes]]:
+    """A bounded, reproducible set of server-to-client frames that carry no genuine CoT.
+
+    Truncated Publish CoT frames long enough to hold an Issuer Event ID carry one newer than
+    any actioned: a unit that takes a malformed CoT as genuine clears, and is caught."""
     rng = random.Random(seed)
     frames = []
     while len(frames) < count:
         cluster = rng.choice((DM, MESSAGING, PREPAYMENT))
         command = rng.randrange(0, 16)
+        if len(frames) % 4 == 0:  # one in four: a truncated Publish CoT, the likeliest to be misread
+            cluster, command = DM, 0x00
         fc = rng.choice((0x09, 0x19))  # cluster-specific, server to client, with/without DDR
         payload = bytearray(rng.randbytes(rng.randrange(0, 40)))
         limit = MIN_VALID.get((cluster, command))
         if limit is not None:
             payload = payload[: rng.randrange(0, limit)]
+        if (cluster, command) == (DM, 0x00) and len(payload) >= 8:
+            payload[4:8] = newer_event_id.to_bytes(4, "little")
         frames.append((cluster, bytes([fc, rng.randrange(256), command]) + bytes(payload)))
     return frames
 
@@ -60,7 +67,7 @@ def test_rob_01(bench: Bench, profile: Profile) -> None:
     require_resident_shown(bench, classes)
     resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
     source = steps.sources(profile)[0]
-    frames = fuzz_frames(FUZZ_SEED, FUZZ_FRAMES)
+    frames = fuzz_frames(FUZZ_SEED, FUZZ_FRAMES, bench.fresh_event().issuer_event_id)
     text(
         "fuzz set",
         f"seed 0x{FUZZ_SEED:04X}, {len(frames)} frames:\n" + "\n".join(f"0x{c:04X} {f.hex(' ')}" for c, f in frames),

@@ -90,6 +90,9 @@ class EmulatedMeter:
         self.queries: list[Query] = []
         self.answering = True  # False: the meter is unreachable (requests go unanswered)
         self.time_offset = 0.0  # seconds added to the bench clock in the Time cluster
+        # A new occupier has had no supplier message yet: Get Last Message answers NOT_FOUND
+        # until the supplier sends one (a device that keeps the old one is then caught).
+        self.message_published = True
         self._tasks: set[asyncio.Task[object]] = set()
 
     @property

@@ -139,7 +139,7 @@ def get_debt_repayment_log(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
 
 # -- Messaging ---------------------------------------------------------------------------
 def display_message_fields(meter: EmulatedMeter) -> dict[str, object] | None:
-    message = meter.tenant.messages.get(meter.fuel)
+    message = meter.tenant.messages.get(meter.fuel) if meter.message_published else None
     if message is None:
         return None
     return {

@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 
+import zigpy.device
 import zigpy.profiles.zha
 import zigpy.types as zt
+from zigpy.zcl import foundation
 from zigpy_znp.zigbee.application import ControllerApplication
 
 from harness.radio.trace import Direction, FrameRecord, FrameTrace
@@ -40,6 +42,7 @@ class HarnessZnpApp(ControllerApplication):
         self.data_in = 0  # AF.IncomingMsg and ZDO.MsgCbIncoming handled
         self.sends_started = 0  # data requests handed down to zigpy-znp ...
         self.sends_done = 0  # ... and finished (confirmed or failed)
+        self.unsolicited_swallowed = 0  # frames from the unit zigpy would have answered itself
 
     def add_claimer(self, claimer: Claimer) -> None:
         """A claimer returns True for frames it handles itself (zigpy never sees them)."""
@@ -74,10 +77,31 @@ class HarnessZnpApp(ControllerApplication):
         )
         if any(claim(record) for claim in list(self._claimers)):
             return
+        if packet.dst_ep != 0 and not self._answers_zigpy_request(packet):
+            # zigpy would answer an unsolicited frame itself (Default Responses, even to a
+            # Default Response): on a conformance bench only the case speaks to the unit.
+            self.unsolicited_swallowed += 1
+            return
         if packet.profile_id == SE_PROFILE:
             # zigpy parses ZCL only for HA/ZLL; SE frames share the ZCL encoding.
             packet = packet.replace(profile_id=zigpy.profiles.zha.PROFILE_ID)
         super().packet_received(packet)
+
+    def _answers_zigpy_request(self, packet: zt.ZigbeePacket) -> bool:
+        """Is this ZCL frame the answer to a request zigpy itself is waiting for (its
+        interview's Basic read)? Matched as zigpy matches: endpoint, cluster, direction, TSN."""
+        try:
+            device = self.get_device_with_address(packet.src)
+            header, _ = foundation.ZCLHeader.deserialize(packet.data.serialize())
+        except (KeyError, ValueError):
+            return False
+        key = zigpy.device.ResponseKey(
+            endpoint_id=packet.src_ep,
+            cluster_id=packet.cluster_id,
+            direction=header.frame_control.direction,
+            tsn=header.tsn,
+        )
+        return key in device._requests  # zigpy 2.4's pending-request table (pinned <2.5)
 
     def _ieee_of(self, nwk: int) -> str | None:
         for device in self.devices.values():

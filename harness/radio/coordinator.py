@@ -139,18 +139,23 @@ class Coordinator:
         assert self.app is not None
         await self.app.permit(seconds)
 
-    async def wait_for_device(self, ieee: str, timeout: float, jump: bool = False) -> int:
-        """The NWK address of the unit under test once zigpy has interviewed it."""
+    async def wait_for_device(self, ieee: str, timeout: float) -> int:
+        """The NWK address of the unit under test once zigpy has interviewed it.
+
+        Joining is waited for on the bench clock (in simulation a unit that never joins is
+        known at once); zigpy's interview runs in real time, so that part never jumps."""
         assert self.app is not None
         app = self.app
         key = zt.EUI64.convert(ieee)
+        deadline = self.waiter.now() + timeout
+        await self.waiter.until(lambda: key in app.devices, timeout, f"the unit {ieee} to join")
 
-        def joined() -> int | None:
+        def interviewed() -> int | None:
             device = app.devices.get(key)
             return device.nwk if device is not None and device.is_initialized else None
 
-        # zigpy's interview runs in real time: the bench clock must not jump past it.
-        nwk = await self.waiter.until(joined, timeout, f"the unit {ieee} to join and be interviewed", jump=jump)
+        remaining = max(1.0, deadline - self.waiter.now())
+        nwk = await self.waiter.until(interviewed, remaining, f"zigpy to interview {ieee}", jump=False)
         return int(nwk)  # type: ignore[call-overload]
 
     def next_tsn(self) -> int:

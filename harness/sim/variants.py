@@ -1,18 +1,447 @@
 """Built-in fault variants: reference devices that break exactly one rule each.
 
 A variant is named in a profile's simulation.model as "module:Class", the same mechanism a
-user's own firmware model uses. Every conformance case is proven by a variant it catches.
+lab uses to model its own firmware (see docs/device-models.md). MATRIX declares, for each
+variant, the reference profile it runs on and the case(s) that must catch it as failed;
+`cot-harness selftest` proves every entry, and that the reference devices pass.
+
+Each class docstring says what the fault is; overriding one hook keeps it to one fault.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+from zigpy.zcl import foundation
+
 from harness.esi.tenant import DataClass
-from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.air import AirFrame
+from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
+from harness.sim.devices.ppmid import ReferencePPMID
+from harness.sim.devices.reference import ALL_FUELS, ReferenceDevice
+from harness.zcl.codec import ZclDecodeError, ZclFrame
+from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+
+DEVICE_MANAGEMENT, PREPAYMENT = 0x0708, 0x0705
 
 
-class KeepsConsumptionHistory(ReferenceIHD):
-    """Acknowledges the CoT but never clears the consumption history (caught by CLR-01)."""
+# -- Clearing --------------------------------------------------------------------------------
+class _Keeps:
+    kept: DataClass
 
     def clear(self, data_class: DataClass, fuel: str | None) -> None:
-        if data_class is not DataClass.CONSUMPTION_HISTORY:
-            super().clear(data_class, fuel)
+        if data_class is not self.kept:
+            super().clear(data_class, fuel)  # type: ignore[misc]
+
+
+class KeepsConsumptionHistory(_Keeps, ReferenceIHD):
+    """Acknowledges the CoT but never clears the consumption history."""
+
+    kept = DataClass.CONSUMPTION_HISTORY
+
+
+class KeepsTopUpHistory(_Keeps, ReferencePPMID):
+    """Clears everything but the top-up log."""
+
+    kept = DataClass.TOP_UP_HISTORY
+
+
+class KeepsDebtRecovery(_Keeps, ReferencePPMID):
+    """Clears everything but the debt recovery log."""
+
+    kept = DataClass.DEBT_RECOVERY
+
+
+class KeepsSupplierMessages(_Keeps, ReferenceIHD):
+    """Clears everything but the supplier messages."""
+
+    kept = DataClass.SUPPLIER_MESSAGES
+
+
+class ClearsTooSlowly(ReferenceIHD):
+    """Shows the new occupier at once but removes the previous one's data only after
+    twice timings.clear_within (a slow flash erase)."""
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        old = self.display.items(data_class) or frozenset()
+        late = 2 * self.world.profile.timings.clear_within.total_seconds()
+        self.world.clock.call_later(late, lambda: self.display.remove(data_class, lambda item: item in old))
+
+
+class ShowsNothingAfterCot(ReferenceIHD):
+    """Clears, then leaves the display blank for a while: the new occupier's data is
+    fetched only 3 x clear_within later (its next refresh), not when the CoT is actioned."""
+
+    def action_cot(self, issuer_event_id: int, scope: str) -> None:
+        if not self.is_new_event(issuer_event_id, scope):
+            return
+        self.last_actioned[scope] = issuer_event_id
+        for data_class in self.stores:
+            self.clear(data_class, None if scope == ALL_FUELS else scope)
+        self._stale |= set(self._pending)
+        self._pending.clear()
+        later = 3 * self.world.profile.timings.clear_within.total_seconds()
+        self.world.clock.call_later(later, lambda: [self.fetch_all(m) for m in self.known_meters()])
+
+
+class ReappearsAfterPowerCycle(ReferenceIHD):
+    """Clears the display but not its flash copy: after a power cycle the previous
+    occupier's data is restored."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.flash: dict[DataClass, frozenset] = {}
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        self.flash[data_class] = self.display.items(data_class) or frozenset()
+        super().clear(data_class, fuel)
+
+    def on_joined(self, reason: str) -> None:
+        if reason == "power_on":
+            for data_class, items in self.flash.items():
+                self.display.add(data_class, items)
+        super().on_joined(reason)
+
+
+# -- Device Management client ----------------------------------------------------------------
+class NoDefaultResponseToCot(ReferenceIHD):
+    """Actions the CoT but never answers Publish Change of Tenancy with a Default Response."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not (zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy"):
+            super().default_response(to, zcl, status)
+
+
+class DefaultResponseDespiteDdr(ReferenceIHD):
+    """Answers Default Response SUCCESS even when disable-default-response is set."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.disable_default_response:
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+        super().on_publish_cot(frame, zcl)
+
+
+class ClearsOnTruncatedCot(ReferenceIHD):
+    """Takes a truncated Publish CoT carrying an Issuer Event ID as a genuine CoT."""
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        super().on_malformed(frame, error)
+        payload = frame.payload
+        if frame.cluster_id == DEVICE_MANAGEMENT and len(payload) >= 11 and payload[0] & 0x03 == 1 and payload[2] == 0:
+            issuer_event_id = int.from_bytes(payload[7:11], "little")
+            meter = self.meter_of(frame)
+            if meter is not None:
+                self.action_cot(issuer_event_id, self.scope_of(meter))
+
+
+class DeafAfterMalformed(ReferenceIHD):
+    """Its stack resets on a malformed frame: the next frame it receives is lost."""
+
+    deaf = False
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        super().on_malformed(frame, error)
+        self.deaf = True
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if self.deaf:
+            self.deaf = False
+            return
+        super().on_zcl(frame, zcl)
+
+
+class RejectsReservedBits(ReferenceIHD):
+    """Rejects a Publish CoT whose reserved change-control bits are set (INVALID_FIELD)."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if int(zcl.fields["proposed_tenancy_change_control"]) & TENANCY_CHANGE_CONTROL_RESERVED_MASK:
+            self.default_response(frame, zcl, foundation.Status.INVALID_FIELD)
+            return
+        super().on_publish_cot(frame, zcl)
+
+
+class AcceptsUnknownDmCommand(ReferenceIHD):
+    """Answers an unknown Device Management command with SUCCESS."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name.startswith("unknown_"):
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+            return
+        super().on_device_management(frame, zcl)
+
+
+# -- No spurious clearing ------------------------------------------------------------------------
+class ClearsOnNotFound(ReferenceIHD):
+    """Takes a NOT_FOUND answer to Get Change of Tenancy as a change of tenancy."""
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "default_response" and zcl.fields["status"] == foundation.Status.NOT_FOUND:
+            for data_class in self.stores:
+                self.clear(data_class, None)
+            return
+        super()._on_get_cot_answer(frame, zcl)
+
+
+class ClearsOnResentPush(ReferenceIHD):
+    """Its push handler lacks the duplicate check its query path has: a pushed CoT it has
+    already actioned is actioned again."""
+
+    def on_pushed_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.meter_of(frame)
+        if meter is not None:
+            scope = self.scope_of(meter)
+            if self.last_actioned.get(scope) == zcl.fields["issuer_event_id"]:
+                del self.last_actioned[scope]
+        super().on_pushed_cot(frame, zcl)
+
+
+class ClearsOnOlderEvent(ReferenceIHD):
+    """Actions any Issuer Event ID other than the last actioned, older ones included."""
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        return self.last_actioned.get(scope) != issuer_event_id
+
+
+class ClearsOnChangeOfSupplier(ReferenceIHD):
+    """Clears its data on Publish Change of Supplier (a guess at a CoT)."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "publish_change_of_supplier":
+            for data_class in self.stores:
+                self.clear(data_class, None)
+        super().on_device_management(frame, zcl)
+
+
+class ClearsOnPowerCycle(ReferenceIHD):
+    """Clears its data every time it powers up."""
+
+    def on_joined(self, reason: str) -> None:
+        if reason == "power_on":
+            for data_class in self.stores:
+                self.clear(data_class, None)
+        super().on_joined(reason)
+
+
+# -- Query behaviour ----------------------------------------------------------------------------
+class NoQueryAfterJoin(ReferenceIHD):
+    """Does not ask for the CoT when it joins or powers up (only periodically)."""
+
+    _skip_query = False
+
+    def on_joined(self, reason: str) -> None:
+        self._skip_query = reason in ("join", "power_on")
+        super().on_joined(reason)
+
+    def on_meter_found(self, meter) -> None:  # noqa: ANN001
+        if self._skip_query:
+            self.fetch_all(meter)
+        else:
+            super().on_meter_found(meter)
+
+
+class NoQueryAfterRejoin(ReferenceIHD):
+    """Does not ask for the CoT after a rejoin (only periodically)."""
+
+    def on_joined(self, reason: str) -> None:
+        if reason == "rejoin":
+            self.discover_meters()
+            self.schedule_poll()
+            return
+        super().on_joined(reason)
+
+
+class StopsPeriodicQueries(ReferenceIHD):
+    """Queries once on the poll timer, then never re-arms it."""
+
+    def schedule_poll(self) -> None:
+        if not getattr(self, "_polled_once", False):
+            super().schedule_poll()
+
+    def poll(self) -> None:
+        self._polled_once = True
+        super().poll()
+
+
+class QueriesEveryMinute(ReferenceIHD):
+    """Polls for the CoT every 60 s: well past any HAN traffic budget."""
+
+    poll_interval = 60.0
+
+
+class LearnsCotOnlyByPush(ReferenceIHD):
+    """Queries the meters but ignores a Publish CoT that answers its own query."""
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        return
+
+
+class QueriesEsmeOnly(DualFuelIHD):
+    """On a dual-fuel home, asks only the ESME for the CoT."""
+
+    def query_cot(self, meter) -> None:  # noqa: ANN001
+        if str(meter.fuel) == "electricity":
+            super().query_cot(meter)
+
+
+# -- Implementation Date/Time ------------------------------------------------------------------
+class SchedulesAlthoughOnReceipt(ReferenceIHD):
+    """Declared on_receipt, but schedules a future-dated CoT (generic SE behaviour)."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        scope = self.scope_of(meter)
+        if (
+            self.is_new_event(issuer_event_id, scope)
+            and implementation_time > self.zcl_now()
+            and implementation_time != 0xFFFFFFFF
+        ):
+            self.schedule_cot(issuer_event_id, implementation_time, scope)
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class IgnoresPastImplementationTime(ReferenceIHD):
+    """Treats a CoT dated more than an hour in the past as stale and ignores it."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if 0 < implementation_time < self.zcl_now() - 3600:
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class ZeroMeansNever(ReferenceIHD):
+    """Ignores a CoT whose implementation time is 0 (which means now)."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if implementation_time == 0:
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class IgnoresCancel(ReferenceIHD):
+    """Scheduled policy, but an implementation time of 0xFFFFFFFF does not cancel."""
+
+    def cancel_scheduled(self, issuer_event_id: int) -> None:
+        return
+
+
+# -- Bench and declaration, robustness --------------------------------------------------------
+class DescriptorWithoutDmClient(ReferenceIHD):
+    """Its simple descriptor omits the Device Management client cluster it uses."""
+
+    def output_clusters(self) -> list[int]:
+        return [c for c in super().output_clusters() if c != DEVICE_MANAGEMENT]
+
+
+class NeverJoins(ReferenceIHD):
+    """Never joins the network (e.g. a wrong install code): a bench error, not a verdict."""
+
+    def power_on(self) -> None:
+        self.powered = True
+
+
+class HangsOnUnknownPrepaymentCommand(ReferencePPMID):
+    """Its ZCL task hangs on an unknown Prepayment command: it answers nothing afterwards."""
+
+    hung = False
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if self.hung:
+            return
+        if zcl.cluster_id == PREPAYMENT and zcl.command_name.startswith("unknown_"):
+            self.hung = True
+            return
+        super().on_zcl(frame, zcl)
+
+
+class ClearsOnUnknownPrepaymentCommand(ReferencePPMID):
+    """Its prepayment store is corrupted by an unknown Prepayment command: it clears."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.cluster_id == PREPAYMENT and zcl.command_name.startswith("unknown_"):
+            for data_class in self.stores:
+                self.clear(data_class, None)
+        super().on_zcl(frame, zcl)
+
+
+# -- the matrix ----------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class VariantSpec:
+    model: type[ReferenceDevice]
+    profile: str  # the reference profile (device_profiles/) it runs on
+    failed: frozenset[str]  # cases that must fail on it (Allure "failed")
+    broken: frozenset[str] = frozenset()  # cases that may be inconclusive on it (and why)
+    why: str = ""
+    may_fail: frozenset[str] = frozenset()  # later cases its fault also reaches (and why)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.model.__module__}:{self.model.__qualname__}"
+
+
+def _v(
+    model: type[ReferenceDevice],
+    profile: str,
+    *failed: str,
+    broken: tuple[str, ...] = (),
+    may_fail: tuple[str, ...] = (),
+    why: str = "",
+) -> VariantSpec:
+    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
+
+
+IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
+
+MATRIX: tuple[VariantSpec, ...] = (
+    _v(NeverJoins, IHD, broken=("BENCH-01",), why="a unit that never joins is a bench error; the rest are blocked"),
+    _v(DescriptorWithoutDmClient, IHD, "PROF-01"),
+    _v(NoDefaultResponseToCot, IHD, "DM-01"),
+    _v(DefaultResponseDespiteDdr, IHD, "DM-02"),
+    _v(ClearsOnTruncatedCot, IHD, "DM-03", "ROB-01"),
+    _v(
+        DeafAfterMalformed,
+        IHD,
+        "DM-03",
+        may_fail=("ROB-01",),
+        why="ROB-01's fuzz also holds malformed frames; whether its ping follows one depends on the set",
+    ),
+    _v(RejectsReservedBits, IHD, "DM-04"),
+    _v(AcceptsUnknownDmCommand, IHD, "DM-05"),
+    _v(KeepsConsumptionHistory, IHD, "CLR-01"),
+    _v(KeepsTopUpHistory, PPMID, "CLR-02"),
+    _v(KeepsDebtRecovery, PPMID, "CLR-03"),
+    _v(KeepsSupplierMessages, IHD, "CLR-04"),
+    _v(ClearsTooSlowly, IHD, "CLR-05"),
+    _v(ShowsNothingAfterCot, IHD, "CLR-06"),
+    _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
+    _v(ClearsOnNotFound, IHD, "NEG-01"),
+    _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
+    _v(ClearsOnOlderEvent, IHD, "NEG-03"),
+    _v(ClearsOnChangeOfSupplier, IHD, "NEG-04"),
+    _v(ClearsOnPowerCycle, IHD, "NEG-05"),
+    _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
+    _v(NoQueryAfterRejoin, IHD, "POLL-02"),
+    _v(
+        StopsPeriodicQueries,
+        IHD,
+        "POLL-03",
+        broken=("NEG-01",),
+        why="NEG-01 needs a query inside its window to exercise NOT_FOUND; a unit that stops polling gives none",
+    ),
+    _v(QueriesEveryMinute, IHD, "POLL-04"),
+    _v(LearnsCotOnlyByPush, IHD, "POLL-05"),
+    # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
+    _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
+    _v(IgnoresPastImplementationTime, IHD, "IMPL-01"),
+    _v(SchedulesAlthoughOnReceipt, IHD, "IMPL-02"),
+    _v(ZeroMeansNever, IHD, "IMPL-03"),
+    _v(IgnoresCancel, SCHEDULED, "IMPL-04"),
+    _v(ClearsOnUnknownPrepaymentCommand, PPMID, "ROB-01"),
+    _v(
+        HangsOnUnknownPrepaymentCommand,
+        PPMID,
+        "ROB-01",
+        may_fail=("ROB-02",),
+        why="a hung unit cannot action ROB-02's CoT either",
+    ),
+)
+REFERENCES: tuple[str, ...] = (IHD, PPMID, DUAL, SCHEDULED)

@@ -39,6 +39,10 @@ def test_frames_cross_zigpy_znp_serial_layer(transport: str) -> None:
         bench.wait_until(lambda: world.coordinator.data_to_host == app.data_in or None, 2, "host caught up")
         rx = [r for r in bench.frames_since(0) if r.direction == "rx"]
         assert rx and all(r.src_nwk == bench.uut_nwk for r in rx)
+        # the harness never answers the unit's Default Responses (zigpy would, unguarded)
+        for record in bench.frames_since(0):
+            if record.direction == "tx" and len(record.payload) >= 4 and record.payload[0] & 0x03 == 0:
+                assert not (record.payload[2] == 0x0B and record.payload[3] == 0x0B), record
         # the unit took the previous occupier's history through that path
         seen = bench.observe(DataClass.CONSUMPTION_HISTORY, bench.tenancy.resident, bench.tenancy.upcoming)
         assert seen.shows_previous

@@ -307,7 +307,7 @@ class ReferenceDevice(SimNode):
 
     def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if zcl.command_name == "publish_change_of_tenancy":
-            self.on_publish_cot(frame, zcl)
+            self.on_pushed_cot(frame, zcl)
         elif zcl.command_name.startswith("unknown_"):
             self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
         elif not zcl.disable_default_response:
@@ -349,6 +349,10 @@ class ReferenceDevice(SimNode):
         )
 
     # -- the Change of Tenancy -------------------------------------------------------------
+    def on_pushed_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        """An unsolicited Publish CoT (a meter's push); answers to queries come via on_publish_cot."""
+        self.on_publish_cot(frame, zcl)
+
     def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if not zcl.disable_default_response:
             self.default_response(frame, zcl, foundation.Status.SUCCESS)

@@ -1,0 +1,79 @@
+"""Per-case evidence attached to Allure: the frame trace as text, as a pcapng capture
+Wireshark dissects, and as a message sequence chart; plus the case's measurements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import allure
+
+from harness.catalogue import CASES
+from harness.evidence import measurements
+from harness.evidence.msc import sequence_chart_svg
+from harness.evidence.pcapng import write_pcapng
+from harness.evidence.trace_text import trace_text
+
+if TYPE_CHECKING:
+    from harness.bench import Bench
+
+COORDINATOR_NWK = 0x0000
+
+
+def capture_dir(bench: Bench) -> Path:
+    """Beside the Allure results: <alluredir>/../captures (reports/captures by default)."""
+    alluredir = bench.alluredir
+    return (Path(alluredir).parent if alluredir else Path("reports")) / "captures"
+
+
+def lifelines(bench: Bench) -> dict[tuple[int, int], str]:
+    names = {(COORDINATOR_NWK, 0): "coordinator ZDO"}
+    for source in bench.profile.esi.sources:
+        endpoint = getattr(bench.profile.esi.endpoints, source.value)
+        names[(COORDINATOR_NWK, endpoint)] = f"{source.value.upper()} ep {endpoint}"
+    return names
+
+
+def uut_label(bench: Bench) -> str:
+    identity = bench.profile.identity
+    nwk = f" 0x{bench.uut_nwk:04X}" if bench.uut_nwk is not None else ""
+    return f"UUT {identity.model}{nwk} ep {identity.endpoint}"
+
+
+def begin_case() -> None:
+    measurements.begin_case()
+
+
+def end_case(bench: Bench, mark: int, case_id: str) -> None:
+    """Attach what the case measured and every frame it exchanged."""
+    measurements.end_case()
+    records = bench.frames_since(mark)
+    allure.attach(trace_text(records), name=f"{case_id} frame trace", attachment_type=allure.attachment_type.TEXT)
+    allure.attach(
+        sequence_chart_svg(
+            records,
+            harness_label="harness",
+            uut_label=uut_label(bench),
+            lifelines=lifelines(bench),
+            title=f"{case_id} {CASES[case_id].title}",
+        ),
+        name=f"{case_id} sequence chart",
+        attachment_type=allure.attachment_type.SVG,
+    )
+    capture = capture_dir(bench) / f"{case_id}.pcapng"
+    try:
+        write_pcapng(
+            records,
+            capture,
+            pan_id=bench.profile.radio.pan_id,
+            channel=bench.profile.radio.channel,
+            comment=f"{case_id} {bench.profile.identity_line()}",
+        )
+    except (OSError, ValueError) as error:
+        allure.attach(
+            f"capture not written: {error}",
+            name=f"{case_id} capture error",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+        return
+    allure.attach.file(str(capture), name=f"{case_id} frames (pcapng, Wireshark)", extension="pcapng")
