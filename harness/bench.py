@@ -64,6 +64,7 @@ class Bench:
         self.soak = False  # run soak cases on hardware (--soak)
         self.start_seconds = 0.0
         self.alluredir: str | None = None  # where the run's evidence goes (set by the plugin)
+        self._mt_offsets = (0, 0)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
 
@@ -122,6 +123,10 @@ class Bench:
         settings = self._settings(path)
         self.coordinator = Coordinator(settings, waiter=self)
         await self.coordinator.start()
+        if self.world is not None:
+            # Start-up is request/response throughout: nothing is in flight when it returns.
+            app, server = self.coordinator.app, self.world.server
+            self._mt_offsets = (server.frames_in - app.mt_out, server.frames_out - app.mt_in)
         for source, endpoint in settings.esi_endpoints.items():
             meter = EmulatedMeter(
                 source, endpoint, FUELS[source], self.coordinator, self._uut_address, self.tenancy.resident
@@ -132,7 +137,7 @@ class Bench:
         self.observers = self._build_observers()
         self.controls = BenchControls(self)
         self.join_opened_at = self.now()
-        await self.coordinator.permit(JOIN_WINDOW_S)
+        joining = await self.coordinator.open_for(profile.identity.ieee, self._link_key(), JOIN_WINDOW_S)
         after_join = profile.timings.poll.after_join
         try:
             self.uut_nwk = await self.coordinator.wait_for_device(profile.identity.ieee, after_join.total_seconds())
@@ -143,7 +148,16 @@ class Bench:
                 f"and that it is in pairing mode"
             ) from exc
         self.joined_at = self.now()
-        await self.coordinator.permit(0)
+        await self.coordinator.close_joining(joining)
+
+    def _link_key(self) -> bytes | None:
+        """With radio.security install_code, the unit's link key (derived from its install
+        code, never logged); None for the well-known link key."""
+        if str(self.profile.radio.security) != "install_code" or self.profile.identity.install_code is None:
+            return None
+        from zigpy.util import convert_install_code
+
+        return bytes(convert_install_code(bytes.fromhex(self.profile.identity.install_code.get_secret_value())))
 
     def _build_observers(self) -> dict[DataClass, Observer]:
         from harness.observe.simulation import SimulationObserver
@@ -190,12 +204,27 @@ class Bench:
         app = self.coordinator.app if self.coordinator else None
         if self.world is None or app is None:
             return False
+        server = self.world.server
         return (
             self.world.quiet()
             and app.idle()
+            # every MT frame the host wrote was served, every one the emulator wrote parsed
+            # (offsets: zigpy-znp talks to the stick before the counting starts)
+            and server.frames_in - app.mt_out == self._mt_offsets[0]
+            and server.frames_out - app.mt_in == self._mt_offsets[1]
             and self.world.coordinator.data_to_host == app.data_in
             and not any(m.busy for m in self.meters.values())
         )
+
+    async def _settled(self) -> bool:
+        """Quiet now and still quiet after one pass of the event loop: a coroutine that a
+        just-parsed answer made ready gets its turn before the clock may jump."""
+        if not self._quiet():
+            return False
+        one_pass = self._loop.create_future()
+        self._loop.call_soon(one_pass.set_result, None)
+        await one_pass
+        return self._quiet()
 
     async def until(self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True) -> T:
         """Until condition() is truthy (its value is returned) or TimeoutError at the deadline."""
@@ -206,7 +235,7 @@ class Bench:
                 return result
             if self.now() >= deadline:
                 raise TimeoutError(f"{what}: not within {timeout:g} s")
-            if jump and self._quiet():
+            if jump and await self._settled():
                 # Nothing is in flight: only a device timer can change anything now. What
                 # the timer sends makes the world busy, so the next pass waits for it.
                 self.world.clock.step_to(deadline)
@@ -409,9 +438,19 @@ class Bench:
         to_push = [m for m in self.meters.values() if not m.message_published]
         for meter in to_push:
             self.call(lambda m=meter: setattr(m, "message_published", True))
-            frame = meter.display_message_frame(tsn=self.next_tsn())
-            if frame is not None and uut is not None:
-                self.run(meter.push(uut, self.uut_endpoint, 0x0703, frame))
+            tsn = self.next_tsn()
+            frame = meter.display_message_frame(tsn=tsn)
+            if frame is None or uut is None:
+                continue
+            sent = self.run(meter.push(uut, self.uut_endpoint, 0x0703, frame))
+            # Wait for the unit's acknowledgement: a push still in flight when a case's
+            # CoT goes out would land after it and look like data coming back.
+            self.expect_from_uut(
+                lambda r, tsn=tsn: r.cluster_id == 0x0703 and len(r.payload) > 2 and r.payload[1] == tsn,
+                since=sent.seq,
+                timeout=self.profile.timings.response_timeout.total_seconds(),
+                what="the unit's Default Response to Display Message",
+            )
 
     def fresh_event(self, implementation_time: int | None = None, **cot_fields: int) -> CotEvent:
         """A CoT newer than any issued, that no meter holds (for malformed or rogue frames)."""

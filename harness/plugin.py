@@ -20,6 +20,7 @@ from harness.catalogue import CASES
 from harness.errors import BenchError, FatalBenchError
 from harness.evidence import case_evidence
 from harness.profile import Profile, ProfileError, load_profile
+from harness.report.cli import finish_run
 from harness.sim.air import parse_air
 
 DEFAULT_PROFILE = Path("device_profiles/sim-ihd.yaml")
@@ -193,8 +194,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Run-level evidence: environment, traceability, manifest, and a scan for secrets."""
-    from harness.report.cli import finish_run
-
     config = session.config
     alluredir = config.getoption("--alluredir", None)
     if not alluredir or _PROFILE not in config.stash or not any(Path(alluredir).glob("*-result.json")):

@@ -43,6 +43,27 @@ class HarnessZnpApp(ControllerApplication):
         self.sends_started = 0  # data requests handed down to zigpy-znp ...
         self.sends_done = 0  # ... and finished (confirmed or failed)
         self.unsolicited_swallowed = 0  # frames from the unit zigpy would have answered itself
+        self.mt_out = 0  # MT frames written to the stick
+        self.mt_in = 0  # MT frames parsed from the stick
+
+    async def connect(self) -> None:
+        await super().connect()
+        # Count MT frames both ways (instrumentation only: behaviour is zigpy-znp's), so a
+        # simulated bench knows when nothing is in flight on the serial link.
+        znp = self._znp
+        assert znp is not None and znp._uart is not None
+        send, received = znp._uart.send, znp.frame_received
+
+        def counted_send(frame: object) -> None:
+            self.mt_out += 1
+            send(frame)
+
+        def counted_received(frame: object) -> object:
+            self.mt_in += 1
+            return received(frame)
+
+        znp._uart.send = counted_send  # type: ignore[method-assign]
+        znp.frame_received = counted_received  # type: ignore[method-assign]
 
     def add_claimer(self, claimer: Claimer) -> None:
         """A claimer returns True for frames it handles itself (zigpy never sees them)."""

@@ -9,6 +9,7 @@ sleep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,26 @@ class Coordinator:
     async def permit(self, seconds: int) -> None:
         assert self.app is not None
         await self.app.permit(seconds)
+
+    async def open_for(self, ieee: str, link_key: bytes | None, seconds: int) -> asyncio.Task[None] | None:
+        """Open the network for the unit: with its install-code link key when it has one
+        (zigpy-znp then admits only install-code joins), else plain permit-join."""
+        assert self.app is not None
+        if link_key is None:
+            await self.app.permit(seconds)
+            return None
+        # permit_with_link_key holds the window open by sleeping through it: a task.
+        # It sends the install code and install-code-only mode before opening the window.
+        return asyncio.get_running_loop().create_task(
+            self.app.permit_with_link_key(zt.EUI64.convert(ieee), zt.KeyData(link_key), seconds)
+        )
+
+    async def close_joining(self, joining: asyncio.Task[None] | None) -> None:
+        if joining is not None:
+            joining.cancel()  # its cleanup turns install-code-only joins off again
+            with contextlib.suppress(asyncio.CancelledError):
+                await joining
+        await self.permit(0)
 
     async def wait_for_device(self, ieee: str, timeout: float) -> int:
         """The NWK address of the unit under test once zigpy has interviewed it.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import zigpy.types as zt
 import zigpy.zdo.types as zdo_t
+from zigpy.util import convert_install_code
 from zigpy.zcl import foundation
 
 from harness.sim import zdo
@@ -94,6 +95,14 @@ class SimNode:
     def on_power_off(self) -> None:
         """Volatile state is lost here; models keep what their firmware persists."""
 
+    def link_key(self) -> bytes | None:
+        """The key this device derives from its install code (None: it joins with the
+        well-known link key)."""
+        code = self.world.profile.identity.install_code
+        if code is None:
+            return None
+        return bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
+
     # -- power and network --------------------------------------------------------------
     def power_on(self) -> None:
         self.powered = True
@@ -122,7 +131,7 @@ class SimNode:
     def _try_join(self) -> None:
         if not self.powered or self.world.air.reachable(self.nwk or -1):
             return
-        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=self.nwk)
+        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=self.nwk, link_key=self.link_key())
         if nwk is None:
             if not self._waiting_for_permit:
                 self._waiting_for_permit = True

@@ -66,6 +66,8 @@ class ZStackEmulator:
         self.nwk: int | None = COORDINATOR_NWK  # the Node protocol of air.Air
         self.endpoints: dict[int, zdo_t.SimpleDescriptor] = {}
         self.joined: dict[t.EUI64, int] = {}  # the trust centre's device table
+        self.install_code_keys: dict[t.EUI64, bytes] = {}  # link keys derived from install codes
+        self.joins_need_install_code = False
         self.running = False  # network started since the last reset
         self.permit_until = 0.0  # virtual time
         self.primary_channels = t.Channels.NO_CHANNELS
@@ -290,6 +292,17 @@ class ZStackEmulator:
         nv.write_as(OsalNvIds.NWK_ALTERN_KEY_INFO, t.NwkKeyDesc(KeySeqNum=0, Key=key))
         nv.osal[OsalNvIds.BDBNODEISONANETWORK] = bytearray(b"\x01")
 
+    def _add_install_code(self, req: Any) -> t.CommandBase:
+        fmt = c.app_config.InstallCodeFormat
+        if req.InstallCodeFormat != fmt.KeyDerivedFromInstallCode or len(req.InstallCode) != 16:
+            return c.AppConfig.BDBAddInstallCode.Rsp(Status=t.Status.INVALID_PARAMETER)
+        self.install_code_keys[req.IEEE] = bytes(req.InstallCode)
+        return c.AppConfig.BDBAddInstallCode.Rsp(Status=t.Status.SUCCESS)
+
+    def _joins_use_install_code(self, req: Any) -> t.CommandBase:
+        self.joins_need_install_code = bool(req.BdbJoinUsesInstallCodeKey)
+        return c.AppConfig.BDBSetJoinUsesInstallCodeKey.Rsp(Status=t.Status.SUCCESS)
+
     # -- ZDO -------------------------------------------------------------------------
     def _msg_cb_register(self, req: Any) -> t.CommandBase:
         return c.ZDO.MsgCallbackRegister.Rsp(Status=t.Status.SUCCESS)
@@ -448,7 +461,7 @@ class ZStackEmulator:
     def permits_join(self) -> bool:
         return self.running and self.clock.now() < self.permit_until
 
-    def admit(self, ieee: t.EUI64, requested_nwk: int | None = None) -> int | None:
+    def admit(self, ieee: t.EUI64, requested_nwk: int | None = None, link_key: bytes | None = None) -> int | None:
         """Trust-centre side of a join: an address, or None when joining is closed.
 
         A device the trust centre already knows rejoins without permit-join (a trust
@@ -458,6 +471,10 @@ class ZStackEmulator:
             self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=known, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
             return known
         if not self.permits_join():
+            return None
+        if self.joins_need_install_code and (link_key is None or self.install_code_keys.get(ieee) != link_key):
+            # The device's key (from its install code) does not match what the trust
+            # centre was given: the transport key cannot be decrypted, the join fails.
             return None
         nwk = requested_nwk
         while nwk is None or nwk == COORDINATOR_NWK or self.air.reachable(nwk) or nwk >= 0xFFF8:
@@ -493,6 +510,8 @@ class ZStackEmulator:
             c.UTIL.GetDeviceInfo.Req: self._device_info,
             c.AppConfig.BDBSetChannel.Req: self._bdb_set_channel,
             c.AppConfig.BDBStartCommissioning.Req: self._bdb_start,
+            c.AppConfig.BDBAddInstallCode.Req: self._add_install_code,
+            c.AppConfig.BDBSetJoinUsesInstallCodeKey.Req: self._joins_use_install_code,
             c.ZDO.MsgCallbackRegister.Req: self._msg_cb_register,
             c.ZDO.MgmtPermitJoinReq.Req: self._permit_join,
             c.ZDO.ExtRouteDisc.Req: self._route_disc,

@@ -48,3 +48,39 @@ def test_frames_cross_zigpy_znp_serial_layer(transport: str) -> None:
         assert seen.shows_previous
     finally:
         bench.stop()
+
+
+def _install_code_profile(model: str) -> object:
+    import yaml
+
+    from harness.profile import parse_profile
+
+    data = yaml.safe_load(PROFILE.read_text())
+    data["radio"]["security"] = "install_code"
+    data["identity"]["install_code"] = "83FED3407A939723A5C639B26916D505C3B5"
+    data["simulation"]["model"] = model
+    return parse_profile(data, source=PROFILE)
+
+
+def test_install_code_join_is_enforced_by_the_emulated_trust_centre() -> None:
+    bench = Bench(_install_code_profile("harness.sim.devices.ihd:ReferenceIHD"))
+    bench.start()
+    try:
+        coordinator = bench.world.coordinator
+        assert bench.uut_nwk is not None
+        assert coordinator.served["AppConfig.BDBAddInstallCode.Req"] == 1
+        assert coordinator.install_code_keys  # the derived key, never the code itself
+        assert not coordinator.joins_need_install_code  # switched off again after the join
+    finally:
+        bench.stop()
+
+
+def test_a_unit_with_another_install_code_never_joins() -> None:
+    from harness.errors import CoordinatorError
+
+    bench = Bench(_install_code_profile("tests.suite.wrong_install_code:WrongInstallCode"))
+    try:
+        with pytest.raises(CoordinatorError, match="did not join"):
+            bench.start()
+    finally:
+        bench.stop()
