@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import allure
-
 from harness.bench import Bench
 from harness.catalogue import case
+from harness.evidence.measurements import record
 from harness.plugin import applies
 from harness.profile import Profile
+from harness.radio.trace import FrameRecord
 from harness.zcl import Status
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from testcases import steps
@@ -39,13 +39,19 @@ def test_dm_01(bench: Bench, profile: Profile) -> None:
     timeout = response_timeout(profile)
     _previous, _new, event = new_occupier(bench)
     for source in steps.sources(profile):
-        sent = send_publish_cot(bench, source, event)
-        answer = await_default_response(bench, sent, timeout)
+        attempts: list[FrameRecord] = []
+
+        def publish(source: str = source, attempts: list[FrameRecord] = attempts) -> FrameRecord | None:
+            attempts.append(send_publish_cot(bench, source, event))  # the same CoT: a unit dedupes it
+            return await_default_response(bench, attempts[-1], timeout)
+
+        answer = steps.with_retries(bench, publish, "send the same Publish CoT")
+        sent = attempts[-1]
         assert answer is not None, (
-            f"{bench.meters[source].label} sent Publish Change of Tenancy (TSN {sent.payload[1]}); expected a "
+            f"{bench.meters[source].label} sent Publish Change of Tenancy ({len(attempts)} attempt(s)); expected a "
             f"Default Response within response_timeout {timeout:g} s; the unit sent none"
         )
-        allure.dynamic.parameter(f"{source} response latency (s)", f"{answer.timestamp - sent.timestamp:.3f}")
+        record(f"{source} Default Response latency", answer.timestamp - sent.timestamp, "s", high=timeout)
         status = status_of(answer)
         assert status == Status.SUCCESS, (
             f"{bench.meters[source].label} sent Publish Change of Tenancy; expected Default Response SUCCESS; "
@@ -61,8 +67,8 @@ def test_dm_02(bench: Bench, profile: Profile) -> None:
     previous, new, event = new_occupier(bench)
     sent = push_cot_from_all(bench, profile, event, disable_default_response=True)
     timeout = response_timeout(profile)
-    for record in sent:
-        answer = await_default_response(bench, record, timeout)
+    for frame in sent:
+        answer = await_default_response(bench, frame, timeout)
         assert answer is None or status_of(answer) != Status.SUCCESS, (
             "sent Publish Change of Tenancy with disable-default-response set; expected no Default Response "
             "on success; the unit answered Default Response SUCCESS"

@@ -13,6 +13,7 @@ import pytest
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.esi.meter import Query
+from harness.evidence.measurements import record
 from harness.plugin import applies
 from harness.profile import Profile
 from testcases import steps
@@ -48,7 +49,7 @@ def _assert_each_queried(
         in_time = [q for q in queries if q.at - since <= timeout]
         assert in_time, f"after {event}, {label} received no CoT query within {field} ({timeout:g} s)"
         first = in_time[0]
-        allure.dynamic.parameter(f"{source} query latency after {event} (s)", f"{first.at - since:.1f}")
+        record(f"{source} CoT query latency after {event}", first.at - since, "s", high=timeout)
         assert first.command == QUERY_COMMAND[method], (
             f"after {event}, {label} was queried by {first.command}; behaviour.query_method declares {method}"
         )
@@ -105,7 +106,8 @@ def test_poll_03(bench: Bench, profile: Profile) -> None:
         text(f"{label} CoT queries", _log(queries, start))
         times = [start] + [q.at for q in queries] + [end]
         worst = max(b - a for a, b in zip(times, times[1:], strict=False))
-        allure.dynamic.parameter(f"{source} longest gap between queries (s)", f"{worst:.0f}")
+        record(f"{source} longest gap between CoT queries", worst, "s", high=limit)
+        record(f"{source} CoT queries in the soak", len(queries), "queries")
         assert worst <= limit, (
             f"{label}: {len(queries)} CoT queries in {end - start:g} s; the longest time without one was "
             f"{worst:g} s, more than poll.max_interval ({limit:g} s)"
@@ -122,7 +124,7 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
         text(f"{label} CoT queries", _log(queries, start))
         gaps = [b.at - a.at for a, b in zip(queries, queries[1:], strict=False)]
         shortest = min(gaps, default=float("inf"))
-        allure.dynamic.parameter(f"{source} shortest gap between queries (s)", f"{shortest:.0f}")
+        record(f"{source} shortest gap between CoT queries", shortest if gaps else 0.0, "s", low=limit)
         assert shortest >= limit, (
             f"{label}: two CoT queries only {shortest:g} s apart, less than poll.min_interval ({limit:g} s) "
             f"({len(queries)} queries while undisturbed)"
