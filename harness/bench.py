@@ -147,8 +147,9 @@ class Bench:
                 f"({after_join}): check its install code / security mode ({profile.radio.security}) "
                 f"and that it is in pairing mode"
             ) from exc
+        finally:
+            await self.coordinator.close_joining(joining)
         self.joined_at = self.now()
-        await self.coordinator.close_joining(joining)
 
     def _link_key(self) -> bytes | None:
         """With radio.security install_code, the unit's link key (derived from its install
