@@ -102,7 +102,13 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
         pytestconfig.stash[_FATAL] = error
         the_bench.stop()
         raise
-    pytestconfig.stash[_COORDINATOR] = the_bench.call(the_bench.coordinator.network_summary)
+    coordinator = the_bench.call(the_bench.coordinator.network_summary)
+    if the_bench.world is not None:
+        # An assessor must see at a glance that no real stick or device was involved.
+        from harness.sim.zstack import FIRMWARE_NAME
+
+        coordinator["emulated"] = f"yes: {FIRMWARE_NAME}; device model {profile.simulation.model}"
+    pytestconfig.stash[_COORDINATOR] = coordinator
     yield the_bench
     the_bench.stop()
 

@@ -17,18 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA", "verify_manifest", "write_manifest"]
+__all__ = ["SCHEMA", "sha256_of", "verify_manifest", "write_manifest"]
 
 SCHEMA = "cot-harness/evidence-manifest/1"
 SHA256_SUFFIX = ".sha256"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def sha256_of(path: Path) -> str:
     with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _sums_path(manifest: Path) -> Path:
@@ -72,7 +69,7 @@ def write_manifest(root_dirs: list[Path], out: Path) -> Path:
     for path in _files(roots, skip):
         rel = _relative(path, base)
         if rel not in seen:  # overlapping roots must not list a file twice
-            seen[rel] = {"path": rel, "size": path.stat().st_size, "sha256": _sha256(path)}
+            seen[rel] = {"path": rel, "size": path.stat().st_size, "sha256": sha256_of(path)}
     entries = sorted(seen.values(), key=lambda e: e["path"])
     document = {
         "schema": SCHEMA,
@@ -107,7 +104,7 @@ def verify_manifest(path: Path) -> list[str]:
             problems.append(f"missing: {rel}")
         elif file.stat().st_size != entry["size"]:
             problems.append(f"changed: {rel} (size {file.stat().st_size}, manifest says {entry['size']})")
-        elif _sha256(file) != entry["sha256"]:
+        elif sha256_of(file) != entry["sha256"]:
             problems.append(f"changed: {rel} (SHA-256 differs)")
     roots = [base / r for r in document.get("roots", [])]
     skip = {path.absolute(), _sums_path(path).absolute()}

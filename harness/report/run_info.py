@@ -9,7 +9,6 @@ secrets never reach these files (each value is checked against Profile.secrets()
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import harness
 from harness.profile import Profile
+from harness.report.manifest import sha256_of
 from harness.report.properties import dump_properties
 from harness.report.redact import redact_text
 
@@ -67,14 +67,6 @@ def git_commit() -> str:
     return f"{commit}-dirty" if status else commit
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def environment(profile: Profile, coordinator: Mapping[str, str] | None) -> dict[str, str]:
     """The environment.properties entries, secrets redacted."""
     source = profile.source_path
@@ -89,7 +81,7 @@ def environment(profile: Profile, coordinator: Mapping[str, str] | None) -> dict
         "device": profile.identity_line(),
         "device.firmware_version": profile.identity.firmware_version,
         "profile.path": str(source.resolve()) if source else "none (built in code)",
-        "profile.sha256": _sha256(source) if source and source.is_file() else UNKNOWN,
+        "profile.sha256": sha256_of(source) if source and source.is_file() else UNKNOWN,
     }
     for key, value in sorted((coordinator or {}).items()):
         values.setdefault(f"coordinator.{key}", str(value))
