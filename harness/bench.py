@@ -65,6 +65,8 @@ class Bench:
         self.start_seconds = 0.0
         self.alluredir: str | None = None  # where the run's evidence goes (set by the plugin)
         self._mt_offsets = (0, 0)
+        self.sampled_watches: list[SampledWatch] = []
+        self.operator: Any = None  # the operator for bench steps (harness.observe.operator)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
 
@@ -161,6 +163,8 @@ class Bench:
         return bytes(convert_install_code(bytes.fromhex(self.profile.identity.install_code.get_secret_value())))
 
     def _build_observers(self) -> dict[DataClass, Observer]:
+        from harness.observe.factory import build_observers, build_operator
+        from harness.observe.operator import OperatorObserver
         from harness.observe.simulation import SimulationObserver
 
         simulation = None
@@ -169,11 +173,23 @@ class Bench:
             simulation = SimulationObserver(
                 uut.displayed, self.now, getattr(uut, "display", None) and uut.display.watch
             )
-        try:
-            from harness.observe.factory import build_observers
-        except ImportError:  # the factory arrives with the non-simulation observers
-            return {DataClass(dc): simulation for dc in self.profile.observe} if simulation else {}
-        return build_observers(self.profile, simulation=simulation, zcl_read=self.read_uut_attribute, now=self.now)
+        tty_in, tty_out = _operator_terminal()
+        observers = build_observers(
+            self.profile,
+            simulation=simulation,
+            zcl_read=self.read_uut_attribute,
+            now=self.now,
+            stdin=tty_in,
+            stdout=tty_out,
+        )
+        # One operator for questions and bench steps alike: an answers file is used up in
+        # the order things are asked.
+        self.operator = next((o for o in observers.values() if isinstance(o, OperatorObserver)), None)
+        if self.operator is None and any(
+            getattr(self.profile.bench, c).by == "operator" for c in ("power_control", "rejoin_control", "cot_trigger")
+        ):
+            self.operator = build_operator(self.profile, now=self.now, stdin=tty_in, stdout=tty_out)
+        return observers
 
     def stop(self) -> None:
         if not self._thread.is_alive():
@@ -247,6 +263,21 @@ class Bench:
     def wait_until(self, condition: Callable[[], T | None], timeout: float, what: str) -> T:
         """Sync form for cases; the condition runs on the bench loop."""
         return self.run(self.until(condition, timeout, what))
+
+    def hold_watching(self, seconds: float, what: str, tenant: Tenant, other: Tenant) -> None:
+        """Let `seconds` pass while sampled watches (polled observers) look every so often."""
+        polled = [w for w in self.sampled_watches if getattr(self.observer_for(w.watch.data_class), "polling", False)]
+        if not polled:
+            self.hold(seconds, what)
+            return
+        deadline = self.now() + seconds
+        interval = max(0.5, seconds / 20)
+        while True:
+            for watch in polled:
+                watch.sample(tenant, other)
+            if self.now() >= deadline:
+                return
+            self.hold(min(interval, deadline - self.now()), what)
 
     def hold(self, seconds: float, what: str, sample: Callable[[], None] | None = None) -> None:
         """Let `seconds` of bench time pass (virtual in simulation), sampling if asked."""
@@ -383,8 +414,8 @@ class Bench:
             now = self.observe(data_class, *pair)
             raise PreconditionNotMet(
                 f"the unit never showed the {role} occupier's ({tenant.name}) {data_class} within "
-                f"timings.poll.after_join ({timeout:g} s): the case cannot tell clearing from never having had "
-                f"the data; it shows: {now.detail}"
+                f"{timeout:g} s (the longer of timings.poll.after_join and max_interval): the case cannot tell "
+                f"clearing from never having had the data; it shows: {now.detail}"
             )
         return seen
 
@@ -565,15 +596,29 @@ class Bench:
         return read_values(codec.decode(cluster_id, answer.payload)).get(attribute_id)
 
 
+def _operator_terminal() -> tuple[Any, Any]:
+    """The controlling terminal, when there is one: pytest captures stdin, so operator
+    prompts go to /dev/tty; in CI (no terminal) the answers file is the only way."""
+    try:
+        tty = open("/dev/tty", "r+")  # noqa: SIM115 (kept open for the session)
+    except OSError:
+        return None, None
+    return tty, tty
+
+
 class SampledWatch:
-    """Watching by repeated observation, for observers that cannot report changes."""
+    """Watching by repeated observation, for observers that cannot report changes: each
+    sample is compared with the last, and a yes/no answer of "not shown" counts as gone."""
 
     def __init__(self, bench: Bench, data_class: DataClass) -> None:
         self.bench = bench
         self.watch = Watch(data_class)
         self._last: frozenset | None = None
 
-    def sample(self, observation: Observation) -> None:
+    def sample(self, tenant: Tenant, other: Tenant) -> None:
+        observation = self.bench.observe(self.watch.data_class, tenant, other)
+        if not observation.shows_previous:
+            self.watch.gone = True
         items = observation.items
         if items is None:
             return
@@ -582,4 +627,5 @@ class SampledWatch:
         self._last = items
 
     def start(self) -> tuple[Watch, Callable[[], None]]:
-        return self.watch, lambda: None
+        self.bench.sampled_watches.append(self)
+        return self.watch, lambda: self.bench.sampled_watches.remove(self)

@@ -95,7 +95,8 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
     the_bench.soak = pytestconfig.getoption("--soak")
     captures = case_evidence.capture_dir(the_bench)
-    shutil.rmtree(captures, ignore_errors=True)  # a run's evidence is this run's only
+    for stale in (captures, captures.parent / "traceability"):
+        shutil.rmtree(stale, ignore_errors=True)  # a run's evidence is this run's only
     try:
         the_bench.start()
     except BaseException as error:

@@ -88,7 +88,7 @@ def test_poll_02(bench: Bench, profile: Profile) -> None:
 def _soak(bench: Bench, profile: Profile) -> tuple[float, float, dict[str, list[Query]]]:
     """Observe the unit, undisturbed, for two max_intervals and a bit (virtual in simulation)."""
     if not profile.is_simulated and not bench.soak:
-        pytest.skip("soak case on hardware: run with --soak (it lasts 2 x timings.poll.max_interval)")
+        pytest.skip("soak case on hardware: run with --soak (it lasts 2.2 x timings.poll.max_interval)")
     window = 2.2 * profile.timings.poll.max_interval.total_seconds()
     since = bench.now()
     with allure.step(f"Watch the unit's CoT queries for {window:g} s, undisturbed"):

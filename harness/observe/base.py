@@ -27,6 +27,7 @@ class Watch:
     data_class: DataClass
     added: set[Item] = dataclasses.field(default_factory=set)
     removed: set[Item] = dataclasses.field(default_factory=set)
+    gone: bool = False  # a yes/no observer once said the watched occupier's data was not shown
     changes: list[tuple[float, frozenset[Item], frozenset[Item]]] = dataclasses.field(default_factory=list)
 
     def record(self, at: float, added: frozenset[Item], removed: frozenset[Item]) -> None:

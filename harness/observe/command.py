@@ -93,6 +93,7 @@ def redact(text: str, secrets: Sequence[str]) -> str:
 
 class CommandObserver:
     name = "command"
+    polling = True  # cheap to ask: the bench re-checks it while it waits
 
     def __init__(
         self,

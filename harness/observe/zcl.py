@@ -33,6 +33,7 @@ class ZclReadLike(Protocol):
 
 class ZclObserver:
     name = "zcl"
+    polling = True  # cheap to ask: the bench re-checks it while it waits
 
     def __init__(
         self,

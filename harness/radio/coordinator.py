@@ -109,7 +109,12 @@ class Coordinator:
             ) from exc
         self.app.now = self.waiter.now
         info = self.app.state.network_info
-        if info.channel != self.settings.channel or info.pan_id != self.settings.pan_id:
+        wanted_key = self.settings.network_key
+        if (
+            info.channel != self.settings.channel
+            or info.pan_id != self.settings.pan_id
+            or (wanted_key is not None and bytes(info.network_key.key) != wanted_key)
+        ):
             # A stick that already had a network keeps it: form the configured one.
             await self.app.form_network()
             await self.app.shutdown()
