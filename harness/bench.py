@@ -26,7 +26,7 @@ from harness.esi.tenancy import Tenancy
 from harness.esi.tenant import DataClass, Fuel, Tenant
 from harness.observe.base import Observation, Observer, Watch
 from harness.profile import Profile
-from harness.radio.coordinator import Coordinator, RadioSettings
+from harness.radio.coordinator import Coordinator, DeliveryFailed, RadioSettings
 from harness.radio.trace import FrameRecord
 from harness.zcl import codec
 from harness.zcl.codec import Direction
@@ -474,7 +474,11 @@ class Bench:
             frame = meter.display_message_frame(tsn=tsn)
             if frame is None or uut is None:
                 continue
-            sent = self.run(meter.push(uut, self.uut_endpoint, 0x0703, frame))
+            try:
+                sent = self.run(meter.push(uut, self.uut_endpoint, 0x0703, frame))
+            except DeliveryFailed:
+                # Not delivered: the unit polls Get Last Message and will fetch it anyway.
+                continue
             # Wait for the unit's acknowledgement: a push still in flight when a case's
             # CoT goes out would land after it and look like data coming back.
             self.expect_from_uut(
@@ -546,7 +550,10 @@ class Bench:
         source = source or self.profile.esi.sources[0].value
         tsn = self.next_tsn()
         request = codec.build(BASIC, "read_attributes", tsn=tsn, direction=Direction.TO_SERVER, attribute_ids=[0x0000])
-        sent = self.send_to_uut(source, BASIC, request)
+        try:
+            sent = self.send_to_uut(source, BASIC, request)
+        except DeliveryFailed:
+            return None  # not delivered: no answer (callers may try again)
 
         def answer(record: FrameRecord) -> bool:
             return record.cluster_id == BASIC and len(record.payload) > 2 and record.payload[1] == tsn

@@ -21,6 +21,7 @@ from harness.evidence.trace_text import describe_frame
 from harness.observe.base import Observation
 from harness.plugin import applies
 from harness.profile import Profile
+from harness.radio.coordinator import DeliveryFailed
 from harness.radio.trace import FrameRecord
 from harness.zcl import Status, codec
 
@@ -90,10 +91,28 @@ def new_occupier(bench: Bench, **cot: int) -> tuple[Tenant, Tenant, CotEvent]:
     return previous, new, event
 
 
+def delivered(bench: Bench, send: Callable[[], FrameRecord], what: str) -> FrameRecord:
+    """Send one frame; if the radio reports it undelivered (no MAC acknowledgement after its
+    own retries), send it again up to timings.retries times, each time as a visible step.
+    Still undelivered: bench trouble (DeliveryFailed), never a verdict on the unit."""
+    retries = bench.profile.timings.retries
+    for number in range(1 + retries):
+        try:
+            return send()
+        except DeliveryFailed as error:
+            if number == retries:
+                raise
+            with allure.step(
+                f"{what} not delivered ({error}): sending again ({number + 1} of timings.retries = {retries})"
+            ):
+                pass
+    raise AssertionError("unreachable")
+
+
 def send_publish_cot(bench: Bench, source: str, event: CotEvent, **options: bool) -> FrameRecord:
     meter = bench.meters[source]
     with allure.step(f"{meter.label} sends Publish Change of Tenancy, Issuer Event ID 0x{event.issuer_event_id:08X}"):
-        record = bench.publish_cot(source, event, **options)
+        record = delivered(bench, lambda: bench.publish_cot(source, event, **options), "Publish CoT")
         text("sent", describe_frame(record))
         return record
 
@@ -105,7 +124,7 @@ def push_cot_from_all(bench: Bench, profile: Profile, event: CotEvent, **options
 
 def send_frame(bench: Bench, source: str, cluster_id: int, payload: bytes, what: str) -> FrameRecord:
     with allure.step(f"{bench.meters[source].label} sends {what}"):
-        record = bench.send_to_uut(source, cluster_id, payload)
+        record = delivered(bench, lambda: bench.send_to_uut(source, cluster_id, payload), what)
         text("sent", describe_frame(record))
         return record
 

@@ -76,7 +76,7 @@ def test_rob_01(bench: Bench, profile: Profile) -> None:
     def send_fuzz() -> None:
         with allure.step(f"{bench.meters[source].label} sends {len(frames)} fuzzed frames"):
             for cluster, frame in frames:
-                bench.send_to_uut(source, cluster, frame)
+                steps.delivered(bench, lambda c=cluster, f=frame: bench.send_to_uut(source, c, f), "fuzzed frame")
 
     retained(
         bench,
@@ -104,7 +104,7 @@ def test_rob_02(bench: Bench, profile: Profile) -> None:
     def burst() -> None:
         with allure.step(f"{bench.meters[source].label} sends the identical frame {BURST} more times, back to back"):
             for _ in range(BURST):
-                bench.publish_cot(source, event)
+                steps.delivered(bench, lambda: bench.publish_cot(source, event), "Publish CoT")
 
     retained(
         bench,
