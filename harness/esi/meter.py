@@ -158,6 +158,14 @@ class EmulatedMeter:
             **event.publish_fields(),
         )
 
+    def cancel_message_frame(self, message_id: int, *, tsn: int) -> bytes:
+        """Cancel Message (how a meter withdraws one supplier message)."""
+        return codec.build(MESSAGING, "cancel_message", tsn=tsn, message_id=message_id, message_control=0)
+
+    def cancel_all_messages_frame(self, *, tsn: int, implementation_time: int = 0) -> bytes:
+        """Cancel All Messages (0 = now)."""
+        return codec.build(MESSAGING, "cancel_all_messages", tsn=tsn, implementation_date_time=implementation_time)
+
     def display_message_frame(self, *, tsn: int) -> bytes | None:
         fields = servers.display_message_fields(self)
         return None if fields is None else codec.build(MESSAGING, "display_message", tsn=tsn, **fields)
