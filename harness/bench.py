@@ -445,7 +445,11 @@ class Bench:
         previous, new = self.tenancy.move_in()
         event = CotEvent(
             issuer_event_id=self.tenancy.next_issuer_event_id(self.now()),
-            implementation_time=self.zcl_now() if implementation_time is None else implementation_time,
+            implementation_time=(
+                self.tenancy.next_implementation_time(self.zcl_now())
+                if implementation_time is None
+                else implementation_time
+            ),
             **cot_fields,
         )
 
@@ -499,7 +503,11 @@ class Bench:
         """A CoT newer than any issued, that no meter holds (for malformed or rogue frames)."""
         return CotEvent(
             issuer_event_id=self.tenancy.next_issuer_event_id(self.now()),
-            implementation_time=self.zcl_now() if implementation_time is None else implementation_time,
+            implementation_time=(
+                self.tenancy.next_implementation_time(self.zcl_now())
+                if implementation_time is None
+                else implementation_time
+            ),
             **cot_fields,
         )
 

@@ -55,6 +55,7 @@ class Tenancy:
 
     index: int = 0
     last_issuer_event_id: int = 0
+    last_implementation_time: int = 0
 
     @property
     def resident(self) -> Tenant:
@@ -75,6 +76,12 @@ class Tenancy:
         """The CoT was cancelled: the previous occupier never left."""
         self.index -= 1
         return self.resident
+
+    def next_implementation_time(self, now_zcl: int) -> int:
+        """Now, but never equal to a previous CoT's: a unit that queries by reading
+        0x0200/0x0201 can tell two CoTs apart by this date/time only."""
+        self.last_implementation_time = max(now_zcl, self.last_implementation_time + 1)
+        return self.last_implementation_time
 
     def next_issuer_event_id(self, now_unix: float) -> int:
         """GB uses a UTC timestamp; strictly increasing within a run."""

@@ -112,6 +112,23 @@ class NoDefaultResponseToCot(ReferenceIHD):
             super().default_response(to, zcl, status)
 
 
+class AnswersCotWithFailure(ReferenceIHD):
+    """Actions the CoT but answers Publish Change of Tenancy with Default Response FAILURE."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy":
+            status = foundation.Status.FAILURE
+        super().default_response(to, zcl, status)
+
+
+class IgnoresCotWithDdr(ReferenceIHD):
+    """Drops a pushed Publish CoT whose disable-default-response bit is set."""
+
+    def on_pushed_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if not zcl.disable_default_response:
+            super().on_pushed_cot(frame, zcl)
+
+
 class DefaultResponseDespiteDdr(ReferenceIHD):
     """Answers Default Response SUCCESS even when disable-default-response is set."""
 
@@ -238,6 +255,15 @@ class NoQueryAfterJoin(ReferenceIHD):
             self.fetch_all(meter)
         else:
             super().on_meter_found(meter)
+
+
+class QueriesByReadAttributes(ReferenceIHD):
+    """Declared get_change_of_tenancy, but asks by reading attributes 0x0200/0x0201."""
+
+    def query_cot(self, meter) -> None:  # noqa: ANN001
+        self.request(
+            meter, DEVICE_MANAGEMENT, "read_attributes", self._on_cot_attributes, attribute_ids=[0x0200, 0x0201]
+        )
 
 
 class NoQueryAfterRejoin(ReferenceIHD):
@@ -396,7 +422,15 @@ MATRIX: tuple[VariantSpec, ...] = (
     _v(NeverJoins, IHD, broken=("BENCH-01",), why="a unit that never joins is a bench error; the rest are blocked"),
     _v(DescriptorWithoutDmClient, IHD, "PROF-01"),
     _v(NoDefaultResponseToCot, IHD, "DM-01"),
+    _v(
+        AnswersCotWithFailure,
+        IHD,
+        "DM-01",
+        may_fail=("DM-04",),
+        why="DM-04 also requires a CoT with reserved bits to be accepted (SUCCESS)",
+    ),
     _v(DefaultResponseDespiteDdr, IHD, "DM-02"),
+    _v(IgnoresCotWithDdr, IHD, "DM-02"),
     _v(ClearsOnTruncatedCot, IHD, "DM-03", "ROB-01"),
     _v(
         DeafAfterMalformed,
@@ -421,6 +455,8 @@ MATRIX: tuple[VariantSpec, ...] = (
     _v(ClearsOnPowerCycle, IHD, "NEG-05"),
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
+    # POLL-01 and POLL-02 both check the declared query_method.
+    _v(QueriesByReadAttributes, IHD, "POLL-01", "POLL-02"),
     _v(
         StopsPeriodicQueries,
         IHD,
@@ -445,4 +481,4 @@ MATRIX: tuple[VariantSpec, ...] = (
         why="a hung unit cannot action ROB-02's CoT either",
     ),
 )
-REFERENCES: tuple[str, ...] = (IHD, PPMID, DUAL, SCHEDULED)
+REFERENCES: tuple[str, ...] = (IHD, PPMID, DUAL, SCHEDULED, "sim-ihd-read-attributes.yaml")

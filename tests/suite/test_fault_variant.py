@@ -15,7 +15,13 @@ from tests.suite.allure_results import result_of, statuses
 from tests.suite.conftest import REPO, SuiteRun
 
 PROFILES = REPO / "device_profiles"
-REFERENCES = ["sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"]
+REFERENCES = [
+    "sim-ihd.yaml",
+    "sim-ppmid.yaml",
+    "sim-dual-fuel-ihd.yaml",
+    "sim-ihd-scheduled.yaml",
+    "sim-ihd-read-attributes.yaml",
+]
 
 
 @pytest.mark.parametrize("profile", REFERENCES)
