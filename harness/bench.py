@@ -59,7 +59,6 @@ class Bench:
         self.observers: dict[DataClass, Observer] = {}
         self.controls: BenchControls | None = None
         self.uut_nwk: int | None = None
-        self.joined_at = 0.0  # bench time the unit was interviewed
         self.join_opened_at = 0.0  # bench time permit-join opened for the unit
         self.soak = False  # run soak cases on hardware (--soak)
         self.start_seconds = 0.0
@@ -151,7 +150,6 @@ class Bench:
             ) from exc
         finally:
             await self.coordinator.close_joining(joining)
-        self.joined_at = self.now()
 
     def _link_key(self) -> bytes | None:
         """With radio.security install_code, the unit's link key (derived from its install
@@ -286,16 +284,10 @@ class Bench:
                 return
             self.hold(min(interval, deadline - self.now()), what)
 
-    def hold(self, seconds: float, what: str, sample: Callable[[], None] | None = None) -> None:
-        """Let `seconds` of bench time pass (virtual in simulation), sampling if asked."""
-
-        def never() -> None:
-            if sample is not None:
-                sample()
-            return None
-
+    def hold(self, seconds: float, what: str) -> None:
+        """Let `seconds` of bench time pass (virtual in simulation)."""
         try:
-            self.wait_until(never, seconds, what)
+            self.wait_until(lambda: None, seconds, what)
         except TimeoutError:
             return
 

@@ -13,7 +13,6 @@ from typing import TypeVar
 import allure
 
 from harness.bench import Bench
-from harness.errors import PreconditionNotMet
 from harness.esi.meter import CotEvent
 from harness.esi.tenant import DataClass, Item, Tenant
 from harness.evidence.measurements import record
@@ -297,8 +296,3 @@ def retained(
             f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...)"
             f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
         )
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise PreconditionNotMet(message)

@@ -13,6 +13,7 @@ Default Responses. A conformance bench needs the opposite on each point:
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Callable
 
 import zigpy.device
@@ -36,7 +37,7 @@ class HarnessZnpApp(ControllerApplication):
     def __init__(self, config: dict) -> None:
         super().__init__(config)
         self.trace = FrameTrace()
-        self.now: Callable[[], float] = __import__("time").time  # replaced by the bench clock
+        self.now: Callable[[], float] = time.time  # replaced by the bench clock
         self._claimers: list[Claimer] = []
         self.packets_in = 0  # every packet zigpy-znp handed up
         self.data_in = 0  # AF.IncomingMsg and ZDO.MsgCbIncoming handled
@@ -68,9 +69,6 @@ class HarnessZnpApp(ControllerApplication):
     def add_claimer(self, claimer: Claimer) -> None:
         """A claimer returns True for frames it handles itself (zigpy never sees them)."""
         self._claimers.append(claimer)
-
-    def remove_claimer(self, claimer: Claimer) -> None:
-        self._claimers.remove(claimer)
 
     # -- receive ---------------------------------------------------------------------
     def packet_received(self, packet: zt.ZigbeePacket) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import zigpy.types as zt
-import zigpy.zdo.types as zdo_t
 
 import harness.zcl  # noqa: F401  (registers the SE clusters before zigpy starts)
 from harness.errors import BenchError, CoordinatorError
@@ -240,21 +239,6 @@ class Coordinator:
 
 class DeliveryFailed(BenchError):
     """The coordinator could not deliver a frame (no route, no MAC ACK)."""
-
-
-def simple_descriptor_of(app: HarnessZnpApp, ieee: str, endpoint: int) -> zdo_t.SimpleDescriptor | None:
-    device = app.devices.get(zt.EUI64.convert(ieee))
-    if device is None or endpoint not in device.endpoints:
-        return None
-    ep = device.endpoints[endpoint]
-    return zdo_t.SimpleDescriptor(
-        endpoint=endpoint,
-        profile=ep.profile_id,
-        device_type=ep.device_type,
-        device_version=0,
-        input_clusters=sorted(ep.in_clusters),
-        output_clusters=sorted(ep.out_clusters),
-    )
 
 
 __all__ = ["Coordinator", "DeliveryFailed", "RadioSettings", "Waiter", "asyncio"]

@@ -46,24 +46,12 @@ class FrameTrace:
     def __init__(self) -> None:
         self._records: list[FrameRecord] = []
         self._lock = threading.Lock()
-        self._listeners: list[callable] = []  # type: ignore[valid-type]
 
     def append(self, **fields: object) -> FrameRecord:
         with self._lock:
             record = FrameRecord(seq=len(self._records), **fields)  # type: ignore[arg-type]
             self._records.append(record)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(record)
         return record
-
-    def subscribe(self, listener: callable) -> None:  # type: ignore[valid-type]
-        with self._lock:
-            self._listeners.append(listener)
-
-    def unsubscribe(self, listener: callable) -> None:  # type: ignore[valid-type]
-        with self._lock:
-            self._listeners.remove(listener)
 
     def mark(self) -> int:
         """The position the next record will take: slice a case's frames from here."""

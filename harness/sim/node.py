@@ -22,7 +22,7 @@ from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame, ApsDuplicateFilter
 from harness.zcl import codec
 from harness.zcl.attributes import read_attributes_rsp
-from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+from harness.zcl.codec import ZclDecodeError, ZclFrame
 
 if TYPE_CHECKING:
     from harness.sim.world import SimWorld
@@ -237,6 +237,3 @@ class SimNode:
             0x4000: (foundation.DataTypeId.string, self.firmware),
         }
         self.reply(frame, read_attributes_rsp(zcl, values))
-
-    def direction_is(self, zcl: ZclFrame, direction: Direction) -> bool:
-        return zcl.direction == direction

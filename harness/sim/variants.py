@@ -18,7 +18,7 @@ from harness.esi.tenant import DataClass
 from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
-from harness.sim.devices.reference import ALL_FUELS, ReferenceDevice
+from harness.sim.devices.reference import ReferenceDevice
 from harness.zcl.codec import ZclDecodeError, ZclFrame
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 
@@ -72,16 +72,9 @@ class ShowsNothingAfterCot(ReferenceIHD):
     """Clears, then leaves the display blank for a while: the new occupier's data is
     fetched only 3 x clear_within later (its next refresh), not when the CoT is actioned."""
 
-    def action_cot(self, issuer_event_id: int, scope: str) -> None:
-        if not self.is_new_event(issuer_event_id, scope):
-            return
-        self.last_actioned[scope] = issuer_event_id
-        for data_class in self.stores:
-            self.clear(data_class, None if scope == ALL_FUELS else scope)
-        self._stale |= set(self._pending)
-        self._pending.clear()
+    def fetch_new_occupier(self, fuel: str | None) -> None:
         later = 3 * self.world.profile.timings.clear_within.total_seconds()
-        self.world.clock.call_later(later, lambda: [self.fetch_all(m) for m in self.known_meters()])
+        self.world.clock.call_later(later, lambda: super(ShowsNothingAfterCot, self).fetch_new_occupier(fuel))
 
 
 class ReappearsAfterPowerCycle(ReferenceIHD):

@@ -71,7 +71,6 @@ class ReferenceDevice(SimNode):
         self.meters: dict[tuple[int, int], Meter] = {}
         self.time_offset = 0.0
         self.scheduled: list[PendingCot] = []
-        self.cleared_at: list[float] = []
         self._pending: dict[tuple[int, int], Handler] = {}
         # Requests made before a CoT was actioned: their answers carry the previous
         # occupier's data and must never reach the display.
@@ -411,10 +410,13 @@ class ReferenceDevice(SimNode):
         fuel = None if scope == ALL_FUELS else scope
         for data_class in self.stores:
             self.clear(data_class, fuel)
-        self.cleared_at.append(self.world.clock.now())
+        self.fetch_new_occupier(fuel)
+
+    def fetch_new_occupier(self, fuel: str | None) -> None:
+        """The new occupier's data at once, so the display is not left blank."""
         for meter in self.known_meters():
             if fuel is None or str(meter.fuel) == fuel:
-                self.fetch_all(meter)  # the new occupier's data, so the display is not blank
+                self.fetch_all(meter)
 
     def clear(self, data_class: DataClass, fuel: str | None) -> None:
         self.display.clear(data_class, fuel)
