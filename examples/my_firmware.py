@@ -7,7 +7,7 @@ put the folder holding `examples/` on PYTHONPATH.
 
 from __future__ import annotations
 
-from harness.esi.tenant import DataClass, Fuel
+from harness.domain import DataClass, Fuel
 from harness.sim.devices.ihd import DualFuelIHD
 
 

@@ -1,7 +1,8 @@
 """The conformance plan as data: one entry per case ID of shared/spec/conformance-catalogue.md.
 
 Case modules name their ID and nothing else about the plan; titles, the requirement a case
-traces to and its severity live here only, so the plan and the Allure report cannot drift.
+traces to and its severity live here (the clearing case of each data class, CLR-01..04, is
+built from its row of harness.domain.DATA_CLASSES), so the plan and the Allure report cannot drift.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import enum
 from typing import Final
 
 import pytest
+
+from harness.domain import DATA_CLASSES, DataClassSpec
 
 
 class Severity(enum.StrEnum):
@@ -38,6 +41,18 @@ ZCL_GENERAL = "ZCL general command handling (Default Response)"
 GBCS_IMPL = "GBCS GCS09 / SE Publish CoT Implementation Date/Time, profile behaviour.implementation_time"
 
 _C, _B, _N = Severity.CRITICAL, Severity.BLOCKER, Severity.NORMAL
+
+
+def _clearing(spec: DataClassSpec) -> tuple[str, str, str, str, Severity]:
+    """The CLR case of one data class, in the words of its row in harness.domain."""
+    return (
+        spec.case_id,
+        "Clearing",
+        spec.case_title,
+        f"{SMETS_CLEAR} {spec.requirement}",
+        _B,
+    )
+
 
 _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
@@ -91,34 +106,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{ZCL_GENERAL}: UNSUP_CLUSTER_COMMAND",
         _N,
     ),
-    (
-        "CLR-01",
-        "Clearing",
-        "The previous occupier's consumption history is gone after the CoT",
-        f"{SMETS_CLEAR} historic consumption data",
-        _B,
-    ),
-    (
-        "CLR-02",
-        "Clearing",
-        "The previous occupier's top-up history is gone after the CoT",
-        f"{SMETS_CLEAR} Top-Up history",
-        _B,
-    ),
-    (
-        "CLR-03",
-        "Clearing",
-        "The previous occupier's debt recovery information is gone after the CoT",
-        f"{SMETS_CLEAR} information regarding Debt Recovery",
-        _B,
-    ),
-    (
-        "CLR-04",
-        "Clearing",
-        "The previous occupier's supplier messages are gone after the CoT",
-        f"{SMETS_CLEAR} Supplier Messages",
-        _B,
-    ),
+    *(_clearing(spec) for spec in DATA_CLASSES.values()),  # CLR-01..04, one per data class
     (
         "CLR-05",
         "Clearing",

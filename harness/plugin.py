@@ -21,7 +21,6 @@ from harness.errors import BenchError, FatalBenchError
 from harness.evidence import case_evidence
 from harness.profile import Profile, ProfileError, load_profile
 from harness.report.cli import finish_run
-from harness.sim.air import parse_air
 
 DEFAULT_PROFILE = Path("device_profiles/sim-ihd.yaml")
 _FATAL = pytest.StashKey[BaseException]()
@@ -73,8 +72,13 @@ def _profile(config: pytest.Config) -> Profile:
     return config.stash[_PROFILE]
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k deselects: a case ID selects its case
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    if any(item.get_closest_marker("case") for item in items):
+    cases = [(item, item.get_closest_marker("case")) for item in items]
+    for item, marker in cases:
+        if marker is not None:
+            item.extra_keyword_matches.add(marker.args[0])
+    if any(marker is not None for _item, marker in cases):
         _profile(config)  # a bad profile stops the run here, before any radio is opened
 
 
@@ -85,13 +89,16 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 @pytest.fixture(scope="session")
 def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Bench]:
-    air = pytestconfig.getoption("--air")
-    the_bench = Bench(
-        profile,
-        sim_transport=pytestconfig.getoption("--sim-transport"),
-        air=parse_air(air) if air else None,
-        air_seed=pytestconfig.getoption("--air-seed"),
-    )
+    try:
+        the_bench = Bench(
+            profile,
+            sim_transport=pytestconfig.getoption("--sim-transport"),
+            air=pytestconfig.getoption("--air"),
+            air_seed=pytestconfig.getoption("--air-seed"),
+        )
+    except BaseException as error:
+        pytestconfig.stash[_FATAL] = error
+        raise
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
     the_bench.soak = pytestconfig.getoption("--soak")
     captures = case_evidence.capture_dir(the_bench)
@@ -103,12 +110,9 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
         pytestconfig.stash[_FATAL] = error
         the_bench.stop()
         raise
-    coordinator = the_bench.call(the_bench.coordinator.network_summary)
-    if the_bench.world is not None:
-        # An assessor must see at a glance that no real stick or device was involved.
-        from harness.sim.zstack import FIRMWARE_NAME
-
-        coordinator["emulated"] = f"yes: {FIRMWARE_NAME}; device model {profile.simulation.model}"
+    assert the_bench.coordinator is not None
+    coordinator = the_bench.loop.call_on_loop(the_bench.coordinator.network_summary)
+    coordinator.update(the_bench.han.environment())
     pytestconfig.stash[_COORDINATOR] = coordinator
     yield the_bench
     the_bench.stop()
@@ -145,7 +149,7 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
     if fatal is not None:
         pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
     bench: Bench = request.getfixturevalue("bench")
-    mark = bench.mark()
+    mark = bench.link.mark()
     case_evidence.begin_case()
     try:
         yield

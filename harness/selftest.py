@@ -1,6 +1,6 @@
 """`cot-harness selftest`: prove every check can fail, and that none fails wrongly.
 
-For each reference device and each fault variant of harness.sim.variants.MATRIX, the whole
+For each reference device and each fault variant of harness.sim.matrix.MATRIX, the whole
 suite runs (in its own process, as a lab's run would) and its Allure verdicts are judged:
 - a variant must be caught as *failed* by each case it declares, never passed (an escape,
   the false PASS this product exists to prevent) and never only broken;
@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from harness.report.results import read_cases
-from harness.sim.variants import MATRIX, REFERENCES, VariantSpec
+from harness.sim.matrix import MATRIX, REFERENCES, VariantSpec
 
 PROFILES = Path(__file__).resolve().parents[1] / "device_profiles"
 RUN_TIMEOUT_S = 300

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import allure
+from zigpy.zcl import foundation
 
 from harness.bench import Bench
+from harness.domain import DataClass, Item
 from harness.esi.meter import CotEvent
-from harness.esi.tenant import DataClass, Item, Tenant
+from harness.esi.tenant import Tenant
 from harness.evidence.measurements import record
 from harness.evidence.trace_text import describe_frame
 from harness.observe.base import Observation
@@ -22,16 +24,16 @@ from harness.plugin import applies
 from harness.profile import Profile
 from harness.radio.coordinator import DeliveryFailed
 from harness.radio.trace import FrameRecord
-from harness.zcl import Status, codec
+from harness.zcl import DeviceManagement, Status, codec, ids
+from harness.zcl.header import answers, parse_header
 
-DEVICE_MANAGEMENT = 0x0708
-PUBLISH_COT = 0x00
-ZCL_EPOCH_UNIX = 946684800
+DEVICE_MANAGEMENT = ids.DEVICE_MANAGEMENT
+PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
 EVENTUALLY_FACTOR = 10
 T = TypeVar("T")
 
 
-def text(name: str, body: str) -> None:
+def attach_text(name: str, body: str) -> None:
     allure.attach(body, name=name, attachment_type=allure.attachment_type.TEXT)
 
 
@@ -64,25 +66,39 @@ def sources(profile: Profile) -> list[str]:
 
 
 def zcl_now(bench: Bench) -> int:
-    return int(bench.now()) - ZCL_EPOCH_UNIX
+    return bench.occupancy.zcl_now()
 
 
 # -- the occupier's data -----------------------------------------------------------------
 def require_resident_shown(bench: Bench, classes: Iterable[DataClass]) -> dict[DataClass, Observation]:
     """Precondition: the unit shows the occupier in residence (who becomes 'previous')."""
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    resident, upcoming = bench.occupancy.resident, bench.occupancy.upcoming
     seen = {}
     with allure.step(f"Precondition: the unit shows {resident.name}'s data"):
         for dc in classes:
-            seen[dc] = bench.require_shown(dc, resident, upcoming)
-            text(f"{dc} before", seen[dc].detail)
+            seen[dc] = bench.observing.require_shown(dc, resident, upcoming)
+            attach_text(f"{dc} before", seen[dc].detail)
     return seen
+
+
+def stored_and_shown(bench: Bench, profile: Profile) -> list[DataClass]:
+    """The precondition of most cases: the unit stores something (else not applicable) and
+    shows the occupier in residence; the classes it stores."""
+    classes = require_stored(profile)
+    require_resident_shown(bench, classes)
+    return classes
+
+
+def resident_shown(bench: Bench, profile: Profile) -> tuple[list[DataClass], Tenant, Tenant]:
+    """stored_and_shown, with the occupier in residence and the one who would move in next."""
+    classes = stored_and_shown(bench, profile)
+    return classes, bench.occupancy.resident, bench.occupancy.upcoming
 
 
 def new_occupier(bench: Bench, **cot: int) -> tuple[Tenant, Tenant, CotEvent]:
     with allure.step("A new occupier moves in: the meters hold the CoT and serve only the new occupier's data"):
-        previous, new, event = bench.move_in(**cot)
-        text(
+        previous, new, event = bench.occupancy.move_in(**cot)
+        attach_text(
             "CoT held by the meters",
             f"Issuer Event ID 0x{event.issuer_event_id:08X}, implementation time 0x{event.implementation_time:08X}, "
             f"change control 0x{event.change_control:08X}; {previous.name} -> {new.name}",
@@ -111,8 +127,8 @@ def delivered(bench: Bench, send: Callable[[], FrameRecord], what: str) -> Frame
 def send_publish_cot(bench: Bench, source: str, event: CotEvent, **options: bool) -> FrameRecord:
     meter = bench.meters[source]
     with allure.step(f"{meter.label} sends Publish Change of Tenancy, Issuer Event ID 0x{event.issuer_event_id:08X}"):
-        record = delivered(bench, lambda: bench.publish_cot(source, event, **options), "Publish CoT")
-        text("sent", describe_frame(record))
+        record = delivered(bench, lambda: bench.link.publish_cot(source, event, **options), "Publish CoT")
+        attach_text("sent", describe_frame(record))
         return record
 
 
@@ -123,9 +139,17 @@ def push_cot_from_all(bench: Bench, profile: Profile, event: CotEvent, **options
 
 def send_frame(bench: Bench, source: str, cluster_id: int, payload: bytes, what: str) -> FrameRecord:
     with allure.step(f"{bench.meters[source].label} sends {what}"):
-        record = delivered(bench, lambda: bench.send_to_uut(source, cluster_id, payload), what)
-        text("sent", describe_frame(record))
+        record = delivered(bench, lambda: bench.link.send(source, cluster_id, payload), what)
+        attach_text("sent", describe_frame(record))
         return record
+
+
+def unknown_command_frame(cluster_id: int, command_id: int, *, tsn: int, body: bytes = b"") -> bytes:
+    """A cluster-specific server-to-client frame of a command `cluster_id` does not define,
+    a Default Response wanted (zigpy's header; codec.build knows only defined commands)."""
+    header = foundation.ZCLHeader.cluster(tsn, command_id, direction=foundation.Direction.Server_to_Client)
+    header.frame_control = header.frame_control.replace(disable_default_response=False)
+    return header.serialize() + body
 
 
 # -- answers -----------------------------------------------------------------------------
@@ -134,7 +158,7 @@ def default_response_to(command_id: int, cluster_id: int, tsn: int) -> Callable[
     unit also answers Publish CoT frames the meters send in reply to its own queries."""
 
     def match(record: FrameRecord) -> bool:
-        if record.cluster_id != cluster_id or len(record.payload) < 3 or record.payload[1] != tsn:
+        if record.cluster_id != cluster_id or not answers(record.payload, tsn=tsn):
             return False
         try:
             frame = codec.decode(record.cluster_id, record.payload)
@@ -155,13 +179,13 @@ def await_default_response(
 ) -> FrameRecord | None:
     """The unit's Default Response to `sent` (same cluster, command and TSN)."""
     with allure.step(f"Expect a Default Response from the unit within {timeout:g} s"):
-        answer = bench.expect_from_uut(
-            default_response_to(command_id, cluster_id, sent.payload[1]),
+        answer = bench.link.expect(
+            default_response_to(command_id, cluster_id, parse_header(sent.payload).tsn),
             since=sent.seq,
             timeout=timeout,
             what="Default Response",
         )
-        text("received", describe_frame(answer) if answer else "nothing")
+        attach_text("received", describe_frame(answer) if answer else "nothing")
         return answer
 
 
@@ -186,8 +210,8 @@ def with_retries(bench: Bench, attempt: Callable[[], T | None], what: str) -> T 
 def require_responsive(bench: Bench, after: str) -> None:
     """The unit still answers a valid request (a device fault if not)."""
     with allure.step("The unit still answers a valid command (Read Attributes, Basic)"):
-        answer = with_retries(bench, bench.ping_uut, "read Basic")
-        text("received", describe_frame(answer) if answer else "nothing")
+        answer = with_retries(bench, bench.link.ping, "read Basic")
+        attach_text("received", describe_frame(answer) if answer else "nothing")
     assert answer is not None, (
         f"after {after}, the unit did not answer Read Attributes (Basic ZCL version) within "
         f"response_timeout {response_timeout(bench.profile):g} s "
@@ -197,7 +221,7 @@ def require_responsive(bench: Bench, after: str) -> None:
 
 # -- clearing and retention ------------------------------------------------------------------
 def await_cleared(bench: Bench, dc: DataClass, previous: Tenant, new: Tenant, timeout: float) -> Observation | None:
-    return bench.await_observation(
+    return bench.observing.wait_observed(
         dc, previous, new, lambda o: not o.shows_previous, timeout, f"the previous occupier's {dc} to be cleared"
     )
 
@@ -216,8 +240,8 @@ def assert_cleared(
     for dc in classes:
         with allure.step(f"The previous occupier's {dc} is gone within {timeout:g} s"):
             seen = await_cleared(bench, dc, previous, new, timeout)
-            last = seen or bench.observe(dc, previous, new)
-            text(f"{dc} after", last.detail)
+            last = seen or bench.observing.observe(dc, previous, new)
+            attach_text(f"{dc} after", last.detail)
         assert seen is not None, (
             f"{stimulus}; expected the previous occupier's {dc} gone within {timeout:g} s; still shown: {last.detail}"
         )
@@ -231,7 +255,7 @@ def cleared_times(
     bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, until: str = "all"
 ) -> dict[DataClass, Observation | None]:
     """When each class was first seen without the previous occupier's data (None: not in time)."""
-    return bench.first_observations(
+    return bench.observing.first_seen(
         list(classes),
         previous,
         new,
@@ -254,9 +278,9 @@ def assert_actioned(
         found = cleared_times(bench, classes, previous, new, timeout, until="any")
         for dc, seen in found.items():
             if seen is not None:
-                text("actioned", f"{dc}: {seen.detail}")
+                attach_text("actioned", f"{dc}: {seen.detail}")
                 return dc, seen
-        details = "; ".join(f"{dc}: {bench.observe(dc, previous, new).detail}" for dc in classes)
+        details = "; ".join(f"{dc}: {bench.observing.observe(dc, previous, new).detail}" for dc in classes)
     raise AssertionError(
         f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared) within "
         f"{timeout:g} s; nothing was cleared: {details}"
@@ -274,23 +298,23 @@ def retained(
 ) -> None:
     """Nothing of `tenant`'s data is removed while `stimulus` runs and `window` passes."""
     classes = list(classes)
-    watches = {dc: bench.watch(dc) for dc in classes}
-    watch_started = bench.now()
+    watches = {dc: bench.observing.watch(dc) for dc in classes}
+    watch_started = bench.loop.now()
     try:
         stimulus()
         with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
-            bench.hold_watching(window, f"observation window after {what}", tenant, other)
+            bench.observing.watch_for(window, f"observation window after {what}", tenant, other)
     finally:
         for _watch, stop in watches.values():
-            bench.call(stop)
+            stop()
     for dc, (watch, _stop) in watches.items():
         lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
-        final = bench.observe(dc, tenant, other)
+        final = bench.observing.observe(dc, tenant, other)
         changes = "\n".join(
             f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
             for at, added, removed in watch.changes
         )
-        text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
+        attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
         assert not lost and not watch.gone and final.shows_previous, (
             f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
             f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...)"

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import allure
-import zigpy.types as zt
 
 from harness.bench import Bench
 from harness.catalogue import case
+from harness.domain import DATA_CLASSES, DataClass
 from harness.errors import FatalBenchError
-from harness.profile import DataClass, Profile
-from testcases.steps import text
+from harness.profile import Profile, SecurityMode
+from harness.zcl import cluster_label, ids
+from testcases.steps import attach_text
 
-SE_PROFILE = 0x0109
-DM, METERING, MESSAGING, PREPAYMENT = 0x0708, 0x0702, 0x0703, 0x0705
+DM, METERING, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.METERING, ids.MESSAGING, ids.PREPAYMENT
+SE_PROFILE = ids.SE_PROFILE
 SECURITY_NOTE = {
-    "install_code": "install-code link key; Smart Energy CBKE is not provided by a Z-Stack coordinator",
-    "well_known_link_key": "well-known link key (ZigBeeAlliance09); no CBKE",
+    SecurityMode.INSTALL_CODE: "install-code link key; Smart Energy CBKE is not provided by a Z-Stack coordinator",
+    SecurityMode.WELL_KNOWN_LINK_KEY: "well-known link key (ZigBeeAlliance09); no CBKE",
 }
 
 
@@ -24,23 +25,23 @@ def test_bench_01(bench: Bench, profile: Profile) -> None:
     assert bench.coordinator is not None
     with allure.step("The coordinator is up and the network is the configured one"):
         network = bench.coordinator.network_summary()
-        text("coordinator", "\n".join(f"{k}: {v}" for k, v in network.items()))
+        attach_text("coordinator", "\n".join(f"{k}: {v}" for k, v in network.items()))
         wanted = {"channel": str(profile.radio.channel), "pan_id": f"0x{profile.radio.pan_id:04X}"}
         wrong = {k: (v, network[k]) for k, v in wanted.items() if network[k] != v}
         if wrong:
             raise FatalBenchError(f"the coordinator formed a different network than radio.* declares: {wrong}")
     with allure.step("Security mode recorded"):
-        text("security", f"radio.security = {profile.radio.security}: {SECURITY_NOTE[str(profile.radio.security)]}")
+        attach_text("security", f"radio.security = {profile.radio.security}: {SECURITY_NOTE[profile.radio.security]}")
     with allure.step(f"The unit {profile.identity.ieee} is joined and answering"):
         if bench.uut_nwk is None:
             raise FatalBenchError(f"the unit {profile.identity.ieee} is not on the network")
-        answer = bench.ping_uut()
+        answer = bench.link.ping()
         if answer is None:
             raise FatalBenchError(
                 f"the unit {profile.identity.ieee} (NWK 0x{bench.uut_nwk:04X}) joined but does not answer "
                 f"Read Attributes within response_timeout: no case could give a meaningful verdict"
             )
-        text(
+        attach_text(
             "unit",
             f"NWK 0x{bench.uut_nwk:04X}, endpoint {profile.identity.endpoint}, joined in "
             f"{bench.start_seconds:.3f} s of bench start-up",
@@ -51,24 +52,22 @@ def implied_client_clusters(profile: Profile) -> dict[int, str]:
     """What the profile's declarations imply the unit's SE endpoint has as client clusters."""
     implied = {DM: "Device Management client (SECMP0056 CoT)"}
     stores = {DataClass(dc) for dc in profile.stores}
-    if DataClass.CONSUMPTION_HISTORY in stores:
-        implied[METERING] = "Metering client (stores consumption_history)"
-    if {DataClass.TOP_UP_HISTORY, DataClass.DEBT_RECOVERY} & stores:
-        implied[PREPAYMENT] = "Prepayment client (stores top_up_history / debt_recovery)"
-    if DataClass.SUPPLIER_MESSAGES in stores:
-        implied[MESSAGING] = "Messaging client (stores supplier_messages)"
+    for spec in DATA_CLASSES.values():  # in the table's order, as the report lists them
+        if spec.data_class not in stores:
+            continue
+        for cluster in sorted(spec.client_clusters - implied.keys()):
+            # Named with every class a unit fetches on it, whichever of them it stores.
+            users = " / ".join(dc for dc, other in DATA_CLASSES.items() if cluster in other.client_clusters)
+            implied[cluster] = f"{cluster_label(cluster).rsplit(' (', 1)[0]} client (stores {users})"
     return implied
 
 
 @case("PROF-01")
 def test_prof_01(bench: Bench, profile: Profile) -> None:
-    assert bench.coordinator is not None and bench.coordinator.app is not None
-    app = bench.coordinator.app
     endpoint = profile.identity.endpoint
     with allure.step(f"Read the unit's simple descriptor on endpoint {endpoint} (from the interview)"):
-        device = app.devices.get(zt.EUI64.convert(profile.identity.ieee))
-        ep = device.endpoints.get(endpoint) if device is not None else None
-        text(
+        ep = bench.link.descriptor(endpoint)
+        attach_text(
             "descriptor",
             "none"
             if ep is None
@@ -83,5 +82,5 @@ def test_prof_01(bench: Bench, profile: Profile) -> None:
         if cluster not in ep.out_clusters:
             differences.append(f"missing client cluster 0x{cluster:04X}: {why}")
     with allure.step("Compare with what the profile declares"):
-        text("differences", "\n".join(differences) or "none")
+        attach_text("differences", "\n".join(differences) or "none")
     assert not differences, "the unit's simple descriptor does not match its profile:\n" + "\n".join(differences)

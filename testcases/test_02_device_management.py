@@ -6,7 +6,7 @@ from harness.bench import Bench
 from harness.catalogue import case
 from harness.evidence.measurements import record
 from harness.plugin import applies
-from harness.profile import Profile
+from harness.profile import MalformedReply, Profile
 from harness.radio.trace import FrameRecord
 from harness.zcl import Status
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
@@ -16,14 +16,15 @@ from testcases.steps import (
     await_default_response,
     new_occupier,
     push_cot_from_all,
-    require_resident_shown,
     require_responsive,
-    require_stored,
+    resident_shown,
     response_timeout,
     retained,
     send_frame,
     send_publish_cot,
     status_of,
+    stored_and_shown,
+    unknown_command_frame,
 )
 
 UNKNOWN_DM_COMMAND = 0x0F  # no Device Management server-to-client command has this ID
@@ -62,8 +63,7 @@ def test_dm_01(bench: Bench, profile: Profile) -> None:
 @case("DM-02")
 def test_dm_02(bench: Bench, profile: Profile) -> None:
     _dm_client(profile)
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     sent = push_cot_from_all(bench, profile, event, disable_default_response=True)
     timeout = response_timeout(profile)
@@ -86,20 +86,18 @@ def test_dm_02(bench: Bench, profile: Profile) -> None:
 @case("DM-03")
 def test_dm_03(bench: Bench, profile: Profile) -> None:
     _dm_client(profile)
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    classes, resident, upcoming = resident_shown(bench, profile)
     source = steps.sources(profile)[0]
     meter = bench.meters[source]
     # A newer Issuer Event ID than any actioned: a unit that actions a malformed CoT clears.
-    event = bench.fresh_event()
+    event = bench.occupancy.cot_event()
     timeout = response_timeout(profile)
-    silent = profile.behaviour.malformed_reply == "silence"
+    silent = profile.behaviour.malformed_reply is MalformedReply.SILENCE
     wrong: list[str] = []
 
     def send_truncations() -> None:
         for length in range(17):
-            full = meter.publish_cot_frame(event, tsn=bench.next_tsn())
+            full = meter.publish_cot_frame(event, tsn=bench.link.next_tsn())
             frame = full[: 3 + length]
             sent = send_frame(bench, source, DEVICE_MANAGEMENT, frame, f"Publish CoT truncated to {length} octets")
             answer = await_default_response(bench, sent, timeout)
@@ -120,8 +118,7 @@ def test_dm_03(bench: Bench, profile: Profile) -> None:
 @case("DM-04")
 def test_dm_04(bench: Bench, profile: Profile) -> None:
     _dm_client(profile)
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench, change_control=0x00000200 | TENANCY_CHANGE_CONTROL_RESERVED_MASK)
     for sent in push_cot_from_all(bench, profile, event):
         answer = await_default_response(bench, sent, response_timeout(profile))
@@ -137,15 +134,13 @@ def test_dm_04(bench: Bench, profile: Profile) -> None:
 @case("DM-05")
 def test_dm_05(bench: Bench, profile: Profile) -> None:
     _dm_client(profile)
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    classes, resident, upcoming = resident_shown(bench, profile)
     source = steps.sources(profile)[0]
     timeout = response_timeout(profile)
     answers = []
 
     def send_unknown() -> None:
-        frame = bytes([0x09, bench.next_tsn(), UNKNOWN_DM_COMMAND]) + bytes(8)
+        frame = unknown_command_frame(DEVICE_MANAGEMENT, UNKNOWN_DM_COMMAND, tsn=bench.link.next_tsn(), body=bytes(8))
         sent = send_frame(
             bench, source, DEVICE_MANAGEMENT, frame, f"Device Management command 0x{UNKNOWN_DM_COMMAND:02X}"
         )

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import allure
+import pytest
 
 from harness.bench import Bench
 from harness.catalogue import case
+from harness.domain import DATA_CLASSES, DataClass
 from harness.errors import PreconditionNotMet
-from harness.esi.tenant import DataClass
 from harness.evidence.measurements import record
 from harness.plugin import applies
 from harness.profile import Profile
 from testcases import steps
 from testcases.steps import (
     assert_cleared,
+    attach_text,
     clear_within,
     eventually,
     new_occupier,
     push_cot_from_all,
     require_resident_shown,
     require_stored,
-    text,
+    stored_and_shown,
 )
 
 
@@ -40,24 +42,13 @@ def _clears(bench: Bench, profile: Profile, data_class: DataClass) -> None:
     )
 
 
-@case("CLR-01")
-def test_clr_01(bench: Bench, profile: Profile) -> None:
-    _clears(bench, profile, DataClass.CONSUMPTION_HISTORY)
-
-
-@case("CLR-02")
-def test_clr_02(bench: Bench, profile: Profile) -> None:
-    _clears(bench, profile, DataClass.TOP_UP_HISTORY)
-
-
-@case("CLR-03")
-def test_clr_03(bench: Bench, profile: Profile) -> None:
-    _clears(bench, profile, DataClass.DEBT_RECOVERY)
-
-
-@case("CLR-04")
-def test_clr_04(bench: Bench, profile: Profile) -> None:
-    _clears(bench, profile, DataClass.SUPPLIER_MESSAGES)
+@pytest.mark.parametrize(
+    "data_class",
+    [pytest.param(row.data_class, marks=case(row.case_id), id=row.case_id) for row in DATA_CLASSES.values()],
+)
+def test_clr_clears(bench: Bench, profile: Profile, data_class: DataClass) -> None:
+    """CLR-01..04: one case per data class (its row in harness.domain.DATA_CLASSES names it)."""
+    _clears(bench, profile, data_class)
 
 
 def _clearing_times(bench: Bench, profile: Profile, classes: list[DataClass], previous, new) -> dict:  # noqa: ANN001
@@ -67,15 +58,14 @@ def _clearing_times(bench: Bench, profile: Profile, classes: list[DataClass], pr
 
 @case("CLR-05")
 def test_clr_05(bench: Bench, profile: Profile) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     sent = push_cot_from_all(bench, profile, event)[0]
     limit = clear_within(profile)
     with allure.step(f"Measure how long each class takes to clear (limit timings.clear_within {limit:g} s)"):
         cleared = _clearing_times(bench, profile, classes, previous, new)
         latency = {dc: seen.at - sent.timestamp for dc, seen in cleared.items() if seen is not None}
-        text(
+        attach_text(
             "measurements",
             "\n".join(
                 f"{dc}: {latency[dc]:.3f} s" if dc in latency else f"{dc}: not cleared (CLR-0x judges that)"
@@ -94,7 +84,7 @@ def test_clr_05(bench: Bench, profile: Profile) -> None:
 
 # A new occupier has received no supplier message yet: "not left blank" applies to the
 # data the meters hold for them from the first day (history, top-ups, debt).
-SERVED_AT_MOVE_IN = (DataClass.CONSUMPTION_HISTORY, DataClass.TOP_UP_HISTORY, DataClass.DEBT_RECOVERY)
+SERVED_AT_MOVE_IN = tuple(row.data_class for row in DATA_CLASSES.values() if row.served_at_move_in)
 
 
 @case("CLR-06")
@@ -108,9 +98,11 @@ def test_clr_06(bench: Bench, profile: Profile) -> None:
     limit = clear_within(profile)
     for dc in classes:
         with allure.step(f"The new occupier's {dc} is shown within {limit:g} s"):
-            seen = bench.await_observation(dc, previous, new, lambda o: o.shows_new, limit, f"the new occupier's {dc}")
-            last = seen or bench.observe(dc, previous, new)
-            text(f"{dc} after", last.detail)
+            seen = bench.observing.wait_observed(
+                dc, previous, new, lambda o: o.shows_new, limit, f"the new occupier's {dc}"
+            )
+            last = seen or bench.observing.observe(dc, previous, new)
+            attach_text(f"{dc} after", last.detail)
         assert seen is not None, (
             f"after the Change of Tenancy the meters serve {new.name}'s {dc}; expected it shown within "
             f"{limit:g} s; the unit shows: {last.detail}"
@@ -120,28 +112,27 @@ def test_clr_06(bench: Bench, profile: Profile) -> None:
 @case("CLR-07")
 def test_clr_07(bench: Bench, profile: Profile) -> None:
     applies(bench.controls is not None and bench.controls.available("power_control"), "bench.power_control", "is none")
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     push_cot_from_all(bench, profile, event)
     cleared = [dc for dc, seen in _clearing_times(bench, profile, classes, previous, new).items() if seen]
     if not cleared:
         raise PreconditionNotMet("nothing was cleared after the CoT, so reappearance cannot be judged (see CLR-01..04)")
-    watches = {dc: bench.watch(dc) for dc in cleared}
+    watches = {dc: bench.observing.watch(dc) for dc in cleared}
     try:
         with allure.step("Power-cycle the unit"):
             assert bench.controls is not None
             bench.controls.power_cycle()
         after_join = profile.timings.poll.after_join.total_seconds()
         with allure.step(f"Let the unit come back and settle for poll.after_join ({after_join:g} s)"):
-            bench.hold(after_join, "the unit's start-up after the power cycle")
+            bench.loop.hold(after_join, "the unit's start-up after the power cycle")
     finally:
         for _watch, stop in watches.values():
-            bench.call(stop)
+            stop()
     for dc, (watch, _stop) in watches.items():
         back = set(watch.added) & set(previous.items(dc))
-        final = bench.observe(dc, previous, new)
-        text(f"{dc} after the power cycle", final.detail)
+        final = bench.observing.observe(dc, previous, new)
+        attach_text(f"{dc} after the power cycle", final.detail)
         assert not back and not final.shows_previous, (
             f"after the CoT the previous occupier's {dc} was cleared; after a power cycle it came back "
             f"({len(back)} item(s) reappeared); now: {final.detail}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import allure
 
 from harness.bench import Bench
@@ -14,14 +16,14 @@ from harness.zcl import codec
 from testcases import steps
 from testcases.steps import (
     DEVICE_MANAGEMENT,
+    attach_text,
     eventually,
     new_occupier,
     push_cot_from_all,
-    require_resident_shown,
-    require_stored,
+    resident_shown,
     retained,
     send_frame,
-    text,
+    stored_and_shown,
 )
 
 DAY = 86400
@@ -33,33 +35,30 @@ def _window(profile: Profile) -> float:
 
 def _settled_new_occupier(bench: Bench, profile: Profile):  # noqa: ANN202
     """A CoT actioned and the new occupier's data shown: the state the NEG cases disturb."""
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     push_cot_from_all(bench, profile, event)
     steps.assert_actioned(
         bench, classes, previous, new, eventually(profile), "the meters published a Change of Tenancy"
     )
     for dc in classes:
-        bench.require_shown(dc, new, previous, role="new")
+        bench.observing.require_shown(dc, new, previous, role="new")
     return classes, previous, new, event
 
 
 @case("NEG-01")
 def test_neg_01(bench: Bench, profile: Profile) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    classes, resident, upcoming = resident_shown(bench, profile)
     window = _window(profile)
-    started = bench.now()
+    started = bench.loop.now()
 
     def meters_have_no_cot() -> None:
         with allure.step("The meters hold no CoT: Get Change of Tenancy is answered NOT_FOUND"):
-            bench.set_meters(cot=None)
+            bench.occupancy.set_meters(cot=None)
 
     retained(bench, classes, resident, upcoming, window, meters_have_no_cot, "no Change of Tenancy")
     queries = [q for m in bench.meters.values() for q in m.cot_queries(since=started)]
-    text("CoT queries answered NOT_FOUND", f"{len(queries)} during the {window:g} s window")
+    attach_text("CoT queries answered NOT_FOUND", f"{len(queries)} during the {window:g} s window")
     if not queries:
         raise PreconditionNotMet(
             f"the unit made no CoT query during timings.observation_window ({window:g} s), so the NOT_FOUND "
@@ -67,48 +66,54 @@ def test_neg_01(bench: Bench, profile: Profile) -> None:
         )
 
 
-@case("NEG-02")
-def test_neg_02(bench: Bench, profile: Profile) -> None:
+def _new_occupier_kept(bench: Bench, profile: Profile, not_genuine: Callable[[CotEvent], CotEvent], what: str) -> None:
+    """After a genuine CoT, the meters push `not_genuine(that CoT)`: nothing may be cleared."""
     classes, previous, new, event = _settled_new_occupier(bench, profile)
+    pushed = not_genuine(event)
     retained(
         bench,
         classes,
         new,
         previous,
         _window(profile),
-        lambda: push_cot_from_all(bench, profile, event),
-        f"the same CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) delivered again",
+        lambda: push_cot_from_all(bench, profile, pushed),
+        what.format(pushed=pushed.issuer_event_id, actioned=event.issuer_event_id),
+    )
+
+
+@case("NEG-02")
+def test_neg_02(bench: Bench, profile: Profile) -> None:
+    _new_occupier_kept(
+        bench, profile, lambda event: event, "the same CoT (Issuer Event ID 0x{pushed:08X}) delivered again"
     )
 
 
 @case("NEG-03")
 def test_neg_03(bench: Bench, profile: Profile) -> None:
-    classes, previous, new, event = _settled_new_occupier(bench, profile)
-    older = CotEvent(issuer_event_id=event.issuer_event_id - DAY, implementation_time=bench.zcl_now() - DAY)
-    retained(
+    def older(event: CotEvent) -> CotEvent:
+        return CotEvent(
+            issuer_event_id=event.issuer_event_id - DAY, implementation_time=bench.occupancy.zcl_now() - DAY
+        )
+
+    _new_occupier_kept(
         bench,
-        classes,
-        new,
-        previous,
-        _window(profile),
-        lambda: push_cot_from_all(bench, profile, older),
-        f"a CoT with an older Issuer Event ID (0x{older.issuer_event_id:08X} < 0x{event.issuer_event_id:08X})",
+        profile,
+        older,
+        "a CoT with an older Issuer Event ID (0x{pushed:08X} < 0x{actioned:08X})",
     )
 
 
 @case("NEG-04")
 def test_neg_04(bench: Bench, profile: Profile) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
-    change = bench.fresh_event()
+    classes, resident, upcoming = resident_shown(bench, profile)
+    change = bench.occupancy.cot_event()
 
     def change_of_supplier() -> None:
         for source in steps.sources(profile):
             frame = codec.build(
                 DEVICE_MANAGEMENT,
                 "publish_change_of_supplier",
-                tsn=bench.next_tsn(),
+                tsn=bench.link.next_tsn(),
                 current_provider_id=0x00000001,
                 issuer_event_id=change.issuer_event_id,
                 tariff_type=0,
@@ -129,15 +134,13 @@ def test_neg_05(bench: Bench, profile: Profile) -> None:
     assert controls is not None
     can_power, can_rejoin = controls.available("power_control"), controls.available("rejoin_control")
     applies(can_power or can_rejoin, "bench.power_control and bench.rejoin_control", "are both none")
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    classes, resident, upcoming = resident_shown(bench, profile)
 
     def disturb() -> None:
         if can_power:
             with allure.step("Power-cycle the unit (no new CoT)"):
                 controls.power_cycle()
-                bench.hold(profile.timings.poll.after_join.total_seconds(), "start-up after the power cycle")
+                bench.loop.hold(profile.timings.poll.after_join.total_seconds(), "start-up after the power cycle")
         if can_rejoin:
             with allure.step("Make the unit rejoin (no new CoT)"):
                 controls.rejoin()

@@ -7,6 +7,8 @@ POLL-03 and POLL-04 need days of observation: virtual time in simulation, a soak
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import allure
 import pytest
 
@@ -15,11 +17,26 @@ from harness.catalogue import case
 from harness.esi.meter import Query
 from harness.evidence.measurements import record
 from harness.plugin import applies
-from harness.profile import Profile
+from harness.profile import Profile, QueryMethod
+from harness.zcl.codec import Direction
+from harness.zcl.header import header_or_none, tsn_of
 from testcases import steps
-from testcases.steps import eventually, require_resident_shown, require_stored, text
+from testcases.steps import attach_text, eventually, stored_and_shown
 
-QUERY_COMMAND = {"get_change_of_tenancy": "get_change_of_tenancy", "read_attributes": "read_attributes"}
+QUERY_COMMAND = {
+    QueryMethod.GET_CHANGE_OF_TENANCY: "get_change_of_tenancy",
+    QueryMethod.READ_ATTRIBUTES: "read_attributes",
+}
+
+
+def _is_publish_cot(payload: bytes) -> bool:
+    header = header_or_none(payload)
+    return (
+        header is not None
+        and header.cluster_specific
+        and header.direction is Direction.TO_CLIENT
+        and header.command_id == steps.PUBLISH_COT
+    )
 
 
 def _log(queries: list[Query], since: float) -> str:
@@ -33,7 +50,7 @@ def _await_queries(bench: Bench, profile: Profile, since: float, timeout: float,
         return all(m.cot_queries(since) for m in bench.meters.values())
 
     try:
-        bench.wait_until(all_queried, timeout, what)
+        bench.loop.wait_for(all_queried, timeout, what)
     except TimeoutError:
         pass
     return {source: m.cot_queries(since) for source, m in bench.meters.items()}
@@ -42,10 +59,10 @@ def _await_queries(bench: Bench, profile: Profile, since: float, timeout: float,
 def _assert_each_queried(
     bench: Bench, profile: Profile, found: dict[str, list[Query]], since: float, timeout: float, field: str, event: str
 ) -> None:
-    method = str(profile.behaviour.query_method)
+    method = profile.behaviour.query_method
     for source, queries in found.items():
         label = bench.meters[source].label
-        text(f"{label} CoT queries", _log(queries, since))
+        attach_text(f"{label} CoT queries", _log(queries, since))
         in_time = [q for q in queries if q.at - since <= timeout]
         assert in_time, f"after {event}, {label} received no CoT query within {field} ({timeout:g} s)"
         first = in_time[0]
@@ -60,7 +77,7 @@ def test_poll_01(bench: Bench, profile: Profile) -> None:
     timeout = profile.timings.poll.after_join.total_seconds()
     assert bench.controls is not None
     if bench.controls.available("power_control"):
-        since = bench.now()
+        since = bench.loop.now()
         with allure.step("Power-cycle the unit"):
             bench.controls.power_cycle()
         event = "power-on"
@@ -77,7 +94,7 @@ def test_poll_02(bench: Bench, profile: Profile) -> None:
     assert bench.controls is not None
     applies(bench.controls.available("rejoin_control"), "bench.rejoin_control", "is none")
     timeout = profile.timings.poll.after_rejoin.total_seconds()
-    since = bench.now()
+    since = bench.loop.now()
     with allure.step("Make the unit leave and rejoin"):
         bench.controls.rejoin()
     with allure.step(f"Each declared meter is queried within poll.after_rejoin ({timeout:g} s)"):
@@ -87,23 +104,29 @@ def test_poll_02(bench: Bench, profile: Profile) -> None:
 
 def _soak(bench: Bench, profile: Profile) -> tuple[float, float, dict[str, list[Query]]]:
     """Observe the unit, undisturbed, for two max_intervals and a bit (virtual in simulation)."""
-    if not profile.is_simulated and not bench.soak:
+    if not bench.han.virtual_time and not bench.soak:
         pytest.skip("soak case on hardware: run with --soak (it lasts 2.2 x timings.poll.max_interval)")
     window = 2.2 * profile.timings.poll.max_interval.total_seconds()
-    since = bench.now()
+    since = bench.loop.now()
     with allure.step(f"Watch the unit's CoT queries for {window:g} s, undisturbed"):
-        bench.hold(window, "the query soak")
-    return since, bench.now(), {source: m.cot_queries(since) for source, m in bench.meters.items()}
+        bench.loop.hold(window, "the query soak")
+    return since, bench.loop.now(), {source: m.cot_queries(since) for source, m in bench.meters.items()}
+
+
+def _soak_per_meter(bench: Bench, profile: Profile) -> Iterator[tuple[str, str, list[Query], float, float]]:
+    """Each meter's CoT queries over one soak (attached): (source, label, queries, start, end)."""
+    start, end, found = _soak(bench, profile)
+    for source, queries in found.items():
+        label = bench.meters[source].label
+        attach_text(f"{label} CoT queries", _log(queries, start))
+        yield source, label, queries, start, end
 
 
 @case("POLL-03")
 @pytest.mark.soak
 def test_poll_03(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.max_interval.total_seconds()
-    start, end, found = _soak(bench, profile)
-    for source, queries in found.items():
-        label = bench.meters[source].label
-        text(f"{label} CoT queries", _log(queries, start))
+    for source, label, queries, start, end in _soak_per_meter(bench, profile):
         times = [start] + [q.at for q in queries] + [end]
         worst = max(b - a for a, b in zip(times, times[1:], strict=False))
         record(f"{source} longest gap between CoT queries", worst, "s", high=limit)
@@ -118,10 +141,7 @@ def test_poll_03(bench: Bench, profile: Profile) -> None:
 @pytest.mark.soak
 def test_poll_04(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.min_interval.total_seconds()
-    start, _end, found = _soak(bench, profile)
-    for source, queries in found.items():
-        label = bench.meters[source].label
-        text(f"{label} CoT queries", _log(queries, start))
+    for source, label, queries, _start, _end in _soak_per_meter(bench, profile):
         gaps = [b.at - a.at for a, b in zip(queries, queries[1:], strict=False)]
         shortest = min(gaps, default=float("inf"))
         record(f"{source} shortest gap between CoT queries", shortest if gaps else 0.0, "s", low=limit)
@@ -135,32 +155,29 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
 def test_poll_05(bench: Bench, profile: Profile) -> None:
     assert bench.controls is not None
     applies(bench.controls.available("power_control"), "bench.power_control", "is none")
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     with allure.step("Switch the unit off"):
         bench.controls.power_off()
     previous, new, event = steps.new_occupier(bench)  # held by the meters, never pushed
-    since = bench.now()
+    since = bench.loop.now()
     with allure.step("Switch the unit on: it must learn the CoT by querying"):
         bench.controls.power_on()
     timeout = profile.timings.poll.after_join.total_seconds() + eventually(profile)
     steps.assert_actioned(
         bench, classes, previous, new, timeout, "a CoT was set while the unit was off the network (no push)"
     )
+    answered = {tsn_of(q.record.payload) for m in bench.meters.values() for q in m.queries}
     pushed = [
         r
-        for r in bench.frames_since(0)
+        for r in bench.link.frames_since(0)
         if r.timestamp >= since
         and r.direction == "tx"
         and r.cluster_id == steps.DEVICE_MANAGEMENT
-        and len(r.payload) > 2
-        and r.payload[0] & 0x08
-        and r.payload[2] == 0x00
-        and r.payload[0] & 0x03 == 0x01
         and r.dst_nwk == bench.uut_nwk
-        and not any(r.payload[1] == q.record.payload[1] for m in bench.meters.values() for q in m.queries)
+        and _is_publish_cot(r.payload)
+        and tsn_of(r.payload) not in answered
     ]
-    text("pushes", f"{len(pushed)} unsolicited Publish CoT sent by the harness (must be 0)")
+    attach_text("pushes", f"{len(pushed)} unsolicited Publish CoT sent by the harness (must be 0)")
     assert not pushed, "the harness pushed a CoT in POLL-05: the case would not test the pull model"
 
 
@@ -173,5 +190,5 @@ def test_poll_06(bench: Bench, profile: Profile) -> None:
     found = _await_queries(bench, profile, since, timeout, "a CoT query at the ESME and the GPF")
     for source, queries in found.items():
         label = bench.meters[source].label
-        text(f"{label} CoT queries", _log(queries, since))
+        attach_text(f"{label} CoT queries", _log(queries, since))
         assert queries, f"a dual-fuel unit must query both meters; {label} was never queried since the unit joined"

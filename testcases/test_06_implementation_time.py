@@ -8,26 +8,24 @@ from harness.bench import Bench
 from harness.catalogue import case
 from harness.esi.meter import CotEvent
 from harness.plugin import applies
-from harness.profile import Profile
+from harness.profile import ImplementationTime, Profile
+from harness.zcl.time import CANCEL
 from testcases import steps
 from testcases.steps import (
     assert_actioned,
     eventually,
     new_occupier,
     push_cot_from_all,
-    require_resident_shown,
-    require_stored,
     retained,
+    stored_and_shown,
     zcl_now,
 )
 
 HOUR, DAY = 3600, 86400
-CANCEL = 0xFFFFFFFF
 
 
 def _cot_actioned_on_receipt(bench: Bench, profile: Profile, implementation_time: int, what: str) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench, implementation_time=implementation_time)
     push_cot_from_all(bench, profile, event)
     assert_actioned(bench, classes, previous, new, eventually(profile), f"Publish CoT with {what}")
@@ -45,8 +43,7 @@ def test_impl_03(bench: Bench, profile: Profile) -> None:
 
 @case("IMPL-02")
 def test_impl_02(bench: Bench, profile: Profile) -> None:
-    policy = str(profile.behaviour.implementation_time)
-    if policy == "on_receipt":
+    if profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT:
         _cot_actioned_on_receipt(
             bench,
             profile,
@@ -54,17 +51,16 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
             "an implementation time an hour ahead (behaviour.implementation_time on_receipt)",
         )
         return
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     due_in = HOUR
     previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + due_in)
-    sent_at = bench.now()
+    sent_at = bench.loop.now()
     retained(
         bench,
         classes,
         previous,
         new,
-        due_in - steps.response_timeout(profile) - (bench.now() - sent_at),
+        due_in - steps.response_timeout(profile) - (bench.loop.now() - sent_at),
         lambda: push_cot_from_all(bench, profile, event),
         "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled), before that time",
     )
@@ -82,12 +78,11 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
 @case("IMPL-04")
 def test_impl_04(bench: Bench, profile: Profile) -> None:
     applies(
-        str(profile.behaviour.implementation_time) == "scheduled",
+        profile.behaviour.implementation_time is ImplementationTime.SCHEDULED,
         "behaviour.implementation_time",
         "is on_receipt: 0xFFFFFFFF cancels only a scheduled CoT",
     )
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + HOUR)
     cancel = CotEvent(issuer_event_id=event.issuer_event_id, implementation_time=CANCEL)
 
@@ -96,9 +91,9 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
             # Cancel only what the unit has acknowledged: a cancel overtaking the CoT on
             # the air would test nothing.
             if steps.await_default_response(bench, sent, steps.response_timeout(profile)) is None:
-                bench.hold(steps.response_timeout(profile), "the scheduled CoT to arrive")
+                bench.loop.hold(steps.response_timeout(profile), "the scheduled CoT to arrive")
         with allure.step("The meters cancel it: the same Issuer Event ID with implementation time 0xFFFFFFFF"):
-            bench.cancel_move(cancel)  # the previous occupier stays
+            bench.occupancy.cancel_move(cancel)  # the previous occupier stays
             push_cot_from_all(bench, profile, cancel)
 
     retained(

@@ -9,32 +9,34 @@ import allure
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.profile import Profile
+from harness.zcl import DeviceManagement, Messaging, ids
+from harness.zcl.codec import Direction
+from harness.zcl.header import min_payload_length
 from testcases import steps
 from testcases.steps import (
     assert_actioned,
+    attach_text,
     eventually,
     new_occupier,
-    require_resident_shown,
     require_responsive,
-    require_stored,
+    resident_shown,
     retained,
     send_publish_cot,
-    text,
+    stored_and_shown,
 )
 
-DM, MESSAGING, PREPAYMENT = 0x0708, 0x0703, 0x0705
+DM, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.PREPAYMENT
+PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
 FUZZ_FRAMES = 64
 FUZZ_SEED = 0x0C07
 # Valid frames of these commands legitimately change what a display shows (a Publish CoT
 # clears it, a new message replaces the last, Cancel Message removes it): only malformed,
-# i.e. shorter than their fixed part, are fuzzed.
-MIN_VALID = {
-    (DM, 0x00): 17,  # Publish Change of Tenancy
-    (MESSAGING, 0x00): 12,  # Display Message
-    (MESSAGING, 0x01): 5,  # Cancel Message
-    (MESSAGING, 0x02): 12,  # Display Protected Message
-    (MESSAGING, 0x03): 4,  # Cancel All Messages
-}
+# i.e. shorter than their fixed part (from the command schemas), are fuzzed.
+CHANGE_THE_DISPLAY = [(DM, PUBLISH_COT)] + [
+    (MESSAGING, getattr(Messaging.ClientCommandDefs, name).id)
+    for name in ("display_message", "cancel_message", "display_protected_message", "cancel_all_messages")
+]
+MIN_VALID = {key: min_payload_length(*key, Direction.TO_CLIENT) for key in CHANGE_THE_DISPLAY}
 BURST = 8
 
 
@@ -49,26 +51,24 @@ def fuzz_frames(seed: int, count: int, newer_event_id: int) -> list[tuple[int, b
         cluster = rng.choice((DM, MESSAGING, PREPAYMENT))
         command = rng.randrange(0, 16)
         if len(frames) % 4 == 0:  # one in four: a truncated Publish CoT, the likeliest to be misread
-            cluster, command = DM, 0x00
+            cluster, command = DM, PUBLISH_COT
         fc = rng.choice((0x09, 0x19))  # cluster-specific, server to client, with/without DDR
-        payload = bytearray(rng.randbytes(rng.randrange(0, 40)))
+        body = bytearray(rng.randbytes(rng.randrange(0, 40)))
         limit = MIN_VALID.get((cluster, command))
         if limit is not None:
-            payload = payload[: rng.randrange(0, limit)]
-        if (cluster, command) == (DM, 0x00) and len(payload) >= 8:
-            payload[4:8] = newer_event_id.to_bytes(4, "little")
-        frames.append((cluster, bytes([fc, rng.randrange(256), command]) + bytes(payload)))
+            body = body[: rng.randrange(0, limit)]
+        if (cluster, command) == (DM, PUBLISH_COT) and len(body) >= 8:
+            body[4:8] = newer_event_id.to_bytes(4, "little")  # after the Provider ID (uint32)
+        frames.append((cluster, bytes([fc, rng.randrange(256), command]) + bytes(body)))
     return frames
 
 
 @case("ROB-01")
 def test_rob_01(bench: Bench, profile: Profile) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
-    resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
+    classes, resident, upcoming = resident_shown(bench, profile)
     source = steps.sources(profile)[0]
-    frames = fuzz_frames(FUZZ_SEED, FUZZ_FRAMES, bench.fresh_event().issuer_event_id)
-    text(
+    frames = fuzz_frames(FUZZ_SEED, FUZZ_FRAMES, bench.occupancy.cot_event().issuer_event_id)
+    attach_text(
         "fuzz set",
         f"seed 0x{FUZZ_SEED:04X}, {len(frames)} frames:\n" + "\n".join(f"0x{c:04X} {f.hex(' ')}" for c, f in frames),
     )
@@ -76,7 +76,7 @@ def test_rob_01(bench: Bench, profile: Profile) -> None:
     def send_fuzz() -> None:
         with allure.step(f"{bench.meters[source].label} sends {len(frames)} fuzzed frames"):
             for cluster, frame in frames:
-                steps.delivered(bench, lambda c=cluster, f=frame: bench.send_to_uut(source, c, f), "fuzzed frame")
+                steps.delivered(bench, lambda c=cluster, f=frame: bench.link.send(source, c, f), "fuzzed frame")
 
     retained(
         bench,
@@ -92,19 +92,18 @@ def test_rob_01(bench: Bench, profile: Profile) -> None:
 
 @case("ROB-02")
 def test_rob_02(bench: Bench, profile: Profile) -> None:
-    classes = require_stored(profile)
-    require_resident_shown(bench, classes)
+    classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     source = steps.sources(profile)[0]
     send_publish_cot(bench, source, event)
     assert_actioned(bench, classes, previous, new, eventually(profile), "Publish Change of Tenancy")
     for dc in classes:
-        bench.require_shown(dc, new, previous, role="new")
+        bench.observing.require_shown(dc, new, previous, role="new")
 
     def burst() -> None:
         with allure.step(f"{bench.meters[source].label} sends the identical frame {BURST} more times, back to back"):
             for _ in range(BURST):
-                steps.delivered(bench, lambda: bench.publish_cot(source, event), "Publish CoT")
+                steps.delivered(bench, lambda: bench.link.publish_cot(source, event), "Publish CoT")
 
     retained(
         bench,

@@ -34,4 +34,4 @@ def test_every_case_is_listed_with_a_proving_variant() -> None:
 
     generator = _generator()
     for case_id in CASES:
-        assert generator.proofs(case_id), f"{case_id} has no fault variant in harness.sim.variants.MATRIX"
+        assert generator.proofs(case_id), f"{case_id} has no fault variant in harness.sim.matrix.MATRIX"

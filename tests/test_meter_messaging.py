@@ -4,7 +4,7 @@ reference IHD acts on them (the simulation observer sees the message go)."""
 from __future__ import annotations
 
 from harness.bench import Bench
-from harness.esi.tenant import MESSAGE_KEY, DataClass
+from harness.domain import MESSAGE_KEY, DataClass
 from harness.profile import load_profile
 from harness.zcl import codec
 from tests.suite.conftest import REPO
@@ -26,12 +26,12 @@ def test_cancel_message_removes_the_message_from_the_reference_ihd() -> None:
     bench = Bench(load_profile(REPO / "device_profiles" / "sim-ihd.yaml"))
     bench.start()
     try:
-        resident, upcoming = bench.tenancy.resident, bench.tenancy.upcoming
-        shown = bench.require_shown(DataClass.SUPPLIER_MESSAGES, resident, upcoming)
+        resident, upcoming = bench.occupancy.resident, bench.occupancy.upcoming
+        shown = bench.observing.require_shown(DataClass.SUPPLIER_MESSAGES, resident, upcoming)
         message_id = next(item[2] for item in shown.items if item[1] == MESSAGE_KEY)
         meter = bench.meters["esme"]
-        bench.send_to_uut("esme", MESSAGING, meter.cancel_message_frame(message_id, tsn=bench.next_tsn()))
-        gone = bench.await_observation(
+        bench.link.send("esme", MESSAGING, meter.cancel_message_frame(message_id, tsn=bench.link.next_tsn()))
+        gone = bench.observing.wait_observed(
             DataClass.SUPPLIER_MESSAGES, resident, upcoming, lambda o: not o.shows_previous, 2, "message cancelled"
         )
         assert gone is not None

@@ -1,6 +1,6 @@
 """Generate docs/catalogue.md from the code: the conformance plan and the variant proving each case.
 
-The plan is harness.catalogue.CASES; the proof is harness.sim.variants.MATRIX (the built-in
+The plan is harness.catalogue.CASES; the proof is harness.sim.matrix.MATRIX (the built-in
 fault variants `cot-harness selftest` runs). Run from anywhere:
 
     python tools/gen_catalogue_doc.py           # rewrite docs/catalogue.md
@@ -20,7 +20,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the checkout's harness, also when it is not installed
 
 from harness.catalogue import CASES  # noqa: E402
-from harness.sim.variants import MATRIX, VariantSpec  # noqa: E402
+from harness.sim.matrix import MATRIX, VariantSpec  # noqa: E402
 
 OUT = REPO / "docs" / "catalogue.md"
 

@@ -13,16 +13,17 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
+from harness.domain import Fuel
 from harness.esi import servers
-from harness.esi.tenant import Fuel, Tenant
+from harness.esi.tenant import Tenant
 from harness.radio.coordinator import Coordinator
 from harness.radio.trace import FrameRecord
 from harness.zcl import codec
 from harness.zcl.codec import Direction, ZclDecodeError
+from harness.zcl.ids import DEVICE_MANAGEMENT, MESSAGING
+from harness.zcl.time import UNIX_OFFSET
 
 LOGGER = logging.getLogger(__name__)
-DEVICE_MANAGEMENT, MESSAGING = 0x0708, 0x0703
-ZCL_EPOCH_UNIX = 946684800
 CLEAR_IHD_DATA_CONSUMER = 0x00000200  # as in the GB RTDS GCS09 vector
 
 
@@ -104,7 +105,7 @@ class EmulatedMeter:
         return any(not task.done() for task in self._tasks)
 
     def zcl_time(self) -> int:
-        return int(self.coordinator.waiter.now() + self.time_offset) - ZCL_EPOCH_UNIX
+        return int(self.coordinator.waiter.now() + self.time_offset) - UNIX_OFFSET
 
     def cot_queries(self, since: float = 0.0) -> list[Query]:
         return [q for q in self.queries if q.is_cot_query and q.at >= since]

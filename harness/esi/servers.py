@@ -13,19 +13,18 @@ from typing import TYPE_CHECKING
 import zigpy.types as zt
 from zigpy.zcl import foundation
 
-from harness.esi.tenant import SERVED_HISTORY, Fuel
+from harness.domain import SERVED_HISTORY, Fuel
 from harness.zcl import codec
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import ZclFrame
+from harness.zcl.ids import BASIC, DEVICE_MANAGEMENT, MESSAGING, METERING, PREPAYMENT, TIME
 from harness.zcl.metering import HISTORY_ATTRIBUTES
 from harness.zcl.prepayment import DebtRecord, TopUpRecord
 
 if TYPE_CHECKING:
     from harness.esi.meter import EmulatedMeter
 
-BASIC, TIME, METERING, MESSAGING, PREPAYMENT, DEVICE_MANAGEMENT = (0x0000, 0x000A, 0x0702, 0x0703, 0x0705, 0x0708)
 METERING_DEVICE_TYPE = 0x0306
-ZCL_EPOCH_UNIX = 946684800
 T = foundation.DataTypeId
 Answer = Callable[["EmulatedMeter", ZclFrame], bytes | None]
 
@@ -41,13 +40,13 @@ def attribute_table(meter: EmulatedMeter, cluster_id: int) -> dict[int, tuple[fo
         table: dict[int, tuple[foundation.DataTypeId, object]] = {
             METERING_DEVICE_TYPE: (T.map8, 0 if meter.fuel is Fuel.ELECTRICITY else 1),
         }
-        history = tenant.consumption.get(meter.fuel, {})
+        history = tenant.readings(meter.fuel)
         for attr in SERVED_HISTORY:
             wide = HISTORY_ATTRIBUTES[attr].type is zt.uint32_t
             table[attr] = (T.uint32 if wide else T.uint24, history.get(attr, 0))
         return table
     if cluster_id == PREPAYMENT:
-        debts = tenant.debts.get(meter.fuel, ())
+        debts = tenant.debts(meter.fuel)
         table = {0x0000: (T.map16, 0x0001)}  # PaymentControlConfiguration: prepayment
         # GB publishes DebtAmount 1..3 (0x0211 + 0x10 * n): the outstanding debts.
         for n in range(3):
@@ -69,7 +68,7 @@ def read_attributes(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
 
 def get_profile(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
     """Daily consumption intervals (most recent first) from the served history."""
-    history = meter.tenant.consumption.get(meter.fuel, {})
+    history = meter.tenant.readings(meter.fuel)
     wanted = min(int(zcl.fields["number_of_periods"]) or len(SERVED_HISTORY), len(SERVED_HISTORY))
     intervals = [history.get(attr, 0) for attr in SERVED_HISTORY[:wanted]]
     return codec.build(
@@ -96,7 +95,7 @@ def get_change_of_tenancy(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
 def get_top_up_log(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
     latest = zcl.fields["latest_end_time"]
     wanted = zcl.fields["number_of_records"] or 255  # 0 = all
-    top_ups = [t for t in meter.tenant.top_ups.get(meter.fuel, ()) if t.time <= latest]
+    top_ups = [t for t in meter.tenant.top_ups(meter.fuel) if t.time <= latest]
     top_ups = sorted(top_ups, key=lambda t: t.time, reverse=True)[:wanted]
     if not top_ups:
         return not_found(zcl)
@@ -116,9 +115,7 @@ def get_debt_repayment_log(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
     wanted = zcl.fields["number_of_debts"] or 255
     debt_type = int(zcl.fields["debt_type"])
     debts = [
-        d
-        for d in meter.tenant.debts.get(meter.fuel, ())
-        if d.collection_time <= latest and debt_type in (0xFF, d.debt_type)
+        d for d in meter.tenant.debts(meter.fuel) if d.collection_time <= latest and debt_type in (0xFF, d.debt_type)
     ]
     debts = sorted(debts, key=lambda d: d.collection_time, reverse=True)[:wanted]
     if not debts:
@@ -139,7 +136,7 @@ def get_debt_repayment_log(meter: EmulatedMeter, zcl: ZclFrame) -> bytes:
 
 # -- Messaging ---------------------------------------------------------------------------
 def display_message_fields(meter: EmulatedMeter) -> dict[str, object] | None:
-    message = meter.tenant.messages.get(meter.fuel) if meter.message_published else None
+    message = meter.tenant.message(meter.fuel) if meter.message_published else None
     if message is None:
         return None
     return {

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.esi.tenant import SERVED_HISTORY, Debt, Fuel, Message, Tenant, TopUp
+from harness.domain import SERVED_HISTORY, DataClass, Fuel
+from harness.esi.tenant import Debt, Message, Tenant, TopUp
+from harness.zcl.time import UNIX_OFFSET
 
-ZCL_EPOCH_UNIX = 946684800
 DAY = 86400
 FUEL_OFFSET = {Fuel.ELECTRICITY: 0, Fuel.GAS: 5_000}
 
@@ -28,15 +29,17 @@ def make_tenant(index: int) -> Tenant:
     """
     base = 10_000 * (index + 1)
     month = RECORDS_FROM_ZCL + index * 30 * DAY
-    consumption, top_ups, debts, messages = {}, {}, {}, {}
+    records: dict[DataClass, dict[Fuel, tuple[object, ...]]] = {dc: {} for dc in DataClass}
     for fuel, offset in FUEL_OFFSET.items():
         b = base + offset
-        consumption[fuel] = {attr: b + 7 * (i + 1) for i, attr in enumerate(SERVED_HISTORY)}
-        top_ups[fuel] = tuple(
+        records[DataClass.CONSUMPTION_HISTORY][fuel] = tuple(
+            (attr, b + 7 * (i + 1)) for i, attr in enumerate(SERVED_HISTORY)
+        )
+        records[DataClass.TOP_UP_HISTORY][fuel] = tuple(
             TopUp(code=f"{index:04d}{n:016d}".encode()[:20], amount=b + 100 + n, time=month + n * DAY + 3600)
             for n in range(3)
         )
-        debts[fuel] = tuple(
+        records[DataClass.DEBT_RECOVERY][fuel] = tuple(
             Debt(
                 collection_time=month + n * DAY + 7200,
                 amount_collected=b + 200 + n,
@@ -45,8 +48,10 @@ def make_tenant(index: int) -> Tenant:
             )
             for n in range(2)
         )
-        messages[fuel] = Message(message_id=b + 400, text=f"Supplier message {index} ({fuel})")
-    return Tenant(f"occupier {index}", consumption, top_ups, debts, messages)
+        records[DataClass.SUPPLIER_MESSAGES][fuel] = (
+            Message(message_id=b + 400, text=f"Supplier message {index} ({fuel})"),
+        )
+    return Tenant(f"occupier {index}", records)
 
 
 @dataclasses.dataclass
@@ -85,6 +90,6 @@ class Tenancy:
 
     def next_issuer_event_id(self, now_unix: float) -> int:
         """GB uses a UTC timestamp; strictly increasing within a run."""
-        candidate = int(now_unix) - ZCL_EPOCH_UNIX
+        candidate = int(now_unix) - UNIX_OFFSET
         self.last_issuer_event_id = max(candidate, self.last_issuer_event_id + 1)
         return self.last_issuer_event_id

@@ -4,35 +4,23 @@ Every value an occupier has is unique in the run, so whatever the unit under tes
 can be attributed to exactly one occupier: a value of the previous occupier still shown
 after a Change of Tenancy is the evidence of a failure to clear.
 
-What the unit shows is compared as a set of items (fuel, key, value):
-- consumption history: key = Metering attribute ID, value = the reading;
-- top-up history: key = top-up time (ZCL UTC), value = amount;
-- debt recovery: key = collection time (ZCL UTC), value = amount collected;
-- supplier messages: key = MESSAGE_KEY, value = message ID.
+An occupier's records are kept per data class and fuel; what the unit shows is compared as
+a set of items (fuel, key, value), each record's item as its row of harness.domain's
+DATA_CLASSES says (the records of consumption history are (attribute ID, reading) pairs).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Mapping
+from typing import Any
 
-from harness.profile import DataClass
-from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.domain import DATA_CLASSES, MESSAGE_KEY, SERVED_HISTORY, DataClass, Fuel, Item
 
-__all__ = ["DataClass", "Fuel", "Item", "Tenant", "TopUp", "Debt", "Message", "MESSAGE_KEY"]
+# DataClass, Fuel, Item, MESSAGE_KEY and SERVED_HISTORY are re-exported for compatibility.
+__all__ = ["MESSAGE_KEY", "SERVED_HISTORY", "DataClass", "Debt", "Fuel", "Item", "Message", "Tenant", "TopUp"]
 
-
-class Fuel(enum.StrEnum):
-    ELECTRICITY = "electricity"
-    GAS = "gas"
-
-
-Item = tuple[str, int, int]
-MESSAGE_KEY = 0x0703  # the Messaging cluster: one shown message per fuel
-
-# The consumption history served: current day, previous day and previous days 2..8.
-SERVED_HISTORY: tuple[int, ...] = tuple(list(HISTORY_ATTRIBUTES)[:9])
+Records = Mapping[DataClass, Mapping[Fuel, tuple[Any, ...]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,27 +46,33 @@ class Message:
 
 @dataclasses.dataclass(frozen=True)
 class Tenant:
-    """One occupier's data as the meters hold it, per fuel."""
+    """One occupier's data as the meters hold it: records per data class, per fuel."""
 
     name: str
-    consumption: Mapping[Fuel, Mapping[int, int]]
-    top_ups: Mapping[Fuel, tuple[TopUp, ...]] = dataclasses.field(default_factory=dict)
-    debts: Mapping[Fuel, tuple[Debt, ...]] = dataclasses.field(default_factory=dict)
-    messages: Mapping[Fuel, Message] = dataclasses.field(default_factory=dict)
+    records: Records = dataclasses.field(default_factory=dict)
+
+    def records_of(self, data_class: DataClass, fuel: Fuel) -> tuple[Any, ...]:
+        return tuple(self.records.get(data_class, {}).get(fuel, ()))
 
     def items(self, data_class: DataClass, fuel: Fuel | None = None) -> frozenset[Item]:
+        item = DATA_CLASSES[data_class].item
         fuels = [fuel] if fuel is not None else list(Fuel)
-        found: set[Item] = set()
-        for f in fuels:
-            if data_class is DataClass.CONSUMPTION_HISTORY:
-                found |= {(str(f), a, v) for a, v in self.consumption.get(f, {}).items()}
-            elif data_class is DataClass.TOP_UP_HISTORY:
-                found |= {(str(f), t.time, t.amount) for t in self.top_ups.get(f, ())}
-            elif data_class is DataClass.DEBT_RECOVERY:
-                found |= {(str(f), d.collection_time, d.amount_collected) for d in self.debts.get(f, ())}
-            elif data_class is DataClass.SUPPLIER_MESSAGES and f in self.messages:
-                found.add((str(f), MESSAGE_KEY, self.messages[f].message_id))
-        return frozenset(found)
+        return frozenset((str(f), *item(record)) for f in fuels for record in self.records_of(data_class, f))
+
+    # The records as the meters serve them.
+    def readings(self, fuel: Fuel) -> dict[int, int]:
+        """Consumption history: Metering attribute ID -> reading."""
+        return dict(self.records_of(DataClass.CONSUMPTION_HISTORY, fuel))
+
+    def top_ups(self, fuel: Fuel) -> tuple[TopUp, ...]:
+        return self.records_of(DataClass.TOP_UP_HISTORY, fuel)
+
+    def debts(self, fuel: Fuel) -> tuple[Debt, ...]:
+        return self.records_of(DataClass.DEBT_RECOVERY, fuel)
+
+    def message(self, fuel: Fuel) -> Message | None:
+        """The supplier's (one) message to the occupier on that fuel's meter."""
+        return next(iter(self.records_of(DataClass.SUPPLIER_MESSAGES, fuel)), None)
 
     def describe(self, data_class: DataClass, limit: int = 3) -> str:
         """A short human rendering, for operator prompts and reports."""

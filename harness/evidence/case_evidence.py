@@ -47,7 +47,7 @@ def begin_case() -> None:
 def end_case(bench: Bench, mark: int, case_id: str) -> None:
     """Attach what the case measured and every frame it exchanged."""
     measurements.end_case()
-    records = bench.frames_since(mark)
+    records = bench.link.frames_since(mark)
     allure.attach(trace_text(records), name=f"{case_id} frame trace", attachment_type=allure.attachment_type.TEXT)
     allure.attach(
         sequence_chart_svg(

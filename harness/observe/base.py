@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
+from collections.abc import Callable
 from typing import Protocol
 
-from harness.esi.tenant import DataClass, Item, Tenant
+from harness.domain import DataClass, Item
+from harness.esi.tenant import Tenant
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,12 +39,27 @@ class Watch:
         self.changes.append((at, added, removed))
 
 
+class ObserverKind(enum.Enum):
+    """How an observer may be asked, which decides how the bench waits on it."""
+
+    EVENT_DRIVEN = "event-driven"  # sees every change as it happens; read on the bench loop
+    POLLED = "polled"  # cheap to ask: asked again every so often while a wait lasts
+    ASKED_ONCE = "asked once"  # a person: asked once, when the time is up
+
+
 class Observer(Protocol):
     """Reads the UUT's state; raises ObserverError (a bench error) when it cannot."""
 
     name: str
+    kind: ObserverKind
 
     def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation: ...
+
+
+class WatchingObserver(Observer, Protocol):
+    """An event-driven observer that can record every change of a class over a window."""
+
+    def watch(self, data_class: DataClass) -> tuple[Watch, Callable[[], None]]: ...
 
 
 def judge(

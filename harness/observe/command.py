@@ -33,12 +33,13 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
+from harness.domain import DataClass, Fuel, Item
 from harness.errors import ObserverError
-from harness.esi.tenant import DataClass, Fuel, Item, Tenant
-from harness.observe.base import Observation, judge
+from harness.esi.tenant import Tenant
+from harness.observe.base import Observation, ObserverKind, judge
+from harness.report.redact import redact_text
 
 EXCERPT_CHARS = 200  # of stderr / of a validation error, in messages
-REDACTED = "**********"  # the profile's own redaction mark
 
 
 class CommandLike(Protocol):
@@ -83,17 +84,9 @@ def question(data_class: DataClass, previous: Tenant, new: Tenant) -> dict[str, 
     return {"data_class": str(data_class), "previous": tenant(previous), "new": tenant(new)}
 
 
-def redact(text: str, secrets: Sequence[str]) -> str:
-    # Longest first (Profile.secrets() order), so no tail of a longer form survives.
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
 class CommandObserver:
     name = "command"
-    polling = True  # cheap to ask: the bench re-checks it while it waits
+    kind = ObserverKind.POLLED  # cheap to ask: the bench re-checks it while it waits
 
     def __init__(
         self,
@@ -119,7 +112,7 @@ class CommandObserver:
         at = self._now()
         reply = self._parse(stdout, stderr)
         ran = f"command {self.program} (ran {started:.3f}..{at:.3f} s bench time)"
-        note = f"; it said: {redact(reply.detail, self._secrets)}" if reply.detail else ""
+        note = f"; it said: {redact_text(reply.detail, self._secrets)}" if reply.detail else ""
         if isinstance(reply, ItemsReply):
             items: frozenset[Item] = frozenset((str(fuel), key, value) for fuel, key, value in reply.items)
             seen = judge(data_class, at, items, previous, new, ran)
@@ -200,7 +193,7 @@ class CommandObserver:
         if not err:
             return ""
         text = err.decode("utf-8", "replace") if isinstance(err, bytes) else err
-        text = redact(" ".join(text.split()), self._secrets)
+        text = redact_text(" ".join(text.split()), self._secrets)
         return f"; stderr: {text[:EXCERPT_CHARS]}" if text else ""
 
 

@@ -6,8 +6,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from harness.domain import DataClass, Fuel
 from harness.errors import ObserverError
-from harness.esi.tenant import DataClass, Fuel
 from harness.observe.base import Observer
 from harness.observe.command import CommandObserver
 from harness.observe.operator import Answers, OperatorObserver, Terminal

@@ -32,16 +32,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
+from harness.domain import DATA_CLASSES, DataClass, Item
 from harness.errors import ObserverError
-from harness.esi.tenant import DataClass, Fuel, Item, Tenant
-from harness.observe.base import Observation
-from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.esi.tenant import Tenant
+from harness.observe.base import Observation, ObserverKind
+from harness.yamlload import TextLoader
 
 Terminal = tuple[TextIO, TextIO]  # (what the operator types into, where questions are shown)
 
@@ -52,7 +52,6 @@ _YES_NO = {"y": True, "yes": True, "n": False, "no": False}
 _DONE = "done"
 _ABORT = "abort"
 _INSTRUCTION_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
-ZCL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # ZCL UTC time counts seconds from here
 SHOWN_PER_FUEL = 3  # items quoted per fuel in a question; the rest are counted
 
 
@@ -77,7 +76,7 @@ class Answers:
         except (OSError, UnicodeDecodeError) as exc:
             raise ObserverError(f"operator answers file {path}: cannot read it ({exc})") from None
         try:
-            data = yaml.load(text, Loader=_TextLoader)  # a BaseLoader: every scalar stays text
+            data = yaml.load(text, Loader=TextLoader)  # a BaseLoader: every scalar stays text
         except yaml.YAMLError as exc:
             raise ObserverError(f"operator answers file {path}: not valid YAML ({exc})") from None
         if data is None:
@@ -132,6 +131,7 @@ class Answers:
 
 class OperatorObserver:
     name = "operator"
+    kind = ObserverKind.ASKED_ONCE  # a person is asked once, when the time is up
 
     def __init__(
         self,
@@ -233,54 +233,14 @@ def looks_like(data_class: DataClass, items: frozenset[Item]) -> str:
     parts = []
     for fuel in sorted({fuel for fuel, _, _ in items}):
         mine = sorted(item for item in items if item[0] == fuel)
-        shown = ", ".join(_item_words(data_class, item) for item in mine[:SHOWN_PER_FUEL])
+        shown = ", ".join(DATA_CLASSES[data_class].item_words(item) for item in mine[:SHOWN_PER_FUEL])
         more = len(mine) - SHOWN_PER_FUEL
         parts.append(f"{fuel} {shown}" + (f" (and {more} more)" if more > 0 else ""))
     return "; ".join(parts)
 
 
-def _item_words(data_class: DataClass, item: Item) -> str:
-    # Keys and values per data class as harness.esi.tenant defines them.
-    fuel, key, value = item
-    if data_class is DataClass.CONSUMPTION_HISTORY and key in HISTORY_ATTRIBUTES:
-        return f"{_period(HISTORY_ATTRIBUTES[key].name)} {_quantity(fuel, value)}"
-    if data_class is DataClass.TOP_UP_HISTORY:
-        return f"top-up of {_money(value)} on {_zcl_utc(key)}"
-    if data_class is DataClass.DEBT_RECOVERY:
-        return f"{_money(value)} collected on {_zcl_utc(key)}"
-    if data_class is DataClass.SUPPLIER_MESSAGES:
-        return f"message ID {value}"
-    return f"#{key} {value}"
-
-
-def _period(attribute_name: str) -> str:
-    # e.g. previous_day3_consumption_delivered -> "3 days ago"
-    match = re.fullmatch(r"(current|previous)_?(day|week|month)(\d*)_consumption_delivered", attribute_name)
-    if match is None:
-        return attribute_name
-    which, unit, ago = match.groups()
-    if ago:
-        return f"{ago} {unit}s ago"
-    if unit == "day":
-        return "today" if which == "current" else "yesterday"
-    return f"this {unit}" if which == "current" else f"last {unit}"
-
-
-def _quantity(fuel: str, value: int) -> str:
-    # Tenants' gas history is in m3 * 1000 (harness.esi.tenant); a display shows m3.
-    return f"{value / 1000:g} m³" if fuel == Fuel.GAS else f"{value} Wh"
-
-
-def _money(pence: int) -> str:
-    return f"£{pence / 100:.2f}"
-
-
-def _zcl_utc(seconds: int) -> str:
-    return f"{ZCL_EPOCH + timedelta(seconds=seconds):%Y-%m-%d %H:%M} UTC"
-
-
 def _words(data_class: DataClass) -> str:
-    return str(data_class).replace("_", " ")
+    return DATA_CLASSES[data_class].words
 
 
 def _yes_no(text: str) -> bool | None:
@@ -303,21 +263,3 @@ def _read_line(typed: TextIO, key: str) -> str:
     if not line:
         raise ObserverError(f"the terminal closed while waiting for the operator's answer to {key}")
     return line
-
-
-class _TextLoader(yaml.BaseLoader):
-    """Every scalar as text (yes stays 'yes'), and a key given twice is an error, not a loss."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"found the key {key!r} twice",
-                    key_node.start_mark,
-                )
-            seen.add(str(key))
-        return super().construct_mapping(node, deep=deep)

@@ -7,23 +7,31 @@ verdict logic is the same as for every other observer (base.judge).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
+from harness.domain import DataClass, Item
 from harness.errors import ObserverError
-from harness.esi.tenant import DataClass, Item, Tenant
-from harness.observe.base import Observation, Watch, judge
+from harness.esi.tenant import Tenant
+from harness.observe.base import Observation, ObserverKind, Watch, judge
 
-Displayed = Callable[[DataClass], frozenset[Item] | None]
-Subscribe = Callable[[Callable[[DataClass, frozenset[Item], frozenset[Item]], None]], Callable[[], None]]
+Watcher = Callable[[DataClass, frozenset[Item], frozenset[Item]], None]  # (class, added, removed)
+
+
+class Display(Protocol):
+    """A simulated unit's display, read exactly (the simulation facade provides it)."""
+
+    def displayed(self, data_class: DataClass) -> frozenset[Item] | None: ...
+
+    def subscribe(self, watcher: Watcher) -> Callable[[], None] | None: ...
 
 
 class SimulationObserver:
     name = "simulation"
-    on_bench_loop = True  # simulated state is only read on the bench's event loop
+    kind = ObserverKind.EVENT_DRIVEN  # simulated state is read on the bench loop, changes reported
 
-    def __init__(self, displayed: Displayed, now: Callable[[], float], subscribe: Subscribe | None = None) -> None:
-        self._displayed = displayed
+    def __init__(self, display: Display, now: Callable[[], float]) -> None:
+        self._display = display
         self._now = now
-        self._subscribe = subscribe
 
     def watch(self, data_class: DataClass) -> tuple[Watch, Callable[[], None]]:
         """Record every change of data_class until the returned stop() is called.
@@ -31,17 +39,18 @@ class SimulationObserver:
         Changes are caught as they happen, so a clear followed by an immediate re-fetch
         is still seen as a removal."""
         watch = Watch(data_class)
-        if self._subscribe is None:
-            raise ObserverError("this simulated device does not report display changes")
 
         def on_change(changed: DataClass, added: frozenset[Item], removed: frozenset[Item]) -> None:
             if changed == data_class:
                 watch.record(self._now(), added, removed)
 
-        return watch, self._subscribe(on_change)
+        stop = self._display.subscribe(on_change)
+        if stop is None:
+            raise ObserverError("this simulated device does not report display changes")
+        return watch, stop
 
     def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
-        items = self._displayed(data_class)
+        items = self._display.displayed(data_class)
         if items is None:
             raise ObserverError(
                 f"the simulated device does not store {data_class} although the profile "

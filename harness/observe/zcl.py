@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from harness.domain import DataClass, Item
 from harness.errors import ObserverError
-from harness.esi.tenant import DataClass, Item, Tenant
-from harness.observe.base import Observation, judge
+from harness.esi.tenant import Tenant
+from harness.observe.base import Observation, ObserverKind, judge
 
 # (cluster, attribute, endpoint) -> the value, None when the attribute is absent; raises
 # ObserverError when the unit could not be read.
@@ -33,7 +34,7 @@ class ZclReadLike(Protocol):
 
 class ZclObserver:
     name = "zcl"
-    polling = True  # cheap to ask: the bench re-checks it while it waits
+    kind = ObserverKind.POLLED  # cheap to ask: the bench re-checks it while it waits
 
     def __init__(
         self,

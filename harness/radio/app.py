@@ -16,15 +16,15 @@ import contextvars
 import time
 from collections.abc import Callable
 
-import zigpy.device
 import zigpy.profiles.zha
 import zigpy.types as zt
 from zigpy.zcl import foundation
 from zigpy_znp.zigbee.application import ControllerApplication
 
+from harness.radio import seams
 from harness.radio.trace import Direction, FrameRecord, FrameTrace
+from harness.zcl.ids import SE_PROFILE
 
-SE_PROFILE = 0x0109
 Claimer = Callable[[FrameRecord], bool]
 
 # The source endpoint a harness send asked for; zigpy-znp otherwise picks one itself.
@@ -51,20 +51,16 @@ class HarnessZnpApp(ControllerApplication):
         await super().connect()
         # Count MT frames both ways (instrumentation only: behaviour is zigpy-znp's), so a
         # simulated bench knows when nothing is in flight on the serial link.
-        znp = self._znp
-        assert znp is not None and znp._uart is not None
-        send, received = znp._uart.send, znp.frame_received
+        znp = seams.znp_of(self)
+        assert znp is not None
 
-        def counted_send(frame: object) -> None:
+        def sent() -> None:
             self.mt_out += 1
-            send(frame)
 
-        def counted_received(frame: object) -> object:
+        def parsed() -> None:
             self.mt_in += 1
-            return received(frame)
 
-        znp._uart.send = counted_send  # type: ignore[method-assign]
-        znp.frame_received = counted_received  # type: ignore[method-assign]
+        seams.tap_mt_frames(znp, on_send=sent, on_receive=parsed)
 
     def add_claimer(self, claimer: Claimer) -> None:
         """A claimer returns True for frames it handles itself (zigpy never sees them)."""
@@ -114,13 +110,13 @@ class HarnessZnpApp(ControllerApplication):
             header, _ = foundation.ZCLHeader.deserialize(packet.data.serialize())
         except (KeyError, ValueError):
             return False
-        key = zigpy.device.ResponseKey(
+        return seams.zigpy_awaits_response(
+            device,
             endpoint_id=packet.src_ep,
             cluster_id=packet.cluster_id,
             direction=header.frame_control.direction,
             tsn=header.tsn,
         )
-        return key in device._requests  # zigpy 2.4's pending-request table (pinned <2.5)
 
     def _ieee_of(self, nwk: int) -> str | None:
         for device in self.devices.values():
@@ -137,7 +133,7 @@ class HarnessZnpApp(ControllerApplication):
         """
         token = _requested_src_ep.set(packet.src_ep)
         try:
-            async with self._limit_concurrency(priority=packet.priority):
+            async with seams.limit_concurrency(self, priority=packet.priority):
                 return await self._send_recorded(packet)
         finally:
             _requested_src_ep.reset(token)
@@ -146,8 +142,9 @@ class HarnessZnpApp(ControllerApplication):
         from zigpy_znp import types as znp_t
         from zigpy_znp.commands import af
 
-        src_ep = self._find_endpoint(packet.dst_ep, packet.profile_id, packet.cluster_id)
-        profile = self._device.endpoints[src_ep].profile_id if src_ep in self._device.endpoints else packet.profile_id
+        src_ep = seams.find_endpoint(self, packet.dst_ep, packet.profile_id, packet.cluster_id)
+        endpoints = seams.coordinator_device(self).endpoints
+        profile = endpoints[src_ep].profile_id if src_ep in endpoints else packet.profile_id
         record = self.trace.append(
             timestamp=self.now(),
             direction=Direction.TX,
@@ -164,7 +161,8 @@ class HarnessZnpApp(ControllerApplication):
         options = af.TransmitOptions.SUPPRESS_ROUTE_DISC_NETWORK
         if zt.TransmitOptions.ACK in packet.tx_options:
             options |= af.TransmitOptions.ACK_REQUEST
-        await self._send_request_raw(
+        await seams.send_request_raw(
+            self,
             dst_addr=znp_t.AddrModeAddress.from_zigpy_type(packet.dst),
             dst_ep=packet.dst_ep,
             src_ep=src_ep,
@@ -177,10 +175,12 @@ class HarnessZnpApp(ControllerApplication):
         )
         return record
 
+    # An override of a zigpy-znp private method: a seam, listed in
+    # seams.OVERRIDDEN_PRIVATE_METHODS. Every data request, ours or zigpy's, passes here.
     async def _send_request_raw(self, *args: object, **kwargs: object) -> None:
         self.sends_started += 1
         try:
-            await super()._send_request_raw(*args, **kwargs)  # type: ignore[arg-type]
+            await seams.stock_send_request_raw(self, *args, **kwargs)
         finally:
             self.sends_done += 1
 
@@ -196,9 +196,16 @@ class HarnessZnpApp(ControllerApplication):
         """No data request of ours is still on its way down."""
         return self.sends_started == self.sends_done
 
+    def knows(self, ieee: str) -> bool:
+        """zigpy has created the device (its join has been handled)."""
+        return zt.EUI64.convert(ieee) in self.devices
+
+    # An override of a zigpy-znp private method: a seam, listed in
+    # seams.OVERRIDDEN_PRIVATE_METHODS. zigpy-znp's _send_request_raw asks it for the
+    # source endpoint; a harness send gets the one it named.
     def _find_endpoint(self, dst_ep: int, profile: int, cluster: int) -> int:
         requested = _requested_src_ep.get()
-        endpoint = self._device.endpoints.get(requested) if requested else None
+        endpoint = seams.coordinator_device(self).endpoints.get(requested) if requested else None
         if endpoint is not None and dst_ep != 0 and endpoint.profile_id == profile:
             return requested  # type: ignore[return-value]
-        return super()._find_endpoint(dst_ep, profile, cluster)
+        return seams.stock_find_endpoint(self, dst_ep, profile, cluster)

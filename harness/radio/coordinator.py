@@ -17,15 +17,16 @@ from typing import Protocol
 
 import zigpy.types as zt
 
-import harness.zcl  # noqa: F401  (registers the SE clusters before zigpy starts)
 from harness.errors import BenchError, CoordinatorError
-from harness.radio.app import SE_PROFILE, HarnessZnpApp
+from harness.radio.app import HarnessZnpApp
 from harness.radio.trace import Direction, FrameRecord
+from harness.zcl import ids  # importing harness.zcl registers the SE clusters before zigpy starts
+from harness.zcl.ids import SE_PROFILE
 
 LOGGER = logging.getLogger(__name__)
 
 ESI_DEVICE_TYPE = 0x0500  # SE Energy Service Interface
-ESI_SERVER_CLUSTERS = [0x0000, 0x000A, 0x0702, 0x0703, 0x0705, 0x0708]
+ESI_SERVER_CLUSTERS = [ids.BASIC, ids.TIME, ids.METERING, ids.MESSAGING, ids.PREPAYMENT, ids.DEVICE_MANAGEMENT]
 
 
 class Waiter(Protocol):

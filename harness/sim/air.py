@@ -108,6 +108,31 @@ class Air:
     def reachable(self, nwk: int) -> bool:
         return nwk in self._nodes
 
+    def send(
+        self,
+        src_nwk: int,
+        src_ep: int,
+        dst_nwk: int,
+        dst_ep: int,
+        profile: int,
+        cluster: int,
+        payload: bytes,
+        aps_counter: int,
+    ) -> bool:
+        """Send one APS data frame; True when a unicast destination acknowledged it."""
+        return self.transmit(
+            AirFrame(
+                src_nwk=src_nwk,
+                src_ep=src_ep,
+                dst_nwk=dst_nwk,
+                dst_ep=dst_ep,
+                profile_id=profile,
+                cluster_id=cluster,
+                payload=payload,
+                aps_counter=aps_counter,
+            )
+        )
+
     def transmit(self, frame: AirFrame) -> bool:
         """Send a frame; True when a unicast destination acknowledged it (MAC ACK)."""
         self.counters.frames += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from harness.esi.tenant import DataClass, Item
+from harness.domain import DataClass, Item
 
 Watcher = Callable[[DataClass, frozenset[Item], frozenset[Item]], None]  # (class, added, removed)
 

@@ -20,15 +20,15 @@ from zigpy.zcl import foundation
 
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame, ApsDuplicateFilter
-from harness.zcl import codec
+from harness.zcl import codec, ids
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import ZclDecodeError, ZclFrame
+from harness.zcl.ids import SE_PROFILE
 
 if TYPE_CHECKING:
     from harness.sim.world import SimWorld
 
 LOGGER = logging.getLogger(__name__)
-SE_PROFILE = 0x0109
 BROADCAST_RX_ON = 0xFFFD
 
 
@@ -58,7 +58,7 @@ class SimNode:
 
     # -- what a model declares ---------------------------------------------------------
     def input_clusters(self) -> list[int]:
-        return [0x0000]
+        return [ids.BASIC]
 
     def output_clusters(self) -> list[int]:
         return []
@@ -213,18 +213,7 @@ class SimNode:
     def _transmit(self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes) -> bool:
         if not self.powered or self.nwk is None:
             return False
-        return self.world.air.transmit(
-            AirFrame(
-                src_nwk=self.nwk,
-                src_ep=src_ep,
-                dst_nwk=dst_nwk,
-                dst_ep=dst_ep,
-                profile_id=profile,
-                cluster_id=cluster,
-                payload=payload,
-                aps_counter=self.next_tsn(),
-            )
-        )
+        return self.world.air.send(self.nwk, src_ep, dst_nwk, dst_ep, profile, cluster, payload, self.next_tsn())
 
     # -- ZCL helpers models use -------------------------------------------------------
     def answer_basic(self, frame: AirFrame, zcl: ZclFrame) -> None:

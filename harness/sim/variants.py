@@ -10,19 +10,19 @@ Each class docstring says what the fault is; overriding one hook keeps it to one
 
 from __future__ import annotations
 
-import dataclasses
-
 from zigpy.zcl import foundation
 
-from harness.esi.tenant import DataClass
+from harness.domain import DataClass, Fuel
 from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
-from harness.sim.devices.reference import ReferenceDevice
+from harness.zcl import DeviceManagement, ids
 from harness.zcl.codec import ZclDecodeError, ZclFrame
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+from harness.zcl.header import header_or_none, leading_fields
 
-DEVICE_MANAGEMENT, PREPAYMENT = 0x0708, 0x0705
+DEVICE_MANAGEMENT, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.PREPAYMENT
+PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
 
 
 # -- Clearing --------------------------------------------------------------------------------
@@ -136,12 +136,14 @@ class ClearsOnTruncatedCot(ReferenceIHD):
 
     def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
         super().on_malformed(frame, error)
-        payload = frame.payload
-        if frame.cluster_id == DEVICE_MANAGEMENT and len(payload) >= 11 and payload[0] & 0x03 == 1 and payload[2] == 0:
-            issuer_event_id = int.from_bytes(payload[7:11], "little")
+        header = header_or_none(frame.payload)
+        if frame.cluster_id != DEVICE_MANAGEMENT or header is None or header.command_id != PUBLISH_COT:
+            return
+        issuer_event_id = leading_fields(frame.cluster_id, frame.payload).get("issuer_event_id")
+        if issuer_event_id is not None:
             meter = self.meter_of(frame)
             if meter is not None:
-                self.action_cot(issuer_event_id, self.scope_of(meter))
+                self.action_cot(int(issuer_event_id), self.scope_of(meter))
 
 
 class DeafAfterMalformed(ReferenceIHD):
@@ -299,7 +301,7 @@ class QueriesEsmeOnly(DualFuelIHD):
     """On a dual-fuel home, asks only the ESME for the CoT."""
 
     def query_cot(self, meter) -> None:  # noqa: ANN001
-        if str(meter.fuel) == "electricity":
+        if meter.fuel is Fuel.ELECTRICITY:
             super().query_cot(meter)
 
 
@@ -381,97 +383,3 @@ class ClearsOnUnknownPrepaymentCommand(ReferencePPMID):
             for data_class in self.stores:
                 self.clear(data_class, None)
         super().on_zcl(frame, zcl)
-
-
-# -- the matrix ----------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class VariantSpec:
-    model: type[ReferenceDevice]
-    profile: str  # the reference profile (device_profiles/) it runs on
-    failed: frozenset[str]  # cases that must fail on it (Allure "failed")
-    broken: frozenset[str] = frozenset()  # cases that may be inconclusive on it (and why)
-    why: str = ""
-    may_fail: frozenset[str] = frozenset()  # later cases its fault also reaches (and why)
-
-    @property
-    def reference(self) -> str:
-        return f"{self.model.__module__}:{self.model.__qualname__}"
-
-
-def _v(
-    model: type[ReferenceDevice],
-    profile: str,
-    *failed: str,
-    broken: tuple[str, ...] = (),
-    may_fail: tuple[str, ...] = (),
-    why: str = "",
-) -> VariantSpec:
-    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
-
-
-IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
-
-MATRIX: tuple[VariantSpec, ...] = (
-    _v(NeverJoins, IHD, broken=("BENCH-01",), why="a unit that never joins is a bench error; the rest are blocked"),
-    _v(DescriptorWithoutDmClient, IHD, "PROF-01"),
-    _v(NoDefaultResponseToCot, IHD, "DM-01"),
-    _v(
-        AnswersCotWithFailure,
-        IHD,
-        "DM-01",
-        may_fail=("DM-04",),
-        why="DM-04 also requires a CoT with reserved bits to be accepted (SUCCESS)",
-    ),
-    _v(DefaultResponseDespiteDdr, IHD, "DM-02"),
-    _v(IgnoresCotWithDdr, IHD, "DM-02"),
-    _v(ClearsOnTruncatedCot, IHD, "DM-03", "ROB-01"),
-    _v(
-        DeafAfterMalformed,
-        IHD,
-        "DM-03",
-        may_fail=("DM-04", "ROB-01", "ROB-02"),
-        why="a unit whose stack resets also loses the frames that follow, whichever case sends them",
-    ),
-    _v(RejectsReservedBits, IHD, "DM-04"),
-    _v(AcceptsUnknownDmCommand, IHD, "DM-05"),
-    _v(KeepsConsumptionHistory, IHD, "CLR-01"),
-    _v(KeepsTopUpHistory, PPMID, "CLR-02"),
-    _v(KeepsDebtRecovery, PPMID, "CLR-03"),
-    _v(KeepsSupplierMessages, IHD, "CLR-04"),
-    _v(ClearsTooSlowly, IHD, "CLR-05"),
-    _v(ShowsNothingAfterCot, IHD, "CLR-06"),
-    _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
-    _v(ClearsOnNotFound, IHD, "NEG-01"),
-    _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
-    _v(ClearsOnOlderEvent, IHD, "NEG-03"),
-    _v(ClearsOnChangeOfSupplier, IHD, "NEG-04"),
-    _v(ClearsOnPowerCycle, IHD, "NEG-05"),
-    _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
-    _v(NoQueryAfterRejoin, IHD, "POLL-02"),
-    # POLL-01 and POLL-02 both check the declared query_method.
-    _v(QueriesByReadAttributes, IHD, "POLL-01", "POLL-02"),
-    _v(
-        StopsPeriodicQueries,
-        IHD,
-        "POLL-03",
-        broken=("NEG-01",),
-        why="NEG-01 needs a query inside its window to exercise NOT_FOUND; a unit that stops polling gives none",
-    ),
-    _v(QueriesEveryMinute, IHD, "POLL-04"),
-    _v(LearnsCotOnlyByPush, IHD, "POLL-05"),
-    # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
-    _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
-    _v(IgnoresPastImplementationTime, IHD, "IMPL-01"),
-    _v(SchedulesAlthoughOnReceipt, IHD, "IMPL-02"),
-    _v(ZeroMeansNever, IHD, "IMPL-03"),
-    _v(IgnoresCancel, SCHEDULED, "IMPL-04"),
-    _v(ClearsOnUnknownPrepaymentCommand, PPMID, "ROB-01"),
-    _v(
-        HangsOnUnknownPrepaymentCommand,
-        PPMID,
-        "ROB-01",
-        may_fail=("ROB-02",),
-        why="a hung unit cannot action ROB-02's CoT either",
-    ),
-)
-REFERENCES: tuple[str, ...] = (IHD, PPMID, DUAL, SCHEDULED, "sim-ihd-read-attributes.yaml")

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import zigpy.types as zt
 
 from harness.errors import BenchError
-from harness.profile import Profile
 from harness.sim.air import Air, AirFaults
 from harness.sim.clock import VirtualClock
 from harness.sim.mt_server import MtServer
 from harness.sim.node import SimNode
 from harness.sim.zstack import ZStackEmulator
+
+if TYPE_CHECKING:
+    from harness.profile import Profile
 
 COORDINATOR_IEEE = "00:12:4b:00:1c:a1:b2:c3"  # a TI OUI, as a real CC2652 stick has
 

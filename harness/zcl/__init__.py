@@ -5,6 +5,11 @@ Messaging, Prepayment and (extended) Metering cluster classes in zigpy's cluster
 registry, replacing zigpy's empty or partial ones: import it before the zigpy
 application starts so that devices' clusters are built from these classes. Byte layouts:
 shared/spec/se-wire-reference.md.
+
+Code outside this package matches frames with the header helpers (``parse_header``,
+``answers``, ``tsn_of``, ``min_payload_length``) and names clusters with the constants
+of ``harness.zcl.ids`` rather than indexing payload octets or retyping IDs. Every use of
+a zigpy private attribute is in ``harness.zcl.seams``.
 """
 
 from harness.zcl.codec import (
@@ -16,17 +21,15 @@ from harness.zcl.codec import (
     build,
     cluster_class,
     cluster_label,
-    command_title,
     decode,
     default_response,
     default_response_to,
-    describe,
     encode,
-    format_value,
     iter_commands,
     make_frame,
     unknown_name,
 )
+from harness.zcl.describe import command_title, describe, format_value
 from harness.zcl.device_management import (
     TENANCY_CHANGE_CONTROL_RESERVED_MASK,
     DeviceManagement,
@@ -36,6 +39,25 @@ from harness.zcl.device_management import (
     TenancyChangeControl,
     meter_contactor_state,
     with_meter_contactor_state,
+)
+from harness.zcl.header import (
+    ZclHeader,
+    answers,
+    header_or_none,
+    min_payload_length,
+    parse_header,
+    tsn_of,
+)
+from harness.zcl.ids import (
+    BASIC,
+    DEVICE_MANAGEMENT,
+    IDENTIFY,
+    KEY_ESTABLISHMENT,
+    MESSAGING,
+    METERING,
+    PREPAYMENT,
+    SE_PROFILE,
+    TIME,
 )
 from harness.zcl.messaging import (
     MessageControl,
@@ -52,6 +74,7 @@ from harness.zcl.time import (
     CANCEL,
     IMPLEMENT_NOW,
     ZCL_EPOCH,
+    ZCL_EPOCH_UNIX,
     format_zcl_utc,
     from_zcl_utc,
     to_zcl_utc,
@@ -59,13 +82,23 @@ from harness.zcl.time import (
 from harness.zcl.types import CharString, IssuerEventId, MessageId
 
 __all__ = [
+    "BASIC",
     "CANCEL",
     "CLUSTERS",
+    "DEVICE_MANAGEMENT",
     "HISTORY_ATTRIBUTES",
+    "IDENTIFY",
     "IMPLEMENT_NOW",
+    "KEY_ESTABLISHMENT",
+    "MESSAGING",
+    "METERING",
+    "PREPAYMENT",
+    "SE_PROFILE",
     "SE_STATUSES",
     "TENANCY_CHANGE_CONTROL_RESERVED_MASK",
+    "TIME",
     "ZCL_EPOCH",
+    "ZCL_EPOCH_UNIX",
     "CharString",
     "DebtRecord",
     "DebtType",
@@ -89,6 +122,8 @@ __all__ = [
     "ZclDecodeError",
     "ZclEncodeError",
     "ZclFrame",
+    "ZclHeader",
+    "answers",
     "build",
     "cluster_class",
     "cluster_label",
@@ -101,12 +136,16 @@ __all__ = [
     "format_value",
     "format_zcl_utc",
     "from_zcl_utc",
+    "header_or_none",
     "iter_commands",
     "make_frame",
     "message_control",
     "message_importance",
     "meter_contactor_state",
+    "min_payload_length",
+    "parse_header",
     "to_zcl_utc",
+    "tsn_of",
     "unknown_name",
     "with_meter_contactor_state",
 ]

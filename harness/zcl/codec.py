@@ -11,94 +11,36 @@ command, the field and its offset. Octets after the schema are kept in
 ``ZclFrame.trailing`` (ZCL lets newer senders append fields), and a command this package
 does not know decodes as ``unknown_0xNN`` with its payload in ``trailing``: the harness
 records what devices send.
+
+The one-line rendering of a frame for logs (``describe``, ``format_value``,
+``command_title``) is in ``harness.zcl.describe`` and re-exported here.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
-import zigpy.types as t
 import zigpy.zcl
 from zigpy.zcl import foundation
 
+from harness.zcl import ids, seams
+
+# Re-exported: callers render frames with codec.describe(), as before describe.py existed.
+from harness.zcl.describe import command_title as command_title
+from harness.zcl.describe import describe as describe
+from harness.zcl.describe import format_value as format_value
 from harness.zcl.device_management import DeviceManagement
 from harness.zcl.fields import FieldError, read_fields
+from harness.zcl.frame import Direction as Direction
+from harness.zcl.frame import ZclDecodeError as ZclDecodeError
+from harness.zcl.frame import ZclEncodeError as ZclEncodeError
+from harness.zcl.frame import ZclFrame as ZclFrame
 from harness.zcl.messaging import Messaging
 from harness.zcl.metering import Metering
 from harness.zcl.prepayment import Prepayment
-from harness.zcl.time import format_zcl_utc
-
-
-class Direction(enum.StrEnum):
-    TO_SERVER = "to_server"
-    TO_CLIENT = "to_client"
-
-    def flip(self) -> Direction:
-        if self is Direction.TO_SERVER:
-            return Direction.TO_CLIENT
-        return Direction.TO_SERVER
-
-    def to_zigpy(self) -> foundation.Direction:
-        if self is Direction.TO_SERVER:
-            return foundation.Direction.Client_to_Server
-        return foundation.Direction.Server_to_Client
-
-    @classmethod
-    def from_zigpy(cls, direction: foundation.Direction) -> Direction:
-        if direction == foundation.Direction.Client_to_Server:
-            return cls.TO_SERVER
-        return cls.TO_CLIENT
-
-
-class ZclDecodeError(ValueError):
-    """The one error ``decode`` raises for a short or malformed frame."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        cluster_id: int,
-        command_id: int | None = None,
-        command_name: str | None = None,
-        field: str | None = None,
-        offset: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.cluster_id = cluster_id
-        self.command_id = command_id
-        self.command_name = command_name
-        self.field = field
-        self.offset = offset
-
-
-class ZclEncodeError(ValueError):
-    """A frame that cannot be encoded: unknown command or field, missing/bad value."""
-
-
-@dataclass(frozen=True)
-class ZclFrame:
-    cluster_id: int
-    tsn: int
-    command_id: int
-    is_cluster_specific: bool  # False: a global (foundation) command
-    direction: Direction
-    disable_default_response: bool
-    manufacturer_code: int | None
-    command_name: str
-    fields: Mapping[str, Any] = field(default_factory=dict, hash=False)  # wire order
-    trailing: bytes = b""
-    frame_control_reserved: int = 0  # bits 5-7, kept so re-encoding is byte-exact
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "direction", Direction(self.direction))
-        object.__setattr__(self, "fields", dict(self.fields))
-        object.__setattr__(self, "trailing", bytes(self.trailing))
-
 
 # Ours first, so lookups do not depend on registry order; zigpy's registry for the rest
 # (Basic, Time, ...), which only matters for their names and global commands.
@@ -106,19 +48,19 @@ CLUSTERS: Final[Mapping[int, type[zigpy.zcl.Cluster]]] = types.MappingProxyType(
     {int(c.cluster_id): c for c in (Metering, Messaging, Prepayment, DeviceManagement)}
 )
 _CLUSTER_NAMES: Final = {
-    0x0000: "Basic",
-    0x000A: "Time",
-    0x0702: "Metering",
-    0x0703: "Messaging",
-    0x0705: "Prepayment",
-    0x0708: "Device Management",
+    ids.BASIC: "Basic",
+    ids.TIME: "Time",
+    ids.METERING: "Metering",
+    ids.MESSAGING: "Messaging",
+    ids.PREPAYMENT: "Prepayment",
+    ids.DEVICE_MANAGEMENT: "Device Management",
 }
 _GLOBAL_BY_ID: Final = {int(i): d for i, d in foundation.GENERAL_COMMANDS.items()}
 _GLOBAL_BY_NAME: Final = {d.name.lower(): d for d in _GLOBAL_BY_ID.values()}
 
 
 def cluster_class(cluster_id: int) -> type[zigpy.zcl.Cluster] | None:
-    return CLUSTERS.get(cluster_id) or zigpy.zcl.Cluster._registry.get(cluster_id)
+    return CLUSTERS.get(cluster_id) or seams.registered_cluster(cluster_id)
 
 
 def cluster_label(cluster_id: int) -> str:
@@ -270,7 +212,7 @@ def _typed_fields(schema: type[foundation.CommandSchema], fields: Mapping[str, A
             # It would land where the absent field belongs and be misread.
             raise ZclEncodeError(f"{what}: field {f.name} given without the optional {absent_optional} before it")
         try:
-            typed[f.name] = f._convert_type(value)
+            typed[f.name] = seams.convert_field(f, value)
         except ValueError as exc:
             raise ZclEncodeError(f"{what}: {exc}") from exc
     return typed
@@ -428,76 +370,3 @@ def default_response_to(
         manufacturer_code=frame.manufacturer_code,
         disable_default_response=disable_default_response,
     )
-
-
-# --- description ----------------------------------------------------------------------
-
-_WORDS: Final = {
-    "cin": "CIN",
-    "cot": "CoT",
-    "id": "ID",
-    "ihd": "IHD",
-    "of": "of",
-    "rsp": "Response",
-}
-
-
-def command_title(command_name: str) -> str:
-    """ "publish_change_of_tenancy" -> "Publish Change of Tenancy"."""
-    return " ".join(_WORDS.get(w, w.capitalize()) for w in command_name.split("_"))
-
-
-def _octets(value: bytes) -> str:
-    if value and all(0x20 <= b < 0x7F for b in value):
-        return repr(value.decode("ascii"))
-    return f"0x{value.hex().upper()}" if value else "''"
-
-
-def _bitmap(value: enum.Flag) -> str:
-    text = f"0x{int(value):0{value._bits // 4}X}"
-    known = [m for m in type(value) if m in value]
-    if not known:
-        return text
-    rest = int(value) & ~sum(int(m) for m in known)
-    names = [str(m.name) for m in known] + ([f"0x{rest:X}"] if rest else [])
-    return f"{text} ({'|'.join(names)})"
-
-
-def format_value(value: Any) -> str:
-    """Log text for one decoded field value."""
-    if isinstance(value, t.UTCTime):
-        return format_zcl_utc(value)
-    if isinstance(value, enum.Flag):
-        return _bitmap(value)
-    if isinstance(value, enum.Enum):
-        return str(value.name)
-    if isinstance(value, t.Struct) and not isinstance(value, int):
-        items = value.as_dict().items()
-        return "{" + " ".join(f"{k}={format_value(v)}" for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    if isinstance(value, str):
-        return repr(str(value))
-    if isinstance(value, bytes):
-        return _octets(value)
-    return repr(value)
-
-
-def describe(frame: ZclFrame) -> str:
-    """One line for logs and Allure steps."""
-    command = f"0x{frame.command_id:02X}"
-    if not frame.is_cluster_specific:
-        command = f"global {command}"
-    title = command_title(frame.command_name)
-    parts = [
-        f"{title} (0x{frame.cluster_id:04X}/{command} {frame.direction})",
-        f"tsn={frame.tsn}",
-    ]
-    if frame.manufacturer_code is not None:
-        parts.append(f"manufacturer=0x{frame.manufacturer_code:04X}")
-    if frame.disable_default_response:
-        parts.append("disable_default_response")
-    parts += [f"{k}={format_value(v)}" for k, v in frame.fields.items()]
-    if frame.trailing:
-        parts.append(f"trailing=0x{frame.trailing.hex().upper()}")
-    return " ".join(parts)

@@ -14,6 +14,8 @@ from typing import Any
 
 import zigpy.types as t
 
+from harness.zcl import seams
+
 
 class FieldError(Exception):
     """A field that is short (``missing`` octets) or malformed (``cause``)."""
@@ -50,7 +52,7 @@ def _is_walkable_struct(tp: type) -> bool:
         return False  # IntStructs are fixed-size integers, read whole
     if not _inherits(tp, t.Struct, "deserialize"):
         return False
-    return not any(issubclass(f.type, t.FixedIntType) and f.type._bits % 8 for f in tp.fields)
+    return not any(issubclass(f.type, t.FixedIntType) and seams.bit_width(f.type) % 8 for f in tp.fields)
 
 
 def _is_open_list(tp: type) -> bool:
@@ -62,13 +64,14 @@ def _missing(tp: type, data: bytes, pos: int) -> int | None:
     """Octets short of what ``tp`` needs at ``pos``; None when the type cannot tell."""
     available = len(data) - pos
     if issubclass(tp, t.FixedIntType):
-        return None if tp._bits % 8 else max(0, tp._bits // 8 - available)
+        bits = seams.bit_width(tp)
+        return None if bits % 8 else max(0, bits // 8 - available)
     if issubclass(tp, t.LVBytes | t.CharacterString):
-        prefix = tp._prefix_length
+        prefix = seams.prefix_length(tp)
         if available < prefix:
             return prefix - available
         length = int.from_bytes(data[pos : pos + prefix], "little")
-        if issubclass(tp, t.CharacterString) and length == tp._invalid_length:
+        if issubclass(tp, t.CharacterString) and length == seams.invalid_length(tp):
             return 0  # the "invalid string" marker carries no octets
         return max(0, prefix + length - available)
     return None
@@ -82,7 +85,7 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
     if _is_open_list(tp):
         items: list[Any] = []
         while pos < len(data):
-            item, pos = read_value(tp._item_type, data, pos, f"{path}[{len(items)}]")
+            item, pos = read_value(seams.item_type(tp), data, pos, f"{path}[{len(items)}]")
             items.append(item)
         return tp(items), pos
 
@@ -96,7 +99,7 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
 
     # zigpy checks a string's declared maximum only when encoding; a longer one on the
     # wire is just as malformed, and accepting it would make decode/encode asymmetric.
-    max_len = getattr(tp, "_max_len", None)
+    max_len = seams.max_length(tp)
     if max_len is not None and len(value) > max_len:
         too_long = ValueError(f"{len(value)} long, at most {max_len} allowed")
         raise FieldError(path, pos, cause=too_long)
@@ -117,7 +120,7 @@ def read_fields(fields: list[t.StructField], data: bytes, pos: int = 0, prefix: 
         if f.length is not None:
             items = []
             for index in range(f.length(seen)):
-                item, pos = read_value(f.type._item_type, data, pos, f"{path}[{index}]")
+                item, pos = read_value(seams.item_type(f.type), data, pos, f"{path}[{index}]")
                 items.append(item)
             value = f.type(items)
         else:
@@ -125,3 +128,35 @@ def read_fields(fields: list[t.StructField], data: bytes, pos: int = 0, prefix: 
         values[f.name] = value
         setattr(seen, f.name, value)
     return values, pos
+
+
+def _min_field_bits(f: t.StructField, path: str) -> int:
+    if f.optional or f.requires is not None or f.length is not None:
+        return 0  # may be absent, or counted by an earlier field that may say 0
+    return _min_bits(f.type, path)
+
+
+def _min_bits(tp: type, path: str) -> int:
+    if issubclass(tp, t.FixedIntType):
+        return seams.bit_width(tp)
+    if issubclass(tp, t.LVBytes | t.CharacterString):
+        return 8 * seams.prefix_length(tp)  # an empty string is its length prefix
+    if issubclass(tp, t.LVList | t.SizePrefixedList):
+        return seams.bit_width(seams.count_type(tp))  # an empty list is its count
+    if issubclass(tp, t.FixedList):
+        return seams.fixed_length(tp) * _min_bits(seams.item_type(tp), f"{path}[]")
+    if issubclass(tp, t.List | t.Bytes):
+        return 0  # runs to the end of the frame, which may be now
+    if issubclass(tp, t.Struct):
+        return sum(_min_field_bits(f, f"{path}.{f.name}") for f in tp.fields)
+    raise TypeError(f"field {path}: no minimum size known for {tp.__module__}.{tp.__qualname__}")
+
+
+def min_octets(fields: list[t.StructField]) -> int:
+    """The fewest octets a payload of these fields can have: fixed-size fields in full,
+    strings and counted lists as their length prefix, optional fields not at all.
+
+    TypeError names a field whose type's size cannot be derived.
+    """
+    bits = sum(_min_field_bits(f, f.name) for f in fields)
+    return (bits + 7) // 8

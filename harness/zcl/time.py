@@ -16,6 +16,7 @@ import zigpy.types as t
 
 ZCL_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 UNIX_OFFSET: Final = 946_684_800  # seconds from 1970-01-01 to 2000-01-01
+ZCL_EPOCH_UNIX: Final = UNIX_OFFSET  # the same: ZCL_EPOCH as a Unix timestamp
 IMPLEMENT_NOW: Final = 0
 CANCEL: Final = 0xFFFF_FFFF
 INVALID: Final = CANCEL  # the same octets; ZCL calls them "invalid time"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import zigpy.types as t
 
+from harness.zcl import seams
+
 
 class IssuerEventId(t.uint32_t, repr="hex"):
     """uint32 event identifier; GB fills it with a UTC timestamp, so hex reads best."""
@@ -34,13 +36,14 @@ class CharString(t.CharacterString):
     """
 
     def serialize(self) -> bytes:
+        prefix, invalid = seams.prefix_length(type(self)), seams.invalid_length(type(self))
         if self.invalid:
             # 0xFF is ZCL's "invalid string" length; it carries no octets.
-            return self._invalid_length.to_bytes(self._prefix_length, "little")
+            return invalid.to_bytes(prefix, "little")
 
         raw = self.raw if isinstance(self.raw, bytes) else str(self).encode("utf-8")
 
-        if len(raw) >= self._invalid_length:
-            raise ValueError(f"character string is {len(raw)} octets, at most {self._invalid_length - 1} fit")
+        if len(raw) >= invalid:
+            raise ValueError(f"character string is {len(raw)} octets, at most {invalid - 1} fit")
 
-        return len(raw).to_bytes(self._prefix_length, "little") + raw
+        return len(raw).to_bytes(prefix, "little") + raw

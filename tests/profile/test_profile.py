@@ -13,12 +13,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from harness.domain import DataClass
 from harness.durations import format_duration, parse_duration
 from harness.profile import (
     SCHEMA_PATH,
     BenchControl,
     ControlBy,
-    DataClass,
     ObserveBy,
     Observer,
     Profile,
@@ -579,3 +579,11 @@ def test_yaml_syntax_error_does_not_quote_the_line(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="line 2") as caught:
         load_profile(path)
     assert INSTALL_CODE not in str(caught.value)
+
+
+def test_a_key_given_twice_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "schema_version: 1\nradio: {}\nradio: {}\n")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value).startswith(f"{path}: 1 error: YAML syntax error at line 3, column 1: ")
+    assert "found the key 'radio' twice" in str(caught.value)

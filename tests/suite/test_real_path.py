@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness.bench import Bench
-from harness.esi.tenant import DataClass
+from harness.domain import DataClass
 from harness.profile import load_profile
 from tests.suite.conftest import REPO
 
@@ -22,7 +22,7 @@ def test_frames_cross_zigpy_znp_serial_layer(transport: str) -> None:
     bench = Bench(load_profile(PROFILE), sim_transport=transport)
     bench.start()
     try:
-        world, app = bench.world, bench.coordinator.app
+        world, app = bench.han.world, bench.coordinator.app  # the simulation behind its facade
         server = world.server
         path = server.path
         assert path.startswith("socket://127.0.0.1:") if transport == "tcp" else path.startswith("/dev/pts/")
@@ -36,15 +36,17 @@ def test_frames_cross_zigpy_znp_serial_layer(transport: str) -> None:
         assert world.coordinator.unknown == [] and world.coordinator.faults == []
         assert server.frames_out >= server.frames_in  # every request answered, plus callbacks
         # every AF/ZDO frame the emulator sent up reached zigpy-znp's callbacks
-        bench.wait_until(lambda: world.coordinator.data_to_host == app.data_in or None, 2, "host caught up")
-        rx = [r for r in bench.frames_since(0) if r.direction == "rx"]
+        bench.loop.wait_for(lambda: world.coordinator.data_to_host == app.data_in or None, 2, "host caught up")
+        rx = [r for r in bench.link.frames_since(0) if r.direction == "rx"]
         assert rx and all(r.src_nwk == bench.uut_nwk for r in rx)
         # the harness never answers the unit's Default Responses (zigpy would, unguarded)
-        for record in bench.frames_since(0):
+        for record in bench.link.frames_since(0):
             if record.direction == "tx" and len(record.payload) >= 4 and record.payload[0] & 0x03 == 0:
                 assert not (record.payload[2] == 0x0B and record.payload[3] == 0x0B), record
         # the unit took the previous occupier's history through that path
-        seen = bench.observe(DataClass.CONSUMPTION_HISTORY, bench.tenancy.resident, bench.tenancy.upcoming)
+        seen = bench.observing.observe(
+            DataClass.CONSUMPTION_HISTORY, bench.occupancy.resident, bench.occupancy.upcoming
+        )
         assert seen.shows_previous
     finally:
         bench.stop()
@@ -66,7 +68,7 @@ def test_install_code_join_is_enforced_by_the_emulated_trust_centre() -> None:
     bench = Bench(_install_code_profile("harness.sim.devices.ihd:ReferenceIHD"))
     bench.start()
     try:
-        coordinator = bench.world.coordinator
+        coordinator = bench.han.world.coordinator
         assert bench.uut_nwk is not None
         assert coordinator.served["AppConfig.BDBAddInstallCode.Req"] == 1
         assert coordinator.install_code_keys  # the derived key, never the code itself

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.catalogue import CASES
 from harness.selftest import format_matrix, run_matrix
-from harness.sim.variants import MATRIX
+from harness.sim.matrix import MATRIX
 
 
 def test_every_case_is_proven_by_a_variant() -> None:

@@ -6,7 +6,7 @@ serves, so the dual-fuel reference is this model with a profile declaring ESME a
 
 from __future__ import annotations
 
-from harness.esi.tenant import DataClass
+from harness.domain import DataClass
 from harness.sim.devices.reference import ReferenceDevice
 
 

@@ -7,7 +7,7 @@ history, so CLR-01 does not apply to it (SECMP0056: clear "if stored on the PPMI
 
 from __future__ import annotations
 
-from harness.esi.tenant import DataClass
+from harness.domain import DataClass
 from harness.sim.devices.reference import ReferenceDevice
 
 

@@ -14,12 +14,14 @@ Fault variants subclass a reference device and override one hook each.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import zigpy.zdo.types as zdo_t
 from zigpy.zcl import foundation
 
-from harness.esi.tenant import MESSAGE_KEY, SERVED_HISTORY, DataClass, Fuel, Item
+from harness.domain import DATA_CLASSES, MESSAGE_KEY, DataClass, Fuel, Item
+from harness.profile import ClearScope, ImplementationTime, MalformedReply, QueryMethod
 from harness.sim.air import AirFrame
 from harness.sim.clock import TimerHandle
 from harness.sim.display import Display
@@ -27,12 +29,12 @@ from harness.sim.node import BROADCAST_RX_ON, SimNode
 from harness.zcl import codec
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+from harness.zcl.header import header_or_none
+from harness.zcl.ids import BASIC, DEVICE_MANAGEMENT, MESSAGING, METERING, TIME
+from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET
 
-BASIC, TIME, METERING, MESSAGING, PREPAYMENT, DEVICE_MANAGEMENT = (0x0000, 0x000A, 0x0702, 0x0703, 0x0705, 0x0708)
 METERING_DEVICE_TYPE = 0x0306
 COT_UPDATE_TIME, COT_CONTROL = 0x0200, 0x0201
-ZCL_EPOCH_UNIX = 946684800
-IMPLEMENT_NOW, CANCEL = 0x00000000, 0xFFFFFFFF
 ALL_FUELS = "all"
 HOUR = 3600.0
 
@@ -84,10 +86,8 @@ class ReferenceDevice(SimNode):
 
     def output_clusters(self) -> list[int]:
         clusters = {TIME, METERING, DEVICE_MANAGEMENT}
-        if {DataClass.TOP_UP_HISTORY, DataClass.DEBT_RECOVERY} & set(self.stores):
-            clusters.add(PREPAYMENT)
-        if DataClass.SUPPLIER_MESSAGES in self.stores:
-            clusters.add(MESSAGING)
+        for data_class in self.stores:
+            clusters |= DATA_CLASSES[data_class].client_clusters
         return sorted(clusters)
 
     # -- network events -----------------------------------------------------------------
@@ -161,10 +161,10 @@ class ReferenceDevice(SimNode):
     def _on_time(self, frame: AirFrame, zcl: ZclFrame) -> None:
         value = read_values(zcl).get(0x0000)
         if value is not None:
-            self.time_offset = (ZCL_EPOCH_UNIX + int(value)) - self.world.clock.now()  # type: ignore[call-overload]
+            self.time_offset = (UNIX_OFFSET + int(value)) - self.world.clock.now()  # type: ignore[call-overload]
 
     def zcl_now(self) -> int:
-        return int(self.world.clock.now() + self.time_offset) - ZCL_EPOCH_UNIX
+        return int(self.world.clock.now() + self.time_offset) - UNIX_OFFSET
 
     # -- periodic query ------------------------------------------------------------------
     def schedule_poll(self) -> None:
@@ -194,7 +194,7 @@ class ReferenceDevice(SimNode):
         self.send_zcl(meter.endpoint, cluster, payload, dst_nwk=meter.nwk)
 
     def query_cot(self, meter: Meter) -> None:
-        if self.behaviour.query_method == "read_attributes":
+        if self.behaviour.query_method is QueryMethod.READ_ATTRIBUTES:
             self.request(
                 meter,
                 DEVICE_MANAGEMENT,
@@ -223,62 +223,35 @@ class ReferenceDevice(SimNode):
             self.fetch(meter, data_class)
 
     def fetch(self, meter: Meter, data_class: DataClass) -> None:
-        if data_class is DataClass.CONSUMPTION_HISTORY:
-            self.request(meter, METERING, "read_attributes", self._on_history, attribute_ids=list(SERVED_HISTORY))
-        elif data_class is DataClass.TOP_UP_HISTORY:
-            self.request(
-                meter,
-                PREPAYMENT,
-                "get_top_up_log",
-                self._on_top_up_log,
-                latest_end_time=0xFFFFFFFF,
-                number_of_records=0,
-            )
-        elif data_class is DataClass.DEBT_RECOVERY:
-            self.request(
-                meter,
-                PREPAYMENT,
-                "get_debt_repayment_log",
-                self._on_debt_log,
-                latest_end_time=0xFFFFFFFF,
-                number_of_debts=0,
-                debt_type=0xFF,
-            )
-        elif data_class is DataClass.SUPPLIER_MESSAGES:
-            self.request(meter, MESSAGING, "get_last_message", self._on_message)
+        spec = DATA_CLASSES[data_class]
+        on_answer = functools.partial(self._on_fetched, data_class)
+        self.request(meter, spec.server_cluster, spec.fetch.command, on_answer, **spec.fetch.fields)
 
     def _fuel(self, frame: AirFrame) -> str | None:
         meter = self.meter_of(frame)
         return str(meter.fuel) if meter is not None and meter.fuel is not None else None
 
-    def _on_history(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        if (fuel := self._fuel(frame)) is not None:
-            values = read_values(zcl)
-            self.show(DataClass.CONSUMPTION_HISTORY, {(fuel, a, int(v)) for a, v in values.items() if int(v)})  # type: ignore[call-overload]
-
-    def _on_top_up_log(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "publish_top_up_log":
-            records = zcl.fields["top_up_payload"]
-            self.show(DataClass.TOP_UP_HISTORY, {(fuel, int(r.top_up_time), int(r.top_up_amount)) for r in records})
-
-    def _on_debt_log(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "publish_debt_log":
-            records = zcl.fields["debt_payload"]
-            self.show(
-                DataClass.DEBT_RECOVERY, {(fuel, int(r.collection_time), int(r.amount_collected)) for r in records}
-            )
-
-    def _on_message(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        if (fuel := self._fuel(frame)) is not None and zcl.command_name == "display_message":
-            self.show_message(fuel, int(zcl.fields["message_id"]))
+    def _on_fetched(self, data_class: DataClass, frame: AirFrame, zcl: ZclFrame) -> None:
+        spec = DATA_CLASSES[data_class]
+        if (fuel := self._fuel(frame)) is None or zcl.command_name != spec.fetch.answer:
+            return  # e.g. NOT_FOUND: the meter has none to show
+        items = {(fuel, key, value) for key, value in spec.fetch.shown(zcl)}
+        if spec.latest_per_fuel:
+            self.show_latest(data_class, fuel, items)
+        else:
+            self.show(data_class, items)
 
     def show(self, data_class: DataClass, items: set[Item]) -> None:
         """Logs accumulate: what was shown stays until a CoT clears it."""
         self.display.add(data_class, items)
 
+    def show_latest(self, data_class: DataClass, fuel: str, items: set[Item]) -> None:
+        """The latest per fuel replaces the one before (e.g. the last supplier message)."""
+        self.display.replace(data_class, lambda i: i[0] == fuel, items)
+
     def show_message(self, fuel: str, message_id: int) -> None:
         """The last message per fuel replaces the one before."""
-        self.display.replace(DataClass.SUPPLIER_MESSAGES, lambda i: i[0] == fuel, {(fuel, MESSAGE_KEY, message_id)})
+        self.show_latest(DataClass.SUPPLIER_MESSAGES, fuel, {(fuel, MESSAGE_KEY, message_id)})
 
     # -- incoming ZCL ---------------------------------------------------------------------
     def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
@@ -329,13 +302,13 @@ class ReferenceDevice(SimNode):
             self.default_response(frame, zcl, foundation.Status.SUCCESS)
 
     def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
-        if self.behaviour.malformed_reply != "malformed_command" or len(frame.payload) < 3:
+        header = header_or_none(frame.payload)
+        if self.behaviour.malformed_reply is not MalformedReply.MALFORMED_COMMAND or header is None:
             return
-        fc, tsn, command_id = frame.payload[0], frame.payload[1], frame.payload[2]
-        if fc & 0x03 != 0x01:
+        if not header.cluster_specific:
             return  # a malformed global command: not this model's concern
         # An error is reported even when disable-default-response is set.
-        direction = Direction.TO_SERVER if fc & 0x08 else Direction.TO_CLIENT
+        tsn, command_id, direction = header.tsn, header.command_id, header.direction.flip()
         self.reply(
             frame,
             codec.default_response(
@@ -360,7 +333,7 @@ class ReferenceDevice(SimNode):
             self.consider_cot(int(zcl.fields["issuer_event_id"]), int(zcl.fields["implementation_date_time"]), meter)
 
     def scope_of(self, meter: Meter) -> str:
-        if self.behaviour.clear_scope == "fuel" and meter.fuel is not None:
+        if self.behaviour.clear_scope is ClearScope.FUEL and meter.fuel is not None:
             return str(meter.fuel)
         return ALL_FUELS
 
@@ -377,7 +350,7 @@ class ReferenceDevice(SimNode):
         if not self.is_new_event(issuer_event_id, scope):
             return
         if (
-            self.behaviour.implementation_time == "scheduled"
+            self.behaviour.implementation_time is ImplementationTime.SCHEDULED
             and implementation_time != IMPLEMENT_NOW
             and implementation_time > self.zcl_now()
         ):
@@ -388,7 +361,7 @@ class ReferenceDevice(SimNode):
     def schedule_cot(self, issuer_event_id: int, implementation_time: int, scope: str) -> None:
         if any(p.issuer_event_id == issuer_event_id for p in self.scheduled):
             return
-        due = ZCL_EPOCH_UNIX + implementation_time - self.time_offset
+        due = UNIX_OFFSET + implementation_time - self.time_offset
         timer = self.world.clock.call_at(due, lambda: self._scheduled_due(issuer_event_id, scope))
         self.scheduled.append(PendingCot(issuer_event_id, scope, timer))
 

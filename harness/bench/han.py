@@ -1,0 +1,124 @@
+"""The HAN behind the coordinator's serial path, as the bench sees it: one narrow facade.
+
+It is owned by whoever owns that HAN: on a lab bench, the real one (the wall clock, a
+stick and a device nobody can look inside); in simulation, harness.sim's facade (the
+virtual clock, "is anything moving", the simulated unit's power and display). The bench
+never asks which it has: it asks the facade. `open_han` is the one place that chooses,
+from the profile's radio path.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from harness.errors import BenchError
+from harness.observe.simulation import Display
+from harness.profile import Profile
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+
+class RealClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class HostActivity(Protocol):
+    """What the host stack (zigpy-znp) has done, counted on the harness's side of the
+    serial link: a simulated world is quiet only when both sides agree nothing is in flight."""
+
+    mt_out: int  # MT frames written to the stick
+    mt_in: int  # MT frames parsed from the stick
+    data_in: int  # AF/ZDO data indications handled
+
+    def idle(self) -> bool: ...
+
+    def knows(self, ieee: str) -> bool: ...
+
+
+class Han(Protocol):
+    """The facade. Every method runs on the bench's event loop."""
+
+    clock: Clock
+    poll_interval: float  # how often a condition is re-checked while the world is busy (real s)
+    virtual_time: bool  # long waits cost no real time (a soak is cheap)
+    skip_bootloader: bool  # zigpy-znp's bootloader-skip sequence, which a real CC2652 needs
+
+    async def start(self) -> str:
+        """Bring the world up; the serial path zigpy-znp opens."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    def bind_host(self, host: HostActivity) -> None:
+        """Start comparing the host's counts with the world's (after the stick started)."""
+        ...
+
+    def quiet(self) -> bool:
+        """Nothing is moving: only a device timer can change anything now."""
+        ...
+
+    def advance_to(self, deadline: float) -> None:
+        """Let time pass to `deadline` at once (only ever called while quiet)."""
+        ...
+
+    def act_on_unit(self, action: str) -> None:
+        """power_off, power_on, power_cycle or rejoin, done to the simulated unit."""
+        ...
+
+    def display(self) -> Display | None: ...
+
+    def environment(self) -> dict[str, str]:
+        """What an assessor must see about this world in the run's environment."""
+        ...
+
+
+class LabHan:
+    """A real bench: wall-clock time, never quiet (the air is not ours to see), and a unit
+    the harness cannot touch except through the profile's bench controls."""
+
+    poll_interval = 0.05
+    virtual_time = False
+    skip_bootloader = True
+
+    def __init__(self, profile: Profile) -> None:
+        self.clock: Clock = RealClock()
+        self._path = profile.radio.path
+
+    async def start(self) -> str:
+        return self._path
+
+    async def stop(self) -> None:
+        return None
+
+    def bind_host(self, host: HostActivity) -> None:
+        return None
+
+    def quiet(self) -> bool:
+        return False
+
+    def advance_to(self, deadline: float) -> None:
+        raise BenchError("a real bench's clock cannot be advanced")
+
+    def act_on_unit(self, action: str) -> None:
+        raise BenchError(f"cannot {action.replace('_', ' ')} by simulation: the radio is not simulated")
+
+    def display(self) -> Display | None:
+        return None
+
+    def environment(self) -> dict[str, str]:
+        return {}
+
+
+def open_han(profile: Profile, *, transport: str = "tcp", air: str | None = None, seed: int | None = None) -> Han:
+    """The HAN the profile's radio path names: sim:// is the simulation, anything else a lab."""
+    if profile.is_simulated:
+        from harness.sim.facade import SimulationFacade  # only a sim:// path reaches the simulator
+
+        return SimulationFacade(profile, transport=transport, air=air, seed=seed)
+    if air is not None:
+        raise BenchError("--air injects faults into the simulated air only: this profile's radio is not simulated")
+    return LabHan(profile)

@@ -1,0 +1,131 @@
+"""The bench loop: one event loop for the session, waits that are conditions with deadlines.
+
+zigpy needs one running event loop for the whole session while pytest cases come and go,
+so the loop runs in a background thread and case bodies stay synchronous: Allure steps and
+attachments are emitted from the case's own thread (allure-pytest does not follow asyncio
+tasks). Every wait is "until this condition, or this deadline" on the world's clock; when
+the world is quiet (simulation: nothing in flight), time jumps to the deadline, so a
+24-hour device timer costs no real time. On a lab bench the world is never quiet and the
+condition is re-checked every poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, TypeVar
+
+from harness.bench.han import Clock
+
+T = TypeVar("T")
+
+
+class Loop(Protocol):
+    """What cases and collaborators use of the loop."""
+
+    def now(self) -> float: ...
+
+    def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T: ...
+
+    def call_on_loop(self, fn: Callable[[], T]) -> T: ...
+
+    async def until(self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True) -> T: ...
+
+    def wait_for(self, condition: Callable[[], T | None], timeout: float, what: str) -> T: ...
+
+    def hold(self, seconds: float, what: str) -> None: ...
+
+
+class BenchLoop:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        quiet: Callable[[], bool],
+        advance_to: Callable[[float], None],
+        poll_interval: float,
+    ) -> None:
+        self.clock = clock
+        self._quiet = quiet
+        self._advance_to = advance_to
+        self._poll = poll_interval
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
+
+    # -- life ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    def on_loop(self) -> bool:
+        """Is the caller the loop's own thread (where a blocking run() would deadlock)?"""
+        return threading.current_thread() is self._thread
+
+    # -- running things on the loop -----------------------------------------------------
+    def now(self) -> float:
+        return self.clock.now()
+
+    def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a coroutine on the loop from a case's thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def call_on_loop(self, fn: Callable[[], T]) -> T:
+        """Run a plain function on the loop (simulated state is only touched there)."""
+
+        async def wrapper() -> T:
+            return fn()
+
+        return self.run_coroutine(wrapper())
+
+    # -- waiting --------------------------------------------------------------------------
+    async def _settled(self) -> bool:
+        """Quiet now and still quiet after one pass of the event loop: a coroutine that a
+        just-parsed answer made ready gets its turn before the clock may jump."""
+        if not self._quiet():
+            return False
+        one_pass = self._loop.create_future()
+        self._loop.call_soon(one_pass.set_result, None)
+        await one_pass
+        return self._quiet()
+
+    async def until(self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True) -> T:
+        """Until condition() is truthy (its value is returned) or TimeoutError at the deadline."""
+        deadline = self.now() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if self.now() >= deadline:
+                raise TimeoutError(f"{what}: not within {timeout:g} s")
+            if jump and await self._settled():
+                # Nothing is in flight: only a device timer can change anything now. What
+                # the timer sends makes the world busy, so the next pass waits for it.
+                self._advance_to(deadline)
+                continue
+            await asyncio.sleep(min(self._poll, max(0.0, deadline - self.now())))
+
+    def wait_for(self, condition: Callable[[], T | None], timeout: float, what: str) -> T:
+        """Sync form for cases; the condition runs on the loop."""
+        return self.run_coroutine(self.until(condition, timeout, what))
+
+    def hold(self, seconds: float, what: str) -> None:
+        """Let `seconds` of bench time pass (virtual in simulation)."""
+        try:
+            self.wait_for(lambda: None, seconds, what)
+        except TimeoutError:
+            return
+
+
+def elapsed(started: float) -> float:
+    """Real seconds since `started` (time.monotonic), for bench start-up figures."""
+    return time.monotonic() - started

@@ -1,0 +1,64 @@
+"""The rules of a profile that span sections, e.g. install_code security needs an install code.
+
+Separate from the models because each rule is reported at the field the engineer should
+change, which is rarely the section that makes it necessary; ``Profile`` runs them all
+after its sections validate and raises them as one error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from harness.durations import format_duration
+from harness.profile.choices import SecurityMode
+from harness.profile.fields import SIM_PATH
+from harness.profile.sections import Bench, Simulated
+
+if TYPE_CHECKING:
+    from harness.profile.document import Profile
+
+
+def rule_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Rules spanning sections, each reported at the field the engineer should change."""
+    role = p.identity.role
+    if not role.is_esi and not p.esi.sources:
+        yield (
+            ("esi", "sources"),
+            f"a {role} needs at least one ESI source to query (esme, gpf)",
+        )
+    if p.radio.security is SecurityMode.INSTALL_CODE and p.identity.install_code is None:
+        yield (
+            ("identity", "install_code"),
+            "required when radio.security is install_code",
+        )
+    for data_class in p.stores:
+        if data_class not in p.observe:
+            yield (
+                ("observe", data_class),
+                f"{data_class} is in stores: say how to observe it",
+            )
+    for data_class in p.observe:
+        if data_class not in p.stores:
+            # Otherwise the CLR case would silently become "not applicable".
+            yield (
+                ("observe", data_class),
+                f"{data_class} is not in stores: add it there or drop this",
+            )
+    if p.simulation is None and p.is_simulated:
+        yield ("simulation",), f"required when radio.path is '{SIM_PATH}'"
+    if p.simulation is not None and not p.is_simulated:
+        yield ("simulation",), f"only allowed when radio.path is '{SIM_PATH}'"
+    if not p.is_simulated:
+        specs = [(("bench", name), getattr(p.bench, name)) for name in Bench.model_fields]
+        specs += [(("observe", data_class), spec) for data_class, spec in p.observe.items()]
+        for loc, spec in specs:
+            if isinstance(spec, Simulated):
+                yield (*loc, "by"), f"simulation needs radio.path '{SIM_PATH}'"
+    poll = p.timings.poll
+    if poll.min_interval >= poll.max_interval:
+        limit = format_duration(poll.max_interval)
+        yield (
+            ("timings", "poll", "min_interval"),
+            f"must be shorter than timings.poll.max_interval ({limit})",
+        )

@@ -1,0 +1,287 @@
+"""The sections of a device profile: one frozen pydantic model each, unknown fields forbidden.
+
+Declarative: each field with its type, default and the description the JSON Schema
+publishes, so the schema and the validation errors use the same words. The root
+``Profile`` (``document.py``) assembles these sections; the rules spanning several of them
+are in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from harness.durations import Duration, NonNegativeDuration
+from harness.profile.choices import (
+    ClearScope,
+    EsiSource,
+    FlowControl,
+    ImplementationTime,
+    MalformedReply,
+    QueryMethod,
+    Role,
+    SecurityMode,
+)
+from harness.profile.fields import (
+    EUI64,
+    MODEL_REF_PATTERN,
+    REDACTED,
+    SIM_PATH,
+    UNIQUE_SCHEMA,
+    ArgvItem,
+    ClusterOrAttributeId,
+    InstallCode,
+    ModelRef,
+    NetworkKey,
+    PanId,
+    RadioPath,
+    unique_items,
+)
+
+
+class Section(BaseModel):
+    # Frozen: cases read the declaration, they never adjust it. Inputs stay out of error text
+    # because some of them are secrets.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+class Identity(Section):
+    """Which device this is: named in every report so two runs can be compared."""
+
+    role: Role = Field(
+        description="What the UUT is: ihd, ppmid (the harness plays the meters) "
+        "or esme, gpf (the harness plays the IHD)."
+    )
+    manufacturer: str = Field(min_length=1, description="Manufacturer as it appears in reports.")
+    model: str = Field(min_length=1, description="Model name as it appears in reports.")
+    firmware_version: str = Field(
+        min_length=1,
+        description="Firmware under test. Quote it: YAML reads 1.10 as the number 1.1.",
+    )
+    ieee: EUI64 = Field(
+        description="The UUT's IEEE address (EUI-64), any case, with or without ':' or '-'. "
+        "Normalised to lower case in colon-separated pairs."
+    )
+    endpoint: int = Field(ge=1, le=240, description="The UUT's Smart Energy endpoint (1..240).")
+    install_code: InstallCode | None = Field(
+        None,
+        description="Install code from the device label: 6, 8, 12 or 16 bytes of hex followed by "
+        "its CRC-16/X-25 (2 bytes, little-endian), as printed. Needed when radio.security is "
+        f"install_code. {REDACTED}",
+    )
+
+
+class Radio(Section):
+    """The coordinator stick (or the emulated one) and the network the harness forms."""
+
+    path: RadioPath = Field(
+        description=f"'{SIM_PATH}' for the simulated HAN behind an emulated Z-Stack, or the "
+        "coordinator's serial path: /dev/ttyACM0, /dev/serial/by-id/..., socket://host:port or "
+        "tcp://host:port (raw TCP, e.g. ser2net's raw port)."
+    )
+    baudrate: int = Field(115200, gt=0, description="Serial speed of the coordinator.")
+    flow_control: FlowControl | None = Field(
+        None, description="Serial flow control: null (none), software or hardware."
+    )
+    channel: int = Field(ge=11, le=26, description="2.4 GHz Zigbee channel of the network (11..26).")
+    pan_id: PanId = Field(description="PAN ID of the network, an integer or hex text like '0x1A62'.")
+    extended_pan_id: EUI64 | None = Field(
+        None, description="Extended PAN ID (EUI-64 form); null lets the stack choose."
+    )
+    network_key: NetworkKey | None = Field(
+        None,
+        description=f"Network key, 16 bytes of hex; null draws a random one per run. {REDACTED}",
+    )
+    security: SecurityMode = Field(
+        description="How the UUT joins: install_code (link key derived from identity.install_code) "
+        "or well_known_link_key (ZigBeeAlliance09). Smart Energy key establishment (CBKE) is not "
+        "provided by a stock Z-Stack coordinator, so a device that insists on it cannot join this "
+        "bench; pre-flight reports that as a bench error, not a device failure."
+    )
+
+
+class EsiEndpoints(Section):
+    """Coordinator endpoints the emulated meters answer on."""
+
+    esme: int = Field(
+        9,
+        ge=2,
+        le=240,
+        description="Endpoint of the emulated ESME (2..240; 1 is zigpy-znp's Home Automation endpoint).",
+    )
+    gpf: int = Field(
+        10,
+        ge=2,
+        le=240,
+        description="Endpoint of the emulated GPF (2..240; 1 is zigpy-znp's Home Automation endpoint).",
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> EsiEndpoints:
+        if self.esme == self.gpf:
+            raise ValueError("esme and gpf need different endpoints")
+        return self
+
+
+class Esi(Section):
+    """The energy service interfaces the harness emulates for an IHD or PPMID."""
+
+    sources: Annotated[list[EsiSource], AfterValidator(unique_items)] = Field(
+        default_factory=list,
+        json_schema_extra=UNIQUE_SCHEMA,
+        description="Meters the UUT is paired with and queries for a CoT: esme and/or gpf. "
+        "Required for an ihd or ppmid; may be empty for an esme or gpf under test.",
+    )
+    endpoints: EsiEndpoints = Field(default_factory=EsiEndpoints)
+
+
+class Behaviour(Section):
+    """Choices the public specifications leave open; the harness checks the declared one."""
+
+    query_method: QueryMethod = Field(
+        description="How the UUT asks for the CoT: get_change_of_tenancy (the command) or "
+        "read_attributes (Device Management attributes 0x0200/0x0201)."
+    )
+    implementation_time: ImplementationTime = Field(
+        description="A future Implementation Date/Time is actioned on_receipt (the GBCS default) "
+        "or scheduled (generic Smart Energy behaviour; 0xFFFFFFFF then cancels)."
+    )
+    malformed_reply: MalformedReply = Field(
+        description="Reply to a truncated Publish CoT: malformed_command (Default Response "
+        "MALFORMED_COMMAND) or silence. Either way nothing may be cleared."
+    )
+    clear_scope: ClearScope = Field(description="What a CoT from the GPF alone clears: all data, or only that fuel's.")
+    push_capable: bool = Field(
+        False,
+        description="ESI role only: the UUT (an ESME or GPF) pushes Publish CoT to the HAN "
+        "after the CoT trigger (case ESI-05).",
+    )
+
+
+class PollTimings(Section):
+    """When the UUT must query its ESIs for a CoT (SECMP0056 pull model)."""
+
+    after_join: Duration = Field(description="Deadline for the first query after power-on or join.")
+    after_rejoin: Duration = Field(description="Deadline for a query after a rejoin or the ESI coming back.")
+    max_interval: Duration = Field(timedelta(hours=24), description="The UUT queries at least this often.")
+    min_interval: Duration = Field(
+        description="The UUT queries no more often than this (HAN traffic budget); shorter than max_interval."
+    )
+
+
+class Timings(Section):
+    """Deadlines the cases wait for: a condition or this long, never a fixed sleep.
+
+    Durations are '500ms', '5s', '2m', '3h', '1d' or a number of seconds.
+    """
+
+    response_timeout: Duration = Field(
+        description="How long the UUT has to answer a command (e.g. Default Response to Publish CoT)."
+    )
+    clear_within: Duration = Field(
+        description="How long after the CoT the previous occupier's data must be gone (CLR-05)."
+    )
+    observation_window: Duration = Field(description="How long negative cases watch for spurious clearing.")
+    poll: PollTimings
+    retries: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Resends a case may make where it declares that it tolerates a lost frame.",
+    )
+
+
+class Disabled(Section):
+    """The bench cannot do this: cases needing it are not applicable."""
+
+    by: Literal["none"]
+
+
+class OperatorStep(Section):
+    """A person does it (or answers the question), prompted by the harness."""
+
+    by: Literal["operator"]
+    prompt: str | None = Field(
+        None,
+        description="Extra guidance shown with the harness's own question or instruction, "
+        "e.g. where on the UUT's screens to look.",
+    )
+
+
+class CommandHook(Section):
+    """A program does it: run without a shell."""
+
+    by: Literal["command"]
+    command: list[ArgvItem] = Field(
+        min_length=1,
+        description="argv list, e.g. [usbrelay, RELAY1_1=0]; no shell expansion.",
+    )
+    timeout: Duration = Field(timedelta(seconds=30), description="Longest the command may run.")
+
+
+class Simulated(Section):
+    """The simulated HAN does it (radio.path 'sim://' only)."""
+
+    by: Literal["simulation"]
+
+
+class ZclRead(Section):
+    """Read an attribute of the UUT over the air."""
+
+    by: Literal["zcl"]
+    cluster: ClusterOrAttributeId = Field(description="Cluster ID, e.g. 0x0702.")
+    attribute: ClusterOrAttributeId = Field(description="Attribute ID, e.g. 0x0401.")
+    endpoint: int | None = Field(None, ge=1, le=240, description="UUT endpoint; null means identity.endpoint.")
+
+
+BenchControl = Annotated[Disabled | OperatorStep | CommandHook | Simulated, Field(discriminator="by")]
+Observer = Annotated[OperatorStep | CommandHook | Simulated | ZclRead, Field(discriminator="by")]
+_NOT_AVAILABLE = Disabled(by="none")
+
+
+class Bench(Section):
+    """What the bench can do to the UUT; `by: none` makes the cases needing it not applicable."""
+
+    power_control: BenchControl = Field(_NOT_AVAILABLE, description="Power-cycling the UUT (CLR-07, NEG-05).")
+    rejoin_control: BenchControl = Field(
+        _NOT_AVAILABLE, description="Making the UUT leave and rejoin (POLL-02, NEG-05)."
+    )
+    cot_trigger: BenchControl = Field(
+        _NOT_AVAILABLE,
+        description="ESI role: making the UUT meter take a CoT (ESI-02..05).",
+    )
+
+
+class Air(Section):
+    """Faults the simulated air injects into every frame."""
+
+    loss: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Probability one transmission attempt is lost. Unicast frames get up to 3 MAC retries "
+        "(IEEE 802.15.4 macMaxFrameRetries), broadcasts none, as on a real radio.",
+    )
+    delay: NonNegativeDuration = Field(timedelta(0), description="Added to every frame's transit.")
+    jitter: NonNegativeDuration = Field(timedelta(0), description="Random extra delay, up to this.")
+    duplicate: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Probability a frame arrives twice (same APS counter: APS duplicate rejection applies).",
+    )
+    reorder: float = Field(0.0, ge=0, le=1, description="Probability a frame overtakes another.")
+
+
+class Simulation(Section):
+    """The simulated UUT; required with radio.path 'sim://' and forbidden otherwise."""
+
+    model: ModelRef = Field(
+        json_schema_extra={"pattern": MODEL_REF_PATTERN},
+        description="Device model as 'package.module:ClassName', e.g. "
+        "'harness.sim.devices.ihd:ReferenceIHD' (a reference model or a fault variant).",
+    )
+    air: Air = Field(default_factory=Air)
+    seed: int = Field(0, description="Seed of the air's random faults, so a run can be repeated.")

@@ -1,0 +1,115 @@
+"""The simulation's one face to the harness (harness.bench.han.Han).
+
+Everything the bench may know about the simulated HAN goes through here: its virtual
+clock, whether anything is still moving (so the clock may jump), the simulated unit's
+power, rejoin and display, and the line an assessor reads in the run's environment.
+Nothing outside harness.sim reaches SimWorld's parts (the MT server, the emulated stick,
+the unit model) except the harness's own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import BenchError
+from harness.sim.air import parse_air
+from harness.sim.world import SimWorld
+from harness.sim.zstack import FIRMWARE_NAME
+
+if TYPE_CHECKING:
+    from harness.bench.han import HostActivity
+    from harness.domain import DataClass, Item
+    from harness.observe.simulation import Watcher
+    from harness.profile import Profile
+
+UNIT_ACTIONS = ("power_off", "power_on", "power_cycle", "rejoin")
+
+
+class SimulationFacade:
+    poll_interval = 0.002  # a busy simulated world is re-checked this often (real seconds)
+    virtual_time = True
+    skip_bootloader = False  # the emulated stick has no serial bootloader to skip
+
+    def __init__(
+        self, profile: Profile, *, transport: str = "tcp", air: str | None = None, seed: int | None = None
+    ) -> None:
+        try:
+            faults = parse_air(air) if air else None
+        except ValueError as error:
+            raise BenchError(str(error)) from error
+        self.world = SimWorld(profile, transport=transport, air=faults, seed=seed)  # type: ignore[arg-type]
+        self.clock = self.world.clock
+        self._model = profile.simulation.model if profile.simulation else "?"
+        self._host: HostActivity | None = None
+        self._offsets = (0, 0)
+
+    async def start(self) -> str:
+        return await self.world.start()
+
+    async def stop(self) -> None:
+        if getattr(self.world, "server", None) is not None:  # started (start-up may have failed)
+            await self.world.stop()
+
+    def bind_host(self, host: HostActivity) -> None:
+        # zigpy-znp talks to the stick before counting starts, and start-up is
+        # request/response throughout: nothing is in flight when this is called.
+        server = self.world.server
+        self._host = host
+        self._offsets = (server.frames_in - host.mt_out, server.frames_out - host.mt_in)
+
+    def quiet(self) -> bool:
+        host = self._host
+        if host is None:
+            return False
+        server, stick = self.world.server, self.world.coordinator
+        return (
+            self.world.quiet()
+            and host.idle()
+            # every MT frame the host wrote was served, every one the emulator wrote parsed
+            and server.frames_in - host.mt_out == self._offsets[0]
+            and server.frames_out - host.mt_in == self._offsets[1]
+            and stick.data_to_host == host.data_in
+            and not self._joining_in_host(host)
+        )
+
+    def _joining_in_host(self, host: HostActivity) -> bool:
+        """The trust centre admitted the unit but zigpy has not created it yet: zigpy-znp
+        then waits (in real time) for its announcement before handling the join."""
+        unit = self.world.uut
+        return unit.ieee in self.world.coordinator.joined and not host.knows(str(unit.ieee))
+
+    def advance_to(self, deadline: float) -> None:
+        self.world.clock.step_to(deadline)
+
+    def act_on_unit(self, action: str) -> None:
+        unit = self.world.uut
+        if action == "power_cycle":
+            unit.power_off()
+            unit.power_on()
+        elif action in UNIT_ACTIONS:
+            getattr(unit, action)()
+        else:
+            raise BenchError(f"the simulated unit cannot {action!r}: one of {', '.join(UNIT_ACTIONS)}")
+
+    def display(self) -> _UnitDisplay:
+        return _UnitDisplay(self.world.uut)
+
+    def environment(self) -> dict[str, str]:
+        # An assessor must see at a glance that no real stick or device was involved.
+        return {"emulated": f"yes: {FIRMWARE_NAME}; device model {self._model}"}
+
+
+class _UnitDisplay:
+    """The simulated unit's display, as far as its model has one."""
+
+    def __init__(self, unit: Any) -> None:
+        self._unit = unit
+
+    def displayed(self, data_class: DataClass) -> frozenset[Item] | None:
+        displayed: Callable[[DataClass], frozenset[Item] | None] | None = getattr(self._unit, "displayed", None)
+        return displayed(data_class) if displayed is not None else None
+
+    def subscribe(self, watcher: Watcher) -> Callable[[], None] | None:
+        display = getattr(self._unit, "display", None)
+        return display.watch(watcher) if display is not None else None

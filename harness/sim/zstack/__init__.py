@@ -1,0 +1,27 @@
+"""An emulated Z-Stack 3.30 coordinator (CC26x2), speaking MT to an unmodified zigpy-znp.
+
+Only behaviour lives here: frames and command schemas are zigpy-znp's own. Each MT
+request maps to one handler (the table in ``emulator.py``), which returns the synchronous
+response and may queue asynchronous callbacks (AREQ). What the host sends on the air goes
+to the simulated HAN (air.Air); what arrives from the air becomes AF.IncomingMsg or
+ZDO callbacks, as a real stick reports it.
+
+One module per MT subsystem, each a mixin of ``ZStackEmulator`` over the shared state of
+``core.py``: ``system`` (SYS, UTIL), ``nv`` (SYS NV and OSAL NV), ``commissioning``
+(AppConfig/BDB, ZDO), ``af`` (AF); ``formation`` holds network formation and the NIB,
+``firmware`` what the stick reports about itself.
+"""
+
+from harness.sim.zstack.core import LOGGER, Send
+from harness.sim.zstack.emulator import ZStackEmulator
+from harness.sim.zstack.firmware import ASSOC_DEVICE_LEN_ALIGNED, CAPABILITIES, FIRMWARE, FIRMWARE_NAME
+
+__all__ = [
+    "ASSOC_DEVICE_LEN_ALIGNED",
+    "CAPABILITIES",
+    "FIRMWARE",
+    "FIRMWARE_NAME",
+    "LOGGER",
+    "Send",
+    "ZStackEmulator",
+]

@@ -1,0 +1,133 @@
+"""``ZStackEmulator``: the MT subsystems put together, and the coordinator's side of the air.
+
+What is left once the handlers live in their subsystem modules: the coordinator as a node
+of the simulated air (frames in become AF.IncomingMsg or ZDO callbacks), the trust centre
+admitting joins, and the one table mapping each MT request to its handler.
+"""
+
+from __future__ import annotations
+
+import zigpy.zdo.types as zdo_t
+import zigpy_znp.commands as c
+import zigpy_znp.types as t
+
+from harness.sim import zdo
+from harness.sim.air import COORDINATOR_NWK, AirFrame
+from harness.sim.zstack.af import AfHandlers
+from harness.sim.zstack.commissioning import CommissioningHandlers
+from harness.sim.zstack.core import Handler
+from harness.sim.zstack.nv import NvHandlers
+from harness.sim.zstack.system import SysHandlers
+
+
+class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers):
+    """MT request handling and the coordinator's presence on the simulated air."""
+
+    # -- the air side ----------------------------------------------------------------
+    def receive(self, frame: AirFrame) -> None:
+        """A frame from a simulated node reached the coordinator's radio."""
+        if not self.running or self._aps_duplicates.is_duplicate(frame):
+            return
+        if frame.dst_ep == 0 and frame.profile_id == 0x0000:
+            if not frame.cluster_id & 0x8000:
+                # Z-Stack answers ZDO requests for its registered endpoints itself.
+                answer = self._own_descriptors().answer(COORDINATOR_NWK, frame.cluster_id, frame.payload)
+                if answer is not None:
+                    self._transmit(0, frame.src_nwk, 0, 0x0000, answer[0], answer[1])
+            self._callback(
+                self._zdo_incoming(frame.src_nwk, frame.cluster_id, frame.payload, broadcast=frame.is_broadcast)
+            )
+            if frame.cluster_id == zdo_t.ZDOCmd.Device_annce:
+                _tsn, _cmd, (nwk, ieee, capability) = zdo.decode(frame.cluster_id, frame.payload)
+                self._callback(
+                    c.ZDO.EndDeviceAnnceInd.Callback(
+                        Src=frame.src_nwk,
+                        NWK=nwk,
+                        IEEE=ieee,
+                        Capabilities=c.zdo.MACCapabilities(int(capability)),
+                    )
+                )
+            return
+        # Z-Stack delivers only to registered endpoints (or broadcast endpoint 0xFF).
+        if frame.dst_ep not in self.endpoints and frame.dst_ep != 0xFF:
+            return
+        self._callback(
+            c.AF.IncomingMsg.Callback(
+                GroupId=0x0000,
+                ClusterId=frame.cluster_id,
+                SrcAddr=frame.src_nwk,
+                SrcEndpoint=frame.src_ep,
+                DstEndpoint=frame.dst_ep,
+                WasBroadcast=frame.is_broadcast,
+                LQI=255,
+                SecurityUse=False,
+                TimeStamp=int(self.clock.now() * 1000) & 0xFFFFFFFF,
+                TSN=frame.aps_counter,
+                Data=t.ShortBytes(frame.payload),
+                MacSrcAddr=frame.src_nwk,
+                MsgResultRadius=frame.radius,
+            )
+        )
+
+    def permits_join(self) -> bool:
+        return self.running and self.clock.now() < self.permit_until
+
+    def admit(self, ieee: t.EUI64, requested_nwk: int | None = None, link_key: bytes | None = None) -> int | None:
+        """Trust-centre side of a join: an address, or None when joining is closed.
+
+        A device the trust centre already knows rejoins without permit-join (a trust
+        centre rejoin), keeping its address."""
+        known = self.joined.get(ieee)
+        if known is not None:
+            self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=known, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
+            return known
+        if not self.permits_join():
+            return None
+        if self.joins_need_install_code and (link_key is None or self.install_code_keys.get(ieee) != link_key):
+            # The device's key (from its install code) does not match what the trust
+            # centre was given: the transport key cannot be decrypted, the join fails.
+            return None
+        nwk = requested_nwk
+        while nwk is None or nwk == COORDINATOR_NWK or self.air.reachable(nwk) or nwk >= 0xFFF8:
+            nwk = self._rng.randint(0x0001, 0xFFF7)
+        self.joined[ieee] = nwk
+        self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=nwk, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
+        return nwk
+
+    def announce_leave(self, nwk: int, ieee: t.EUI64, rejoin: bool) -> None:
+        self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
+
+    # -- dispatch --------------------------------------------------------------------
+    def _handler_table(self) -> dict[type, Handler]:
+        return {
+            c.SYS.Ping.Req: self._ping,
+            c.SYS.Version.Req: self._version,
+            c.SYS.ResetReq.Req: self._reset,
+            c.SYS.OSALNVLength.Req: self._osal_length,
+            c.SYS.OSALNVRead.Req: self._osal_read,
+            c.SYS.OSALNVReadExt.Req: self._osal_read,
+            c.SYS.OSALNVWrite.Req: self._osal_write,
+            c.SYS.OSALNVWriteExt.Req: self._osal_write,
+            c.SYS.OSALNVItemInit.Req: self._osal_init,
+            c.SYS.OSALNVDelete.Req: self._osal_delete,
+            c.SYS.NVLength.Req: self._nv_length,
+            c.SYS.NVRead.Req: self._nv_read,
+            c.SYS.NVWrite.Req: self._nv_write,
+            c.SYS.NVCreate.Req: self._nv_create,
+            c.SYS.NVDelete.Req: self._nv_delete,
+            c.SYS.SetTxPower.Req: self._set_tx_power,
+            c.UTIL.AssocFindDevice.Req: self._assoc_find,
+            c.UTIL.LEDControl.Req: self._led,
+            c.UTIL.GetDeviceInfo.Req: self._device_info,
+            c.AppConfig.BDBSetChannel.Req: self._bdb_set_channel,
+            c.AppConfig.BDBStartCommissioning.Req: self._bdb_start,
+            c.AppConfig.BDBAddInstallCode.Req: self._add_install_code,
+            c.AppConfig.BDBSetJoinUsesInstallCodeKey.Req: self._joins_use_install_code,
+            c.ZDO.MsgCallbackRegister.Req: self._msg_cb_register,
+            c.ZDO.MgmtPermitJoinReq.Req: self._permit_join,
+            c.ZDO.ExtRouteDisc.Req: self._route_disc,
+            c.ZDO.ExtRouteChk.Req: self._route_chk,
+            c.AF.Register.Req: self._af_register,
+            c.AF.Delete.Req: self._af_delete,
+            c.AF.DataRequestExt.Req: self._af_data_request,
+        }
