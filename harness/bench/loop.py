@@ -108,6 +108,13 @@ class BenchLoop:
             if self.now() >= deadline:
                 raise TimeoutError(f"{what}: not within {timeout:g} s")
             if jump and await self._settled():
+                # While settling, a device timer due in real time may have fired and
+                # changed what the condition reads without making anything busy (a
+                # display cleared by its own timer): look again before time jumps, or
+                # the change would be stamped at the next timer or the deadline.
+                result = condition()
+                if result:
+                    return result
                 # Nothing is in flight: only a device timer can change anything now. What
                 # the timer sends makes the world busy, so the next pass waits for it.
                 self._advance_to(deadline)

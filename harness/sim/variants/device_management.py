@@ -1,0 +1,130 @@
+"""Fault variants for the DM cases, and their rows of the matrix.
+
+Each class breaks one rule (its docstring says which) by overriding one hook of a
+reference device; ROWS says which case must catch it (harness.sim.matrix gathers them).
+"""
+
+from __future__ import annotations
+
+from zigpy.zcl import foundation
+
+from harness.sim.air import AirFrame
+from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.variants.spec import IHD, VariantSpec, _v
+from harness.zcl import DeviceManagement, ids
+from harness.zcl.codec import ZclDecodeError, ZclFrame
+from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+from harness.zcl.header import header_or_none, leading_fields
+
+DEVICE_MANAGEMENT = ids.DEVICE_MANAGEMENT
+PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
+
+
+class NoDefaultResponseToCot(ReferenceIHD):
+    """Actions the CoT but never answers Publish Change of Tenancy with a Default Response."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not (zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy"):
+            super().default_response(to, zcl, status)
+
+
+class AnswersCotWithFailure(ReferenceIHD):
+    """Actions the CoT but answers Publish Change of Tenancy with Default Response FAILURE."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy":
+            status = foundation.Status.FAILURE
+        super().default_response(to, zcl, status)
+
+
+class IgnoresCotWithDdr(ReferenceIHD):
+    """Drops a pushed Publish CoT whose disable-default-response bit is set."""
+
+    def on_pushed_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if not zcl.disable_default_response:
+            super().on_pushed_cot(frame, zcl)
+
+
+class DefaultResponseDespiteDdr(ReferenceIHD):
+    """Answers Default Response SUCCESS even when disable-default-response is set."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.disable_default_response:
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+        super().on_publish_cot(frame, zcl)
+
+
+class ClearsOnTruncatedCot(ReferenceIHD):
+    """Takes a truncated Publish CoT carrying an Issuer Event ID as a genuine CoT."""
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        super().on_malformed(frame, error)
+        header = header_or_none(frame.payload)
+        if frame.cluster_id != DEVICE_MANAGEMENT or header is None or header.command_id != PUBLISH_COT:
+            return
+        issuer_event_id = leading_fields(frame.cluster_id, frame.payload).get("issuer_event_id")
+        if issuer_event_id is not None:
+            meter = self.meter_of(frame)
+            if meter is not None:
+                self.action_cot(int(issuer_event_id), self.scope_of(meter))
+
+
+class DeafAfterMalformed(ReferenceIHD):
+    """Its stack resets on a malformed frame: the next four frames it receives are lost
+    (more than a case's bounded retries, 2 in the reference profiles, can mask)."""
+
+    deaf_for = 0
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        super().on_malformed(frame, error)
+        self.deaf_for = 4
+
+    def receive(self, frame: AirFrame) -> None:
+        if self.deaf_for and frame.dst_ep != 0:
+            self.deaf_for -= 1
+            return
+        super().receive(frame)
+
+
+class RejectsReservedBits(ReferenceIHD):
+    """Rejects a Publish CoT whose reserved change-control bits are set (INVALID_FIELD)."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if int(zcl.fields["proposed_tenancy_change_control"]) & TENANCY_CHANGE_CONTROL_RESERVED_MASK:
+            self.default_response(frame, zcl, foundation.Status.INVALID_FIELD)
+            return
+        super().on_publish_cot(frame, zcl)
+
+
+class AcceptsUnknownDmCommand(ReferenceIHD):
+    """Answers an unknown Device Management command with SUCCESS."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name.startswith("unknown_"):
+            self.default_response(frame, zcl, foundation.Status.SUCCESS)
+            return
+        super().on_device_management(frame, zcl)
+
+
+ROWS: tuple[VariantSpec, ...] = (
+    _v(NoDefaultResponseToCot, IHD, "DM-01"),
+    _v(
+        AnswersCotWithFailure,
+        IHD,
+        "DM-01",
+        may_fail=("DM-04",),
+        why="DM-04 also requires a CoT with reserved bits to be accepted (SUCCESS)",
+    ),
+    _v(DefaultResponseDespiteDdr, IHD, "DM-02"),
+    _v(IgnoresCotWithDdr, IHD, "DM-02"),
+    _v(ClearsOnTruncatedCot, IHD, "DM-03", "ROB-01"),
+    _v(
+        DeafAfterMalformed,
+        IHD,
+        "DM-03",
+        may_fail=("DM-04", "ROB-01", "ROB-02"),
+        why="a unit whose stack resets also loses the frames that follow, whichever case sends them",
+    ),
+    _v(RejectsReservedBits, IHD, "DM-04"),
+    _v(AcceptsUnknownDmCommand, IHD, "DM-05"),
+)

@@ -1,0 +1,58 @@
+"""Fault variants for the IMPL cases, and their rows of the matrix.
+
+Each class breaks one rule (its docstring says which) by overriding one hook of a
+reference device; ROWS says which case must catch it (harness.sim.matrix gathers them).
+"""
+
+from __future__ import annotations
+
+from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.variants.spec import IHD, SCHEDULED, VariantSpec, _v
+
+
+class SchedulesAlthoughOnReceipt(ReferenceIHD):
+    """Declared on_receipt, but schedules a future-dated CoT (generic SE behaviour)."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        scope = self.scope_of(meter)
+        if (
+            self.is_new_event(issuer_event_id, scope)
+            and implementation_time > self.zcl_now()
+            and implementation_time != 0xFFFFFFFF
+        ):
+            self.schedule_cot(issuer_event_id, implementation_time, scope)
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class IgnoresPastImplementationTime(ReferenceIHD):
+    """Treats a CoT dated more than an hour in the past as stale and ignores it."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if 0 < implementation_time < self.zcl_now() - 3600:
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class ZeroMeansNever(ReferenceIHD):
+    """Ignores a CoT whose implementation time is 0 (which means now)."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if implementation_time == 0:
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class IgnoresCancel(ReferenceIHD):
+    """Scheduled policy, but an implementation time of 0xFFFFFFFF does not cancel."""
+
+    def cancel_scheduled(self, issuer_event_id: int) -> None:
+        return
+
+
+ROWS: tuple[VariantSpec, ...] = (
+    _v(IgnoresPastImplementationTime, IHD, "IMPL-01"),
+    _v(SchedulesAlthoughOnReceipt, IHD, "IMPL-02"),
+    _v(ZeroMeansNever, IHD, "IMPL-03"),
+    _v(IgnoresCancel, SCHEDULED, "IMPL-04"),
+)

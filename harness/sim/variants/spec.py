@@ -1,0 +1,49 @@
+"""A matrix row: which case must catch a variant, on which reference profile, and why."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from harness.sim.devices.reference import ReferenceDevice
+
+
+@dataclasses.dataclass(frozen=True)
+class VariantSpec:
+    model: type[ReferenceDevice]
+    profile: str  # the reference profile (device_profiles/) it runs on
+    failed: frozenset[str]  # cases that must fail on it (Allure "failed")
+    broken: frozenset[str] = frozenset()  # cases that may be inconclusive on it (and why)
+    why: str = ""
+    may_fail: frozenset[str] = frozenset()  # later cases its fault also reaches (and why)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.model.__module__}:{self.model.__qualname__}"
+
+
+def _v(
+    model: type[ReferenceDevice],
+    profile: str,
+    *failed: str,
+    broken: tuple[str, ...] = (),
+    may_fail: tuple[str, ...] = (),
+    why: str = "",
+) -> VariantSpec:
+    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
+
+
+IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
+
+
+def _v(
+    model: type[ReferenceDevice],
+    profile: str,
+    *failed: str,
+    broken: tuple[str, ...] = (),
+    may_fail: tuple[str, ...] = (),
+    why: str = "",
+) -> VariantSpec:
+    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
+
+
+IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
