@@ -65,6 +65,10 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def selftest(args: argparse.Namespace) -> int:
+    if args.mutants:
+        from harness import mutation
+
+        return mutation.main(args.only, args.jobs)
     from harness import selftest as matrix
 
     return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat)
@@ -90,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     self_p.add_argument("--air-seed", type=int, default=None, help="seed of the first round's air faults")
     self_p.add_argument("--repeat", type=int, default=1, help="rounds (each with the next air seed)")
     self_p.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="suite runs at a time")
+    self_p.add_argument(
+        "--mutants",
+        action="store_true",
+        help="run the mutants derived from the reference devices' hooks instead and print the mutation score",
+    )
     self_p.set_defaults(func=selftest)
     args = parser.parse_args(argv)
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":

@@ -1,0 +1,102 @@
+"""`cot-harness selftest --mutants`: the mutation score of the suite.
+
+Every mutant of harness.sim.mutants runs the whole suite in its own process (as a fault
+variant does) and is scored by the verdicts it got:
+- caught: a case whose requirement the mutant breaks failed;
+- caught elsewhere: another case failed (the fault is caught, by a case that did not
+  expect it: worth a look, never a pass);
+- inconclusive: nothing failed but something was broken (a precondition never came
+  true): the bench noticed, no verdict blamed the device;
+- survived: every case passed or did not apply. A survivor is a check to tighten, unless
+  its mutation says why it is equivalent (no case can observe it).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import tempfile
+import time
+from pathlib import Path
+
+from harness.selftest import Entry, run_entry
+from harness.sim.mutants import MUTANTS, Mutation
+
+CAUGHT, ELSEWHERE, INCONCLUSIVE, SURVIVED = "caught", "caught elsewhere", "inconclusive", "survived"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scored:
+    mutation: Mutation
+    verdicts: dict[str, str]
+    score: str
+    seconds: float
+
+    @property
+    def failed(self) -> list[str]:
+        return sorted(c for c, v in self.verdicts.items() if v == "failed")
+
+
+def score(mutation: Mutation, verdicts: dict[str, str]) -> str:
+    failed = {c for c, v in verdicts.items() if v == "failed"}
+    if failed & set(mutation.breaks):
+        return CAUGHT
+    if failed:
+        return ELSEWHERE
+    if "broken" in verdicts.values():
+        return INCONCLUSIVE
+    return SURVIVED
+
+
+def run(only: list[str] | None, jobs: int, progress=print) -> list[Scored]:  # noqa: ANN001
+    chosen = [
+        (name, mutation)
+        for name, (mutation, _cls) in MUTANTS.items()
+        if not only or any(word.lower() in name.lower() for word in only)
+    ]
+    root = Path(tempfile.mkdtemp(prefix="cot-mutants-"))
+    scored: list[Scored] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {
+            pool.submit(run_entry, Entry(name, m.profile, f"harness.sim.mutants:{name}", None), root, []): (name, m)
+            for name, m in chosen
+        }
+        for future in concurrent.futures.as_completed(futures):
+            name, mutation = futures[future]
+            outcome = future.result()
+            result = Scored(mutation, outcome.verdicts, score(mutation, outcome.verdicts), outcome.seconds)
+            scored.append(result)
+            progress(f"  {result.score:16} {name} ({outcome.seconds:.1f} s)")
+    order = {name: i for i, (name, _m) in enumerate(chosen)}
+    return sorted(scored, key=lambda s: order[s.mutation.name])
+
+
+def format_score(scored: list[Scored]) -> str:
+    lines = [f"{'mutant':58} {'breaks':22} {'score':16} failed", "-" * 120]
+    for s in scored:
+        note = f"  (equivalent: {s.mutation.equivalent})" if s.mutation.equivalent else ""
+        lines.append(
+            f"{s.mutation.name:58} {' '.join(s.mutation.breaks)[:22]:22} {s.score:16} {' '.join(s.failed)}{note}"
+        )
+    counts = {k: sum(1 for s in scored if s.score == k) for k in (CAUGHT, ELSEWHERE, INCONCLUSIVE, SURVIVED)}
+    equivalent = sum(1 for s in scored if s.score == SURVIVED and s.mutation.equivalent)
+    killed = counts[CAUGHT] + counts[ELSEWHERE]
+    considered = len(scored) - equivalent
+    lines += [
+        "-" * 120,
+        f"mutants: {len(scored)}; caught {counts[CAUGHT]}, caught elsewhere {counts[ELSEWHERE]}, "
+        f"inconclusive {counts[INCONCLUSIVE]}, survived {counts[SURVIVED]} ({equivalent} declared equivalent)",
+        f"mutation score: {killed}/{considered} = {100 * killed / considered if considered else 100:.0f} % "
+        "(caught anywhere, of the mutants not declared equivalent)",
+    ]
+    return "\n".join(lines)
+
+
+def main(only: list[str] | None, jobs: int) -> int:
+    started = time.monotonic()
+    print(f"cot-harness selftest --mutants: {len(MUTANTS)} mutants, {jobs} at a time", flush=True)
+    scored = run(only, jobs, progress=lambda line: print(line, flush=True))
+    print(format_score(scored))
+    print(f"mutation time {time.monotonic() - started:.1f} s")
+    survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]
+    return 1 if survivors else 0
