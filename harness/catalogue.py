@@ -39,6 +39,9 @@ SECMP_DETECT = "SECMP0056 consultation: no erroneous CoT detection"
 ZSE_DM = "ZigBee SE 1.4 Device Management (0x0708)"
 ZCL_GENERAL = "ZCL general command handling (Default Response)"
 GBCS_IMPL = "GBCS GCS09 / SE Publish CoT Implementation Date/Time, profile behaviour.implementation_time"
+SECMP_SCOPE = (
+    "SECMP0056 consultation: a CoT from the GPF alone clears all data or that fuel's, profile behaviour.clear_scope"
+)
 
 _C, _B, _N = Severity.CRITICAL, Severity.BLOCKER, Severity.NORMAL
 
@@ -49,7 +52,8 @@ def _clearing(spec: DataClassSpec) -> tuple[str, str, str, str, Severity]:
         spec.case_id,
         "Clearing",
         spec.case_title,
-        f"{SMETS_CLEAR} {spec.requirement}",
+        f"{SMETS_CLEAR} {spec.requirement}: gone, and staying gone (watched for timings.clear_within after it is "
+        "first seen gone: a copy re-shown from a cache has not been cleared; CLR-07 and CLR-08 watch longer)",
         _B,
     )
 
@@ -73,7 +77,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "DM-01",
         "Device Management client",
         "Publish Change of Tenancy from each ESI source is answered with "
-        "Default Response SUCCESS within response_timeout",
+        "Default Response SUCCESS within response_timeout (a global command, client to server, "
+        "not manufacturer-specific, the TSN echoed, naming Publish CoT)",
         f"{ZSE_DM}; {ZCL_GENERAL}",
         _C,
     ),
@@ -106,26 +111,49 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{ZCL_GENERAL}: UNSUP_CLUSTER_COMMAND",
         _N,
     ),
+    (
+        "DM-06",
+        "Device Management client",
+        "A Publish CoT from an endpoint that is no declared ESI source (the bench's rogue endpoint, on the "
+        "meters' own node) is ignored: nothing cleared",
+        f"{ZSE_DM}: a client takes a CoT from the Device Management server (ESI) it discovered; "
+        f"{SECMP_DETECT}; conformance catalogue, second edition: spoofing",
+        _C,
+    ),
     *(_clearing(spec) for spec in DATA_CLASSES.values()),  # CLR-01..04, one per data class
     (
         "CLR-05",
         "Clearing",
         "Clearing completes within clear_within; the latency is recorded",
-        f"{SMETS_CLEAR}: promptly (profile timings.clear_within)",
+        f"{SMETS_CLEAR}: promptly (profile timings.clear_within); the latency of a class is when it was first seen "
+        "gone, if it then stayed gone for clear_within (one shown again has none: its CLR-01..04 case fails it)",
         _C,
     ),
     (
         "CLR-06",
         "Clearing",
-        "After the CoT the new occupier's data is shown, not left blank",
-        f"{SECMP_QUERY}: the new occupier is served",
+        "After the CoT the new occupier's data is shown for every fuel the meters serve, not left blank",
+        f"{SECMP_QUERY}: the new occupier is served: within timings.clear_within, each class a new occupier has "
+        "from move-in is shown for every fuel of esi.sources (an observer answering yes/no for the class as a "
+        "whole cannot be asked per fuel: there some of it shown is what is judged)",
         _N,
     ),
     (
         "CLR-07",
         "Clearing",
         "The previous occupier's data does not come back after a power cycle",
-        f"{SMETS_CLEAR}: clearing is persistent",
+        f"{SMETS_CLEAR}: clearing is persistent: after a power cycle and poll.after_join to start up, no stored "
+        "class shows the previous occupier's data, nor showed it at any moment; a class that was not cleared "
+        "before the power cycle is judged too",
+        _C,
+    ),
+    (
+        "CLR-08",
+        "Clearing",
+        "The previous occupier's data stays gone across the unit's own periodic refresh",
+        f"{SMETS_CLEAR}: clearing is persistent beyond RAM: left on and undisturbed for timings.poll.max_interval "
+        "(within which the unit refreshes, POLL-03) and clear_within, no stored class shows the previous "
+        "occupier's data again; a class that was not cleared before is judged too",
         _C,
     ),
     (
@@ -139,7 +167,9 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "NEG-02",
         "No spurious clearing",
-        "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data",
+        "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data: "
+        "byte for byte, with another implementation time, or with another Provider ID, Tariff Type "
+        "and reserved change-control bits",
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),
@@ -152,6 +182,15 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     ),
     ("NEG-04", "No spurious clearing", "Publish Change of Supplier clears nothing", SECMP_DETECT, _C),
     ("NEG-05", "No spurious clearing", "A power cycle or rejoin without a new CoT clears nothing", SECMP_DETECT, _C),
+    (
+        "NEG-06",
+        "No spurious clearing",
+        "Issuer Event IDs are ordered as unsigned 32-bit integers over the whole range: 0x7FFFFFFF then "
+        "0x80000000, and 0xFFFFFFFE then 0xFFFFFFFF, are each a new CoT and clear; a lower ID after them "
+        "clears nothing",
+        f"{ZSE_DM}: Issuer Event ID, a uint32 whose larger value is the newer information; {SECMP_DETECT}",
+        _C,
+    ),
     (
         "POLL-01",
         "Query behaviour",
@@ -169,14 +208,14 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "POLL-03",
         "Query behaviour",
-        "The unit queries at least every poll.max_interval",
+        "The unit queries at least every poll.max_interval, also while the meters answer NOT_FOUND",
         f"{SECMP_QUERY} at least once every 24 hours",
         _C,
     ),
     (
         "POLL-04",
         "Query behaviour",
-        "The unit does not query more often than poll.min_interval",
+        "The unit does not query more often than poll.min_interval, also while the meters answer NOT_FOUND",
         f"{SECMP_QUERY}: HAN traffic budget (sub-GHz)",
         _N,
     ),
@@ -189,6 +228,22 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         _B,
     ),
     ("POLL-06", "Query behaviour", "A dual-fuel unit queries both ESME and GPF", f"{SECMP_QUERY} of each meter", _C),
+    (
+        "POLL-07",
+        "Query behaviour",
+        "A CoT set at the meters while the unit stays on, never pushed, is learnt at the unit's "
+        "next periodic query (within poll.max_interval) and actioned",
+        f"{SECMP_QUERY} at least once every 24 hours: pull model while on the network",
+        _B,
+    ),
+    (
+        "POLL-08",
+        "Query behaviour",
+        "Every CoT query the unit makes (after join, rejoin, periodic, while answered NOT_FOUND) "
+        "uses the declared query_method",
+        f"{SECMP_QUERY}, profile behaviour.query_method",
+        _C,
+    ),
     ("IMPL-01", "Implementation Date/Time", "A past implementation time is actioned on receipt", GBCS_IMPL, _C),
     (
         "IMPL-02",
@@ -197,8 +252,29 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         GBCS_IMPL,
         _C,
     ),
-    ("IMPL-03", "Implementation Date/Time", "Implementation time zero means now", GBCS_IMPL, _N),
+    (
+        "IMPL-03",
+        "Implementation Date/Time",
+        "Implementation time zero means now, pushed or learnt by query",
+        GBCS_IMPL,
+        _N,
+    ),
     ("IMPL-04", "Implementation Date/Time", "(scheduled only) 0xFFFFFFFF cancels a pending CoT", GBCS_IMPL, _N),
+    (
+        "SCOPE-01",
+        "Clear scope",
+        "A CoT from the GPF alone clears what behaviour.clear_scope declares: every fuel's data (all) "
+        "or the gas data (fuel)",
+        SECMP_SCOPE,
+        _C,
+    ),
+    (
+        "SCOPE-02",
+        "Clear scope",
+        "(clear_scope fuel) A CoT from the GPF alone leaves the electricity data, the ESME holding no new CoT",
+        f"{SECMP_SCOPE}; {SECMP_DETECT}",
+        _C,
+    ),
     (
         "ROB-01",
         "Robustness",

@@ -50,12 +50,20 @@ def run(args: argparse.Namespace) -> int:
         ]
     )
     print(f"cot-harness: suite finished in {time.monotonic() - started:.2f} s, exit {int(code)}")
+    if code == pytest.ExitCode.INTERRUPTED:
+        # Ctrl-C or SIGTERM: the evidence is complete for what ran, and says what did not.
+        print("cot-harness: the run was interrupted: the case it was in (if any) is broken, the rest not run")
     return int(code)
 
 
 def validate(args: argparse.Namespace) -> int:
+    from harness.profile.preflight import preflight
+
     try:
         profile = load_profile(args.file)
+        problems = preflight(profile)
+        if problems:
+            raise ProfileError(profile.source_path, problems)
     except ProfileError as error:
         for line in error.lines():
             print(line)

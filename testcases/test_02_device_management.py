@@ -1,20 +1,25 @@
-"""Device Management client (UUT = IHD or PPMID): DM-01 .. DM-05."""
+"""Device Management client (UUT = IHD or PPMID): DM-01 .. DM-06."""
 
 from __future__ import annotations
+
+import allure
 
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.evidence.measurements import record
+from harness.evidence.trace_text import describe_frame
 from harness.plugin import applies
 from harness.profile import MalformedReply, Profile
 from harness.radio.trace import FrameRecord
-from harness.zcl import Status
+from harness.zcl import Status, codec
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from testcases import steps
 from testcases.steps import (
     DEVICE_MANAGEMENT,
     await_default_response,
+    default_responses_seen,
     new_occupier,
+    not_conforming,
     push_cot_from_all,
     require_responsive,
     resident_shown,
@@ -48,9 +53,12 @@ def test_dm_01(bench: Bench, profile: Profile) -> None:
 
         answer = steps.with_retries(bench, publish, "send the same Publish CoT")
         sent = attempts[-1]
+        wrong = not_conforming(seen for frame in attempts for seen in default_responses_seen(bench, frame))
         assert answer is not None, (
             f"{bench.meters[source].label} sent Publish Change of Tenancy ({len(attempts)} attempt(s)); expected a "
-            f"Default Response within response_timeout {timeout:g} s; the unit sent none"
+            f"Default Response (a global command, client to server, not manufacturer-specific, the TSN echoed, "
+            f"naming command 0x{steps.PUBLISH_COT:02X}) within response_timeout {timeout:g} s; "
+            + (wrong.removeprefix("; ") if wrong else "the unit sent none")
         )
         record(f"{source} Default Response latency", answer.timestamp - sent.timestamp, "s", high=timeout)
         status = status_of(answer)
@@ -68,10 +76,12 @@ def test_dm_02(bench: Bench, profile: Profile) -> None:
     sent = push_cot_from_all(bench, profile, event, disable_default_response=True)
     timeout = response_timeout(profile)
     for frame in sent:
-        answer = await_default_response(bench, frame, timeout)
-        assert answer is None or status_of(answer) != Status.SUCCESS, (
+        await_default_response(bench, frame, timeout)
+        # A wrong Default Response (wrong direction, ...) is still one the unit must not send.
+        successes = [seen for seen in default_responses_seen(bench, frame) if seen.status == Status.SUCCESS]
+        assert not successes, (
             "sent Publish Change of Tenancy with disable-default-response set; expected no Default Response "
-            "on success; the unit answered Default Response SUCCESS"
+            f"on success; the unit answered Default Response SUCCESS{not_conforming(successes)}"
         )
     steps.assert_actioned(
         bench,
@@ -101,13 +111,25 @@ def test_dm_03(bench: Bench, profile: Profile) -> None:
             frame = full[: 3 + length]
             sent = send_frame(bench, source, DEVICE_MANAGEMENT, frame, f"Publish CoT truncated to {length} octets")
             answer = await_default_response(bench, sent, timeout)
-            if silent and answer is not None:
-                wrong.append(f"{length} octets: answered {status_of(answer).name} (declared silence)")
+            seen = default_responses_seen(bench, sent)
+            if silent and seen:
+                got = ", ".join("unreadable" if s.status is None else s.status.name for s in seen)
+                wrong.append(f"{length} octets: answered {got} (declared silence){not_conforming(seen)}")
             elif not silent and (answer is None or status_of(answer) != Status.MALFORMED_COMMAND):
                 got = "nothing" if answer is None else status_of(answer).name
-                wrong.append(f"{length} octets: expected MALFORMED_COMMAND, got {got}")
+                wrong.append(f"{length} octets: expected MALFORMED_COMMAND, got {got}{not_conforming(seen)}")
 
-    retained(bench, classes, resident, upcoming, timeout, send_truncations, "17 truncated Publish CoT frames")
+    # A unit may take up to clear_within to action a CoT: one that actions a truncated one
+    # late must still be seen clearing, so the watch lasts as long as any case waits for one.
+    retained(
+        bench,
+        classes,
+        resident,
+        upcoming,
+        steps.eventually(profile),
+        send_truncations,
+        "17 truncated Publish CoT frames",
+    )
     assert not wrong, (
         f"behaviour.malformed_reply is {profile.behaviour.malformed_reply}; the unit answered "
         "differently:\n" + "\n".join(wrong)
@@ -121,10 +143,11 @@ def test_dm_04(bench: Bench, profile: Profile) -> None:
     classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench, change_control=0x00000200 | TENANCY_CHANGE_CONTROL_RESERVED_MASK)
     for sent in push_cot_from_all(bench, profile, event):
-        answer = await_default_response(bench, sent, response_timeout(profile))
-        assert answer is None or status_of(answer) == Status.SUCCESS, (
+        await_default_response(bench, sent, response_timeout(profile))
+        rejections = [s for s in default_responses_seen(bench, sent) if s.status not in (None, Status.SUCCESS)]
+        assert not rejections, (
             "sent Publish CoT with reserved change-control bits 0xFFFF8000 set; the bits must be ignored; "
-            f"the unit rejected it with {status_of(answer).name}"
+            f"the unit rejected it with {', '.join(s.status.name for s in rejections if s.status is not None)}"
         )
     steps.assert_actioned(
         bench, classes, previous, new, steps.eventually(profile), "Publish CoT with reserved change-control bits set"
@@ -137,7 +160,8 @@ def test_dm_05(bench: Bench, profile: Profile) -> None:
     classes, resident, upcoming = resident_shown(bench, profile)
     source = steps.sources(profile)[0]
     timeout = response_timeout(profile)
-    answers = []
+    answers: list[FrameRecord | None] = []
+    wrong: list[str] = []  # a wrong Default Response, for the verdict's sentence
 
     def send_unknown() -> None:
         frame = unknown_command_frame(DEVICE_MANAGEMENT, UNKNOWN_DM_COMMAND, tsn=bench.link.next_tsn(), body=bytes(8))
@@ -145,10 +169,50 @@ def test_dm_05(bench: Bench, profile: Profile) -> None:
             bench, source, DEVICE_MANAGEMENT, frame, f"Device Management command 0x{UNKNOWN_DM_COMMAND:02X}"
         )
         answers.append(await_default_response(bench, sent, timeout, command_id=UNKNOWN_DM_COMMAND))
+        wrong.append(not_conforming(default_responses_seen(bench, sent, command_id=UNKNOWN_DM_COMMAND)))
 
     retained(bench, classes, resident, upcoming, timeout, send_unknown, "an unknown Device Management command")
     answer = answers[0]
     assert answer is not None and status_of(answer) == Status.UNSUP_CLUSTER_COMMAND, (
         f"sent Device Management command 0x{UNKNOWN_DM_COMMAND:02X}; expected Default Response "
         f"UNSUP_CLUSTER_COMMAND within {timeout:g} s; got {'nothing' if answer is None else status_of(answer).name}"
+        f"{wrong[0]}"
     )
+
+
+@case("DM-06")
+def test_dm_06(bench: Bench, profile: Profile) -> None:
+    """A Publish CoT from the meters' node but from an endpoint that is no declared ESI
+    (the bench's rogue endpoint: SE, Basic only, no Device Management server) is ignored."""
+    _dm_client(profile)
+    classes, resident, upcoming = resident_shown(bench, profile)
+    # Newer than any Issuer Event ID the unit has actioned, with the genuine change
+    # control: only its source makes it false. The meters hold no new CoT.
+    spoofed = bench.occupancy.cot_event()
+    rogue = bench.link.rogue_endpoint
+
+    def spoof() -> None:
+        frame = codec.build(
+            DEVICE_MANAGEMENT, "publish_change_of_tenancy", tsn=bench.link.next_tsn(), **spoofed.publish_fields()
+        )
+        with allure.step(
+            f"Coordinator endpoint {rogue} (no ESI: no Device Management server) sends Publish Change of "
+            f"Tenancy, Issuer Event ID 0x{spoofed.issuer_event_id:08X}"
+        ):
+            sent = steps.delivered(
+                bench, lambda: bench.link.send_from_rogue(DEVICE_MANAGEMENT, frame), "spoofed Publish CoT"
+            )
+            steps.attach_text("sent", describe_frame(sent))
+
+    # Watched as long as any case waits for a genuine CoT to be actioned.
+    retained(
+        bench,
+        classes,
+        resident,
+        upcoming,
+        steps.eventually(profile),
+        spoof,
+        f"a Publish Change of Tenancy (Issuer Event ID 0x{spoofed.issuer_event_id:08X}) from coordinator endpoint "
+        f"{rogue}, which is no declared ESI source",
+    )
+    require_responsive(bench, "a spoofed Publish Change of Tenancy")

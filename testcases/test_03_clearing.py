@@ -1,6 +1,16 @@
-"""Clearing: CLR-01 .. CLR-07 (one case per data class the unit declares it stores)."""
+"""Clearing: CLR-01 .. CLR-08 (one case per data class the unit declares it stores, then
+how fast, what replaces it, and that it stays gone).
+
+Cleared means gone and staying gone: every wait for a clearing is followed by a hold of
+timings.clear_within (steps.clearings), so a unit that re-shows a cached copy moments later
+has not cleared. CLR-07 and CLR-08 watch longer, across a power cycle and across the
+unit's own periodic refresh, and judge every stored class: one that was never cleared (or
+came back before the watch) is still the previous occupier's data on the screen.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import allure
 import pytest
@@ -9,11 +19,14 @@ from harness.bench import Bench
 from harness.catalogue import case
 from harness.domain import DATA_CLASSES, DataClass
 from harness.errors import PreconditionNotMet
+from harness.esi.tenant import Tenant
 from harness.evidence.measurements import record
+from harness.observe.base import Observation, ObserverKind
 from harness.plugin import applies
 from harness.profile import Profile
 from testcases import steps
 from testcases.steps import (
+    Clearing,
     assert_cleared,
     attach_text,
     clear_within,
@@ -51,11 +64,6 @@ def test_clr_clears(bench: Bench, profile: Profile, data_class: DataClass) -> No
     _clears(bench, profile, data_class)
 
 
-def _clearing_times(bench: Bench, profile: Profile, classes: list[DataClass], previous, new) -> dict:  # noqa: ANN001
-    """When each class lost the previous occupier's data (None: not within `eventually`)."""
-    return steps.cleared_times(bench, classes, previous, new, eventually(profile))
-
-
 @case("CLR-05")
 def test_clr_05(bench: Bench, profile: Profile) -> None:
     classes = stored_and_shown(bench, profile)
@@ -63,18 +71,25 @@ def test_clr_05(bench: Bench, profile: Profile) -> None:
     sent = push_cot_from_all(bench, profile, event)[0]
     limit = clear_within(profile)
     with allure.step(f"Measure how long each class takes to clear (limit timings.clear_within {limit:g} s)"):
-        cleared = _clearing_times(bench, profile, classes, previous, new)
-        latency = {dc: seen.at - sent.timestamp for dc, seen in cleared.items() if seen is not None}
+        cleared = steps.clearings(bench, classes, previous, new, eventually(profile))
+        # A class shown again after its first clearing was not cleared at that moment:
+        # it has no latency, and its CLR-01..04 case fails it.
+        latency = {dc: c.gone.at - sent.timestamp for dc, c in cleared.items() if c.stayed_gone and c.gone}
         attach_text(
             "measurements",
             "\n".join(
-                f"{dc}: {latency[dc]:.3f} s" if dc in latency else f"{dc}: not cleared (CLR-0x judges that)"
-                for dc in classes
+                f"{dc}: {latency[dc]:.3f} s"
+                if dc in latency
+                else f"{dc}: {c.describe(sent.timestamp)} (CLR-0x judges that)"
+                for dc, c in cleared.items()
             ),
         )
     for dc, seconds in latency.items():
         record(f"{dc} clearing latency", seconds, "s", high=limit)
-    assert latency, f"the meters published a CoT; nothing was cleared within {eventually(profile):g} s"
+    assert latency, (
+        f"the meters published a CoT; nothing was cleared (and stayed gone for {steps.cleared_hold(profile):g} s) "
+        f"within {eventually(profile):g} s"
+    )
     slow = {dc: s for dc, s in latency.items() if s > limit}
     assert not slow, (
         f"the meters published a CoT; clearing must complete within timings.clear_within "
@@ -87,6 +102,23 @@ def test_clr_05(bench: Bench, profile: Profile) -> None:
 SERVED_AT_MOVE_IN = tuple(row.data_class for row in DATA_CLASSES.values() if row.served_at_move_in)
 
 
+def _fuels_served(bench: Bench, profile: Profile, tenant: Tenant, data_class: DataClass) -> frozenset[str]:
+    """The fuels of the declared meters (esi.sources) that serve `tenant` some of the class."""
+    fuels = {bench.meters[source].fuel for source in steps.sources(profile)}
+    return frozenset(str(fuel) for fuel in fuels if tenant.items(data_class, fuel))
+
+
+def _shown_for(fuels: frozenset[str], tenant: Tenant) -> Callable[[Observation], bool]:
+    """Some of `tenant`'s data shown for every one of `fuels` (an observer reading exact
+    items); an observer answering yes/no for the class as a whole can only say "some"."""
+
+    def shown(observation: Observation) -> bool:
+        seen = observation.fuels_of(tenant)
+        return observation.shows_new if seen is None else bool(seen) and fuels <= seen
+
+    return shown
+
+
 @case("CLR-06")
 def test_clr_06(bench: Bench, profile: Profile) -> None:
     stored = require_stored(profile)
@@ -97,44 +129,146 @@ def test_clr_06(bench: Bench, profile: Profile) -> None:
     push_cot_from_all(bench, profile, event)
     limit = clear_within(profile)
     for dc in classes:
-        with allure.step(f"The new occupier's {dc} is shown within {limit:g} s"):
+        fuels = _fuels_served(bench, profile, new, dc)
+        each = ", ".join(sorted(fuels))
+        with allure.step(f"The new occupier's {dc} is shown within {limit:g} s, for each fuel served ({each})"):
             seen = bench.observing.wait_observed(
-                dc, previous, new, lambda o: o.shows_new, limit, f"the new occupier's {dc}"
+                dc, previous, new, _shown_for(fuels, new), limit, f"the new occupier's {dc} ({each})"
             )
             last = seen or bench.observing.observe(dc, previous, new)
             attach_text(f"{dc} after", last.detail)
+            if last.items is None:
+                attach_text(
+                    "limit of the observer",
+                    f"observe.{dc} answers yes/no for the class as a whole: whether the new occupier's {dc} is shown "
+                    f"for every fuel ({each}) cannot be asked; judged: some of it is shown",
+                )
+        shown_fuels = last.fuels_of(new)
+        missing = "" if shown_fuels is None else f"; none shown for {', '.join(sorted(fuels - shown_fuels))}"
         assert seen is not None, (
-            f"after the Change of Tenancy the meters serve {new.name}'s {dc}; expected it shown within "
-            f"{limit:g} s; the unit shows: {last.detail}"
+            f"after the Change of Tenancy the meters serve {new.name}'s {dc} for {each}; expected it shown for each "
+            f"within {limit:g} s{missing}; the unit shows: {last.detail}"
         )
+
+
+def _cot_actioned(bench: Bench, profile: Profile) -> tuple[dict[DataClass, Clearing], Tenant, Tenant, str]:
+    """A CoT pushed and actioned (something cleared and staying gone): how each stored
+    class fared, the previous and new occupiers, and the CoT in words."""
+    classes = stored_and_shown(bench, profile)
+    previous, new, event = new_occupier(bench)
+    push_cot_from_all(bench, profile, event)
+    cleared = steps.clearings(bench, classes, previous, new, eventually(profile))
+    if not any(c.stayed_gone for c in cleared.values()):
+        raise PreconditionNotMet(
+            "nothing was cleared (and stayed gone) after the CoT, so whether it stays gone cannot be judged "
+            "(see CLR-01..04)"
+        )
+    return (
+        cleared,
+        previous,
+        new,
+        f"the meters published a Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X})",
+    )
+
+
+def _still_gone(
+    bench: Bench,
+    cleared: dict[DataClass, Clearing],
+    previous: Tenant,
+    new: Tenant,
+    window: float,
+    stimulus: Callable[[], None],
+) -> list[str]:
+    """Run `stimulus`, then watch every stored class for `window`: none of the previous
+    occupier's data may be added at any moment, nor seen at any look, nor at the end. A
+    class that was not cleared before (never, or it came back) is judged too, at the end.
+    Returns the faults, one sentence per class."""
+    classes = list(cleared)
+    gone_before = [dc for dc in classes if cleared[dc].stayed_gone]
+    started = bench.loop.now()
+    what = "the previous occupier's data to stay gone"
+    with steps.watching(bench, classes) as watches:
+        stimulus()
+        with allure.step(f"Watch the unit for {window:g} s: none of {previous.name}'s data may be shown"):
+            # The looks end at the window's end: a class not shown at any of them was not
+            # shown at the end either (a person is asked once, then).
+            looks = bench.observing.first_seen(gone_before, previous, new, steps.shows_previous, window, what)
+            if not gone_before:  # nothing to look at during the window: let it pass all the same
+                bench.loop.hold(window, what)
+    faults = []
+    for dc in classes:
+        before = cleared[dc]
+        if before.stayed_gone:
+            look = looks[dc]
+            if look is not None:
+                final = look.detail
+            elif bench.observing.kind(dc) is ObserverKind.ASKED_ONCE:
+                final = "not shown when asked at the end of the window"
+            else:
+                final = bench.observing.observe(dc, previous, new).detail
+            history = "was cleared"
+        else:
+            end = bench.observing.observe(dc, previous, new)
+            look, final = (end if end.shows_previous else None), end.detail
+            history = (
+                "was never cleared (its CLR-01..04 case judges that)"
+                if before.gone is None
+                else "was cleared, then shown again before (its CLR-01..04 case judges that)"
+            )
+        again = watches[dc].added_since(started, previous.items(dc))
+        added = frozenset().union(*(items for _at, items in again))
+        changes = "\n".join(
+            f"+{at - started:.3f} s: added {sorted(add)} removed {sorted(gone)}"
+            for at, add, gone in watches[dc].changes
+        )
+        attach_text(f"{dc} during the window", f"before: {before.describe(started)}\nnow: {final}\n{changes}")
+        if added:
+            faults.append(
+                f"{dc} {history}, and {len(added)} item(s) of it were shown again from +{again[0][0] - started:.1f} s "
+                f"(e.g. {sorted(added)[:3]}); now: {final}"
+            )
+        elif look is not None:
+            faults.append(f"{dc} {history}, and it is shown: {final}")
+    return faults
 
 
 @case("CLR-07")
 def test_clr_07(bench: Bench, profile: Profile) -> None:
     applies(bench.controls is not None and bench.controls.available("power_control"), "bench.power_control", "is none")
-    classes = stored_and_shown(bench, profile)
-    previous, new, event = new_occupier(bench)
-    push_cot_from_all(bench, profile, event)
-    cleared = [dc for dc, seen in _clearing_times(bench, profile, classes, previous, new).items() if seen]
-    if not cleared:
-        raise PreconditionNotMet("nothing was cleared after the CoT, so reappearance cannot be judged (see CLR-01..04)")
-    watches = {dc: bench.observing.watch(dc) for dc in cleared}
-    try:
+    cleared, previous, new, cot = _cot_actioned(bench, profile)
+    after_join = profile.timings.poll.after_join.total_seconds()
+
+    def power_cycle() -> None:
         with allure.step("Power-cycle the unit"):
             assert bench.controls is not None
             bench.controls.power_cycle()
-        after_join = profile.timings.poll.after_join.total_seconds()
-        with allure.step(f"Let the unit come back and settle for poll.after_join ({after_join:g} s)"):
-            bench.loop.hold(after_join, "the unit's start-up after the power cycle")
-    finally:
-        for _watch, stop in watches.values():
-            stop()
-    for dc, (watch, _stop) in watches.items():
-        back = set(watch.added) & set(previous.items(dc))
-        final = bench.observing.observe(dc, previous, new)
-        attach_text(f"{dc} after the power cycle", final.detail)
-        assert not back and not final.shows_previous, (
-            f"after the CoT the previous occupier's {dc} was cleared; after a power cycle it came back "
-            f"({len(back)} item(s) reappeared); now: {final.detail}"
-        )
+
+    faults = _still_gone(bench, cleared, previous, new, after_join, power_cycle)
+    assert not faults, (
+        f"{cot}; expected none of the previous occupier's data shown after a power cycle and poll.after_join "
+        f"({after_join:g} s) to start up; " + " | ".join(faults)
+    )
     steps.require_responsive(bench, "the power cycle")
+
+
+@case("CLR-08")
+def test_clr_08(bench: Bench, profile: Profile) -> None:
+    cleared, previous, new, cot = _cot_actioned(bench, profile)
+    # The unit must refresh (query and fetch) within poll.max_interval (POLL-03); what a
+    # refresh paints reaches the screen within clear_within. One such window, no more.
+    window = profile.timings.poll.max_interval.total_seconds() + clear_within(profile)
+    since = bench.loop.now()
+    faults = _still_gone(bench, cleared, previous, new, window, lambda: None)
+    queries = sorted(
+        (q for source in steps.sources(profile) for q in bench.meters[source].cot_queries(since)), key=lambda q: q.at
+    )
+    attach_text(
+        "the unit's CoT queries during the window",
+        "\n".join(f"+{q.at - since:10.1f} s  {q.command}" for q in queries)
+        or "none (POLL-03 judges the query interval)",
+    )
+    assert not faults, (
+        f"{cot}; expected none of the previous occupier's data shown again while the unit stays on, undisturbed, "
+        f"for poll.max_interval + clear_within ({window:g} s), across its own periodic refresh "
+        f"({len(queries)} CoT queries in that time); " + " | ".join(faults)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import allure
@@ -13,6 +14,7 @@ from harness.esi.meter import CotEvent
 from harness.plugin import applies
 from harness.profile import Profile
 from harness.zcl import codec
+from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from testcases import steps
 from testcases.steps import (
     DEVICE_MANAGEMENT,
@@ -27,6 +29,7 @@ from testcases.steps import (
 )
 
 DAY = 86400
+HOUR = 3600
 
 
 def _window(profile: Profile) -> float:
@@ -81,10 +84,57 @@ def _new_occupier_kept(bench: Bench, profile: Profile, not_genuine: Callable[[Co
     )
 
 
+def same_event_again(event: CotEvent) -> list[tuple[str, CotEvent]]:
+    """The CoT `event` delivered again, each a way a unit could mistake it for a new one.
+
+    ZigBee SE 1.4 makes the Issuer Event ID what tells one piece of information from
+    another (newer information has a larger one), and the harness's expectation for a
+    repeated Issuer Event ID (gb-cot-behaviour.md) is that an event already actioned is not
+    actioned again: no other field of the command makes it a new event.
+    So the same Issuer Event ID is re-sent byte for byte, with another implementation time
+    (in the past, so actioned on receipt under either policy), and with another Provider
+    ID and Tariff Type and the reserved change-control bits (which DM-04 says are ignored)."""
+    return [
+        ("byte for byte", event),
+        (
+            "with another implementation time",
+            dataclasses.replace(event, implementation_time=event.implementation_time - HOUR),
+        ),
+        (
+            "with another Provider ID and Tariff Type, reserved change-control bits set",
+            dataclasses.replace(
+                event,
+                provider_id=event.provider_id ^ 0x00000001,
+                tariff_type=event.tariff_type ^ 0x01,
+                change_control=event.change_control | TENANCY_CHANGE_CONTROL_RESERVED_MASK,
+            ),
+        ),
+    ]
+
+
 @case("NEG-02")
 def test_neg_02(bench: Bench, profile: Profile) -> None:
-    _new_occupier_kept(
-        bench, profile, lambda event: event, "the same CoT (Issuer Event ID 0x{pushed:08X}) delivered again"
+    classes, previous, new, event = _settled_new_occupier(bench, profile)
+    again = same_event_again(event)
+
+    def deliver_again() -> None:
+        for how, pushed in again:
+            with allure.step(
+                f"The meters deliver the same CoT again, {how}: Issuer Event ID 0x{pushed.issuer_event_id:08X}, "
+                f"implementation time 0x{pushed.implementation_time:08X}, Provider ID 0x{pushed.provider_id:08X}, "
+                f"Tariff Type 0x{pushed.tariff_type:02X}, change control 0x{pushed.change_control:08X}"
+            ):
+                push_cot_from_all(bench, profile, pushed)
+
+    retained(
+        bench,
+        classes,
+        new,
+        previous,
+        _window(profile),
+        deliver_again,
+        f"the same CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) delivered again "
+        f"({'; '.join(how for how, _pushed in again)})",
     )
 
 

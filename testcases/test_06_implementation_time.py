@@ -1,4 +1,7 @@
-"""Implementation Date/Time: IMPL-01 .. IMPL-04 (policy declared in behaviour.implementation_time)."""
+"""Implementation Date/Time: IMPL-01 .. IMPL-04 (policy declared in behaviour.implementation_time).
+
+IMPL-03 judges both paths a CoT arrives by: pushed, and learnt by the unit's own query.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ import allure
 
 from harness.bench import Bench
 from harness.catalogue import case
-from harness.esi.meter import CotEvent
+from harness.errors import PreconditionNotMet
+from harness.esi.meter import CotEvent, Query
 from harness.plugin import applies
-from harness.profile import ImplementationTime, Profile
+from harness.profile import ClearScope, ImplementationTime, Profile, QueryMethod
 from harness.zcl.time import CANCEL
 from testcases import steps
 from testcases.steps import (
     assert_actioned,
+    attach_text,
     eventually,
     new_occupier,
     push_cot_from_all,
@@ -36,9 +41,89 @@ def test_impl_01(bench: Bench, profile: Profile) -> None:
     _cot_actioned_on_receipt(bench, profile, zcl_now(bench) - DAY, "an implementation time a day in the past")
 
 
+def _provoke_query(bench: Bench) -> str:
+    """Make the unit ask the meters the quickest way the bench offers (a rejoin, else a power
+    cycle); without either, its own periodic query will. What was done."""
+    controls = bench.controls
+    assert controls is not None
+    if controls.available("rejoin_control"):
+        with allure.step("Make the unit leave and rejoin: it asks the meters"):
+            controls.rejoin()
+        return "a rejoin"
+    if controls.available("power_control"):
+        with allure.step("Power-cycle the unit: it asks the meters"):
+            controls.power_cycle()
+        return "a power cycle"
+    return "its own periodic query (the bench has no rejoin or power control)"
+
+
+def _get_cot_answered(bench: Bench, profile: Profile, since: float) -> dict[str, Query]:
+    """Each meter's first Get Change of Tenancy since `since`, once the meters whose answers
+    carry the CoT for all of the unit's data have been asked (any one under clear_scope all,
+    every one under fuel), or at the deadline. The deadline is the longest the unit may take:
+    a unit slow to ask after a rejoin or power cycle is POLL-01/02's fault, and its periodic
+    query comes within poll.max_interval."""
+    poll = profile.timings.poll
+    timeout = max(poll.after_join, poll.after_rejoin, poll.max_interval).total_seconds()
+    every = profile.behaviour.clear_scope is ClearScope.FUEL
+
+    def first() -> dict[str, Query]:
+        found = {}
+        for source, meter in bench.meters.items():
+            asked = [q for q in meter.cot_queries(since) if q.command == "get_change_of_tenancy"]
+            if asked:
+                found[source] = asked[0]
+        return found
+
+    def enough() -> bool:
+        found = first()
+        return bool(found) and (not every or len(found) == len(bench.meters))
+
+    try:
+        bench.loop.wait_for(enough, timeout, "the unit's Get Change of Tenancy")
+    except TimeoutError:
+        pass
+    found = bench.loop.call_on_loop(first)
+    if not found or (every and len(found) < len(bench.meters)):
+        missing = ", ".join(m.label for s, m in bench.meters.items() if s not in found)
+        raise PreconditionNotMet(
+            f"no Get Change of Tenancy reached {missing} within {timeout:g} s (POLL-01..03 and POLL-08 judge "
+            "that): a zero implementation time learnt by query could not be judged"
+        )
+    return found
+
+
 @case("IMPL-03")
 def test_impl_03(bench: Bench, profile: Profile) -> None:
-    _cot_actioned_on_receipt(bench, profile, 0, "implementation time 0 (now)")
+    with allure.step("Pushed: Publish CoT with implementation time 0"):
+        _cot_actioned_on_receipt(bench, profile, 0, "implementation time 0 (now)")
+    if profile.behaviour.query_method is not QueryMethod.GET_CHANGE_OF_TENANCY:
+        # Read this way, attribute 0x0200 is the update date/time that identifies the event:
+        # there is no separate implementation time a query could carry as 0.
+        attach_text("learnt by query", "not judged: behaviour.query_method is read_attributes")
+        return
+    with allure.step("Learnt by query: the meters hold a CoT with implementation time 0, never pushed"):
+        classes = stored_and_shown(bench, profile)
+        previous, new, _event = new_occupier(bench, implementation_time=0)
+        since = bench.loop.now()
+        how = _provoke_query(bench)
+        asked = _get_cot_answered(bench, profile, since)
+        attach_text(
+            "Get Change of Tenancy answered with the CoT",
+            "\n".join(f"{bench.meters[s].label}: +{q.at - since:.1f} s" for s, q in asked.items()),
+        )
+        # Every meter's answer is needed under clear_scope fuel, any one's under all.
+        times = [q.at for q in asked.values()]
+        learnt_at = max(times) if profile.behaviour.clear_scope is ClearScope.FUEL else min(times)
+        assert_actioned(
+            bench,
+            classes,
+            previous,
+            new,
+            max(0.0, learnt_at + eventually(profile) - bench.loop.now()),
+            f"the meters held a CoT with implementation time 0 (now), never pushed; after {how} the unit asked by "
+            f"Get Change of Tenancy ({learnt_at - since:.1f} s later) and was answered with that CoT",
+        )
 
 
 @case("IMPL-02")

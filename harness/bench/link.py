@@ -104,6 +104,24 @@ class UutLink:
         )
         return self.send(source, ids.DEVICE_MANAGEMENT, frame)
 
+    @property
+    def rogue_endpoint(self) -> int:
+        """The coordinator endpoint that is no ESI (harness.radio.coordinator.ROGUE_ENDPOINT)."""
+        return self._coordinator().settings.rogue_endpoint
+
+    def send_from_rogue(self, cluster_id: int, payload: bytes) -> FrameRecord:
+        """One frame to the unit from the rogue endpoint, sent once: the same node (the
+        coordinator, the trust centre) as the meters, but an endpoint no unit may take a
+        CoT from. Frames the unit sends back to it reach no emulated meter."""
+        coordinator, uut = self._coordinator(), self.address()
+        if uut is None:
+            raise BenchError("the unit has no NWK address: it is not on the network")
+        return self._loop.run_coroutine(
+            coordinator.send(
+                dst_nwk=uut, dst_ep=self.endpoint, src_ep=self.rogue_endpoint, cluster_id=cluster_id, payload=payload
+            )
+        )
+
     # -- expecting -------------------------------------------------------------------------
     def expect(self, match: Match, *, since: int, timeout: float, what: str) -> FrameRecord | None:
         """The first frame from the unit after trace mark `since` that matches, or None."""

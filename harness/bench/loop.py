@@ -76,8 +76,17 @@ class BenchLoop:
         return self.clock.now()
 
     def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run a coroutine on the loop from a case's thread."""
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+        """Run a coroutine on the loop from a case's thread.
+
+        When the case stops waiting early (Ctrl-C or SIGTERM raise KeyboardInterrupt here, or
+        the timeout ends), the coroutine is cancelled: left running, it would go on driving
+        the bench (jumping the clock, asking observers) while the run tears down."""
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()
+            raise
 
     def call_on_loop(self, fn: Callable[[], T]) -> T:
         """Run a plain function on the loop (simulated state is only touched there)."""

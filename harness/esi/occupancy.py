@@ -60,11 +60,20 @@ class Occupancy:
     def zcl_now(self) -> int:
         return int(self._loop.now()) - ZCL_EPOCH_UNIX
 
-    def cot_event(self, implementation_time: int | None = None, **cot_fields: int) -> CotEvent:
+    def cot_event(
+        self, implementation_time: int | None = None, *, issuer_event_id: int | None = None, **cot_fields: int
+    ) -> CotEvent:
         """A CoT newer than any issued. The implementation time defaults to the current
-        time, as GB's DCC sets it; 0 ("now" by the SE convention) is left to IMPL-03."""
+        time, as GB's DCC sets it; 0 ("now" by the SE convention) is left to IMPL-03.
+
+        `issuer_event_id` names the ID instead of the next one (the Issuer Event ID range
+        case, NEG-06); the IDs issued after it are still newer than it."""
         return CotEvent(
-            issuer_event_id=self.tenancy.next_issuer_event_id(self._loop.now()),
+            issuer_event_id=(
+                self.tenancy.next_issuer_event_id(self._loop.now())
+                if issuer_event_id is None
+                else self.tenancy.use_issuer_event_id(issuer_event_id)
+            ),
             implementation_time=(
                 self.tenancy.next_implementation_time(self.zcl_now())
                 if implementation_time is None
@@ -73,10 +82,12 @@ class Occupancy:
             **cot_fields,
         )
 
-    def move_in(self, implementation_time: int | None = None, **cot_fields: int) -> tuple[Tenant, Tenant, CotEvent]:
+    def move_in(
+        self, implementation_time: int | None = None, *, issuer_event_id: int | None = None, **cot_fields: int
+    ) -> tuple[Tenant, Tenant, CotEvent]:
         """A new occupier: the meters hold the CoT and serve the new occupier's data from now."""
+        event = self.cot_event(implementation_time, issuer_event_id=issuer_event_id, **cot_fields)
         previous, new = self.tenancy.move_in()
-        event = self.cot_event(implementation_time, **cot_fields)
 
         def apply() -> None:
             for meter in self.meters.values():

@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 
 from harness.domain import SERVED_HISTORY, DataClass, Fuel
+from harness.errors import PreconditionNotMet
 from harness.esi.tenant import Debt, Message, Tenant, TopUp
 from harness.zcl.time import UNIX_OFFSET
 
 DAY = 86400
+MAX_ISSUER_EVENT_ID = 0xFFFFFFFF  # ZigBee SE 1.4: a uint32, newer information larger
 FUEL_OFFSET = {Fuel.ELECTRICITY: 0, Fuel.GAS: 5_000}
 
 
@@ -90,6 +92,19 @@ class Tenancy:
 
     def next_issuer_event_id(self, now_unix: float) -> int:
         """GB uses a UTC timestamp; strictly increasing within a run."""
-        candidate = int(now_unix) - UNIX_OFFSET
-        self.last_issuer_event_id = max(candidate, self.last_issuer_event_id + 1)
-        return self.last_issuer_event_id
+        candidate = max(int(now_unix) - UNIX_OFFSET, self.last_issuer_event_id + 1)
+        if candidate > MAX_ISSUER_EVENT_ID:
+            raise PreconditionNotMet(
+                f"no Issuer Event ID is newer than 0x{self.last_issuer_event_id:08X} (a uint32): a case that "
+                "uses the top of the range (NEG-06) must be the last of the run"
+            )
+        self.last_issuer_event_id = candidate
+        return candidate
+
+    def use_issuer_event_id(self, issuer_event_id: int) -> int:
+        """A case's own Issuer Event ID (the range case, NEG-06), which may be anywhere in
+        the uint32 range: the IDs issued after it are still newer than every one used."""
+        if not 0 <= issuer_event_id <= MAX_ISSUER_EVENT_ID:
+            raise ValueError(f"Issuer Event ID {issuer_event_id:#x} is not a uint32")
+        self.last_issuer_event_id = max(issuer_event_id, self.last_issuer_event_id)
+        return issuer_event_id

@@ -22,6 +22,13 @@ class Observation:
     detail: str  # what was seen, for the report
     items: frozenset[Item] | None = None  # exact items when the observer can read them
 
+    def fuels_of(self, tenant: Tenant) -> frozenset[str] | None:
+        """The fuels of which some of `tenant`'s data is shown; None when the observer only
+        answers yes/no for the class as a whole and cannot say which fuel it saw."""
+        if self.items is None:
+            return None
+        return frozenset(fuel for fuel, _key, _value in self.items & tenant.items(self.data_class))
+
 
 @dataclasses.dataclass
 class Watch:
@@ -37,6 +44,11 @@ class Watch:
         self.added |= added
         self.removed |= removed
         self.changes.append((at, added, removed))
+
+    def added_since(self, since: float, among: frozenset[Item]) -> list[tuple[float, frozenset[Item]]]:
+        """Each change at or after `since` that added any of `among`, with those items: how
+        a cleared occupier's data shown again is caught, however briefly it was shown."""
+        return [(at, added & among) for at, added, _removed in self.changes if at >= since and added & among]
 
 
 class ObserverKind(enum.Enum):

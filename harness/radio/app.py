@@ -21,6 +21,7 @@ import zigpy.types as zt
 from zigpy.zcl import foundation
 from zigpy_znp.zigbee.application import ControllerApplication
 
+from harness.errors import CoordinatorError
 from harness.radio import seams
 from harness.radio.trace import Direction, FrameRecord, FrameTrace
 from harness.zcl.ids import SE_PROFILE
@@ -202,10 +203,19 @@ class HarnessZnpApp(ControllerApplication):
 
     # An override of a zigpy-znp private method: a seam, listed in
     # seams.OVERRIDDEN_PRIVATE_METHODS. zigpy-znp's _send_request_raw asks it for the
-    # source endpoint; a harness send gets the one it named.
+    # source endpoint; a harness send gets the one it named, or is refused: sent from
+    # another endpoint (zigpy-znp's choice), a spoofed Publish CoT would come from an ESI
+    # and a case would judge the unit on a frame it never sent.
     def _find_endpoint(self, dst_ep: int, profile: int, cluster: int) -> int:
         requested = _requested_src_ep.get()
-        endpoint = seams.coordinator_device(self).endpoints.get(requested) if requested else None
-        if endpoint is not None and dst_ep != 0 and endpoint.profile_id == profile:
-            return requested  # type: ignore[return-value]
-        return seams.stock_find_endpoint(self, dst_ep, profile, cluster)
+        if not requested or dst_ep == 0:  # not a harness send, or ZDO (endpoint 0)
+            return seams.stock_find_endpoint(self, dst_ep, profile, cluster)
+        endpoint = seams.coordinator_device(self).endpoints.get(requested)
+        if endpoint is None or getattr(endpoint, "profile_id", None) != profile:
+            registered = sorted(ep for ep in seams.coordinator_device(self).endpoints if ep != 0)
+            raise CoordinatorError(
+                f"a frame (profile 0x{profile:04X}, cluster 0x{cluster:04X}) was to leave from coordinator "
+                f"endpoint {requested}, which is not registered with that profile (registered: {registered}); "
+                "the harness never sends it from another endpoint"
+            )
+        return requested

@@ -27,6 +27,15 @@ LOGGER = logging.getLogger(__name__)
 
 ESI_DEVICE_TYPE = 0x0500  # SE Energy Service Interface
 ESI_SERVER_CLUSTERS = [ids.BASIC, ids.TIME, ids.METERING, ids.MESSAGING, ids.PREPAYMENT, ids.DEVICE_MANAGEMENT]
+# The bench's "rogue" endpoint: a Smart Energy endpoint on the coordinator that is no ESI
+# (an SE Smart Appliance serving Basic only: no Device Management server, so no unit
+# discovers it as a meter). Spoofing cases (DM-06) send a Publish CoT from it; a unit must
+# take a CoT only from the ESI endpoints it discovered. It is endpoint 11, beside the
+# default ESME (9) and GPF (10), or the next free one when a declared ESI endpoint is 11.
+ROGUE_ENDPOINT = 11
+ROGUE_DEVICE_TYPE = 0x0505  # SE Smart Appliance
+ROGUE_SERVER_CLUSTERS = [ids.BASIC]
+ZIGPY_ENDPOINTS = frozenset({1, 2, 242})  # zigpy registers HA, ZLL and Green Power itself
 
 
 class Waiter(Protocol):
@@ -48,6 +57,12 @@ class RadioSettings:
     network_key: bytes | None
     esi_endpoints: dict[str, int]  # source name -> harness endpoint
     skip_bootloader: bool = True
+
+    @property
+    def rogue_endpoint(self) -> int:
+        """The endpoint that is no ESI (ROGUE_ENDPOINT unless a declared ESI takes it)."""
+        taken = set(self.esi_endpoints.values()) | ZIGPY_ENDPOINTS
+        return next(ep for ep in range(ROGUE_ENDPOINT, 241) if ep not in taken)
 
 
 def zigpy_config(settings: RadioSettings) -> dict:
@@ -82,6 +97,16 @@ def zigpy_config(settings: RadioSettings) -> dict:
                 "output_clusters": [],
             }
             for endpoint in sorted(settings.esi_endpoints.values())
+        ]
+        + [
+            {
+                "endpoint": settings.rogue_endpoint,
+                "profile": SE_PROFILE,
+                "device_type": ROGUE_DEVICE_TYPE,
+                "device_version": 0,
+                "input_clusters": ROGUE_SERVER_CLUSTERS,
+                "output_clusters": [],
+            }
         ],
     }
 
@@ -214,6 +239,8 @@ class Coordinator:
         )
         try:
             return await self.app.send_once(packet)
+        except BenchError:
+            raise  # the bench's own refusal (e.g. an endpoint not registered), not the air's
         except Exception as exc:
             raise DeliveryFailed(
                 f"frame to 0x{dst_nwk:04X} ep {dst_ep} cluster 0x{cluster_id:04X} "

@@ -16,6 +16,7 @@ from harness.profile import Profile
 from harness.report.diff import add_arguments as add_diff_arguments
 from harness.report.diff import run_diff
 from harness.report.html import ReportError, ReportToolMissing, render_report
+from harness.report.interruption import Interruption
 from harness.report.manifest import write_manifest
 from harness.report.redact import named_secrets, scan_for_secrets
 from harness.report.run_info import write_run_info
@@ -62,24 +63,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     diff.set_defaults(func=run_diff)
 
 
-def finish_run(alluredir: Path, profile: Profile, coordinator_info: dict[str, str] | None) -> dict[str, Any]:
+def finish_run(
+    alluredir: Path,
+    profile: Profile,
+    coordinator_info: dict[str, str] | None,
+    interruption: Interruption | None = None,
+) -> dict[str, Any]:
     """Run info, traceability, the manifest over the reports folder, then the secret scan.
 
     The reports folder is alluredir's parent: alluredir, its sibling captures/ and the
     traceability/ written here. The manifest comes after everything else it lists, and the
     scan last, over the manifest too. Returns a summary (JSON-ready) for the terminal.
+    An interrupted run gets all of it too, saying where it stopped and what it never ran.
     """
     alluredir = Path(alluredir)
     reports = alluredir.parent
-    write_run_info(alluredir, profile=profile, coordinator=coordinator_info)
-    csv_path, md_path = write_traceability(alluredir, reports / TRACEABILITY_DIR)
+    write_run_info(alluredir, profile=profile, coordinator=coordinator_info, interruption=interruption)
+    csv_path, md_path = write_traceability(alluredir, reports / TRACEABILITY_DIR, interruption)
     roots = [alluredir, reports / CAPTURES_DIR, reports / TRACEABILITY_DIR]
     manifest = write_manifest(roots, reports / MANIFEST_NAME)
     sums = manifest.with_suffix(".sha256")
     secrets = named_secrets(profile)
     findings = scan_for_secrets([*roots, manifest, sums], secrets)
     verdicts: dict[str, int] = {}
-    for row in traceability_rows(alluredir):
+    for row in traceability_rows(alluredir, interruption):
         verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
     return {
         "alluredir": str(alluredir),
@@ -88,6 +95,7 @@ def finish_run(alluredir: Path, profile: Profile, coordinator_info: dict[str, st
         "manifest_sha256": str(sums),
         "files": len(_listed(manifest)),
         "verdicts": verdicts,
+        "interrupted": interruption.summary() if interruption is not None else None,
         "secret_forms_checked": sum(len(forms) for forms in secrets.values()),
         # Which form, never the secret itself.
         "secret_findings": [f"{path}: {label}" for path, label in findings],

@@ -5,7 +5,9 @@ A case is worse when its verdict moved down this ladder, best first:
     passed > not applicable / skipped > blocked / not run > broken > failed
 "not applicable" ranks below passed on purpose: a case that passed and then stopped applying
 is lost coverage, which the lab must see and explain (a profile change, say). `main_diff`
-exits 1 when any case got worse, so a firmware upgrade can gate on it.
+exits 1 when any case got worse, so a firmware upgrade can gate on it. An interrupted run
+says so beside its folder: its unfinished case is broken and the cases it never reached are
+"not run", both worse than passed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from harness.catalogue import CASES
 from harness.evidence.measurements import Measurement
+from harness.report.interruption import ENVIRONMENT_KEY
 from harness.report.results import CaseResult, environment_of, measurements_of, read_cases
 from harness.report.traceability import NOT_RUN
 
@@ -81,6 +84,8 @@ class RunDiff:
     cases: list[CaseChange] = field(default_factory=list)
     measurements: list[MeasurementShift] = field(default_factory=list)
     environment: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    interrupted_a: str | None = None  # the run's "run.interrupted" line, None for a complete run
+    interrupted_b: str | None = None
 
     @property
     def regressions(self) -> list[CaseChange]:
@@ -131,6 +136,7 @@ def diff_runs(run_a: Path, run_b: Path) -> RunDiff:
                 MeasurementShift(case_id, key[0], key[1], _value(a), _value(b), _passed(a), _passed(b))
             )
     env_a, env_b = environment_of(run_a), environment_of(run_b)
+    result.interrupted_a, result.interrupted_b = env_a.get(ENVIRONMENT_KEY), env_b.get(ENVIRONMENT_KEY)
     for key in sorted(set(env_a) | set(env_b)):
         if env_a.get(key) != env_b.get(key):
             result.environment.append((key, env_a.get(key), env_b.get(key)))
@@ -154,7 +160,12 @@ def _limit_verdict(passed: bool | None) -> str:
 
 
 def format_diff(d: RunDiff) -> str:
-    out = [f"A: {d.run_a}", f"B: {d.run_b}", "", "Verdicts"]
+    out = [
+        f"A: {d.run_a}" + (f" ({d.interrupted_a})" if d.interrupted_a else ""),
+        f"B: {d.run_b}" + (f" ({d.interrupted_b})" if d.interrupted_b else ""),
+        "",
+        "Verdicts",
+    ]
     out += _table(
         ("case", "A", "B", "change"),
         [[c.case_id, c.a, c.b, "" if c.change == "same" else c.change] for c in d.cases],

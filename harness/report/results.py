@@ -9,6 +9,7 @@ Both are gathered here, so no reader of results forgets half of the evidence.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,15 @@ from typing import Any
 from harness.evidence.measurements import Measurement, parse_measurements_json
 from harness.report.properties import parse_properties
 
-__all__ = ["Attachment", "CaseResult", "environment_of", "measurements_of", "read_cases", "verdict_of"]
+__all__ = [
+    "Attachment",
+    "CaseResult",
+    "environment_of",
+    "mark_unfinished",
+    "measurements_of",
+    "read_cases",
+    "verdict_of",
+]
 
 CASE_LABEL = "as_id"
 
@@ -148,3 +157,29 @@ def environment_of(alluredir: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     return parse_properties(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def mark_unfinished(alluredir: Path, case_id: str, message: str) -> list[str]:
+    """Make the results of a case that did not finish say broken with `message`, where they
+    say passed, or skipped without a reason (allure-pytest's default for a case it never got
+    a report for). Returns the names of the files changed.
+
+    The plugin's last word on the case an interrupt stopped: allure-pytest writes the status
+    of the last report it processed, which, when the interrupt cut the reports short, is the
+    passed setup.
+    """
+    changed: list[str] = []
+    for path in sorted(Path(alluredir).glob("*-result.json")):
+        result = _load(path)
+        if result is None or {"name": CASE_LABEL, "value": case_id} not in (result.get("labels") or []):
+            continue
+        details = result.get("statusDetails") or {}
+        if not (result.get("status") == "passed" or (result.get("status") == "skipped" and not details.get("message"))):
+            continue
+        result["status"] = "broken"
+        result["statusDetails"] = {**details, "message": message}
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(result), encoding="utf-8")
+        os.replace(partial, path)  # never a half-written result, even if this is interrupted
+        changed.append(path.name)
+    return changed

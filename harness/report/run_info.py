@@ -20,6 +20,7 @@ from pathlib import Path
 
 import harness
 from harness.profile import Profile
+from harness.report.interruption import ENVIRONMENT_KEY, Interruption
 from harness.report.manifest import sha256_of
 from harness.report.properties import dump_properties
 from harness.report.redact import redact_text
@@ -67,7 +68,9 @@ def git_commit() -> str:
     return f"{commit}-dirty" if status else commit
 
 
-def environment(profile: Profile, coordinator: Mapping[str, str] | None) -> dict[str, str]:
+def environment(
+    profile: Profile, coordinator: Mapping[str, str] | None, interruption: Interruption | None = None
+) -> dict[str, str]:
     """The environment.properties entries, secrets redacted."""
     source = profile.source_path
     values = {
@@ -83,6 +86,9 @@ def environment(profile: Profile, coordinator: Mapping[str, str] | None) -> dict
         "profile.path": str(source.resolve()) if source else "none (built in code)",
         "profile.sha256": sha256_of(source) if source and source.is_file() else UNKNOWN,
     }
+    if interruption is not None:
+        # On the report's front page, and a difference `cot-harness diff` shows.
+        values[ENVIRONMENT_KEY] = interruption.summary()
     for key, value in sorted((coordinator or {}).items()):
         values.setdefault(f"coordinator.{key}", str(value))
     secrets = profile.secrets()
@@ -98,11 +104,17 @@ def _executor_type() -> str:
     return "local"
 
 
-def write_run_info(alluredir: Path, *, profile: Profile, coordinator: dict[str, str] | None) -> None:
+def write_run_info(
+    alluredir: Path,
+    *,
+    profile: Profile,
+    coordinator: dict[str, str] | None,
+    interruption: Interruption | None = None,
+) -> None:
     """Write environment.properties and executor.json into alluredir (created if missing)."""
     alluredir = Path(alluredir)
     alluredir.mkdir(parents=True, exist_ok=True)
-    env = environment(profile, coordinator)
+    env = environment(profile, coordinator, interruption)
     (alluredir / ENVIRONMENT_FILE).write_text(dump_properties(env), encoding="ascii")
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     executor = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from harness.sim.variants import (
     bench,
+    clear_scope,
     clearing,
     device_management,
     implementation_time,
@@ -26,7 +27,15 @@ MATRIX: tuple[VariantSpec, ...] = (
     *query.ROWS,
     *implementation_time.ROWS,
     *robustness.ROWS,
+    *clear_scope.ROWS,
 )
-REFERENCES: tuple[str, ...] = (IHD, PPMID, DUAL, SCHEDULED, "sim-ihd-read-attributes.yaml")
+REFERENCES: tuple[str, ...] = (
+    IHD,
+    PPMID,
+    DUAL,
+    SCHEDULED,
+    "sim-ihd-read-attributes.yaml",
+    clear_scope.DUAL_FUEL_SCOPE,
+)
 
 __all__ = ["MATRIX", "REFERENCES", "VariantSpec"]

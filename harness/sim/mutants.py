@@ -190,7 +190,7 @@ def _remember_display_before_cot(original: Method) -> Method:
     return action_cot
 
 
-CLEARING = ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05")
+CLEARING = ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "CLR-07", "CLR-08")
 MUTATIONS: tuple[Mutation, ...] = (
     # clearing
     Mutation("clear", "skip", IHD, CLEARING),
@@ -222,7 +222,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("query_cot", "other_query_method", IHD, ("POLL-01",)),
     Mutation("schedule_poll", "skip", IHD, ("POLL-03",)),
     Mutation("poll_interval", "attribute", IHD, ("POLL-03",), str(30 * 3600)),  # beyond max_interval 24 h
-    Mutation("poll_interval", "attribute", IHD, ("POLL-04",), "60"),  # under min_interval 1 h
+    Mutation("poll_interval", "attribute", IHD, ("POLL-04",), "900"),  # under min_interval 1 h
     Mutation("query_cot", "skip", DUAL, ("POLL-01", "POLL-06")),
     # messages
     Mutation(

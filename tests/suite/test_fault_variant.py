@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.catalogue import CASES
+from harness.sim.matrix import MATRIX
 from tests.suite.allure_results import result_of, statuses
 from tests.suite.conftest import REPO, SuiteRun
 
@@ -21,6 +22,7 @@ REFERENCES = [
     "sim-dual-fuel-ihd.yaml",
     "sim-ihd-scheduled.yaml",
     "sim-ihd-read-attributes.yaml",
+    "sim-dual-fuel-ihd-fuel-scope.yaml",
 ]
 
 
@@ -32,7 +34,8 @@ def test_reference_device_passes_every_applicable_case(run_suite: SuiteRun, tmp_
     assert set(verdicts) == set(CASES), "every catalogue case must report a verdict"
     assert {v for v in verdicts.values()} <= {"passed", "skipped"}, verdicts
     skipped = [c for c, v in verdicts.items() if v == "skipped"]
-    assert len(skipped) <= 4, f"too many cases not applicable: {skipped}"
+    # Single-fuel profiles skip the dual-fuel and clear-scope cases, on_receipt ones IMPL-04.
+    assert len(skipped) <= 6, f"too many cases not applicable: {skipped}"
     for case_id in skipped:  # a skip names the profile field that decided it
         message = result_of(tmp_path / "allure-results", case_id)["statusDetails"]["message"]
         assert "not applicable:" in message and any(
@@ -45,9 +48,13 @@ def test_keeps_consumption_history_is_caught_by_clr_01(run_suite: SuiteRun, tmp_
     assert done.returncode != 0, "a failing case must make the run exit non-zero"
     results = tmp_path / "allure-results"
     verdicts = statuses(results)
-    # failed (a device fault), not broken (a bench fault), and only where the rule is checked
+    # failed (a device fault), not broken (a bench fault), and only where the rule is checked:
+    # CLR-01, and the cases that judge the cleared data staying gone (power cycle, refresh)
+    row = next(spec for spec in MATRIX if spec.model.__name__ == "KeepsConsumptionHistory")
+    assert "CLR-01" in row.failed
     assert verdicts["CLR-01"] == "failed", verdicts
-    others = {c: v for c, v in verdicts.items() if c != "CLR-01"}
+    assert {c for c, v in verdicts.items() if v == "failed"} == set(row.failed), verdicts
+    others = {c: v for c, v in verdicts.items() if c not in row.failed}
     assert set(others.values()) <= {"passed", "skipped"}, others
     message = result_of(results, "CLR-01")["statusDetails"]["message"]
     assert "consumption_history" in message and "still shown" in message, message

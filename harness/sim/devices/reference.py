@@ -74,6 +74,9 @@ class ReferenceDevice(SimNode):
         self.time_offset = 0.0
         self.scheduled: list[PendingCot] = []
         self._pending: dict[tuple[int, int], Handler] = {}
+        # Whose data each pending request fetches: a CoT scoped to one fuel makes stale only
+        # the answers of that fuel's meter (the other meter's are still its occupier's).
+        self._pending_fuel: dict[tuple[int, int], Fuel | None] = {}
         # Requests made before a CoT was actioned: their answers carry the previous
         # occupier's data and must never reach the display.
         self._stale: set[tuple[int, int]] = set()
@@ -105,6 +108,7 @@ class ReferenceDevice(SimNode):
     def on_power_off(self) -> None:
         self.meters.clear()
         self._pending.clear()
+        self._pending_fuel.clear()
         self._stale.clear()
         for pending in self.scheduled:
             pending.timer.cancel()
@@ -190,6 +194,7 @@ class ReferenceDevice(SimNode):
         tsn = self.next_tsn()
         payload = codec.build(cluster, command, tsn=tsn, direction=Direction.TO_SERVER, **fields)
         self._pending[(cluster, tsn)] = on_answer
+        self._pending_fuel[(cluster, tsn)] = meter.fuel
         self._stale.discard((cluster, tsn))  # the TSN has wrapped: this one is current
         self.send_zcl(meter.endpoint, cluster, payload, dst_nwk=meter.nwk)
 
@@ -212,7 +217,7 @@ class ReferenceDevice(SimNode):
 
     def _on_cot_attributes(self, frame: AirFrame, zcl: ZclFrame) -> None:
         update_time = read_values(zcl).get(COT_UPDATE_TIME)
-        meter = self.meter_of(frame)
+        meter = self.cot_source(frame)
         if update_time and meter is not None:
             # Read this way, the update date/time is the only identity the event has.
             self.consider_cot(int(update_time), int(update_time), meter)  # type: ignore[call-overload]
@@ -328,9 +333,15 @@ class ReferenceDevice(SimNode):
     def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if not zcl.disable_default_response:
             self.default_response(frame, zcl, foundation.Status.SUCCESS)
-        meter = self.meter_of(frame)
+        meter = self.cot_source(frame)
         if meter is not None:
             self.consider_cot(int(zcl.fields["issuer_event_id"]), int(zcl.fields["implementation_date_time"]), meter)
+
+    def cot_source(self, frame: AirFrame) -> Meter | None:
+        """The meter a CoT comes from, or None: a CoT is taken only from an ESI endpoint the
+        device discovered (a Device Management server, by Match_Desc), never from another
+        endpoint, not even one on the meters' own node (DM-06)."""
+        return self.meter_of(frame)
 
     def scope_of(self, meter: Meter) -> str:
         if self.behaviour.clear_scope is ClearScope.FUEL and meter.fuel is not None:
@@ -378,9 +389,12 @@ class ReferenceDevice(SimNode):
         if not self.is_new_event(issuer_event_id, scope):
             return
         self.last_actioned[scope] = issuer_event_id
-        self._stale |= set(self._pending)  # answers still in flight belong to the previous occupier
-        self._pending.clear()
         fuel = None if scope == ALL_FUELS else scope
+        # Answers still in flight from the meters in scope belong to the previous occupier.
+        in_scope = {key for key in self._pending if fuel is None or self._pending_fuel.get(key) == fuel}
+        self._stale |= in_scope
+        for key in in_scope:
+            del self._pending[key]
         for data_class in self.stores:
             self.clear(data_class, fuel)
         self.fetch_new_occupier(fuel)

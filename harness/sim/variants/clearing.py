@@ -6,10 +6,11 @@ reference device; ROWS says which case must catch it (harness.sim.matrix gathers
 
 from __future__ import annotations
 
-from harness.domain import DataClass
-from harness.sim.devices.ihd import ReferenceIHD
+from harness.domain import DataClass, Fuel, Item
+from harness.sim.clock import TimerHandle
+from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
-from harness.sim.variants.spec import IHD, PPMID, VariantSpec, _v
+from harness.sim.variants.spec import DUAL, IHD, PPMID, VariantSpec, _v
 
 
 class _Keeps:
@@ -82,12 +83,96 @@ class ReappearsAfterPowerCycle(ReferenceIHD):
         super().on_joined(reason)
 
 
+class ReshowsCachedMessage(ReferenceIHD):
+    """Clears the supplier message on a CoT, but its message screen keeps the last one in a
+    RAM cache and redraws from it moments later (a fifth of clear_within): the previous
+    occupier's message is back on screen."""
+
+    cached = DataClass.SUPPLIER_MESSAGES
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if data_class is self.cached:
+            cached = {i for i in self.display.items(data_class) or () if fuel is None or i[0] == fuel}
+            redraw = self.world.profile.timings.clear_within.total_seconds() / 5
+            self.world.clock.call_later(redraw, lambda: self.display.add(data_class, cached))
+        super().clear(data_class, fuel)
+
+
+class RepaintsFromRamAtRefresh(ReferenceIHD):
+    """Clears the consumption history on a CoT, but its graph keeps the cleared readings in
+    RAM and repaints them at its next periodic refresh (poll), hours later; only a power
+    cycle, which empties RAM, ends it."""
+
+    graphed = DataClass.CONSUMPTION_HISTORY
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.graph: frozenset[Item] = frozenset()  # RAM
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if data_class is self.graphed:
+            shown = self.display.items(data_class) or frozenset()
+            self.graph = frozenset(i for i in shown if fuel is None or i[0] == fuel)
+        super().clear(data_class, fuel)
+
+    def poll(self) -> None:
+        super().poll()
+        self.display.add(self.graphed, self.graph)
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        self.graph = frozenset()
+
+
+class RefetchesElectricityOnly(DualFuelIHD):
+    """After a CoT fetches the new occupier's data from the ESME only: the gas history stays
+    blank until the next periodic refresh, hours later."""
+
+    def fetch_new_occupier(self, fuel: str | None) -> None:
+        for meter in self.known_meters():
+            if meter.fuel is Fuel.ELECTRICITY and (fuel is None or str(meter.fuel) == fuel):
+                self.fetch_all(meter)
+
+
+class LosesPendingEraseOnPowerCycle(ReferenceIHD):
+    """Defers erasing the supplier message to a background job held in RAM, due 30 x
+    clear_within after the CoT (beyond any wait for a clearing); a power cycle before it
+    runs loses the job, and the previous occupier's message is never erased."""
+
+    deferred = DataClass.SUPPLIER_MESSAGES
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.erase_jobs: list[TimerHandle] = []  # RAM
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if data_class is not self.deferred:
+            super().clear(data_class, fuel)
+            return
+        old = {i for i in self.display.items(data_class) or () if fuel is None or i[0] == fuel}
+        due = 30 * self.world.profile.timings.clear_within.total_seconds()
+        job = self.world.clock.call_later(due, lambda: self.display.remove(data_class, lambda i: i in old))
+        self.erase_jobs.append(job)
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        for job in self.erase_jobs:
+            job.cancel()
+        self.erase_jobs.clear()
+
+
 ROWS: tuple[VariantSpec, ...] = (
-    _v(KeepsConsumptionHistory, IHD, "CLR-01"),
-    _v(KeepsTopUpHistory, PPMID, "CLR-02"),
-    _v(KeepsDebtRecovery, PPMID, "CLR-03"),
-    _v(KeepsSupplierMessages, IHD, "CLR-04"),
+    # A class never cleared is still shown after a power cycle and after a refresh:
+    # CLR-07 and CLR-08 judge every stored class, not only those they saw cleared.
+    _v(KeepsConsumptionHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
+    _v(KeepsTopUpHistory, PPMID, "CLR-02", "CLR-07", "CLR-08"),
+    _v(KeepsDebtRecovery, PPMID, "CLR-03", "CLR-07", "CLR-08"),
+    _v(KeepsSupplierMessages, IHD, "CLR-04", "CLR-07", "CLR-08"),
+    _v(ReshowsCachedMessage, IHD, "CLR-04", "CLR-07", "CLR-08"),
     _v(ClearsTooSlowly, IHD, "CLR-05"),
     _v(ShowsNothingAfterCot, IHD, "CLR-06"),
+    _v(RefetchesElectricityOnly, DUAL, "CLR-06"),
     _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
+    _v(LosesPendingEraseOnPowerCycle, IHD, "CLR-04", "CLR-07"),
+    _v(RepaintsFromRamAtRefresh, IHD, "CLR-08"),
 )

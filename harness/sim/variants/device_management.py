@@ -10,8 +10,9 @@ from zigpy.zcl import foundation
 
 from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.devices.reference import Meter
 from harness.sim.variants.spec import IHD, VariantSpec, _v
-from harness.zcl import DeviceManagement, ids
+from harness.zcl import DeviceManagement, codec, ids
 from harness.zcl.codec import ZclDecodeError, ZclFrame
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from harness.zcl.header import header_or_none, leading_fields
@@ -35,6 +36,58 @@ class AnswersCotWithFailure(ReferenceIHD):
         if zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy":
             status = foundation.Status.FAILURE
         super().default_response(to, zcl, status)
+
+
+def _answers_publish_cot(zcl: ZclFrame) -> bool:
+    return zcl.cluster_id == DEVICE_MANAGEMENT and zcl.command_name == "publish_change_of_tenancy"
+
+
+class DefaultResponseWrongDirection(ReferenceIHD):
+    """Answers Publish Change of Tenancy with a Default Response whose direction bit says
+    server to client (the client's answer must go client to server)."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not _answers_publish_cot(zcl):
+            super().default_response(to, zcl, status)
+            return
+        self.reply(
+            to,
+            codec.default_response(
+                zcl.command_id, status, tsn=zcl.tsn, direction=zcl.direction, cluster_id=zcl.cluster_id
+            ),
+        )
+
+
+class DefaultResponseManufacturerSpecific(ReferenceIHD):
+    """Answers Publish Change of Tenancy with a manufacturer-specific Default Response
+    (its own manufacturer code) although the command was a standard one."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not _answers_publish_cot(zcl):
+            super().default_response(to, zcl, status)
+            return
+        self.reply(
+            to,
+            codec.default_response(
+                zcl.command_id,
+                status,
+                tsn=zcl.tsn,
+                direction=zcl.direction.flip(),
+                cluster_id=zcl.cluster_id,
+                manufacturer_code=self.manufacturer_code,
+            ),
+        )
+
+
+class DefaultResponseToOtherEndpoint(ReferenceIHD):
+    """Sends its Default Response to Publish Change of Tenancy to the coordinator's
+    endpoint 1, not back to the meter endpoint the command came from."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not _answers_publish_cot(zcl):
+            super().default_response(to, zcl, status)
+            return
+        self.send_zcl(1, zcl.cluster_id, codec.default_response_to(zcl, status), dst_nwk=to.src_nwk)
 
 
 class IgnoresCotWithDdr(ReferenceIHD):
@@ -96,6 +149,35 @@ class RejectsReservedBits(ReferenceIHD):
         super().on_publish_cot(frame, zcl)
 
 
+class ClearsLateOnTruncatedCot(ReferenceIHD):
+    """Takes a truncated Publish CoT carrying an Issuer Event ID as a genuine CoT, and
+    actions it 5 s later (within clear_within, after response_timeout)."""
+
+    action_delay = 5.0
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        super().on_malformed(frame, error)
+        header = header_or_none(frame.payload)
+        if frame.cluster_id != DEVICE_MANAGEMENT or header is None or header.command_id != PUBLISH_COT:
+            return
+        issuer_event_id = leading_fields(frame.cluster_id, frame.payload).get("issuer_event_id")
+        meter = self.meter_of(frame)
+        if issuer_event_id is not None and meter is not None:
+            scope = self.scope_of(meter)
+            self.world.clock.call_later(self.action_delay, lambda: self.action_cot(int(issuer_event_id), scope))
+
+
+class AcceptsCotFromAnyEndpoint(ReferenceIHD):
+    """Takes a Publish CoT from any endpoint of a node it knows a meter on: it checks the
+    sender's node, not that the endpoint is an ESI it discovered."""
+
+    def cot_source(self, frame: AirFrame) -> Meter | None:
+        found = super().cot_source(frame)
+        if found is not None:
+            return found
+        return next((m for m in self.known_meters() if m.nwk == frame.src_nwk), None)
+
+
 class AcceptsUnknownDmCommand(ReferenceIHD):
     """Answers an unknown Device Management command with SUCCESS."""
 
@@ -127,4 +209,9 @@ ROWS: tuple[VariantSpec, ...] = (
     ),
     _v(RejectsReservedBits, IHD, "DM-04"),
     _v(AcceptsUnknownDmCommand, IHD, "DM-05"),
+    _v(DefaultResponseWrongDirection, IHD, "DM-01"),
+    _v(DefaultResponseManufacturerSpecific, IHD, "DM-01"),
+    _v(DefaultResponseToOtherEndpoint, IHD, "DM-01"),
+    _v(ClearsLateOnTruncatedCot, IHD, "DM-03", "ROB-01"),
+    _v(AcceptsCotFromAnyEndpoint, IHD, "DM-06"),
 )

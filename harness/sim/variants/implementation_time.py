@@ -6,8 +6,12 @@ reference device; ROWS says which case must catch it (harness.sim.matrix gathers
 
 from __future__ import annotations
 
+from zigpy.zcl import foundation
+
+from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import ReferenceIHD
 from harness.sim.variants.spec import IHD, SCHEDULED, VariantSpec, _v
+from harness.zcl.codec import ZclFrame
 
 
 class SchedulesAlthoughOnReceipt(ReferenceIHD):
@@ -43,6 +47,18 @@ class ZeroMeansNever(ReferenceIHD):
         super().consider_cot(issuer_event_id, implementation_time, meter)
 
 
+class ZeroMeansNeverWhenQueried(ReferenceIHD):
+    """Actions a pushed CoT with implementation time 0, but ignores one that answers its own
+    Get Change of Tenancy (it acknowledges it and clears nothing)."""
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "publish_change_of_tenancy" and int(zcl.fields["implementation_date_time"]) == 0:
+            if not zcl.disable_default_response:
+                self.default_response(frame, zcl, foundation.Status.SUCCESS)
+            return
+        super()._on_get_cot_answer(frame, zcl)
+
+
 class IgnoresCancel(ReferenceIHD):
     """Scheduled policy, but an implementation time of 0xFFFFFFFF does not cancel."""
 
@@ -54,5 +70,6 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(IgnoresPastImplementationTime, IHD, "IMPL-01"),
     _v(SchedulesAlthoughOnReceipt, IHD, "IMPL-02"),
     _v(ZeroMeansNever, IHD, "IMPL-03"),
+    _v(ZeroMeansNeverWhenQueried, IHD, "IMPL-03"),
     _v(IgnoresCancel, SCHEDULED, "IMPL-04"),
 )

@@ -45,6 +45,71 @@ class ClearsOnOlderEvent(ReferenceIHD):
         return self.last_actioned.get(scope) != issuer_event_id
 
 
+class _KeysEventsByMoreThanId(ReferenceIHD):
+    """Shared by the KeysEventsBy... variants: an event is keyed by its Issuer Event ID and
+    one more field (`also`), so the same Issuer Event ID with that field changed is taken
+    as a new event and actioned again."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.actioned_with: dict[str, int] = {}  # scope -> `also` of the event last actioned (flash)
+
+    def also(self, zcl: ZclFrame) -> int:
+        raise NotImplementedError
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.cot_source(frame)
+        scope = None if meter is None else self.scope_of(meter)
+        issuer_event_id = int(zcl.fields["issuer_event_id"])
+        if scope is None:
+            super().on_publish_cot(frame, zcl)
+            return
+        if self.last_actioned.get(scope) == issuer_event_id and self.actioned_with.get(scope) != self.also(zcl):
+            del self.last_actioned[scope]  # "another event": the ID alone is not its key
+        before = self.last_actioned.get(scope)
+        super().on_publish_cot(frame, zcl)
+        if before != issuer_event_id and self.last_actioned.get(scope) == issuer_event_id:
+            self.actioned_with[scope] = self.also(zcl)
+
+
+class KeysEventsByIdAndTime(_KeysEventsByMoreThanId):
+    """Keys events by (Issuer Event ID, implementation time): the same Issuer Event ID with
+    another implementation time is actioned again."""
+
+    def also(self, zcl: ZclFrame) -> int:
+        return int(zcl.fields["implementation_date_time"])
+
+
+class KeysEventsByIdAndProvider(_KeysEventsByMoreThanId):
+    """Keys events by (Provider ID, Issuer Event ID): the same Issuer Event ID under
+    another Provider ID is actioned again."""
+
+    def also(self, zcl: ZclFrame) -> int:
+        return int(zcl.fields["provider_id"])
+
+
+def _int32(value: int) -> int:
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+class ComparesEventIdsSigned(ReferenceIHD):
+    """Compares Issuer Event IDs as signed 32-bit integers: after 0x7FFFFFFF, 0x80000000
+    looks older (negative) and is ignored."""
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        last = self.last_actioned.get(scope)
+        return last is None or _int32(issuer_event_id) > _int32(last)
+
+
+class ComparesEventIdsModulo(ReferenceIHD):
+    """Compares Issuer Event IDs by serial-number arithmetic (modulo 2^32, RFC 1982), as if
+    they wrapped: after 0xFFFFFFFF, a low ID such as 0x00000001 looks newer and is actioned."""
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        last = self.last_actioned.get(scope)
+        return last is None or 0 < (issuer_event_id - last) % (1 << 32) < (1 << 31)
+
+
 class ClearsOnChangeOfSupplier(ReferenceIHD):
     """Clears its data on Publish Change of Supplier (a guess at a CoT)."""
 
@@ -68,7 +133,12 @@ class ClearsOnPowerCycle(ReferenceIHD):
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnNotFound, IHD, "NEG-01"),
     _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
-    _v(ClearsOnOlderEvent, IHD, "NEG-03"),
+    # NEG-06 pushes lower Issuer Event IDs after the top of the range: older ones too.
+    _v(ClearsOnOlderEvent, IHD, "NEG-03", "NEG-06"),
     _v(ClearsOnChangeOfSupplier, IHD, "NEG-04"),
     _v(ClearsOnPowerCycle, IHD, "NEG-05"),
+    _v(KeysEventsByIdAndTime, IHD, "NEG-02"),
+    _v(KeysEventsByIdAndProvider, IHD, "NEG-02"),
+    _v(ComparesEventIdsSigned, IHD, "NEG-06"),
+    _v(ComparesEventIdsModulo, IHD, "NEG-06"),
 )

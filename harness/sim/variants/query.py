@@ -6,9 +6,13 @@ reference device; ROWS says which case must catch it (harness.sim.matrix gathers
 
 from __future__ import annotations
 
+from zigpy.zcl import foundation
+
 from harness.domain import Fuel
 from harness.sim.air import AirFrame
+from harness.sim.clock import TimerHandle
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
+from harness.sim.devices.reference import COT_CONTROL, COT_UPDATE_TIME, Meter
 from harness.sim.variants.spec import DUAL, IHD, VariantSpec, _v
 from harness.zcl import ids
 from harness.zcl.codec import ZclFrame
@@ -64,10 +68,12 @@ class StopsPeriodicQueries(ReferenceIHD):
         super().poll()
 
 
-class QueriesEveryMinute(ReferenceIHD):
-    """Polls for the CoT every 60 s: well past any HAN traffic budget."""
+class QueriesEveryTenMinutes(ReferenceIHD):
+    """Polls for the CoT every 10 minutes, six times poll.min_interval allows: past any HAN
+    traffic budget. (Every minute was the first version: the same fault, ten times the
+    frames for the bench to carry over the virtual days of a run.)"""
 
-    poll_interval = 60.0
+    poll_interval = 600.0
 
 
 class LearnsCotOnlyByPush(ReferenceIHD):
@@ -85,20 +91,110 @@ class QueriesEsmeOnly(DualFuelIHD):
             super().query_cot(meter)
 
 
+class IgnoresCotFromPeriodicQuery(ReferenceIHD):
+    """Acts on the answer to its query after a join, power-on or rejoin, but drops the
+    answers to its periodic queries: a CoT set while it stays on is never learnt."""
+
+    _polling = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        if self._polling:
+            self.request(meter, DEVICE_MANAGEMENT, "get_change_of_tenancy", lambda frame, zcl: None)
+        else:
+            super().query_cot(meter)
+
+
+class SwitchesQueryMethodWhenPolling(ReferenceIHD):
+    """Declared get_change_of_tenancy, and asks that way after a join or rejoin, but its
+    periodic queries read attributes 0x0200/0x0201 instead."""
+
+    _polling = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        if self._polling:
+            self.request(
+                meter,
+                DEVICE_MANAGEMENT,
+                "read_attributes",
+                self._on_cot_attributes,
+                attribute_ids=[COT_UPDATE_TIME, COT_CONTROL],
+            )
+        else:
+            super().query_cot(meter)
+
+
+class QueriesOftenWhileNotFound(ReferenceIHD):
+    """Asks a meter again 10 minutes after each NOT_FOUND answer (until it holds a CoT):
+    far inside the HAN traffic budget while there is no CoT, within it otherwise."""
+
+    retry_after = 600.0
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self._retries: dict[tuple[int, int], TimerHandle] = {}  # RAM, like the poll timer
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        super()._on_get_cot_answer(frame, zcl)
+        meter = self.meter_of(frame)
+        if (
+            meter is None
+            or zcl.command_name != "default_response"
+            or zcl.fields["status"] != foundation.Status.NOT_FOUND
+        ):
+            return
+        key = (meter.nwk, meter.endpoint)
+        if key not in self._retries:
+            self._retries[key] = self.world.clock.call_later(self.retry_after, lambda: self._ask_again(key, meter))
+
+    def _ask_again(self, key: tuple[int, int], meter: Meter) -> None:
+        self._retries.pop(key, None)
+        # A power cycle forgets the meters: a meter found again is another object.
+        if self.powered and any(known is meter for known in self.known_meters()):
+            self.query_cot(meter)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
-    # POLL-01 and POLL-02 both check the declared query_method.
-    _v(QueriesByReadAttributes, IHD, "POLL-01", "POLL-02"),
+    # POLL-01, POLL-02 and POLL-08 all check the declared query_method.
+    _v(
+        QueriesByReadAttributes,
+        IHD,
+        "POLL-01",
+        "POLL-02",
+        "POLL-08",
+        broken=("IMPL-03",),
+        why="IMPL-03 judges a zero implementation time learnt by Get Change of Tenancy; this unit never asks that way",
+    ),
+    # A unit that stops polling cannot learn a CoT by a periodic query either (POLL-07).
     _v(
         StopsPeriodicQueries,
         IHD,
         "POLL-03",
+        "POLL-07",
         broken=("NEG-01",),
         why="NEG-01 needs a query inside its window to exercise NOT_FOUND; a unit that stops polling gives none",
     ),
-    _v(QueriesEveryMinute, IHD, "POLL-04"),
-    _v(LearnsCotOnlyByPush, IHD, "POLL-05"),
+    _v(QueriesEveryTenMinutes, IHD, "POLL-04"),
+    # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time.
+    _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03"),
     # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
     _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
+    _v(IgnoresCotFromPeriodicQuery, IHD, "POLL-07"),
+    _v(SwitchesQueryMethodWhenPolling, IHD, "POLL-08"),
+    _v(QueriesOftenWhileNotFound, IHD, "POLL-04"),
 )

@@ -39,6 +39,27 @@ class ClearsOnUnknownPrepaymentCommand(ReferencePPMID):
         super().on_zcl(frame, zcl)
 
 
+class ClearsLateOnResentPush(ReferencePPMID):
+    """Queues a pushed CoT it has already actioned and actions it again 5 s later (after
+    response_timeout, within clear_within)."""
+
+    action_delay = 5.0
+
+    def on_pushed_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.cot_source(frame)
+        issuer_event_id = int(zcl.fields["issuer_event_id"])
+        if meter is not None and self.last_actioned.get(self.scope_of(meter)) == issuer_event_id:
+            scope = self.scope_of(meter)
+
+            def again() -> None:
+                if self.last_actioned.get(scope) == issuer_event_id:
+                    del self.last_actioned[scope]  # the queue never checked it was done
+                self.action_cot(issuer_event_id, scope)
+
+            self.world.clock.call_later(self.action_delay, again)
+        super().on_pushed_cot(frame, zcl)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnUnknownPrepaymentCommand, PPMID, "ROB-01"),
     _v(
@@ -46,6 +67,10 @@ ROWS: tuple[VariantSpec, ...] = (
         PPMID,
         "ROB-01",
         may_fail=("ROB-02",),
-        why="a hung unit cannot action ROB-02's CoT either",
+        broken=("NEG-06",),
+        why="a hung unit cannot action ROB-02's CoT either, nor take the occupier's data that NEG-06 "
+        "(which runs after the robustness cases) starts from",
     ),
+    # NEG-02 re-sends an actioned CoT too, and watches longer.
+    _v(ClearsLateOnResentPush, PPMID, "ROB-02", "NEG-02"),
 )

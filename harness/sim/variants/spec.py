@@ -33,17 +33,3 @@ def _v(
 
 
 IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
-
-
-def _v(
-    model: type[ReferenceDevice],
-    profile: str,
-    *failed: str,
-    broken: tuple[str, ...] = (),
-    may_fail: tuple[str, ...] = (),
-    why: str = "",
-) -> VariantSpec:
-    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
-
-
-IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
