@@ -125,6 +125,11 @@ def test_clr_06(bench: Bench, profile: Profile) -> None:
     classes = [dc for dc in stored if dc in SERVED_AT_MOVE_IN]
     applies(bool(classes), "stores", "holds only supplier_messages, and a new occupier has none yet")
     require_resident_shown(bench, stored)
+    settle = eventually(profile)
+    with allure.step(f"Let the unit settle for {settle:g} s before the CoT"):
+        # A fetch the unit scheduled after an earlier case's CoT, landing after this one,
+        # would show the new occupier on time for a unit that is in fact late every time.
+        bench.loop.hold(settle, "the unit to settle before the CoT")
     previous, new, event = new_occupier(bench)
     push_cot_from_all(bench, profile, event)
     limit = clear_within(profile)

@@ -30,11 +30,13 @@ from harness.zcl import codec
 
 Method = Callable[..., Any]
 IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
+FUEL_SCOPE = "sim-dual-fuel-ihd-fuel-scope.yaml"
 BASES: dict[str, type[ReferenceDevice]] = {
     IHD: ReferenceIHD,
     PPMID: ReferencePPMID,
     DUAL: DualFuelIHD,
     SCHEDULED: ReferenceIHD,
+    FUEL_SCOPE: DualFuelIHD,
 }
 PAST_THE_LIMIT = 1.5  # a delayed hook runs this many times its limit later ...
 MARGIN_S = 1.0  # ... plus this
@@ -55,7 +57,9 @@ class Mutation:
     def name(self) -> str:
         base = BASES[self.profile].__name__
         suffix = f"_{self.argument.replace('.', '_')}" if self.argument else ""
-        profile = "" if self.profile in (IHD, PPMID) else f"_on_{self.profile.removesuffix('.yaml').replace('-', '_')}"
+        profile = (
+            "" if self.profile in (IHD, PPMID, DUAL) else f"_on_{self.profile.removesuffix('.yaml').replace('-', '_')}"
+        )
         return f"{base}_{self.hook}_{self.operator}{suffix}{profile}"
 
 
@@ -140,6 +144,24 @@ def _always(original: Method, argument: str) -> Method:
     return always
 
 
+def _returns(original: Method, argument: str) -> Method:
+    """A hook that always answers `argument` (e.g. scope_of: "all" whatever the meter)."""
+
+    def returns(self: ReferenceDevice, *args: Any, **kwargs: Any) -> str:
+        return argument
+
+    return returns
+
+
+def _any_meter(original: Method, argument: str) -> Method:
+    """cot_source: any endpoint of a known meter's node counts as that meter."""
+
+    def any_meter(self: ReferenceDevice, frame: Any) -> Any:
+        return next((m for m in self.known_meters() if m.nwk == frame.src_nwk), None)
+
+    return any_meter
+
+
 def _unequal(original: Method, argument: str) -> Method:
     """is_new_event: any other Issuer Event ID is new (an older one too)."""
 
@@ -176,6 +198,8 @@ OPERATORS: dict[str, Callable[[Method, str], Method]] = {
     "other_query_method": _other_query_method,
     "always": _always,
     "unequal": _unequal,
+    "returns": _returns,
+    "any_meter": _any_meter,
     "forget_on_power_off": _forget_on_power_off,
 }
 
@@ -224,6 +248,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("poll_interval", "attribute", IHD, ("POLL-03",), str(30 * 3600)),  # beyond max_interval 24 h
     Mutation("poll_interval", "attribute", IHD, ("POLL-04",), "900"),  # under min_interval 1 h
     Mutation("query_cot", "skip", DUAL, ("POLL-01", "POLL-06")),
+    Mutation("cot_source", "any_meter", IHD, ("DM-06",)),
+    # clear scope
+    Mutation("scope_of", "returns", FUEL_SCOPE, ("SCOPE-02",), "all"),
     # messages
     Mutation(
         "on_messaging",

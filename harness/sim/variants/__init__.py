@@ -22,6 +22,7 @@ from harness.sim.variants.clearing import (
     RefetchesElectricityOnly,
     RepaintsFromRamAtRefresh,
     ReshowsCachedMessage,
+    ShowsNewOccupierJustLate,
     ShowsNothingAfterCot,
     _Keeps,
 )
@@ -127,6 +128,7 @@ __all__ = [
     "RepaintsFromRamAtRefresh",
     "ReshowsCachedMessage",
     "SchedulesAlthoughOnReceipt",
+    "ShowsNewOccupierJustLate",
     "ShowsNothingAfterCot",
     "StopsPeriodicQueries",
     "SwitchesQueryMethodWhenPolling",

@@ -64,6 +64,16 @@ class ShowsNothingAfterCot(ReferenceIHD):
         self.world.clock.call_later(later, lambda: super(ShowsNothingAfterCot, self).fetch_new_occupier(fuel))
 
 
+class ShowsNewOccupierJustLate(ReferenceIHD):
+    """Fetches the new occupier's data 1.6 x clear_within after the CoT: late, but soon
+    enough that a fetch it scheduled after the previous case's CoT lands in the next case
+    (CLR-06 passed it until it let the unit settle before its CoT)."""
+
+    def fetch_new_occupier(self, fuel: str | None) -> None:
+        later = 1.6 * self.world.profile.timings.clear_within.total_seconds()
+        self.world.clock.call_later(later, lambda: super(ShowsNewOccupierJustLate, self).fetch_new_occupier(fuel))
+
+
 class ReappearsAfterPowerCycle(ReferenceIHD):
     """Clears the display but not its flash copy: after a power cycle the previous
     occupier's data is restored."""
@@ -171,6 +181,7 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(ReshowsCachedMessage, IHD, "CLR-04", "CLR-07", "CLR-08"),
     _v(ClearsTooSlowly, IHD, "CLR-05"),
     _v(ShowsNothingAfterCot, IHD, "CLR-06"),
+    _v(ShowsNewOccupierJustLate, IHD, "CLR-06"),
     _v(RefetchesElectricityOnly, DUAL, "CLR-06"),
     _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
     _v(LosesPendingEraseOnPowerCycle, IHD, "CLR-04", "CLR-07"),
