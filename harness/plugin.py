@@ -12,20 +12,15 @@ below turn the first interrupt inside a case into RunInterrupted (an Exception: 
 broken in Allure), stop the session after that case (its teardown still attaches the
 evidence and stops the bench), and the cases not reached are listed as not run. The
 run-level evidence is written as for any run, saying where it stopped; pytest exits 2.
-While it stops, one more signal only waits; the one after abandons the run (_RunSignals).
+While it stops, one more signal only waits; the one after abandons the run (harness.interrupts).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import signal
-import sys
-import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import allure
 import pytest
@@ -34,6 +29,16 @@ from harness.bench import Bench
 from harness.catalogue import CASES
 from harness.errors import BenchError, FatalBenchError
 from harness.evidence import case_evidence
+from harness.interrupts import (
+    INTERRUPTED,
+    PHASES,
+    RUNNING,
+    SIGNALS,
+    RunSignals,
+    report_unfinished,
+    run_phase,
+    signal_since,
+)
 from harness.profile import Profile, ProfileError, load_profile
 from harness.report.cli import MANIFEST_NAME, finish_run
 from harness.report.interruption import NOT_REACHED, Interruption
@@ -46,69 +51,9 @@ _PROFILE = pytest.StashKey[Profile]()
 _COORDINATOR = pytest.StashKey[dict[str, str]]()
 _VERDICTS = pytest.StashKey[dict[str, tuple[str, str]]]()
 _BENCH = pytest.StashKey[Bench]()
-_SIGNALS = pytest.StashKey["_RunSignals"]()
-_INTERRUPTED = pytest.StashKey[tuple[str, str | None]]()  # (what stopped the run, the case it was in)
 _INTERRUPTION = pytest.StashKey[Interruption]()
-_RUNNING = pytest.StashKey[str]()  # the case whose runtest protocol is under way
-_PHASES = pytest.StashKey[dict[str, str]]()  # on an item: phase -> outcome of its report
 EXIT_SECRET_IN_EVIDENCE = 6
 EXIT_INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)  # 2
-
-
-class RunInterrupted(Exception):
-    """The run was stopped while this case was running: the case did not finish, so it has no
-    verdict. An Exception, not a KeyboardInterrupt, so that pytest reports it (broken)."""
-
-
-class _RunSignals:
-    """SIGINT and SIGTERM for the session. The first raises KeyboardInterrupt in the main
-    thread, so a killed run ends like an interrupted one, and the run is stopping: the case it
-    hit is recorded broken, the bench stopped, the evidence written. The next signal is only
-    noted: raised while that is under way it would cut it short (at worst inside a lock the
-    case's thread shares with the bench loop, which would then hang). The one after abandons
-    the run: the signal's default action, at once; the evidence then has no manifest."""
-
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        self._previous: dict[int, Any] = {}
-        self._stopping = False
-        self._while_stopping = 0
-
-    def install(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return  # pytest.main() in another thread: signal.signal would refuse
-        for signum, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
-            # Only over Python's own defaults: a handler the caller chose, or an ignored SIGINT
-            # (a background job), stays as it was.
-            if signal.getsignal(signum) is default:
-                self._previous[signum] = default
-                signal.signal(signum, self._on_signal)
-
-    def restore(self) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-        self._previous.clear()
-
-    def stopping(self) -> None:
-        """The run is winding down (interrupted, or past its last case): signals wait."""
-        self._stopping = True
-
-    def _on_signal(self, signum: int, _frame: object) -> None:
-        name = signal.Signals(signum).name
-        self.received.append(name)
-        if not self._stopping:
-            self._stopping = True
-            raise KeyboardInterrupt(name)
-        self._while_stopping += 1
-        if self._while_stopping == 1:
-            sys.stderr.write(
-                f"\ncot-harness: {name}: the run is stopping and writing its evidence; "
-                "send it again to abandon the run (its evidence then has no manifest)\n"
-            )
-            return
-        self.restore()
-        signal.signal(signum, signal.SIG_DFL)
-        signal.raise_signal(signum)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -139,7 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    signals = config.stash.get(_SIGNALS, None)
+    signals = config.stash.get(SIGNALS, None)
     if signals is not None:
         signals.restore()  # already done at the session's end, unless that was cut short
 
@@ -167,8 +112,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.extra_keyword_matches.add(marker.args[0])
     if any(marker is not None for _item, marker in cases):
         _profile(config)  # a bad profile stops the run here, before any radio is opened
-        if _SIGNALS not in config.stash:
-            config.stash[_SIGNALS] = signals = _RunSignals()
+        if SIGNALS not in config.stash:
+            config.stash[SIGNALS] = signals = RunSignals()
             signals.install()
 
 
@@ -251,56 +196,19 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
         case_evidence.end_case(bench, mark, spec.case_id)
 
 
-def _interrupted(item: pytest.Item, phase: str, by: str) -> RunInterrupted:
-    """Note the interruption of this case, stop the session after it, and say why it has no verdict."""
-    marker = item.get_closest_marker("case")
-    assert marker is not None
-    item.config.stash[_INTERRUPTED] = (by, marker.args[0])
-    signals = item.config.stash.get(_SIGNALS, None)
-    if signals is not None:
-        signals.stopping()  # a KeyboardInterrupt not raised by our handler
-    item.session.shouldstop = f"{by} during {marker.args[0]}: the cases after it are not run"
-    return RunInterrupted(f"interrupted by {by} during the case's {phase}: it did not finish, so it has no verdict")
-
-
-def _by(config: pytest.Config, seen: int = 0) -> str | None:
-    """The signal that came since `seen` signals had come (None: none)."""
-    signals = config.stash.get(_SIGNALS, None)
-    return signals.received[-1] if signals is not None and len(signals.received) > seen else None
-
-
-def _phase(item: pytest.Item, phase: str) -> Generator[None, object, object]:
-    if item.get_closest_marker("case") is None:
-        return (yield)
-    signals = item.config.stash.get(_SIGNALS, None)
-    seen = len(signals.received) if signals is not None else 0
-    try:
-        result = yield
-    except KeyboardInterrupt as interrupt:
-        if _INTERRUPTED in item.config.stash:
-            raise  # already interrupted: this one only leaves sooner (the session's end writes the evidence)
-        raise _interrupted(item, phase, _by(item.config, seen) or "KeyboardInterrupt") from interrupt
-    by = _by(item.config, seen)
-    if by is not None and _INTERRUPTED not in item.config.stash:
-        # A signal came and the case went on (something swallowed the KeyboardInterrupt):
-        # whatever it concluded after that, it did not run as written.
-        raise _interrupted(item, phase, by)
-    return result
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: an interrupt anywhere in the phase
 def pytest_runtest_setup(item: pytest.Item):  # noqa: ANN201
-    return (yield from _phase(item, "setup"))
+    return (yield from run_phase(item, "setup"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
-    return (yield from _phase(item, "call"))
+    return (yield from run_phase(item, "call"))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):  # noqa: ANN201
-    return (yield from _phase(item, "teardown"))
+    return (yield from run_phase(item, "teardown"))
 
 
 @pytest.hookimpl(wrapper=True)  # inside allure-pytest's, which closes the result after it
@@ -308,43 +216,23 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  #
     marker = item.get_closest_marker("case")
     if marker is None:
         return (yield)
-    item.config.stash[_RUNNING] = marker.args[0]
+    item.config.stash[RUNNING] = marker.args[0]
     try:
         result = yield
     except KeyboardInterrupt:
-        if "teardown" in item.stash.get(_PHASES, {}):
-            del item.config.stash[_RUNNING]  # the case had finished: the interrupt came after it
-        elif _INTERRUPTED not in item.config.stash:
-            _report_unfinished(item, _by(item.config) or "KeyboardInterrupt")
+        if "teardown" in item.stash.get(PHASES, {}):
+            del item.config.stash[RUNNING]  # the case had finished: the interrupt came after it
+        elif INTERRUPTED not in item.config.stash:
+            report_unfinished(item, signal_since(item.config) or "KeyboardInterrupt")
         raise
-    del item.config.stash[_RUNNING]
+    del item.config.stash[RUNNING]
     return result
-
-
-def _report_unfinished(item: pytest.Item, by: str) -> None:
-    """An interrupt between two phases of the case (outside the phase wrappers): give the
-    case the report it never got, or allure-pytest keeps the last one, a passed setup."""
-    done = item.stash.get(_PHASES, {})
-    if "setup" not in done:
-        phase = "setup"
-    elif done["setup"] == "passed" and "call" not in done:
-        phase = "call"
-    else:
-        phase = "teardown"  # allure-pytest makes only a passed case broken by a teardown report
-    error = _interrupted(item, phase, by)
-    call = pytest.CallInfo.from_call(functools.partial(_raise, error), when=phase)  # type: ignore[arg-type]
-    report = item.ihook.pytest_runtest_makereport(item=item, call=call)
-    item.ihook.pytest_runtest_logreport(report=report)
-
-
-def _raise(error: BaseException) -> None:
-    raise error
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
     report = yield
-    item.stash.setdefault(_PHASES, {})[report.when] = report.outcome
+    item.stash.setdefault(PHASES, {})[report.when] = report.outcome
     _record_verdict(item, report)
     if call.excinfo is not None and call.excinfo.errisinstance(FatalBenchError):
         # Every remaining case is blocked (skipped), not failed: the bench is unusable.
@@ -397,12 +285,12 @@ def _interruption(session: pytest.Session, stopped_by: str | None) -> Interrupti
     """What stopped the run early, where, and the selected cases it never reached; None when
     nothing did (`stopped_by`: what ended the run loop early, if anything)."""
     config = session.config
-    by, case_id = config.stash.get(_INTERRUPTED, (None, None))
+    by, case_id = config.stash.get(INTERRUPTED, (None, None))
     if by is None:
         if stopped_by is None:
             return None
         # Outside a case's phases: the case whose protocol did not complete, if any.
-        by, case_id = _by(config) or stopped_by, config.stash.get(_RUNNING, None)
+        by, case_id = signal_since(config) or stopped_by, config.stash.get(RUNNING, None)
     verdicts = config.stash.get(_VERDICTS, {})
     reached = set(verdicts) | {case_id}
     selected = [m.args[0] for item in session.items if (m := item.get_closest_marker("case")) is not None]
@@ -430,7 +318,7 @@ def pytest_runtestloop(session: pytest.Session):  # noqa: ANN201
         stopped_by = str(stop) or type(stop).__name__
         raise
     finally:
-        signals = session.config.stash.get(_SIGNALS, None)
+        signals = session.config.stash.get(SIGNALS, None)
         if signals is not None:
             signals.stopping()  # the bench is stopped and the evidence written: the next signal waits
         interruption = _interruption(session, stopped_by)
@@ -460,7 +348,7 @@ def _settle_unfinished(config: pytest.Config, interruption: Interruption) -> Non
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Run-level evidence: environment, traceability, manifest, and a scan for secrets."""
     config = session.config
-    signals = config.stash.get(_SIGNALS, None)
+    signals = config.stash.get(SIGNALS, None)
     try:
         _stop_bench(config)
         _finish(session)

@@ -17,7 +17,7 @@ from harness.observe.base import judge
 from harness.profile import ClearScope, load_profile
 from harness.sim.matrix import REFERENCES
 from harness.sim.variants.clear_scope import DUAL_FUEL_SCOPE
-from testcases import test_05_query as query
+from testcases import query_soak as query
 from testcases.steps import sources_clearing_all
 from testcases.test_07a_clear_scope import fuel_share
 
@@ -67,12 +67,12 @@ def _scope(scope: ClearScope) -> SimpleNamespace:
 
 def test_a_cot_is_answered_by_any_meter_under_scope_all_by_every_meter_under_fuel() -> None:
     bench = _bench({"esme": [10.0, 20.0], "gpf": [15.0]})
-    assert query._answered(bench, _scope(ClearScope.ALL), 0.0, 1) == 10.0  # type: ignore[arg-type]
-    assert query._answered(bench, _scope(ClearScope.FUEL), 0.0, 1) == 15.0  # type: ignore[arg-type]
+    assert query.answered_at(bench, _scope(ClearScope.ALL), 0.0, 1) == 10.0  # type: ignore[arg-type]
+    assert query.answered_at(bench, _scope(ClearScope.FUEL), 0.0, 1) == 15.0  # type: ignore[arg-type]
     # The second query: only the ESME has had one, so under fuel the GPF's is still awaited.
-    assert query._answered(bench, _scope(ClearScope.ALL), 0.0, 2) == 20.0  # type: ignore[arg-type]
-    assert query._answered(bench, _scope(ClearScope.FUEL), 0.0, 2) is None  # type: ignore[arg-type]
-    assert query._answered(bench, _scope(ClearScope.ALL), 30.0, 1) is None  # type: ignore[arg-type]
+    assert query.answered_at(bench, _scope(ClearScope.ALL), 0.0, 2) == 20.0  # type: ignore[arg-type]
+    assert query.answered_at(bench, _scope(ClearScope.FUEL), 0.0, 2) is None  # type: ignore[arg-type]
+    assert query.answered_at(bench, _scope(ClearScope.ALL), 30.0, 1) is None  # type: ignore[arg-type]
 
 
 def test_the_soak_names_the_state_the_meters_were_in() -> None:

@@ -234,11 +234,11 @@ def test_an_interrupted_wait_cancels_its_coroutine_on_the_bench_loop() -> None:
 
 
 def test_the_first_signal_interrupts_the_next_waits_the_one_after_abandons(capfd: pytest.CaptureFixture[str]) -> None:
-    from harness.plugin import _RunSignals
+    from harness.interrupts import RunSignals
 
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         pytest.skip("SIGTERM already has a handler in this process")
-    signals = _RunSignals()
+    signals = RunSignals()
     signals.install()
     try:
         assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
@@ -256,8 +256,8 @@ def test_the_first_signal_interrupts_the_next_waits_the_one_after_abandons(capfd
             sys.executable,
             "-c",
             "import signal\n"
-            "from harness.plugin import _RunSignals\n"
-            "s = _RunSignals(); s.install(); s.stopping()\n"
+            "from harness.interrupts import RunSignals\n"
+            "s = RunSignals(); s.install(); s.stopping()\n"
             "signal.raise_signal(signal.SIGTERM)\n"
             "signal.raise_signal(signal.SIGTERM)\n"
             "print('still running')\n",

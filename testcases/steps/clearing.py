@@ -1,0 +1,240 @@
+"""Clearing and retention: cleared and staying gone, cleared in time, actioned at all, and
+nothing removed over a window."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+
+import allure
+
+from harness.bench import Bench
+from harness.domain import DataClass, Item
+from harness.esi.tenant import Tenant
+from harness.evidence.measurements import record
+from harness.observe.base import Observation, Watch
+from harness.profile import Profile
+from testcases.steps.facts import (
+    attach_text,
+    clear_within,
+)
+
+
+# -- clearing and retention ------------------------------------------------------------------
+def cleared_hold(profile: Profile) -> float:
+    """How long a class seen without the previous occupier's data is watched before it
+    counts as cleared: timings.clear_within, the time the unit is given to clear, so a
+    cached copy re-shown moments later (a screen redrawn from RAM) is caught. Longer
+    horizons are cases of their own: a power cycle (CLR-07), the unit's own periodic
+    refresh (CLR-08)."""
+    return clear_within(profile)
+
+
+def shows_previous(observation: Observation) -> bool:
+    return observation.shows_previous
+
+
+@dataclasses.dataclass(frozen=True)
+class Clearing:
+    """One class after a CoT: when the previous occupier's data was first seen gone, and
+    whether it stayed gone over the hold that followed (cleared_hold)."""
+
+    data_class: DataClass
+    gone: Observation | None  # first seen without the previous occupier's data (None: not in time)
+    hold: float  # seconds it was watched after the wait (from `gone` on, at least this long)
+    back: Observation | None = None  # a look during the hold that saw the previous occupier's data
+    back_items: frozenset[Item] = frozenset()  # the previous occupier's items added again (exact observers)
+    back_at: float | None = None  # bench time they were first seen again
+
+    @property
+    def stayed_gone(self) -> bool:
+        return self.gone is not None and self.back is None and not self.back_items
+
+    def describe(self, since: float) -> str:
+        """For a report line: what was seen, in seconds from `since` (e.g. the CoT sent)."""
+        if self.gone is None:
+            return "not seen cleared within the wait"
+        text = f"seen gone at +{self.gone.at - since:.3f} s"
+        if self.stayed_gone:
+            return f"{text}, still gone {self.hold:g} s later"
+        back_at = self.back_at if self.back_at is not None else self.gone.at
+        again = f" ({len(self.back_items)} item(s), e.g. {sorted(self.back_items)[:3]})" if self.back_items else ""
+        detail = f"; {self.back.detail}" if self.back is not None else ""
+        return f"{text}, then shown again {back_at - self.gone.at:.3f} s later{again}{detail}"
+
+
+@contextlib.contextmanager
+def watching(bench: Bench, classes: Iterable[DataClass]) -> Iterator[dict[DataClass, Watch]]:
+    """Record every change of each class while the block runs (an event-driven observer
+    reports each one; the others are judged by the looks the waits take)."""
+    started = {dc: bench.observing.watch(dc) for dc in classes}
+    try:
+        yield {dc: watch for dc, (watch, _stop) in started.items()}
+    finally:
+        for _watch, stop in started.values():
+            stop()
+
+
+def clearings(
+    bench: Bench,
+    classes: Iterable[DataClass],
+    previous: Tenant,
+    new: Tenant,
+    timeout: float,
+    until: str = "all",
+) -> dict[DataClass, Clearing]:
+    """Wait until each class (until="any": one) is seen without the previous occupier's
+    data, within timeout; then watch those for cleared_hold: a look that sees the previous
+    occupier's data again, or an item of it added again (caught as it happens by an
+    event-driven observer), means it was not cleared. Watching starts before the wait, so
+    nothing shown between the first look and the hold escapes."""
+    classes = list(classes)
+    hold = cleared_hold(bench.profile)
+    with watching(bench, classes) as watches:
+        first = bench.observing.first_seen(
+            classes,
+            previous,
+            new,
+            lambda o: not o.shows_previous,
+            timeout,
+            "the previous occupier's data to be cleared",
+            until,
+        )
+        gone = {dc: seen for dc, seen in first.items() if seen is not None}
+        looks: dict[DataClass, Observation | None] = {}
+        if gone:
+            with allure.step(f"What was cleared stays gone for {hold:g} s (timings.clear_within)"):
+                looks = bench.observing.first_seen(
+                    list(gone), previous, new, shows_previous, hold, "the previous occupier's data to stay gone"
+                )
+    found = {}
+    for dc in classes:
+        seen = first[dc]
+        if seen is None:
+            found[dc] = Clearing(dc, None, hold)
+            continue
+        again = watches[dc].added_since(seen.at, previous.items(dc))
+        back = looks.get(dc)
+        items = frozenset().union(*(added for _at, added in again))
+        back_at = min([at for at, _added in again] + ([back.at] if back is not None else []), default=None)
+        found[dc] = Clearing(dc, seen, hold, back, items, back_at)
+    return found
+
+
+def await_cleared(bench: Bench, dc: DataClass, previous: Tenant, new: Tenant, timeout: float) -> Observation | None:
+    """The first moment one class is seen without the previous occupier's data: not yet a
+    clearing (that it stays gone is judged by `clearings`)."""
+    return bench.observing.wait_observed(
+        dc, previous, new, lambda o: not o.shows_previous, timeout, f"the previous occupier's {dc} to be cleared"
+    )
+
+
+def assert_cleared(
+    bench: Bench,
+    classes: Iterable[DataClass],
+    previous: Tenant,
+    new: Tenant,
+    timeout: float,
+    stimulus: str,
+    since: float | None = None,
+) -> dict[DataClass, Observation]:
+    """Each class loses the previous occupier's data within timeout and it stays gone for
+    cleared_hold (latency recorded from `since`); the first observation without it, per class."""
+    classes = list(classes)
+    with allure.step(f"The previous occupier's {', '.join(classes)} gone within {timeout:g} s, and staying gone"):
+        found = clearings(bench, classes, previous, new, timeout)
+        last = {dc: c.back or c.gone or bench.observing.observe(dc, previous, new) for dc, c in found.items()}
+        for dc, clearing in found.items():
+            start = since if since is not None else clearing.gone.at if clearing.gone is not None else 0.0
+            attach_text(f"{dc} after", f"{clearing.describe(start)}; {last[dc].detail}")
+    cleared = {}
+    for dc, clearing in found.items():
+        assert clearing.gone is not None, (
+            f"{stimulus}; expected the previous occupier's {dc} gone within {timeout:g} s; still shown: {last[dc].detail}"
+        )
+        assert clearing.stayed_gone, (
+            f"{stimulus}; the previous occupier's {dc} was cleared, then shown again within "
+            f"{clearing.hold:g} s (timings.clear_within): it must stay gone; "
+            f"{clearing.describe(since if since is not None else clearing.gone.at)}"
+        )
+        if since is not None:
+            record(f"{dc} clearing latency", clearing.gone.at - since, "s", high=timeout)
+        cleared[dc] = clearing.gone
+    return cleared
+
+
+def cleared_times(
+    bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, until: str = "all"
+) -> dict[DataClass, Observation | None]:
+    """When each class was first seen without the previous occupier's data, for a class
+    that then stayed gone over cleared_hold (None: not cleared in time, or shown again)."""
+    found = clearings(bench, classes, previous, new, timeout, until=until)
+    return {dc: clearing.gone if clearing.stayed_gone else None for dc, clearing in found.items()}
+
+
+def assert_actioned(
+    bench: Bench, classes: Iterable[DataClass], previous: Tenant, new: Tenant, timeout: float, stimulus: str
+) -> tuple[DataClass, Observation]:
+    """The CoT was actioned: at least one stored class lost the previous occupier's data
+    and it stayed gone over cleared_hold (a unit that undoes the clearing moments later
+    has not actioned it).
+
+    Cases whose rule is not "class X is cleared" judge this, so that a unit that keeps one
+    class fails that class's CLR case and nothing else."""
+    classes = list(classes)
+    with allure.step(f"The unit actions the CoT (previous occupier's data cleared) within {timeout:g} s"):
+        found = clearings(bench, classes, previous, new, timeout, until="any")
+        for dc, clearing in found.items():
+            if clearing.stayed_gone and clearing.gone is not None:
+                attach_text("actioned", f"{dc}: {clearing.describe(clearing.gone.at)}; {clearing.gone.detail}")
+                return dc, clearing.gone
+        seen = {dc: c for dc, c in found.items() if c.gone is not None}
+        details = "; ".join(
+            f"{dc}: {c.describe(c.gone.at) if c.gone else bench.observing.observe(dc, previous, new).detail}"
+            for dc, c in found.items()
+        )
+    if seen:
+        raise AssertionError(
+            f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared and staying gone for "
+            f"{cleared_hold(bench.profile):g} s) within {timeout:g} s; what was cleared was shown again: {details}"
+        )
+    raise AssertionError(
+        f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared) within "
+        f"{timeout:g} s; nothing was cleared: {details}"
+    )
+
+
+def retained(
+    bench: Bench,
+    classes: Iterable[DataClass],
+    tenant: Tenant,
+    other: Tenant,
+    window: float,
+    stimulus: Callable[[], None],
+    what: str,
+) -> None:
+    """Nothing of `tenant`'s data is removed while `stimulus` runs and `window` passes."""
+    classes = list(classes)
+    watches = {dc: bench.observing.watch(dc) for dc in classes}
+    watch_started = bench.loop.now()
+    try:
+        stimulus()
+        with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
+            bench.observing.watch_for(window, f"observation window after {what}", tenant, other)
+    finally:
+        for _watch, stop in watches.values():
+            stop()
+    for dc, (watch, _stop) in watches.items():
+        lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
+        final = bench.observing.observe(dc, tenant, other)
+        changes = "\n".join(
+            f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
+            for at, added, removed in watch.changes
+        )
+        attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
+        assert not lost and not watch.gone and final.shows_previous, (
+            f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
+            f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...)"
+            f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
+        )

@@ -1,0 +1,55 @@
+"""What the profile says a case may expect: stored classes, timings, sources; and the one way
+a case attaches text to its Allure step."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import allure
+
+from harness.bench import Bench
+from harness.domain import DataClass
+from harness.plugin import applies
+from harness.profile import Profile
+from harness.zcl import DeviceManagement, ids
+
+DEVICE_MANAGEMENT = ids.DEVICE_MANAGEMENT
+PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
+EVENTUALLY_FACTOR = 10
+T = TypeVar("T")
+
+
+def attach_text(name: str, body: str) -> None:
+    allure.attach(body, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
+# -- profile-derived facts -------------------------------------------------------------
+def stored(profile: Profile) -> list[DataClass]:
+    """The data classes the unit declares it stores (and the profile says how to observe)."""
+    return [DataClass(dc) for dc in profile.stores]
+
+
+def require_stored(profile: Profile) -> list[DataClass]:
+    classes = stored(profile)
+    applies(bool(classes), "stores", "is empty: there is no data whose clearing could be observed")
+    return classes
+
+
+def response_timeout(profile: Profile) -> float:
+    return profile.timings.response_timeout.total_seconds()
+
+
+def clear_within(profile: Profile) -> float:
+    return profile.timings.clear_within.total_seconds()
+
+
+def eventually(profile: Profile) -> float:
+    return EVENTUALLY_FACTOR * clear_within(profile)
+
+
+def sources(profile: Profile) -> list[str]:
+    return [s.value for s in profile.esi.sources]
+
+
+def zcl_now(bench: Bench) -> int:
+    return bench.occupancy.zcl_now()
