@@ -31,12 +31,14 @@ from harness.zcl import codec
 Method = Callable[..., Any]
 IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
 FUEL_SCOPE = "sim-dual-fuel-ihd-fuel-scope.yaml"
+READ_ATTRIBUTES = "sim-ihd-read-attributes.yaml"
 BASES: dict[str, type[ReferenceDevice]] = {
     IHD: ReferenceIHD,
     PPMID: ReferencePPMID,
     DUAL: DualFuelIHD,
     SCHEDULED: ReferenceIHD,
     FUEL_SCOPE: DualFuelIHD,
+    READ_ATTRIBUTES: ReferenceIHD,
 }
 PAST_THE_LIMIT = 1.5  # a delayed hook runs this many times its limit later ...
 MARGIN_S = 1.0  # ... plus this
@@ -249,6 +251,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("poll_interval", "attribute", IHD, ("POLL-04",), "900"),  # under min_interval 1 h
     Mutation("query_cot", "skip", DUAL, ("POLL-01", "POLL-06")),
     Mutation("cot_source", "any_meter", IHD, ("DM-06",)),
+    # the other query method and the other reference devices
+    Mutation("_on_cot_attributes", "skip", READ_ATTRIBUTES, ("POLL-05", "POLL-07")),
+    Mutation("query_cot", "other_query_method", READ_ATTRIBUTES, ("POLL-01", "POLL-08")),
+    Mutation("clear", "delay", PPMID, ("CLR-05",), "clear_within"),
+    Mutation("on_power_off", "forget_on_power_off", PPMID, ("CLR-07",), "display"),
+    Mutation("clear", "one_fuel", DUAL, ("CLR-01", "CLR-04"), "gas"),
+    Mutation("fetch_new_occupier", "one_fuel", DUAL, ("CLR-06",), "gas"),
+    Mutation("query_cot", "delay", DUAL, ("POLL-01",), "poll.after_join"),
     # clear scope
     Mutation("scope_of", "returns", FUEL_SCOPE, ("SCOPE-02",), "all"),
     # messages
