@@ -1,22 +1,77 @@
 """`cot-harness`: run the conformance suite, validate profiles.
 
-cot-harness run [--profile FILE] [--alluredir DIR] [-- extra pytest args]
+cot-harness run [--profile FILE] [--alluredir DIR] [--air FAULTS] [--sim-transport tcp|pty] [--soak]
+                [-- extra pytest args]
 cot-harness profile validate FILE
 """
 
 from __future__ import annotations
 
 import argparse
+import enum
 import os
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import harness.report.cli
 from harness.profile import ProfileError, load_profile
+from harness.reference_profiles import default_profile
 
-DEFAULT_PROFILE = "device_profiles/sim-ihd.yaml"
-DEFAULT_ALLUREDIR = "reports/allure-results"
+# Not a folder: it stands for a new run folder per run (harness.report.runs), made by `run`.
+DEFAULT_ALLUREDIR = "reports/runs/<UTC time>-<device>/allure-results"
+
+
+class Exit(enum.IntEnum):
+    """The exit status of `cot-harness run` (and of `pytest testcases` with the plugin): one
+    table, so a lab's script can tell a device's fault from the bench's. 2, 4 and 5 are
+    pytest's own; the harness's usage errors use pytest's 4 too."""
+
+    OK = 0  # every case passed or was not applicable
+    DEVICE_FAILED = 1  # a case failed: the device does not conform
+    INTERRUPTED = 2  # Ctrl-C or SIGTERM: the evidence says where it stopped
+    INTERNAL_ERROR = 3  # a bug in the harness (or a plugin)
+    USAGE = 4  # a bad option or argument: nothing was started
+    NO_CASE_SELECTED = 5  # -k / -m / a path selected no case
+    SECRET_IN_EVIDENCE = 6  # the evidence holds a secret: do not hand the folder out
+    BENCH_ERROR = 7  # a case was broken (stick, network, observer) and none failed
+    PROFILE_ERROR = 8  # the profile is invalid: nothing was started
+    EVIDENCE_NOT_WRITTEN = 9  # the run's evidence (captures, manifest, scan) could not be written
+
+
+EXIT_MEANINGS = {
+    Exit.OK: "every case passed or was not applicable",
+    Exit.DEVICE_FAILED: "a case failed: the device does not conform",
+    Exit.INTERRUPTED: "interrupted (Ctrl-C, SIGTERM): the evidence says where it stopped",
+    Exit.INTERNAL_ERROR: "internal error of the harness",
+    Exit.USAGE: "usage error (bad option or value): nothing started",
+    Exit.NO_CASE_SELECTED: "no case selected (-k, -m or a path matched nothing)",
+    Exit.SECRET_IN_EVIDENCE: "a secret was found in the evidence: do not hand the folder out",
+    Exit.BENCH_ERROR: "bench error: a case was broken (stick, network, observer) and none failed",
+    Exit.PROFILE_ERROR: "profile error: nothing started",
+    Exit.EVIDENCE_NOT_WRITTEN: "the run's evidence could not be written",
+}
+
+
+def exit_table() -> str:
+    return "exit status:\n" + "\n".join(f"  {int(code)}  {text}" for code, text in EXIT_MEANINGS.items())
+
+
+def version_line() -> str:
+    """cot-harness's installed version and the radio stack's, as a bug report needs them."""
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return f"cot-harness {version('cot-harness')} (zigpy {version('zigpy')}, zigpy-znp {version('zigpy-znp')})"
+
+
+# Options of `run` that pytest owns: after `--` they would bypass what `run` checks and prints.
+_RUN_OWNS = ("--profile", "--alluredir")
 
 
 def _suite_dir() -> Path:
@@ -25,14 +80,59 @@ def _suite_dir() -> Path:
     return Path(testcases.__file__).resolve().parent
 
 
+def _usage(message: str) -> int:
+    print(f"cot-harness: usage error: {message}", file=sys.stderr)
+    return int(Exit.USAGE)
+
+
 def run(args: argparse.Namespace) -> int:
     import pytest
 
+    for extra in args.pytest_args:
+        if extra.split("=", 1)[0] in _RUN_OWNS:
+            # Passed through, it would silently replace the run's own while the header names that one.
+            name = extra.split("=", 1)[0]
+            return _usage(f"{name} after --: give it to run itself (cot-harness run {name} ...)")
+    if args.air is not None:
+        from harness.sim.air import parse_air
+
+        try:
+            parse_air(args.air)  # a bad value is a usage error now, not every case broken later
+        except ValueError as error:
+            return _usage(str(error))
+    if args.profile is None:
+        try:
+            args.profile = default_profile()
+        except FileNotFoundError as error:
+            print(f"profile error: {error}", file=sys.stderr)
+            return int(Exit.PROFILE_ERROR)
     try:
         profile = load_profile(args.profile)
     except ProfileError as error:
         print(f"profile error: {error}", file=sys.stderr)
-        return 4
+        return int(Exit.PROFILE_ERROR)
+    except OSError as error:
+        print(f"profile error: {args.profile}: {error.strerror or error}", file=sys.stderr)
+        return int(Exit.PROFILE_ERROR)
+    passed = ["--sim-transport", args.sim_transport]
+    if args.air is not None:
+        passed += ["--air", args.air]
+    if args.air_seed is not None:
+        passed += ["--air-seed", str(args.air_seed)]
+    if args.soak:
+        passed.append("--soak")
+    from harness.report import runs
+
+    new_run = args.alluredir == DEFAULT_ALLUREDIR
+    if new_run:
+        try:
+            args.alluredir = str(
+                runs.new_run_folder(f"{profile.identity.model}-fw{profile.identity.firmware_version}")
+                / runs.ALLURE_RESULTS
+            )
+        except runs.EvidenceNotWritten as error:
+            print(f"cot-harness: run evidence not written: {error}", file=sys.stderr)
+            return int(Exit.EVIDENCE_NOT_WRITTEN)
     print(f"cot-harness: {profile.identity_line()} -> {args.alluredir}")
     started = time.monotonic()
     code = pytest.main(
@@ -41,15 +141,22 @@ def run(args: argparse.Namespace) -> int:
             "--profile",
             str(args.profile),
             "--alluredir",
-            args.alluredir,
-            "--clean-alluredir",
-            "-p",
-            "no:cacheprovider",
+            args.alluredir,  # never --clean-alluredir here: only `-- --clean-alluredir`, on a run folder of ours
             "-rs",
+            *passed,
             *args.pytest_args,
         ]
     )
     print(f"cot-harness: suite finished in {time.monotonic() - started:.2f} s, exit {int(code)}")
+    run_folder = Path(args.alluredir).parent
+    if new_run and (run_folder / runs.MARKER).is_file():
+        try:
+            pointer = runs.point_latest(run_folder)
+        except OSError as error:
+            print(f"cot-harness: {runs.DEFAULT_REPORTS / runs.LATEST_LINK} not updated: {error}", file=sys.stderr)
+        else:
+            note = f"-> {run_folder}" if pointer else "left as it is: it is not the harness's pointer"
+            print(f"cot-harness: latest run: {pointer or runs.DEFAULT_REPORTS / runs.LATEST_LINK} {note}")
     if code == pytest.ExitCode.INTERRUPTED:
         # Ctrl-C or SIGTERM: the evidence is complete for what ran, and says what did not.
         print("cot-harness: the run was interrupted: the case it was in (if any) is broken, the rest not run")
@@ -57,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
+    from harness.profile.errors import EXIT_PROFILE_ERROR
     from harness.profile.preflight import preflight
 
     try:
@@ -65,30 +173,68 @@ def validate(args: argparse.Namespace) -> int:
         if problems:
             raise ProfileError(profile.source_path, problems)
     except ProfileError as error:
+        # Errors on stderr, one line each, and the same exit status as `run` refusing a profile.
         for line in error.lines():
-            print(line)
-        return 1
+            print(line, file=sys.stderr)
+        return EXIT_PROFILE_ERROR
     print(f"{args.file}: valid ({profile.identity_line()})")
     return 0
 
 
 def selftest(args: argparse.Namespace) -> int:
+    from harness import selftest as matrix
+
+    if args.only is not None and not args.mutants:
+        if not args.only:
+            return _usage("selftest --only: give one or more words of a variant's or reference's name")
+        if not matrix.entries(args.only):
+            names = ", ".join(e.name for e in matrix.entries())
+            return _usage(f"selftest --only {' '.join(args.only)}: no variant or reference matches; they are: {names}")
     if args.mutants:
         from harness import mutation
 
         return mutation.main(args.only, args.jobs)
-    from harness import selftest as matrix
-
     return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cot-harness", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(dest="command", required=True)
-    run_p = commands.add_parser("run", help="run the conformance suite against a profile")
-    run_p.add_argument("--profile", default=DEFAULT_PROFILE)
-    run_p.add_argument("--alluredir", default=DEFAULT_ALLUREDIR)
-    run_p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: passed to pytest")
+    run_p = commands.add_parser(
+        "run",
+        help="run the conformance suite against a profile",
+        description="Run the conformance suite against a device profile and write its evidence.",
+        epilog=exit_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run_p.add_argument(
+        "--profile",
+        default=None,
+        metavar="FILE",
+        help="device profile YAML (default: the installed reference profile device_profiles/sim-ihd.yaml)",
+    )
+    run_p.add_argument(
+        "--alluredir", default=DEFAULT_ALLUREDIR, metavar="DIR", help=f"results folder (default: {DEFAULT_ALLUREDIR})"
+    )
+    run_p.add_argument(
+        "--air",
+        metavar="FAULTS",
+        help="simulation only: air faults, e.g. loss=0.1,jitter=200ms,duplicate=0.05 (default: the profile's simulation.air)",
+    )
+    run_p.add_argument("--air-seed", type=int, metavar="N", help="simulation only: seed of the air's faults")
+    run_p.add_argument(
+        "--sim-transport",
+        choices=("tcp", "pty"),
+        default="tcp",
+        help="simulation only: how zigpy-znp reaches the emulated coordinator (default: tcp)",
+    )
+    run_p.add_argument(
+        "--soak", action="store_true", help="on hardware, also run the soak cases (days; always run in simulation)"
+    )
+    run_p.add_argument(
+        "pytest_args", nargs=argparse.REMAINDER, help="after --: passed to pytest (e.g. -- -k CLR-01 or -- --lf)"
+    )
     run_p.set_defaults(func=run)
     profile_p = commands.add_parser("profile", help="device profiles")
     profile_cmds = profile_p.add_subparsers(dest="profile_command", required=True)
@@ -108,7 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run the mutants derived from the reference devices' hooks instead and print the mutation score",
     )
     self_p.set_defaults(func=selftest)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        # argparse's usage error is 2, pytest's "interrupted": use the table's usage code.
+        if stop.code not in (0, None):
+            return int(Exit.USAGE)
+        raise
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]
     return int(args.func(args))

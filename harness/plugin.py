@@ -18,7 +18,6 @@ While it stops, one more signal only waits; the one after abandons the run (harn
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pytest
 
 from harness.bench import Bench
 from harness.catalogue import CASES
+from harness.cli import Exit
 from harness.errors import BenchError, FatalBenchError
 from harness.evidence import case_evidence
 from harness.interrupts import (
@@ -40,20 +40,29 @@ from harness.interrupts import (
     signal_since,
 )
 from harness.profile import Profile, ProfileError, load_profile
-from harness.report.cli import MANIFEST_NAME, finish_run
+from harness.profile.preflight import preflight
+from harness.reference_profiles import default_profile
+from harness.report.cli import finish_run
 from harness.report.interruption import NOT_REACHED, Interruption
 from harness.report.results import mark_unfinished
+from harness.report.runs import EvidenceNotWritten, RunFolderRefused, claim
 from harness.report.traceability import NOT_RUN
 
-DEFAULT_PROFILE = Path("device_profiles/sim-ihd.yaml")
 _FATAL = pytest.StashKey[BaseException]()
 _PROFILE = pytest.StashKey[Profile]()
 _COORDINATOR = pytest.StashKey[dict[str, str]]()
 _VERDICTS = pytest.StashKey[dict[str, tuple[str, str]]]()
 _BENCH = pytest.StashKey[Bench]()
 _INTERRUPTION = pytest.StashKey[Interruption]()
-EXIT_SECRET_IN_EVIDENCE = 6
-EXIT_INTERRUPTED = int(pytest.ExitCode.INTERRUPTED)  # 2
+_RUN_FOLDER = pytest.StashKey[Path]()  # the run folder this session claimed (harness.report.runs)
+_FATAL_CASE = pytest.StashKey[str]()  # the case the bench failed in: blocked cases point to it
+_NOT_BENCH_ONLY = pytest.StashKey[bool]()  # a failure that is not bench trouble (a device's, or a non-case test's)
+# The run's exit status: one table, harness.cli.Exit (documented in README.md).
+EXIT_SECRET_IN_EVIDENCE = int(Exit.SECRET_IN_EVIDENCE)  # 6
+EXIT_INTERRUPTED = int(Exit.INTERRUPTED)  # 2
+# The run's evidence (results, captures, traceability, manifest) could not be written, or the
+# results folder was refused as not the harness's: no manifest is left that does not verify.
+EXIT_EVIDENCE_NOT_WRITTEN = int(Exit.EVIDENCE_NOT_WRITTEN)  # 9
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,18 +98,53 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         signals.restore()  # already done at the session's end, unless that was cut short
 
 
+@pytest.hookimpl(tryfirst=True)  # before allure-pytest opens (and --clean-alluredir deletes) the folder
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "case(case_id): a conformance case of harness.catalogue")
     config.addinivalue_line("markers", "soak: needs days of observation on hardware (virtual time in simulation)")
+    _claim_run_folder(config)
+
+
+def _run_inputs(config: pytest.Config) -> list[Path]:
+    """The profile and its answers file: a run folder may hold them (a lab keeps them there)."""
+    given = config.getoption("--profile")
+    if not given:
+        return []  # the installed reference profile: not in any results folder
+    path = Path(given)
+    try:
+        answers = load_profile(path).answers_file
+    except (ProfileError, OSError):
+        return [path]  # the profile error is reported where the run loads it
+    return [path, answers] if answers is not None else [path]
+
+
+def _claim_run_folder(config: pytest.Config) -> None:
+    """The folder --alluredir names is written only when its parent is the harness's run folder
+    (harness.report.runs): refused with nothing deleted, or not writable, the run stops here."""
+    alluredir = config.getoption("--alluredir", None)
+    if not alluredir or hasattr(config, "workerinput"):  # an xdist worker: the controller claimed it
+        return
+    try:
+        run = claim(alluredir, clean=bool(config.getoption("--clean-alluredir", False)), inputs=_run_inputs(config))
+    except RunFolderRefused as error:
+        pytest.exit(f"cot-harness: results folder refused: {error}", returncode=EXIT_EVIDENCE_NOT_WRITTEN)
+    except EvidenceNotWritten as error:
+        pytest.exit(f"cot-harness: run evidence not written: {error}", returncode=EXIT_EVIDENCE_NOT_WRITTEN)
+    config.stash[_RUN_FOLDER] = run.root
 
 
 def _profile(config: pytest.Config) -> Profile:
     if _PROFILE not in config.stash:
-        path = config.getoption("--profile") or DEFAULT_PROFILE
         try:
-            config.stash[_PROFILE] = load_profile(path)
-        except ProfileError as error:
-            pytest.exit(f"profile error: {error}", returncode=4)
+            # Without --profile: the installed reference IHD, wherever the run starts from.
+            path = config.getoption("--profile") or default_profile()
+            loaded = load_profile(path)
+            problems = preflight(loaded)  # what the run would trip over later, refused now
+            if problems:
+                raise ProfileError(loaded.source_path, problems)
+            config.stash[_PROFILE] = loaded
+        except (ProfileError, FileNotFoundError) as error:
+            pytest.exit(f"profile error: {error}", returncode=int(Exit.PROFILE_ERROR))
     return config.stash[_PROFILE]
 
 
@@ -132,21 +176,17 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
             air_seed=pytestconfig.getoption("--air-seed"),
         )
     except BaseException as error:
-        pytestconfig.stash[_FATAL] = error
+        _fail_bench(pytestconfig, error)
         raise
     pytestconfig.stash[_BENCH] = the_bench  # stopped at the session's end whatever happened
     the_bench.alluredir = pytestconfig.getoption("--alluredir", None)
     the_bench.soak = pytestconfig.getoption("--soak")
-    captures = case_evidence.capture_dir(the_bench)
-    for stale in (captures, captures.parent / "traceability"):
-        shutil.rmtree(stale, ignore_errors=True)  # a run's evidence is this run's only
-    for stale_seal in (MANIFEST_NAME, Path(MANIFEST_NAME).with_suffix(".sha256").name):
-        # A run that is abandoned (or SIGKILLed) writes no manifest: it must not inherit one.
-        (captures.parent / stale_seal).unlink(missing_ok=True)
+    # Nothing to clear here: the run folder was claimed at configure (new, or an earlier run of
+    # ours cleared manifest first), so an abandoned run never inherits another run's manifest.
     try:
         the_bench.start()
     except BaseException as error:
-        pytestconfig.stash[_FATAL] = error
+        _fail_bench(pytestconfig, error)
         the_bench.stop()
         raise
     assert the_bench.coordinator is not None
@@ -157,13 +197,31 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
     the_bench.stop()
 
 
+def _fail_bench(config: pytest.Config, error: BaseException) -> None:
+    """The bench is unusable from here on: remember why, and in which case."""
+    config.stash[_FATAL] = error
+    running = config.stash.get(RUNNING, None)
+    if running is not None:
+        config.stash.setdefault(_FATAL_CASE, running)
+
+
+def _skip_if_blocked(config: pytest.Config) -> None:
+    """After the bench failed, skip as blocked. The cause is said once, in the case it broke;
+    the blocked ones point there (sixty copies of one message hide it)."""
+    fatal = config.stash.get(_FATAL, None)
+    if fatal is None:
+        return
+    case_id = config.stash.get(_FATAL_CASE, None)
+    if case_id is not None:
+        pytest.skip(f"blocked: the bench failed before this case (see {case_id})")
+    pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
+
+
 @pytest.fixture
 def bench(request: pytest.FixtureRequest) -> Bench:
     """The session's bench. Function-scoped so that once the bench has failed, later cases
     are skipped as blocked instead of each repeating the same bench error."""
-    fatal = request.config.stash.get(_FATAL, None)
-    if fatal is not None:
-        pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
+    _skip_if_blocked(request.config)
     return request.getfixturevalue("_bench_session")
 
 
@@ -184,15 +242,17 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
     allure.dynamic.description(f"Requirement: {spec.requirement}\n\nDevice: {profile.identity_line()}")
     # The device is a parameter so results of different devices never merge in Allure.
     allure.dynamic.parameter("device", profile.identity_line())
-    fatal = request.config.stash.get(_FATAL, None)
-    if fatal is not None:
-        pytest.skip(f"blocked: the bench failed before this case ({type(fatal).__name__}: {fatal})")
+    _skip_if_blocked(request.config)
     bench: Bench = request.getfixturevalue("bench")
     mark = bench.link.mark()
     case_evidence.begin_case()
+    if bench.operator is not None:
+        bench.operator.case = spec.case_id  # answers filed under this case, and prompts naming it
     try:
         yield
     finally:
+        if bench.operator is not None:
+            bench.operator.case = None
         case_evidence.end_case(bench, mark, spec.case_id)
 
 
@@ -234,9 +294,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = yield
     item.stash.setdefault(PHASES, {})[report.when] = report.outcome
     _record_verdict(item, report)
+    marker = item.get_closest_marker("case")
+    if report.failed and (marker is None or (report.when == "call" and _is_assertion(report))):
+        item.config.stash[_NOT_BENCH_ONLY] = True  # so the run's exit status stays 1, not 7
     if call.excinfo is not None and call.excinfo.errisinstance(FatalBenchError):
         # Every remaining case is blocked (skipped), not failed: the bench is unusable.
-        item.config.stash[_FATAL] = call.excinfo.value
+        _fail_bench(item.config, call.excinfo.value)
     return report
 
 
@@ -279,6 +342,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"{case_id:9} {verdict:8} {reason}"[:200])
         elif interruption is not None and case_id in interruption.not_reached:
             terminalreporter.write_line(f"{case_id:9} {NOT_RUN:8} {NOT_REACHED.removeprefix('not run: ')}")
+    fatal = config.stash.get(_FATAL, None)
+    if fatal is not None:
+        # Once, whole (the verdict lines are cut at 200 characters): the cause and what to check.
+        where = config.stash.get(_FATAL_CASE, "starting the bench")
+        terminalreporter.write_line(f"bench error in {where}: {type(fatal).__name__}: {fatal}", red=True)
 
 
 def _interruption(session: pytest.Session, stopped_by: str | None) -> Interruption | None:
@@ -349,6 +417,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Run-level evidence: environment, traceability, manifest, and a scan for secrets."""
     config = session.config
     signals = config.stash.get(SIGNALS, None)
+    if session.exitstatus == pytest.ExitCode.TESTS_FAILED and not config.stash.get(_NOT_BENCH_ONLY, False):
+        # Only broken cases, no device failure: the bench's fault, not the device's (7, not 1).
+        session.exitstatus = int(Exit.BENCH_ERROR)
     try:
         _stop_bench(config)
         _finish(session)
@@ -372,17 +443,34 @@ def _finish(session: pytest.Session) -> None:
         # holds the interrupted case as passed.
         _settle_unfinished(config, interruption)
     alluredir = config.getoption("--alluredir", None)
-    if not alluredir or _PROFILE not in config.stash or not any(Path(alluredir).glob("*-result.json")):
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter is not None else print
+    if _PROFILE not in config.stash or hasattr(config, "workerinput"):
+        return  # no conformance case was collected
+    if not alluredir:
+        write(
+            "cot-harness: no --alluredir: this run wrote no evidence (no results, captures, traceability "
+            "or manifest); `cot-harness run` writes a run folder under reports/runs/"
+        )
         return
+    if _RUN_FOLDER not in config.stash:
+        return  # refused or not writable at configure: said there
+    if not any(Path(alluredir).glob("*-result.json")):
+        write(f"cot-harness: no case ran: {config.stash[_RUN_FOLDER]} holds no results and no manifest")
+        return
+    not_written = case_evidence.not_written()
     try:
+        if not_written:
+            raise EvidenceNotWritten(Path(not_written[0].partition(": ")[0]), OSError(not_written[0]))
         summary = finish_run(
             Path(alluredir), config.stash[_PROFILE], config.stash.get(_COORDINATOR, None), interruption
         )
-    except OSError as error:
-        print(f"cot-harness: run evidence not written: {error}")
+    except EvidenceNotWritten as error:
+        for line in not_written or [str(error)]:
+            write(f"cot-harness: RUN EVIDENCE NOT WRITTEN: {line}", red=True)
+        write(f"cot-harness: no evidence manifest in {config.stash[_RUN_FOLDER]}: do not hand this run out")
+        session.exitstatus = EXIT_EVIDENCE_NOT_WRITTEN
         return
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter is not None else print
     write(f"cot-harness: evidence manifest {summary['manifest']} ({summary['files']} files)")
     for finding in summary["secret_findings"][:20]:
         write(f"cot-harness: SECRET IN EVIDENCE, do not hand this folder out: {finding}")

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import yaml
 
+from harness.reference_profiles import profiles_dir
 from harness.report.results import read_cases
 from harness.sim.matrix import MATRIX, REFERENCES, VariantSpec
 
-PROFILES = Path(__file__).resolve().parents[1] / "device_profiles"
+PROFILES = profiles_dir()  # the repository's, or the installed package's (a wheel)
 RUN_TIMEOUT_S = 300
 
 
@@ -84,14 +85,14 @@ def run_entry(entry: Entry, workdir: Path, extra: list[str]) -> Outcome:
             "--alluredir",
             str(results),
             "-p",
-            "no:cacheprovider",
+            "no:cacheprovider",  # a selftest run is throwaway: its cases must not become the lab's --lf
             "-q",
             *extra,
         ],
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_S,
-        cwd=PROFILES.parent,
+        cwd=PROFILES.parent,  # the repository in a checkout (its conftest and pytest settings)
     )
     verdicts = {case_id: case.status for case_id, case in read_cases(results).items()}
     outcome = Outcome(entry, verdicts, [], time.monotonic() - started, done.stdout[-4000:] + done.stderr[-2000:])

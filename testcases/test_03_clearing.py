@@ -70,11 +70,23 @@ def test_clr_05(bench: Bench, profile: Profile) -> None:
     previous, new, event = new_occupier(bench)
     sent = push_cot_from_all(bench, profile, event)[0]
     limit = clear_within(profile)
+    # A person is asked once, when a wait ends: asked at the end of `eventually` they could
+    # only ever report a latency of `eventually`. So classes a person observes are asked at
+    # the limit itself, and cleared then means cleared within it.
+    asked_once = [dc for dc in classes if bench.observing.kind(dc) is ObserverKind.ASKED_ONCE]
+    measured = [dc for dc in classes if dc not in asked_once]
     with allure.step(f"Measure how long each class takes to clear (limit timings.clear_within {limit:g} s)"):
-        cleared = steps.clearings(bench, classes, previous, new, eventually(profile))
+        cleared = steps.clearings(bench, measured, previous, new, eventually(profile)) if measured else {}
         # A class shown again after its first clearing was not cleared at that moment:
         # it has no latency, and its CLR-01..04 case fails it.
         latency = {dc: c.gone.at - sent.timestamp for dc, c in cleared.items() if c.stayed_gone and c.gone}
+        by_person = steps.clearings(bench, asked_once, previous, new, limit) if asked_once else {}
+        for dc, c in by_person.items():
+            cleared[dc] = c
+            # Gone when asked at the limit: within it (the time the answer took is the person's).
+            latency[dc] = min(limit, c.gone.at - sent.timestamp) if c.stayed_gone and c.gone else limit + 1
+            if not (c.stayed_gone and c.gone):
+                attach_text(f"{dc}", f"asked at the limit ({limit:g} s): the previous occupier's {dc} was still shown")
         attach_text(
             "measurements",
             "\n".join(

@@ -13,6 +13,7 @@ from harness.evidence import measurements
 from harness.evidence.msc import sequence_chart_svg
 from harness.evidence.pcapng import write_pcapng
 from harness.evidence.trace_text import trace_text
+from harness.report.runs import RunFolder
 
 if TYPE_CHECKING:
     from harness.bench import Bench
@@ -20,10 +21,20 @@ if TYPE_CHECKING:
 COORDINATOR_NWK = 0x0000
 
 
-def capture_dir(bench: Bench) -> Path:
-    """Beside the Allure results: <alluredir>/../captures (reports/captures by default)."""
+# Evidence that could not be written this session, one line each (path and OS error): the
+# plugin ends such a run non-zero instead of handing out a manifest that misses a capture.
+_not_written: list[str] = []
+
+
+def not_written() -> list[str]:
+    return list(_not_written)
+
+
+def capture_dir(bench: Bench) -> Path | None:
+    """In the run folder: <run>/captures, beside <run>/allure-results (harness.report.runs).
+    None without --alluredir: such a run writes no evidence at all (the plugin says so)."""
     alluredir = bench.alluredir
-    return (Path(alluredir).parent if alluredir else Path("reports")) / "captures"
+    return RunFolder.of(alluredir).captures if alluredir else None
 
 
 def lifelines(bench: Bench) -> dict[tuple[int, int], str]:
@@ -60,7 +71,10 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
         name=f"{case_id} sequence chart",
         attachment_type=allure.attachment_type.SVG,
     )
-    capture = capture_dir(bench) / f"{case_id}.pcapng"
+    folder = capture_dir(bench)
+    if folder is None:
+        return
+    capture = folder / f"{case_id}.pcapng"
     try:
         write_pcapng(
             records,
@@ -70,6 +84,8 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
             comment=f"{case_id} {bench.profile.identity_line()}",
         )
     except (OSError, ValueError) as error:
+        if isinstance(error, OSError):
+            _not_written.append(f"{getattr(error, 'filename', None) or capture}: {error.strerror or error}")
         allure.attach(
             f"capture not written: {error}",
             name=f"{case_id} capture error",

@@ -9,22 +9,30 @@ Bench steps a person carries out (power-cycling, rejoining) are instructions, an
 "done"; their key is `instructions` unless the caller names another.
 
 Where the answers come from, in this order:
-1. The profile's answers_file, when it still holds an answer for that key (scripted runs).
-2. The terminal, when the harness has one (stdin is a tty): the question is re-asked until
-   the answer is y, yes, n or no (any case); an instruction takes Enter or `done`, and
-   `abort` when it cannot be done.
+1. The profile's answers_file, when it still holds an answer for that key (scripted runs):
+   first the answers written under the running case's ID, then the flat ones.
+2. The terminal, when the harness has one (the controlling terminal, see terminal.py): the
+   question is re-asked until the answer is y, yes, n or no (any case); an instruction
+   takes Enter or `done`, and `abort` when it cannot be done.
 3. Otherwise there is no answer, and that is bench trouble (ObserverError), never a guess.
 
-The answers file (YAML) maps each key to the list of its successive answers, consumed in
-order, one per question asked; the harness asks again each time it re-checks a condition:
+The answers file (YAML) maps each key to the list of its successive answers, one per
+question asked; the harness asks again each time it re-checks a condition. The order is
+explicit where the answers are written:
 
-    consumption_history.previous: [yes, yes, no]   # seeded; still shown; cleared
-    consumption_history.new:      [no, no, yes]
+    CLR-01:                                          # used only while CLR-01 runs,
+      consumption_history.previous: [yes, no]        # in the order CLR-01 asks
+      consumption_history.new: [no, yes]
+    consumption_history.previous: [yes, yes, no]     # flat: any case with none left under
+    consumption_history.new:      [no, no, yes]      # its own ID, in the order of the run
     instructions: [done]                             # e.g. the IHD was power-cycled
 
-Answers are y, yes, n or no (any case) for questions and done for instructions, read as
-text (so unquoted yes/no are fine); anything else, an unknown key, a key given twice or an
-entry that is not a list is an error naming the file and the entry, before any is used.
+Which case is running the plugin tells the observer (`OperatorObserver.case`); outside a
+case only the flat answers apply. Answers are y, yes, n or no (any case) for questions and
+done for instructions, read as text (so unquoted yes/no are fine); anything else, an
+unknown key, a key given twice or an entry that is not a list is an error naming the file,
+the case and the entry, before any is used. Whether the case IDs exist and the data
+classes are observed by operator is checked with the profile (profile/preflight.py).
 A commented example: device_profiles/answers/answers.example.yaml.
 """
 
@@ -53,6 +61,13 @@ _DONE = "done"
 _ABORT = "abort"
 _INSTRUCTION_KEY_RE = re.compile(r"[a-z][a-z0-9_]*")
 SHOWN_PER_FUEL = 3  # items quoted per fuel in a question; the rest are counted
+# A case's answers are grouped under its ID; whether the ID is in the catalogue is checked
+# with the profile (preflight), so that this reader stays below the catalogue.
+_CASE_ID_RE = re.compile(r"[A-Z][A-Z0-9]*-[0-9][0-9A-Za-z-]*")
+_SHAPE = (
+    "expected a mapping of question keys to lists of answers, e.g. 'consumption_history.previous: [yes, no]', "
+    "or of case IDs to such mappings, e.g. 'CLR-01: {consumption_history.previous: [yes, no]}'"
+)
 
 
 def question_key(data_class: DataClass, occupier: str) -> str:
@@ -60,14 +75,23 @@ def question_key(data_class: DataClass, occupier: str) -> str:
 
 
 class Answers:
-    """Scripted operator answers, consumed in order per key."""
+    """Scripted operator answers: per case (used only while that case runs) and flat (any case),
+    each list consumed in order."""
 
-    def __init__(self, path: Path, entries: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, path: Path, entries: Mapping[str, Sequence[str] | Mapping[str, Sequence[str]]]) -> None:
+        """entries as the file writes them: a key to its answers, or a case ID to its own keys."""
         self.path = path
-        self._entries = {key: list(values) for key, values in entries.items()}
+        # (case ID or None for the flat answers, key) -> the successive answers, in the file's order
+        self._entries: dict[tuple[str | None, str], list[str]] = {}
+        for name, value in entries.items():
+            if isinstance(value, Mapping):
+                for key, values in value.items():
+                    self._entries[(name, key)] = list(values)
+            else:
+                self._entries[(None, name)] = list(value)
         self._used = dict.fromkeys(self._entries, 0)
-        for key, values in self._entries.items():
-            self._check(key, values)
+        for (case_id, key), values in self._entries.items():
+            self._check(case_id, key, values)
 
     @classmethod
     def load(cls, path: Path) -> Answers:
@@ -81,35 +105,67 @@ class Answers:
             raise ObserverError(f"operator answers file {path}: not valid YAML ({exc})") from None
         if data is None:
             data = {}
-        if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-            raise ObserverError(
-                f"operator answers file {path}: expected a mapping of question keys to lists of "
-                "answers, e.g. 'consumption_history.previous: [yes, no]'"
-            )
+        if not isinstance(data, dict):
+            raise ObserverError(f"operator answers file {path}: {_SHAPE}")
+        for key, value in data.items():
+            if isinstance(value, list):
+                continue
+            elif isinstance(value, dict) and _CASE_ID_RE.fullmatch(key):
+                for inner, values in value.items():
+                    if not isinstance(values, list):
+                        raise ObserverError(
+                            f"operator answers file {path}, case {key}, entry {inner}: expected a list of "
+                            f"answers, e.g. '{inner}: [yes, no]'"
+                        )
+            elif isinstance(value, dict):
+                raise ObserverError(
+                    f"operator answers file {path}: {key!r} holds a mapping but is not a case ID "
+                    "(such as CLR-01); only a case's answers are grouped under a key"
+                )
+            else:
+                raise ObserverError(f"operator answers file {path}, entry {key}: {_SHAPE}")
         return cls(path, data)
 
-    def take(self, key: str) -> tuple[str, str] | None:
-        """The next answer for key and where it was written, or None when none is left."""
-        values = self._entries.get(key, [])
-        index = self._used.get(key, 0)
-        if index >= len(values):
-            return None
-        self._used[key] = index + 1
-        return values[index], self.where(key, index)
+    @property
+    def cases(self) -> frozenset[str]:
+        """The case IDs the file writes answers for."""
+        return frozenset(case_id for case_id, _ in self._entries if case_id is not None)
+
+    def keys(self) -> list[tuple[str | None, str]]:
+        """(case ID or None, key) for every entry, in the file's order."""
+        return list(self._entries)
+
+    def take(self, key: str, case: str | None = None) -> tuple[str, str] | None:
+        """The next answer for key in case (its own first, then the flat ones) and where it was
+        written, or None when none is left."""
+        for scope in (case, None) if case is not None else (None,):
+            values = self._entries.get((scope, key), [])
+            index = self._used.get((scope, key), 0)
+            if index < len(values):
+                self._used[(scope, key)] = index + 1
+                return values[index], self.where(key, index, scope)
+        return None
 
     def remaining(self) -> dict[str, int]:
-        """Answers not used yet per key: left-overs mean the script and the run drifted apart."""
-        return {key: len(v) - self._used[key] for key, v in self._entries.items() if len(v) > self._used[key]}
+        """Answers not used yet per entry ('CLR-01 consumption_history.new' for a case's own):
+        left-overs mean the script and the run drifted apart."""
+        return {
+            (key if case_id is None else f"{case_id} {key}"): len(v) - self._used[(case_id, key)]
+            for (case_id, key), v in self._entries.items()
+            if len(v) > self._used[(case_id, key)]
+        }
 
-    def where(self, key: str, index: int | None = None) -> str:
-        return f"{self.path} entry {key}" + ("" if index is None else f"[{index}]")
+    def where(self, key: str, index: int | None = None, case: str | None = None) -> str:
+        scope = "" if case is None else f", case {case},"
+        return f"{self.path}{scope} entry {key}" + ("" if index is None else f"[{index}]")
 
-    def _check(self, key: str, values: list[Any]) -> None:
+    def _check(self, case_id: str | None, key: str, values: list[Any]) -> None:
+        where = f"operator answers file {self.path}" + ("" if case_id is None else f", case {case_id}")
         data_class, dot, occupier = key.partition(".")
         if dot:
             if data_class not in _DATA_CLASSES or occupier not in OCCUPIERS:
                 raise ObserverError(
-                    f"operator answers file {self.path}: unknown key {key!r}; question keys are "
+                    f"{where}: unknown key {key!r}; question keys are "
                     f"<data class>.previous or <data class>.new with a data class among "
                     f"{', '.join(DataClass)}"
                 )
@@ -118,14 +174,15 @@ class Answers:
             allowed, valid = _DONE, _is_done
         else:
             raise ObserverError(
-                f"operator answers file {self.path}: unknown key {key!r}; use "
+                f"{where}: unknown key {key!r}; use "
                 f"{key}.previous / {key}.new for questions, or a lower-case name such as "
                 f"{INSTRUCTIONS} for instructions"
+                + ("" if case_id is not None else ", or a case ID (such as CLR-01) holding such keys")
             )
         for index, value in enumerate(values):
             if not isinstance(value, str) or not valid(value):
                 raise ObserverError(
-                    f"operator answers file {self.where(key, index)}: expected {allowed}, got {value!r}"
+                    f"operator answers file {self.where(key, index, case_id)}: expected {allowed}, got {value!r}"
                 )
 
 
@@ -147,6 +204,9 @@ class OperatorObserver:
         self._terminal = terminal
         self._now = now
         self._display = display
+        # The case running now (set by the plugin around each case): a case's own answers
+        # in the answers file are used only while it runs, and prompts and errors name it.
+        self.case: str | None = None
 
     def observe(self, data_class: DataClass, previous: Tenant, new: Tenant) -> Observation:
         if data_class not in self._prompt_for:
@@ -169,7 +229,7 @@ class OperatorObserver:
         if not _INSTRUCTION_KEY_RE.fullmatch(key) or key in _DATA_CLASSES:
             # A question's yes would otherwise count as a step carried out.
             raise ValueError(f"{key!r} is not an instruction key")
-        entry = self._answers.take(key) if self._answers is not None else None
+        entry = self._answers.take(key, self.case) if self._answers is not None else None
         if entry is not None:
             text, where = entry
             if not _is_done(text):  # loading checked every entry; kept so a bad one can never pass
@@ -178,7 +238,7 @@ class OperatorObserver:
         if self._terminal is None:
             raise self._no_answer(key)
         typed, shown = self._terminal
-        shown.write(f"\n[{key}] {text}\nPress Enter (or type done) when done, or type abort: ")
+        shown.write(f"\n[{self._label(key)}] {text}\nPress Enter (or type done) when done, or type abort: ")
         shown.flush()
         while True:
             reply = _read_line(typed, key).strip().lower()
@@ -191,7 +251,7 @@ class OperatorObserver:
 
     def _ask(self, data_class: DataClass, occupier: str, tenant: Tenant) -> tuple[bool, str]:
         key = question_key(data_class, occupier)
-        entry = self._answers.take(key) if self._answers is not None else None
+        entry = self._answers.take(key, self.case) if self._answers is not None else None
         if entry is not None:
             text, where = entry
             shown = _yes_no(text)
@@ -203,7 +263,7 @@ class OperatorObserver:
         typed, out = self._terminal
         guidance = self._prompt_for.get(data_class)
         out.write(
-            f"\n[{key}]\n"
+            f"\n[{self._label(key)}]\n"
             + (f"{guidance}\n" if guidance else "")
             + f"Does the {self._display} show the {occupier} occupier's {_words(data_class)}? "
             f"It {'looked' if occupier == 'previous' else 'looks'} like: "
@@ -218,12 +278,19 @@ class OperatorObserver:
             out.write(f"Please answer y, yes, n or no (got {line.strip()!r}): ")
             out.flush()
 
+    def _label(self, key: str) -> str:
+        """The key as the answers file writes it: under the case's ID while a case runs."""
+        return key if self.case is None else f"{self.case} {key}"
+
     def _no_answer(self, key: str) -> ObserverError:
         if self._answers is None:
             where = "an answers file (the profile sets no answers_file)"
-        else:
+        elif self.case is None:
             where = f"{self._answers.path} (none left under {key})"
-        return ObserverError(f"operator answer needed for {key} but no terminal and no answer in {where}")
+        else:
+            where = f"{self._answers.path} (none left under {self.case}: {key}, nor under the flat {key})"
+        during = "" if self.case is None else f" in case {self.case}"
+        return ObserverError(f"operator answer needed for {key}{during} but no terminal and no answer in {where}")
 
 
 def looks_like(data_class: DataClass, items: frozenset[Item]) -> str:

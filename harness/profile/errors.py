@@ -13,6 +13,12 @@ from typing import Any
 
 from harness.profile.fields import QUOTE_HINT
 
+# The exit status of a command refused for its profile (`cot-harness profile validate`, and
+# `run` before any radio): one value, so a script can tell a profile error from a device's.
+# It is harness.cli.Exit.PROFILE_ERROR of the exit-code table (tests/profile/test_preflight.py
+# keeps the two equal); defined here so the profile layer needs nothing of the CLI.
+EXIT_PROFILE_ERROR = 8
+
 
 class ProfileError(Exception):
     """A profile that cannot be used: the file, and each offending field with what was expected."""

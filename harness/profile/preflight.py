@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harness.profile.document import Profile
-from harness.profile.sections import CommandHook
+from harness.profile.sections import CommandHook, OperatorStep
 
 TEMPLATE_IEEE = "00:00:00:00:00:00:00:00"
 TEMPLATE_MANUFACTURER = "Example Ltd"
+_CONTROLS = ("power_control", "rejoin_control", "cot_trigger")
 
 
 def preflight(profile: Profile) -> list[tuple[str, str]]:
@@ -46,13 +47,36 @@ def _template(profile: Profile) -> Iterator[tuple[str, str]]:
 def _answers(profile: Profile) -> Iterator[tuple[str, str]]:
     if profile.answers_file is None:
         return
+    from harness.catalogue import CASES
     from harness.errors import ObserverError
     from harness.observe.operator import Answers  # the same reader the run uses
 
     try:
-        Answers.load(profile.answers_file)
+        answers = Answers.load(profile.answers_file)
     except ObserverError as error:
         yield "answers_file", str(error)
+        return
+    where = f"operator answers file {profile.answers_file}"
+    for case_id in sorted(answers.cases - set(CASES)):
+        yield "answers_file", f"{where}, case {case_id}: no such case in the catalogue (see docs/catalogue.md)"
+    by_operator = {str(dc) for dc, spec in profile.observe.items() if isinstance(spec, OperatorStep)}
+    instructed = any(isinstance(getattr(profile.bench, c), OperatorStep) for c in _CONTROLS)
+    for case_id, key in answers.keys():
+        scope = "" if case_id is None else f", case {case_id}"
+        data_class, dot, _ = key.partition(".")
+        # An answer the run never asks for would sit unused, and the script drift unseen.
+        if dot and data_class not in by_operator:
+            yield (
+                "answers_file",
+                f"{where}{scope}, entry {key}: observe.{data_class} is not by operator in this profile, "
+                "so this answer would never be used",
+            )
+        elif not dot and not instructed:
+            yield (
+                "answers_file",
+                f"{where}{scope}, entry {key}: no bench control is by operator in this profile, "
+                "so no instruction is ever given",
+            )
 
 
 def _model(profile: Profile) -> Iterator[tuple[str, str]]:
@@ -80,7 +104,7 @@ def _commands(profile: Profile) -> Iterator[tuple[str, str]]:
     hooks: list[tuple[str, CommandHook]] = [
         (f"observe.{data_class}", spec) for data_class, spec in profile.observe.items() if isinstance(spec, CommandHook)
     ]
-    for capability in ("power_control", "rejoin_control", "cot_trigger"):
+    for capability in _CONTROLS:
         spec = getattr(profile.bench, capability)
         if isinstance(spec, CommandHook):
             hooks.append((f"bench.{capability}", spec))

@@ -17,9 +17,10 @@ from pydantic.json_schema import GenerateJsonSchema
 
 from harness.durations import format_duration
 from harness.profile.document import Profile
+from harness.reference_profiles import profiles_dir
 
 # harness/profile/schema.py -> the repository root, two packages up.
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "device_profiles" / "profile.schema.json"
+SCHEMA_PATH = profiles_dir() / "profile.schema.json"  # the checkout's, or the installed copy
 
 
 class _ProfileSchema(GenerateJsonSchema):

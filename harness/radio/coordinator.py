@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -111,6 +113,78 @@ def zigpy_config(settings: RadioSettings) -> dict:
     }
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it came from (__cause__, else __context__), outermost first."""
+    chain: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and all(node is not seen for seen in chain):  # a cycle ends it
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    return chain
+
+
+def _errno_of(chain: list[BaseException]) -> int | None:
+    for error in chain:
+        number = getattr(error, "errno", None)
+        if isinstance(number, int):
+            return number
+        # pyserial's SerialException (an OSError) may carry the errno only as its first argument
+        if isinstance(error, OSError) and error.args and isinstance(error.args[0], int):
+            return error.args[0]
+    return None
+
+
+def _check_hint(settings: RadioSettings, chain: list[BaseException]) -> str:
+    """What the lab engineer checks first, by the kind of failure anywhere in the chain."""
+    number = _errno_of(chain)
+    path = settings.path
+    if path.startswith("socket://"):
+        where = path.removeprefix("socket://")
+        listener = f"is ser2net (or the emulator) listening on {where}, and reachable from here?"
+    else:
+        listener = f"is the stick plugged in and is {path} its device path (ls -l /dev/serial/by-id/)?"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or number == errno.ECONNREFUSED:
+        return f"connection refused: {listener}"
+    if any(isinstance(e, PermissionError) for e in chain) or number in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied on {path}: is this user in the group that owns it "
+            f"(usually dialout: sudo usermod -aG dialout $USER, then log in again)?"
+        )
+    if any(isinstance(e, FileNotFoundError) for e in chain) or number == errno.ENOENT:
+        return f"no such file: {listener}"
+    if number == errno.ENOTTY:
+        return f"{path} is not a serial device: check radio.path"
+    if any(isinstance(e, TimeoutError) for e in chain):
+        return (
+            f"the stick did not answer on {path}: check radio.baudrate ({settings.baudrate}) and "
+            f"radio.flow_control ({settings.flow_control or 'null'}), that it runs Z-Stack coordinator firmware, "
+            f"and that it is not waiting in its bootloader (replug it)"
+        )
+    if any(isinstance(e, ConnectionError | OSError) for e in chain):
+        return f"the connection failed: {listener}"
+    return f"check radio.path ({path}), radio.baudrate ({settings.baudrate}) and the stick's firmware"
+
+
+def start_failure(settings: RadioSettings, exc: BaseException, seconds: float | None = None) -> str:
+    """One line for a coordinator that did not start: the path, the first exception in the
+    chain that says something (zigpy's TransientConnectionError and asyncio's TimeoutError
+    say nothing; the OSError under them does), and what to check.
+
+    The full traceback stays in the report; this is the line a lab engineer reads first."""
+    chain = _chain(exc)
+    said = next((e for e in chain if str(e).strip()), None)
+    if said is None:
+        # Nothing in the chain has words: name the kinds, outermost first.
+        cause = " from ".join(dict.fromkeys(type(e).__name__ for e in chain))
+    else:
+        cause = f"{type(said).__name__}: {' '.join(str(said).split())}"
+        if said is not chain[0]:
+            cause = f"{type(chain[0]).__name__} ({cause})"
+    if seconds is not None and any(isinstance(e, TimeoutError) for e in chain):
+        cause += f" after {seconds:.1f} s"  # how long it waited says which timeout it was
+    return f"coordinator on {settings.path} did not start: {cause}. Check: {_check_hint(settings, chain)}"
+
+
 class Coordinator:
     """The harness's coordinator: zigpy-znp over a serial path."""
 
@@ -126,12 +200,11 @@ class Coordinator:
         return self.app.trace
 
     async def start(self) -> None:
+        started = time.monotonic()  # real seconds: a stick that never answers takes real time
         try:
             self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
         except Exception as exc:
-            raise CoordinatorError(
-                f"coordinator on {self.settings.path} did not start: {type(exc).__name__}: {exc}"
-            ) from exc
+            raise CoordinatorError(start_failure(self.settings, exc, time.monotonic() - started)) from exc
         self.app.now = self.waiter.now
         info = self.app.state.network_info
         wanted_key = self.settings.network_key

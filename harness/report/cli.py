@@ -13,26 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from harness.profile import Profile
-from harness.report.diff import add_arguments as add_diff_arguments
 from harness.report.diff import run_diff
 from harness.report.html import ReportError, ReportToolMissing, render_report
 from harness.report.interruption import Interruption
 from harness.report.manifest import write_manifest
 from harness.report.redact import named_secrets, scan_for_secrets
 from harness.report.run_info import write_run_info
+from harness.report.runs import (
+    CAPTURES_DIR,
+    MANIFEST_NAME,
+    TRACEABILITY_DIR,
+    EvidenceNotWritten,
+    RunFolder,
+    resolve_results,
+)
 from harness.report.traceability import traceability_rows, write_traceability
 
 __all__ = ["CAPTURES_DIR", "MANIFEST_NAME", "TRACEABILITY_DIR", "finish_run", "register"]
 
-DEFAULT_ALLUREDIR = Path("reports/allure-results")
-CAPTURES_DIR = "captures"  # beside the results, where the plugin writes the pcapng files
-TRACEABILITY_DIR = "traceability"
-MANIFEST_NAME = "evidence-manifest.json"
 EXIT_TOOL_MISSING = 2
+EXIT_BAD_RUN = 2  # `diff`: a folder that is not a run (its documented "bad input")
 
 
 def run_report(args: argparse.Namespace) -> int:
-    alluredir: Path = args.alluredir
+    try:
+        alluredir = resolve_results(args.alluredir or args.run)
+    except FileNotFoundError as error:
+        print(f"cot-harness report: {error}", file=sys.stderr)
+        return 1
+    # Beside the results, in the run folder (derived from the evidence, so not in its manifest).
     out: Path = args.out or alluredir.parent / "report.html"
 
     def notify(line: str) -> None:
@@ -53,14 +62,37 @@ def run_report(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `report` and `diff` to the `cot-harness` subcommands (each sets func=)."""
     report = commands.add_parser("report", help="render the Allure 3 HTML report as one file")
-    report.add_argument("--alluredir", type=Path, default=DEFAULT_ALLUREDIR, help="results to render")
-    report.add_argument("--out", type=Path, default=None, help="HTML file (default: <alluredir>/../report.html)")
+    report.add_argument(
+        "run", type=Path, nargs="?", default=None, metavar="RUN", help="run folder (default: reports/latest)"
+    )
+    report.add_argument("--alluredir", type=Path, default=None, help="an allure-results folder, instead of RUN")
+    report.add_argument("--out", type=Path, default=None, help="HTML file (default: <run folder>/report.html)")
     report.set_defaults(func=run_report)
     diff = commands.add_parser(
         "diff", help="compare two runs: verdicts, measurements, environment; exit 1 when a case got worse"
     )
-    add_diff_arguments(diff)
-    diff.set_defaults(func=run_diff)
+    diff.add_argument("run_a", type=Path, metavar="RUN_A", help="run folder (or allure-results) of the first run")
+    diff.add_argument(
+        "run_b",
+        type=Path,
+        nargs="?",
+        default=None,
+        metavar="RUN_B",
+        help="run folder (or allure-results) of the second run (default: reports/latest)",
+    )
+    diff.set_defaults(func=run_diff_of_runs)
+
+
+def run_diff_of_runs(args: argparse.Namespace) -> int:
+    """`diff` on run folders (or allure-results folders; RUN_B defaults to the latest run)."""
+    resolved = []
+    for run in (args.run_a, args.run_b):
+        try:
+            resolved.append(resolve_results(run))
+        except FileNotFoundError as error:
+            print(f"cot-harness diff: {error}", file=sys.stderr)
+            return EXIT_BAD_RUN
+    return run_diff(argparse.Namespace(run_a=resolved[0], run_b=resolved[1]))
 
 
 def finish_run(
@@ -69,19 +101,29 @@ def finish_run(
     coordinator_info: dict[str, str] | None,
     interruption: Interruption | None = None,
 ) -> dict[str, Any]:
-    """Run info, traceability, the manifest over the reports folder, then the secret scan.
+    """Run info, traceability, the manifest over the run folder, then the secret scan.
 
-    The reports folder is alluredir's parent: alluredir, its sibling captures/ and the
-    traceability/ written here. The manifest comes after everything else it lists, and the
-    scan last, over the manifest too. Returns a summary (JSON-ready) for the terminal.
+    The run folder is alluredir's parent (harness.report.runs): its mark, alluredir, captures/
+    and the traceability/ written here. The manifest comes after everything else it lists,
+    and the scan last, over the manifest too. Returns a summary (JSON-ready) for the terminal.
     An interrupted run gets all of it too, saying where it stopped and what it never ran.
+    EvidenceNotWritten (naming the path and the OS error) when any of it cannot be written;
+    then no manifest is left behind, since one that is not the whole story must not verify.
     """
-    alluredir = Path(alluredir)
-    reports = alluredir.parent
-    write_run_info(alluredir, profile=profile, coordinator=coordinator_info, interruption=interruption)
-    csv_path, md_path = write_traceability(alluredir, reports / TRACEABILITY_DIR, interruption)
-    roots = [alluredir, reports / CAPTURES_DIR, reports / TRACEABILITY_DIR]
-    manifest = write_manifest(roots, reports / MANIFEST_NAME)
+    run = RunFolder.of(alluredir)
+    alluredir = run.alluredir
+    try:
+        write_run_info(alluredir, profile=profile, coordinator=coordinator_info, interruption=interruption)
+        csv_path, md_path = write_traceability(alluredir, run.traceability, interruption)
+        roots = run.evidence_roots()
+        manifest = write_manifest(roots, run.manifest)
+    except OSError as error:
+        for seal in (run.manifest, run.sums):
+            try:
+                seal.unlink(missing_ok=True)
+            except OSError:
+                pass  # cannot remove it either: the error below names the folder
+        raise EvidenceNotWritten(Path(error.filename or run.root), error) from error
     sums = manifest.with_suffix(".sha256")
     secrets = named_secrets(profile)
     findings = scan_for_secrets([*roots, manifest, sums], secrets)

@@ -310,8 +310,75 @@ def test_operator_instructions(tmp_path: Path) -> None:
 
 def test_shipped_answers_example_loads() -> None:
     answers = Answers.load(REPO / "device_profiles" / "answers" / "answers.example.yaml")
-    assert answers.take("consumption_history.previous") is not None
-    assert answers.remaining()["instructions"] == 1
+    assert answers.take("consumption_history.previous") is None  # filed under CLR-01 only
+    assert answers.take("consumption_history.previous", "CLR-01") is not None
+    assert answers.remaining()["CLR-07 instructions"] == 1
+    assert answers.cases == {"CLR-01", "CLR-02", "CLR-07"}
+
+
+def test_operator_answers_keyed_by_case_go_to_that_case_first(tmp_path: Path) -> None:
+    path = answers_file(
+        tmp_path,
+        """
+        CLR-01:
+          consumption_history.previous: [yes, no]
+          consumption_history.new: [no, yes]
+        consumption_history.previous: [Y]
+        consumption_history.new: [N]
+        """,
+    )
+    observer, shown = operator(answers=Answers.load(path))
+    observer.case = "CLR-07"  # no answers of its own: the flat ones, in the run's order
+    flat = observer.observe(CH, PREVIOUS, NEW)
+    assert (flat.shows_previous, flat.shows_new) == (True, False)
+    assert f"{path} entry consumption_history.previous[0]" in flat.detail
+    observer.case = "CLR-01"
+    looks = [observer.observe(CH, PREVIOUS, NEW) for _ in range(2)]
+    assert [(o.shows_previous, o.shows_new) for o in looks] == [(True, False), (False, True)]
+    assert f"{path}, case CLR-01, entry consumption_history.previous[1]" in looks[1].detail
+    with pytest.raises(ObserverError) as caught:  # both used up: the error names file, case and key
+        observer.observe(CH, PREVIOUS, NEW)
+    message = str(caught.value)
+    assert "operator answer needed for consumption_history.previous in case CLR-01 but no terminal" in message
+    assert f"{path} (none left under CLR-01: consumption_history.previous" in message
+    assert Answers.load(path).remaining() == {
+        "CLR-01 consumption_history.previous": 2,
+        "CLR-01 consumption_history.new": 2,
+        "consumption_history.previous": 1,
+        "consumption_history.new": 1,
+    }
+
+
+def test_operator_prompt_names_the_case_and_the_key() -> None:
+    observer, shown = operator("y\nn\n")
+    observer.case = "CLR-01"
+    observer.observe(CH, PREVIOUS, NEW)
+    assert "[CLR-01 consumption_history.previous]\nOpen History.\n" in shown.getvalue()
+    assert "[CLR-01 consumption_history.new]" in shown.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "CLR-01:\n  consumption_history.previous: [yes, maybe]\n",
+            ", case CLR-01, entry consumption_history.previous[1]: expected y",
+        ),
+        ("CLR-01:\n  consumtion_history.previous: [yes]\n", ", case CLR-01: unknown key 'consumtion_history.previous'"),
+        (
+            "CLR-01:\n  consumption_history.previous: yes\n",
+            ", case CLR-01, entry consumption_history.previous: expected a list",
+        ),
+        ("clr-01:\n  consumption_history.previous: [yes]\n", "'clr-01' holds a mapping but is not a case ID"),
+        ("CLR-01:\n  consumption_history.new: [no]\n  consumption_history.new: [yes]\n", "found the key"),
+    ],
+)
+def test_operator_bad_case_answers(tmp_path: Path, text: str, expected: str) -> None:
+    path = answers_file(tmp_path, text)
+    with pytest.raises(ObserverError) as caught:
+        Answers.load(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
 
 
 def test_looks_like_is_short() -> None:
