@@ -16,9 +16,13 @@ import signal
 import sys
 import threading
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from harness.report.interruption import Interruption
+from harness.report.results import mark_unfinished
 
 SIGNALS = pytest.StashKey["RunSignals"]()
 INTERRUPTED = pytest.StashKey[tuple[str, str | None]]()  # (what stopped the run, the case it was in)
@@ -137,3 +141,36 @@ def report_unfinished(item: pytest.Item, by: str) -> None:
 
 def raise_error(error: BaseException) -> None:
     raise error
+
+
+def interruption_of(
+    session: pytest.Session, stopped_by: str | None, verdicts: dict[str, tuple[str, str]]
+) -> Interruption | None:
+    """What stopped the run early, where, and the selected cases it never reached; None when
+    nothing did (`stopped_by`: what ended the run loop early, if anything)."""
+    config = session.config
+    by, case_id = config.stash.get(INTERRUPTED, (None, None))
+    if by is None:
+        if stopped_by is None:
+            return None
+        # Outside a case's phases: the case whose protocol did not complete, if any.
+        by, case_id = signal_since(config) or stopped_by, config.stash.get(RUNNING, None)
+    reached = set(verdicts) | {case_id}
+    selected = [m.args[0] for item in session.items if (m := item.get_closest_marker("case")) is not None]
+    return Interruption(by, case_id, tuple(c for c in dict.fromkeys(selected) if c not in reached))
+
+
+def settle_unfinished(config: pytest.Config, interruption: Interruption, verdicts: dict[str, tuple[str, str]]) -> None:
+    """The last word on the case the run stopped in, over whatever its reports managed to say
+    (an interrupt inside the report of the interrupt leaves allure-pytest with the passed
+    setup): its result and its summary line say broken, interrupted; never passed."""
+    case_id = interruption.case_id
+    if case_id is None:
+        return
+    message = f"interrupted {interruption.cause()}: the case did not finish, so it has no verdict"
+    if verdicts.get(case_id, ("passed", ""))[0] == "passed":
+        verdicts[case_id] = ("broken", message)
+    alluredir = config.getoption("--alluredir", None)
+    if alluredir:
+        for name in mark_unfinished(Path(alluredir), case_id, message):
+            print(f"cot-harness: {name}: {case_id} recorded as broken, not passed: {message}")

@@ -35,8 +35,10 @@ from harness.interrupts import (
     RUNNING,
     SIGNALS,
     RunSignals,
+    interruption_of,
     report_unfinished,
     run_phase,
+    settle_unfinished,
     signal_since,
 )
 from harness.profile import Profile, ProfileError, load_profile
@@ -44,7 +46,6 @@ from harness.profile.preflight import preflight
 from harness.reference_profiles import default_profile
 from harness.report.cli import finish_run
 from harness.report.interruption import NOT_REACHED, Interruption
-from harness.report.results import mark_unfinished
 from harness.report.runs import EvidenceNotWritten, RunFolderRefused, claim
 from harness.report.traceability import NOT_RUN
 
@@ -349,22 +350,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"bench error in {where}: {type(fatal).__name__}: {fatal}", red=True)
 
 
-def _interruption(session: pytest.Session, stopped_by: str | None) -> Interruption | None:
-    """What stopped the run early, where, and the selected cases it never reached; None when
-    nothing did (`stopped_by`: what ended the run loop early, if anything)."""
-    config = session.config
-    by, case_id = config.stash.get(INTERRUPTED, (None, None))
-    if by is None:
-        if stopped_by is None:
-            return None
-        # Outside a case's phases: the case whose protocol did not complete, if any.
-        by, case_id = signal_since(config) or stopped_by, config.stash.get(RUNNING, None)
-    verdicts = config.stash.get(_VERDICTS, {})
-    reached = set(verdicts) | {case_id}
-    selected = [m.args[0] for item in session.items if (m := item.get_closest_marker("case")) is not None]
-    return Interruption(by, case_id, tuple(c for c in dict.fromkeys(selected) if c not in reached))
-
-
 def _stop_bench(config: pytest.Config) -> None:
     """The bench's teardown may itself have been interrupted: stop it here, so the loop thread
     and the coordinator are closed and the process can exit."""
@@ -389,27 +374,10 @@ def pytest_runtestloop(session: pytest.Session):  # noqa: ANN201
         signals = session.config.stash.get(SIGNALS, None)
         if signals is not None:
             signals.stopping()  # the bench is stopped and the evidence written: the next signal waits
-        interruption = _interruption(session, stopped_by)
+        interruption = interruption_of(session, stopped_by, session.config.stash.setdefault(_VERDICTS, {}))
         if interruption is not None:
             session.config.stash[_INTERRUPTION] = interruption
-            _settle_unfinished(session.config, interruption)
-
-
-def _settle_unfinished(config: pytest.Config, interruption: Interruption) -> None:
-    """The last word on the case the run stopped in, over whatever its reports managed to say
-    (an interrupt inside the report of the interrupt leaves allure-pytest with the passed
-    setup): its result and its summary line say broken, interrupted; never passed."""
-    case_id = interruption.case_id
-    if case_id is None:
-        return
-    message = f"interrupted {interruption.cause()}: the case did not finish, so it has no verdict"
-    verdicts = config.stash.setdefault(_VERDICTS, {})
-    if verdicts.get(case_id, ("passed", ""))[0] == "passed":
-        verdicts[case_id] = ("broken", message)
-    alluredir = config.getoption("--alluredir", None)
-    if alluredir:
-        for name in mark_unfinished(Path(alluredir), case_id, message):
-            print(f"cot-harness: {name}: {case_id} recorded as broken, not passed: {message}")
+            settle_unfinished(session.config, interruption, session.config.stash.setdefault(_VERDICTS, {}))
 
 
 @pytest.hookimpl(trylast=True)
@@ -435,13 +403,13 @@ def _finish(session: pytest.Session) -> None:
     interruption = config.stash.get(_INTERRUPTION, None)
     if interruption is None and session.exitstatus == pytest.ExitCode.INTERRUPTED:
         # The run loop's end was itself cut short, or the run never got there (collecting).
-        interruption = _interruption(session, "KeyboardInterrupt")
+        interruption = interruption_of(session, "KeyboardInterrupt", config.stash.setdefault(_VERDICTS, {}))
         if interruption is not None:
             config.stash[_INTERRUPTION] = interruption
     if interruption is not None:
         # Again, just before the manifest seals the folder: evidence with a manifest never
         # holds the interrupted case as passed.
-        _settle_unfinished(config, interruption)
+        settle_unfinished(config, interruption, config.stash.setdefault(_VERDICTS, {}))
     alluredir = config.getoption("--alluredir", None)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else print
