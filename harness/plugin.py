@@ -44,10 +44,9 @@ from harness.interrupts import (
 from harness.profile import Profile, ProfileError, load_profile
 from harness.profile.preflight import preflight
 from harness.reference_profiles import default_profile
-from harness.report.cli import finish_run
 from harness.report.interruption import NOT_REACHED, Interruption
-from harness.report.runs import EvidenceNotWritten, RunFolderRefused, claim
 from harness.report.traceability import NOT_RUN
+from harness.session_end import StashKeys, claim_run_folder, write_run_evidence
 
 _FATAL = pytest.StashKey[BaseException]()
 _PROFILE = pytest.StashKey[Profile]()
@@ -103,35 +102,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "case(case_id): a conformance case of harness.catalogue")
     config.addinivalue_line("markers", "soak: needs days of observation on hardware (virtual time in simulation)")
-    _claim_run_folder(config)
-
-
-def _run_inputs(config: pytest.Config) -> list[Path]:
-    """The profile and its answers file: a run folder may hold them (a lab keeps them there)."""
-    given = config.getoption("--profile")
-    if not given:
-        return []  # the installed reference profile: not in any results folder
-    path = Path(given)
-    try:
-        answers = load_profile(path).answers_file
-    except (ProfileError, OSError):
-        return [path]  # the profile error is reported where the run loads it
-    return [path, answers] if answers is not None else [path]
-
-
-def _claim_run_folder(config: pytest.Config) -> None:
-    """The folder --alluredir names is written only when its parent is the harness's run folder
-    (harness.report.runs): refused with nothing deleted, or not writable, the run stops here."""
-    alluredir = config.getoption("--alluredir", None)
-    if not alluredir or hasattr(config, "workerinput"):  # an xdist worker: the controller claimed it
-        return
-    try:
-        run = claim(alluredir, clean=bool(config.getoption("--clean-alluredir", False)), inputs=_run_inputs(config))
-    except RunFolderRefused as error:
-        pytest.exit(f"cot-harness: results folder refused: {error}", returncode=EXIT_EVIDENCE_NOT_WRITTEN)
-    except EvidenceNotWritten as error:
-        pytest.exit(f"cot-harness: run evidence not written: {error}", returncode=EXIT_EVIDENCE_NOT_WRITTEN)
-    config.stash[_RUN_FOLDER] = run.root
+    run_folder = claim_run_folder(config)
+    if run_folder is not None:
+        config.stash[_RUN_FOLDER] = run_folder
 
 
 def _profile(config: pytest.Config) -> Profile:
@@ -390,60 +363,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = int(Exit.BENCH_ERROR)
     try:
         _stop_bench(config)
-        _finish(session)
+        write_run_evidence(
+            session,
+            StashKeys(_INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR),
+            config.stash.setdefault(_VERDICTS, {}),
+        )
     finally:
         if signals is not None:
             signals.restore()
             if signals.received and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = EXIT_INTERRUPTED  # a signal came while the evidence was written
-
-
-def _finish(session: pytest.Session) -> None:
-    config = session.config
-    interruption = config.stash.get(_INTERRUPTION, None)
-    if interruption is None and session.exitstatus == pytest.ExitCode.INTERRUPTED:
-        # The run loop's end was itself cut short, or the run never got there (collecting).
-        interruption = interruption_of(session, "KeyboardInterrupt", config.stash.setdefault(_VERDICTS, {}))
-        if interruption is not None:
-            config.stash[_INTERRUPTION] = interruption
-    if interruption is not None:
-        # Again, just before the manifest seals the folder: evidence with a manifest never
-        # holds the interrupted case as passed.
-        settle_unfinished(config, interruption, config.stash.setdefault(_VERDICTS, {}))
-    alluredir = config.getoption("--alluredir", None)
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    write = reporter.write_line if reporter is not None else print
-    if _PROFILE not in config.stash or hasattr(config, "workerinput"):
-        return  # no conformance case was collected
-    if not alluredir:
-        write(
-            "cot-harness: no --alluredir: this run wrote no evidence (no results, captures, traceability "
-            "or manifest); `cot-harness run` writes a run folder under reports/runs/"
-        )
-        return
-    if _RUN_FOLDER not in config.stash:
-        return  # refused or not writable at configure: said there
-    if not any(Path(alluredir).glob("*-result.json")):
-        write(f"cot-harness: no case ran: {config.stash[_RUN_FOLDER]} holds no results and no manifest")
-        return
-    not_written = case_evidence.not_written()
-    try:
-        if not_written:
-            raise EvidenceNotWritten(Path(not_written[0].partition(": ")[0]), OSError(not_written[0]))
-        summary = finish_run(
-            Path(alluredir), config.stash[_PROFILE], config.stash.get(_COORDINATOR, None), interruption
-        )
-    except EvidenceNotWritten as error:
-        for line in not_written or [str(error)]:
-            write(f"cot-harness: RUN EVIDENCE NOT WRITTEN: {line}", red=True)
-        write(f"cot-harness: no evidence manifest in {config.stash[_RUN_FOLDER]}: do not hand this run out")
-        session.exitstatus = EXIT_EVIDENCE_NOT_WRITTEN
-        return
-    write(f"cot-harness: evidence manifest {summary['manifest']} ({summary['files']} files)")
-    for finding in summary["secret_findings"][:20]:
-        write(f"cot-harness: SECRET IN EVIDENCE, do not hand this folder out: {finding}")
-    if not summary["clean"]:
-        session.exitstatus = EXIT_SECRET_IN_EVIDENCE
 
 
 def applies(condition: bool, field: str, why: str) -> None:
