@@ -21,22 +21,12 @@ from harness.esi.tenant import Tenant
 from harness.observe.base import Observation, ObserverKind, Watch, judge
 from harness.profile import Profile, parse_profile
 from testcases import steps
+from tests.bench.test_observing import SteppedClock
 from tests.suite.conftest import REPO
 
 PREVIOUS, NEW = make_tenant(0), make_tenant(1)
 DC = DataClass.CONSUMPTION_HISTORY
 TIMEOUT = 100.0  # the wait for a clearing (EVENTUALLY_FACTOR x clear_within of sim-ihd.yaml)
-
-
-class SteppedClock:
-    def __init__(self) -> None:
-        self.t = 1_000_000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def advance_to(self, deadline: float) -> None:
-        self.t = max(self.t, deadline)
 
 
 class ScriptedObserver:

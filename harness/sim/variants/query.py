@@ -91,50 +91,49 @@ class QueriesEsmeOnly(DualFuelIHD):
             super().query_cot(meter)
 
 
-class IgnoresCotFromPeriodicQuery(ReferenceIHD):
+class _PeriodicQueryFault(ReferenceIHD):
+    """Queries after a join, power-on or rejoin as the reference does; its periodic
+    queries (made from poll) go through periodic_query_cot, the fault's one hook."""
+
+    _polling = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        if self._polling:
+            self.periodic_query_cot(meter)
+        else:
+            super().query_cot(meter)
+
+    def periodic_query_cot(self, meter: Meter) -> None:
+        super().query_cot(meter)
+
+
+class IgnoresCotFromPeriodicQuery(_PeriodicQueryFault):
     """Acts on the answer to its query after a join, power-on or rejoin, but drops the
     answers to its periodic queries: a CoT set while it stays on is never learnt."""
 
-    _polling = False
-
-    def poll(self) -> None:
-        self._polling = True
-        try:
-            super().poll()
-        finally:
-            self._polling = False
-
-    def query_cot(self, meter: Meter) -> None:
-        if self._polling:
-            self.request(meter, DEVICE_MANAGEMENT, "get_change_of_tenancy", lambda frame, zcl: None)
-        else:
-            super().query_cot(meter)
+    def periodic_query_cot(self, meter: Meter) -> None:
+        self.request(meter, DEVICE_MANAGEMENT, "get_change_of_tenancy", lambda frame, zcl: None)
 
 
-class SwitchesQueryMethodWhenPolling(ReferenceIHD):
+class SwitchesQueryMethodWhenPolling(_PeriodicQueryFault):
     """Declared get_change_of_tenancy, and asks that way after a join or rejoin, but its
     periodic queries read attributes 0x0200/0x0201 instead."""
 
-    _polling = False
-
-    def poll(self) -> None:
-        self._polling = True
-        try:
-            super().poll()
-        finally:
-            self._polling = False
-
-    def query_cot(self, meter: Meter) -> None:
-        if self._polling:
-            self.request(
-                meter,
-                DEVICE_MANAGEMENT,
-                "read_attributes",
-                self._on_cot_attributes,
-                attribute_ids=[COT_UPDATE_TIME, COT_CONTROL],
-            )
-        else:
-            super().query_cot(meter)
+    def periodic_query_cot(self, meter: Meter) -> None:
+        self.request(
+            meter,
+            DEVICE_MANAGEMENT,
+            "read_attributes",
+            self._on_cot_attributes,
+            attribute_ids=[COT_UPDATE_TIME, COT_CONTROL],
+        )
 
 
 class QueriesOftenWhileNotFound(ReferenceIHD):
