@@ -22,13 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import allure
+import allure_commons
 import pytest
 
 from harness.bench import Bench
 from harness.catalogue import CASES
 from harness.cli import Exit
 from harness.errors import BenchError, FatalBenchError
-from harness.evidence import case_evidence
+from harness.evidence import case_evidence, measurements
 from harness.interrupts import (
     INTERRUPTED,
     PHASES,
@@ -44,7 +45,9 @@ from harness.interrupts import (
 from harness.profile import Profile, ProfileError, load_profile
 from harness.profile.preflight import preflight
 from harness.reference_profiles import default_profile
+from harness.report.assessor_view import AssessorView, RunFacts
 from harness.report.interruption import NOT_REACHED, Interruption
+from harness.report.run_info import bench_line
 from harness.report.traceability import NOT_RUN
 from harness.session_end import StashKeys, claim_run_folder, write_run_evidence
 
@@ -57,6 +60,10 @@ _INTERRUPTION = pytest.StashKey[Interruption]()
 _RUN_FOLDER = pytest.StashKey[Path]()  # the run folder this session claimed (harness.report.runs)
 _FATAL_CASE = pytest.StashKey[str]()  # the case the bench failed in: blocked cases point to it
 _NOT_BENCH_ONLY = pytest.StashKey[bool]()  # a failure that is not bench trouble (a device's, or a non-case test's)
+_VIEW = pytest.StashKey[AssessorView]()  # the Allure results shaped for an assessor (harness.report.assessor_view)
+_OPEN_CASE = pytest.StashKey[tuple[Bench, int, str, float]]()  # a case whose evidence is not attached yet
+_BENCH_TIME = pytest.StashKey[list[float]]()  # the bench time of each case that ran (seconds)
+BENCH_TIME = "bench time"  # a measurement of every case: the time it held the bench (virtual in simulation)
 # The run's exit status: one table, harness.cli.Exit (documented in README.md).
 EXIT_SECRET_IN_EVIDENCE = int(Exit.SECRET_IN_EVIDENCE)  # 6
 EXIT_INTERRUPTED = int(Exit.INTERRUPTED)  # 2
@@ -93,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    view = config.stash.get(_VIEW, None)
+    if view is not None and allure_commons.plugin_manager.is_registered(view):
+        allure_commons.plugin_manager.unregister(view)
     signals = config.stash.get(SIGNALS, None)
     if signals is not None:
         signals.restore()  # already done at the session's end, unless that was cut short
@@ -129,7 +139,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if marker is not None:
             item.extra_keyword_matches.add(marker.args[0])
     if any(marker is not None for _item, marker in cases):
-        _profile(config)  # a bad profile stops the run here, before any radio is opened
+        profile = _profile(config)  # a bad profile stops the run here, before any radio is opened
+        if config.getoption("--alluredir", None) and _VIEW not in config.stash:
+            # allure-pytest's results, as an assessor reads them, written as allure-pytest writes them.
+            config.stash[_VIEW] = view = AssessorView(RunFacts(profile.identity_line(), bench_line(profile)))
+            allure_commons.plugin_manager.register(view)
         if SIGNALS not in config.stash:
             config.stash[SIGNALS] = signals = RunSignals()
             signals.install()
@@ -167,6 +181,9 @@ def _bench_session(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Be
     coordinator = the_bench.loop.call_on_loop(the_bench.coordinator.network_summary)
     coordinator.update(the_bench.han.environment())
     pytestconfig.stash[_COORDINATOR] = coordinator
+    view = pytestconfig.stash.get(_VIEW, None)
+    if view is not None:  # now the coordinator has said what it is
+        view.facts = RunFacts(profile.identity_line(), bench_line(profile, coordinator))
     yield the_bench
     the_bench.stop()
 
@@ -216,9 +233,13 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
     allure.dynamic.description(f"Requirement: {spec.requirement}\n\nDevice: {profile.identity_line()}")
     # The device is a parameter so results of different devices never merge in Allure.
     allure.dynamic.parameter("device", profile.identity_line())
+    view = request.config.stash.get(_VIEW, None)
+    callspec = getattr(request.node, "callspec", None)
+    if view is not None and callspec is not None:
+        view.parametrized(spec.case_id, callspec.params)
     _skip_if_blocked(request.config)
     bench: Bench = request.getfixturevalue("bench")
-    mark = bench.link.mark()
+    request.node.stash[_OPEN_CASE] = (bench, bench.link.mark(), spec.case_id, bench.loop.now())
     case_evidence.begin_case()
     if bench.operator is not None:
         bench.operator.case = spec.case_id  # answers filed under this case, and prompts naming it
@@ -227,7 +248,24 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
     finally:
         if bench.operator is not None:
             bench.operator.case = None
-        case_evidence.end_case(bench, mark, spec.case_id)
+        # Normally attached at the end of the call (to the case's body); a case whose call
+        # never ran (its setup failed or was interrupted) gets its evidence here.
+        _attach_evidence(request.node)
+
+
+def _attach_evidence(item: pytest.Item) -> None:
+    """The case's frames (trace, sequence chart, pcapng) and measurements, attached once."""
+    opened = item.stash.get(_OPEN_CASE, None)
+    if opened is None:
+        return
+    del item.stash[_OPEN_CASE]
+    bench, mark, case_id, started = opened
+    if bench.loop.running:
+        # What a lab books: on hardware the wall clock, in simulation the virtual one.
+        seconds = bench.loop.now() - started
+        measurements.record(BENCH_TIME, round(seconds, 3), "s")
+        item.config.stash.setdefault(_BENCH_TIME, []).append(seconds)
+    case_evidence.end_case(bench, mark, case_id)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: an interrupt anywhere in the phase
@@ -237,7 +275,17 @@ def pytest_runtest_setup(item: pytest.Item):  # noqa: ANN201
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
-    return (yield from run_phase(item, "call"))
+    try:
+        result = yield from run_phase(item, "call")
+    except BaseException:
+        try:
+            _attach_evidence(item)  # in the case's body, beside the step that failed
+        except Exception as error:  # noqa: BLE001 - the case's own failure is the one to report
+            print(f"cot-harness: the evidence of {item.nodeid} was not attached: {type(error).__name__}: {error}")
+            case_evidence.record_not_written(f"{item.nodeid}: {type(error).__name__}: {error}")
+        raise
+    _attach_evidence(item)  # after the case body, inside it: the Allure case's own attachments
+    return result
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -269,6 +317,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     item.stash.setdefault(PHASES, {})[report.when] = report.outcome
     _record_verdict(item, report)
     marker = item.get_closest_marker("case")
+    view = item.config.stash.get(_VIEW, None)
+    if view is not None and marker is not None and report.failed and call.excinfo is not None:
+        # For the report: where it failed, without the repr of every argument on the way.
+        view.failure(marker.args[0], call.excinfo.value)
     if report.failed and (marker is None or (report.when == "call" and _is_assertion(report))):
         item.config.stash[_NOT_BENCH_ONLY] = True  # so the run's exit status stays 1, not 7
     if call.excinfo is not None and call.excinfo.errisinstance(FatalBenchError):
@@ -316,6 +368,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"{case_id:9} {verdict:8} {reason}"[:200])
         elif interruption is not None and case_id in interruption.not_reached:
             terminalreporter.write_line(f"{case_id:9} {NOT_RUN:8} {NOT_REACHED.removeprefix('not run: ')}")
+    spent = config.stash.get(_BENCH_TIME, [])
+    if spent:
+        total = sum(spent)
+        terminalreporter.write_line(
+            f"bench time {total:.0f} s ({total / 3600:.1f} h) over {len(spent)} cases"
+            " (each case's is its 'bench time' measurement)"
+        )
     fatal = config.stash.get(_FATAL, None)
     if fatal is not None:
         # Once, whole (the verdict lines are cut at 200 characters): the cause and what to check.
@@ -367,6 +426,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session,
             StashKeys(_INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR),
             config.stash.setdefault(_VERDICTS, {}),
+            bench_seconds=sum(config.stash.get(_BENCH_TIME, [])) or None,
         )
     finally:
         if signals is not None:

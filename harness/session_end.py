@@ -62,7 +62,12 @@ def claim_run_folder(config: pytest.Config) -> Path | None:
     return run.root
 
 
-def write_run_evidence(session: pytest.Session, keys: StashKeys, verdicts: dict[str, tuple[str, str]]) -> None:
+def write_run_evidence(
+    session: pytest.Session,
+    keys: StashKeys,
+    verdicts: dict[str, tuple[str, str]],
+    bench_seconds: float | None = None,
+) -> None:
     """The run-level evidence, once the last case is done: environment, traceability, the
     manifest (last) and the secret scan; sets the session's exit status when it cannot."""
     config = session.config
@@ -103,7 +108,11 @@ def write_run_evidence(session: pytest.Session, keys: StashKeys, verdicts: dict[
         if not_written:
             raise EvidenceNotWritten(Path(not_written[0].partition(": ")[0]), OSError(not_written[0]))
         summary = finish_run(
-            Path(alluredir), config.stash[_PROFILE], config.stash.get(_COORDINATOR, None), interruption
+            Path(alluredir),
+            config.stash[_PROFILE],
+            config.stash.get(_COORDINATOR, None),
+            interruption,
+            bench_seconds=bench_seconds,
         )
     except EvidenceNotWritten as error:
         for line in not_written or [str(error)]:

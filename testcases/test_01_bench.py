@@ -22,8 +22,9 @@ SECURITY_NOTE = {
 
 @case("BENCH-01")
 def test_bench_01(bench: Bench, profile: Profile) -> None:
-    assert bench.coordinator is not None
     with allure.step("The coordinator is up and the network is the configured one"):
+        if bench.coordinator is None:
+            raise FatalBenchError("the bench has no coordinator: the stick was never started")
         network = bench.coordinator.network_summary()
         attach_text("coordinator", "\n".join(f"{k}: {v}" for k, v in network.items()))
         wanted = {"channel": str(profile.radio.channel), "pan_id": f"0x{profile.radio.pan_id:04X}"}
@@ -65,7 +66,10 @@ def implied_client_clusters(profile: Profile) -> dict[int, str]:
 @case("PROF-01")
 def test_prof_01(bench: Bench, profile: Profile) -> None:
     endpoint = profile.identity.endpoint
-    with allure.step(f"Read the unit's simple descriptor on endpoint {endpoint} (from the interview)"):
+    with allure.step(
+        f"Endpoint {endpoint} (identity.endpoint) is an active endpoint of the unit: its simple descriptor "
+        "(from the interview)"
+    ):
         ep = bench.link.descriptor(endpoint)
         attach_text(
             "descriptor",
@@ -74,13 +78,19 @@ def test_prof_01(bench: Bench, profile: Profile) -> None:
             else f"profile 0x{ep.profile_id:04X}, device type 0x{ep.device_type:04X}, "
             f"in {sorted(f'0x{c:04X}' for c in ep.in_clusters)}, out {sorted(f'0x{c:04X}' for c in ep.out_clusters)}",
         )
-    assert ep is not None, f"identity.endpoint {endpoint} is not an active endpoint of the unit"
-    differences = []
-    if ep.profile_id != SE_PROFILE:
-        differences.append(f"profile is 0x{ep.profile_id:04X}, expected Smart Energy 0x{SE_PROFILE:04X}")
-    for cluster, why in implied_client_clusters(profile).items():
-        if cluster not in ep.out_clusters:
-            differences.append(f"missing client cluster 0x{cluster:04X}: {why}")
-    with allure.step("Compare with what the profile declares"):
+        assert ep is not None, (
+            f"the bench interviewed the unit; expected identity.endpoint {endpoint} among its active endpoints; "
+            f"the unit has no simple descriptor on endpoint {endpoint}"
+        )
+    with allure.step("The descriptor declares the Smart Energy profile and every client cluster the profile implies"):
+        differences = []
+        if ep.profile_id != SE_PROFILE:
+            differences.append(f"profile is 0x{ep.profile_id:04X}, expected Smart Energy 0x{SE_PROFILE:04X}")
+        for cluster, why in implied_client_clusters(profile).items():
+            if cluster not in ep.out_clusters:
+                differences.append(f"missing client cluster 0x{cluster:04X}: {why}")
         attach_text("differences", "\n".join(differences) or "none")
-    assert not differences, "the unit's simple descriptor does not match its profile:\n" + "\n".join(differences)
+        assert not differences, (
+            f"the unit's simple descriptor on endpoint {endpoint} does not match its profile:\n"
+            + "\n".join(differences)
+        )

@@ -53,19 +53,24 @@ def test_dm_01(bench: Bench, profile: Profile) -> None:
 
         answer = steps.with_retries(bench, publish, "send the same Publish CoT")
         sent = attempts[-1]
-        wrong = not_conforming(seen for frame in attempts for seen in default_responses_seen(bench, frame))
-        assert answer is not None, (
-            f"{bench.meters[source].label} sent Publish Change of Tenancy ({len(attempts)} attempt(s)); expected a "
-            f"Default Response (a global command, client to server, not manufacturer-specific, the TSN echoed, "
-            f"naming command 0x{steps.PUBLISH_COT:02X}) within response_timeout {timeout:g} s; "
-            + (wrong.removeprefix("; ") if wrong else "the unit sent none")
-        )
-        record(f"{source} Default Response latency", answer.timestamp - sent.timestamp, "s", high=timeout)
-        status = status_of(answer)
-        assert status == Status.SUCCESS, (
-            f"{bench.meters[source].label} sent Publish Change of Tenancy; expected Default Response SUCCESS; "
-            f"the unit answered {status.name} (0x{int(status):02X})"
-        )
+        label = bench.meters[source].label
+        with allure.step(
+            f"The unit answers {label}'s Publish Change of Tenancy with a Default Response SUCCESS within "
+            f"response_timeout ({timeout:g} s)"
+        ):
+            wrong = not_conforming(seen for frame in attempts for seen in default_responses_seen(bench, frame))
+            assert answer is not None, (
+                f"{label} sent Publish Change of Tenancy ({len(attempts)} attempt(s)); expected a "
+                f"Default Response (a global command, client to server, not manufacturer-specific, the TSN echoed, "
+                f"naming command 0x{steps.PUBLISH_COT:02X}) within response_timeout {timeout:g} s; "
+                + (wrong.removeprefix("; ") if wrong else "the unit sent none")
+            )
+            record(f"{source} Default Response latency", answer.timestamp - sent.timestamp, "s", high=timeout)
+            status = status_of(answer)
+            assert status == Status.SUCCESS, (
+                f"{label} sent Publish Change of Tenancy; expected Default Response SUCCESS; "
+                f"the unit answered {status.name} (0x{int(status):02X})"
+            )
 
 
 @case("DM-02")
@@ -77,12 +82,13 @@ def test_dm_02(bench: Bench, profile: Profile) -> None:
     timeout = response_timeout(profile)
     for frame in sent:
         await_default_response(bench, frame, timeout)
-        # A wrong Default Response (wrong direction, ...) is still one the unit must not send.
-        successes = [seen for seen in default_responses_seen(bench, frame) if seen.status == Status.SUCCESS]
-        assert not successes, (
-            "sent Publish Change of Tenancy with disable-default-response set; expected no Default Response "
-            f"on success; the unit answered Default Response SUCCESS{not_conforming(successes)}"
-        )
+        with allure.step("No Default Response SUCCESS to a Publish CoT with disable-default-response set"):
+            # A wrong Default Response (wrong direction, ...) is still one the unit must not send.
+            successes = [seen for seen in default_responses_seen(bench, frame) if seen.status == Status.SUCCESS]
+            assert not successes, (
+                "sent Publish Change of Tenancy with disable-default-response set; expected no Default Response "
+                f"on success; the unit answered Default Response SUCCESS{not_conforming(successes)}"
+            )
     steps.assert_actioned(
         bench,
         classes,
@@ -130,10 +136,17 @@ def test_dm_03(bench: Bench, profile: Profile) -> None:
         send_truncations,
         "17 truncated Publish CoT frames",
     )
-    assert not wrong, (
-        f"behaviour.malformed_reply is {profile.behaviour.malformed_reply}; the unit answered "
-        "differently:\n" + "\n".join(wrong)
-    )
+    expected = "no answer" if silent else "Default Response MALFORMED_COMMAND"
+    with allure.step(
+        f"Each truncated Publish CoT answered as behaviour.malformed_reply {profile.behaviour.malformed_reply} "
+        f"declares ({expected})"
+    ):
+        steps.attach_text("answered otherwise", "\n".join(wrong) or "none")
+        assert not wrong, (
+            f"sent 17 Publish CoT frames truncated to 0..16 octets; behaviour.malformed_reply is "
+            f"{profile.behaviour.malformed_reply} ({expected}); {len(wrong)} were answered differently:\n"
+            + "\n".join(wrong)
+        )
     require_responsive(bench, "17 truncated Publish CoT frames")
 
 
@@ -144,11 +157,12 @@ def test_dm_04(bench: Bench, profile: Profile) -> None:
     previous, new, event = new_occupier(bench, change_control=0x00000200 | TENANCY_CHANGE_CONTROL_RESERVED_MASK)
     for sent in push_cot_from_all(bench, profile, event):
         await_default_response(bench, sent, response_timeout(profile))
-        rejections = [s for s in default_responses_seen(bench, sent) if s.status not in (None, Status.SUCCESS)]
-        assert not rejections, (
-            "sent Publish CoT with reserved change-control bits 0xFFFF8000 set; the bits must be ignored; "
-            f"the unit rejected it with {', '.join(s.status.name for s in rejections if s.status is not None)}"
-        )
+        with allure.step("The reserved change-control bits are ignored: the Publish CoT is not rejected"):
+            rejections = [s for s in default_responses_seen(bench, sent) if s.status not in (None, Status.SUCCESS)]
+            assert not rejections, (
+                "sent Publish CoT with reserved change-control bits 0xFFFF8000 set; the bits must be ignored; "
+                f"the unit rejected it with {', '.join(s.status.name for s in rejections if s.status is not None)}"
+            )
     steps.assert_actioned(
         bench, classes, previous, new, steps.eventually(profile), "Publish CoT with reserved change-control bits set"
     )
@@ -173,11 +187,15 @@ def test_dm_05(bench: Bench, profile: Profile) -> None:
 
     retained(bench, classes, resident, upcoming, timeout, send_unknown, "an unknown Device Management command")
     answer = answers[0]
-    assert answer is not None and status_of(answer) == Status.UNSUP_CLUSTER_COMMAND, (
-        f"sent Device Management command 0x{UNKNOWN_DM_COMMAND:02X}; expected Default Response "
-        f"UNSUP_CLUSTER_COMMAND within {timeout:g} s; got {'nothing' if answer is None else status_of(answer).name}"
-        f"{wrong[0]}"
-    )
+    with allure.step(
+        f"The unit answers command 0x{UNKNOWN_DM_COMMAND:02X} with a Default Response UNSUP_CLUSTER_COMMAND "
+        f"within {timeout:g} s"
+    ):
+        assert answer is not None and status_of(answer) == Status.UNSUP_CLUSTER_COMMAND, (
+            f"sent Device Management command 0x{UNKNOWN_DM_COMMAND:02X}; expected Default Response "
+            f"UNSUP_CLUSTER_COMMAND within {timeout:g} s; got "
+            f"{'nothing' if answer is None else status_of(answer).name}{wrong[0]}"
+        )
 
 
 @case("DM-06")

@@ -181,7 +181,6 @@ def test_neg_04(bench: Bench, profile: Profile) -> None:
 @case("NEG-05")
 def test_neg_05(bench: Bench, profile: Profile) -> None:
     controls = bench.controls
-    assert controls is not None
     can_power, can_rejoin = controls.available("power_control"), controls.available("rejoin_control")
     applies(can_power or can_rejoin, "bench.power_control and bench.rejoin_control", "are both none")
     classes, resident, upcoming = resident_shown(bench, profile)

@@ -47,28 +47,35 @@ def _await_queries(bench: Bench, profile: Profile, since: float, timeout: float,
     return {source: m.cot_queries(since) for source, m in bench.meters.items()}
 
 
-def _assert_each_queried(
-    bench: Bench, profile: Profile, found: dict[str, list[Query]], since: float, timeout: float, field: str, event: str
-) -> None:
+def _each_queried(bench: Bench, profile: Profile, since: float, timeout: float, field: str, event: str) -> None:
+    """Every declared meter has a CoT query within `timeout` of `since`, each made the way
+    behaviour.query_method declares: waited for and judged in one step."""
     method = profile.behaviour.query_method
-    for source, queries in found.items():
-        label = bench.meters[source].label
-        attach_text(f"{label} CoT queries", query_log(queries, since))
-        in_time = [q for q in queries if q.at - since <= timeout]
-        assert in_time, f"after {event}, {label} received no CoT query within {field} ({timeout:g} s)"
-        record(f"{source} CoT query latency after {event}", in_time[0].at - since, "s", high=timeout)
-        # Every query in the window, not the first only: a unit may ask twice, the second way wrong.
-        wrong = next((q for q in in_time if q.command != QUERY_COMMAND[method]), None)
-        assert wrong is None, (
-            f"after {event}, {label} was queried by {wrong.command} (+{wrong.at - since:.1f} s); "
-            f"behaviour.query_method declares {method}"
-        )
+    with allure.step(
+        f"Each declared meter is queried within {field} ({timeout:g} s) of {event}, by {QUERY_COMMAND[method]} "
+        f"(behaviour.query_method)"
+    ):
+        found = _await_queries(bench, profile, since, timeout, f"a CoT query at every meter after {event}")
+        for source, queries in found.items():
+            attach_text(f"{bench.meters[source].label} CoT queries", query_log(queries, since))
+        for source, queries in found.items():
+            label = bench.meters[source].label
+            in_time = [q for q in queries if q.at - since <= timeout]
+            assert in_time, f"after {event}, {label} received no CoT query within {field} ({timeout:g} s)" + (
+                f"; the first came +{queries[0].at - since:.1f} s after" if queries else ""
+            )
+            record(f"{source} CoT query latency after {event}", in_time[0].at - since, "s", high=timeout)
+            # Every query in the window, not the first only: a unit may ask twice, the second way wrong.
+            wrong = next((q for q in in_time if q.command != QUERY_COMMAND[method]), None)
+            assert wrong is None, (
+                f"after {event}, {label} was queried by {wrong.command} (+{wrong.at - since:.1f} s); "
+                f"behaviour.query_method declares {method} ({QUERY_COMMAND[method]})"
+            )
 
 
 @case("POLL-01")
 def test_poll_01(bench: Bench, profile: Profile) -> None:
     timeout = profile.timings.poll.after_join.total_seconds()
-    assert bench.controls is not None
     if bench.controls.available("power_control"):
         since = bench.loop.now()
         with allure.step("Power-cycle the unit"):
@@ -77,22 +84,17 @@ def test_poll_01(bench: Bench, profile: Profile) -> None:
     else:
         since = bench.join_opened_at
         event = "joining at the start of the run"
-    with allure.step(f"Each declared meter is queried within poll.after_join ({timeout:g} s) of {event}"):
-        found = _await_queries(bench, profile, since, timeout, "a CoT query at every meter")
-    _assert_each_queried(bench, profile, found, since, timeout, "poll.after_join", event)
+    _each_queried(bench, profile, since, timeout, "poll.after_join", event)
 
 
 @case("POLL-02")
 def test_poll_02(bench: Bench, profile: Profile) -> None:
-    assert bench.controls is not None
     applies(bench.controls.available("rejoin_control"), "bench.rejoin_control", "is none")
     timeout = profile.timings.poll.after_rejoin.total_seconds()
     since = bench.loop.now()
     with allure.step("Make the unit leave and rejoin"):
         bench.controls.rejoin()
-    with allure.step(f"Each declared meter is queried within poll.after_rejoin ({timeout:g} s)"):
-        found = _await_queries(bench, profile, since, timeout, "a CoT query at every meter after the rejoin")
-    _assert_each_queried(bench, profile, found, since, timeout, "poll.after_rejoin", "the rejoin")
+    _each_queried(bench, profile, since, timeout, "poll.after_rejoin", "the rejoin")
 
 
 @case("POLL-03")
@@ -101,17 +103,18 @@ def test_poll_03(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.max_interval.total_seconds()
     soak = shared_soak(bench, profile, "POLL-03")
     for source, label, queries in soak_per_meter(bench, soak):
-        times = [soak.start] + [q.at for q in queries] + [soak.end]
-        began, ended = max(zip(times, times[1:], strict=False), key=lambda gap: gap[1] - gap[0])
-        worst = ended - began
-        record(f"{source} longest gap between CoT queries", worst, "s", high=limit)
-        record(f"{source} CoT queries in the soak", len(queries), "queries")
-        assert worst <= limit, (
-            f"{label}: {len(queries)} CoT queries in {soak.end - soak.start:g} s; the longest time without one was "
-            f"{worst:g} s (from +{began - soak.start:.1f} s to +{ended - soak.start:.1f} s of the soak; the meters "
-            f"answered NOT_FOUND until +{soak.cot_set_at - soak.start:.1f} s, then held a new CoT), "
-            f"more than poll.max_interval ({limit:g} s)"
-        )
+        with allure.step(f"{label}: no time without a CoT query longer than poll.max_interval ({limit:g} s)"):
+            times = [soak.start] + [q.at for q in queries] + [soak.end]
+            began, ended = max(zip(times, times[1:], strict=False), key=lambda gap: gap[1] - gap[0])
+            worst = ended - began
+            record(f"{source} longest gap between CoT queries", worst, "s", high=limit)
+            record(f"{source} CoT queries in the soak", len(queries), "queries")
+            assert worst <= limit, (
+                f"{label}: {len(queries)} CoT queries in {soak.end - soak.start:g} s; the longest time without one "
+                f"was {worst:g} s (from +{began - soak.start:.1f} s to +{ended - soak.start:.1f} s of the soak; the "
+                f"meters answered NOT_FOUND until +{soak.cot_set_at - soak.start:.1f} s, then held a new CoT), "
+                f"more than poll.max_interval ({limit:g} s)"
+            )
 
 
 @case("POLL-04")
@@ -120,25 +123,25 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.min_interval.total_seconds()
     soak = shared_soak(bench, profile, "POLL-04")
     for source, label, queries in soak_per_meter(bench, soak):
-        pairs = list(zip(queries, queries[1:], strict=False))
-        for part in (NOT_FOUND_PART, COT_HELD_PART):
-            gaps = [b.at - a.at for a, b in pairs if soak.part(b.at) == part]
-            if gaps:
-                record(f"{source} shortest gap between CoT queries {part}", min(gaps), "s", low=limit)
-        close = min(pairs, key=lambda p: p[1].at - p[0].at, default=None)
-        if close is None:
-            continue
-        shortest = close[1].at - close[0].at
-        assert shortest >= limit, (
-            f"{label}: two CoT queries only {shortest:g} s apart ({soak.part(close[1].at)}, at "
-            f"+{close[1].at - soak.start:.1f} s of the soak), less than poll.min_interval ({limit:g} s) "
-            f"({len(queries)} queries in {soak.end - soak.start:g} s, the unit left undisturbed)"
-        )
+        with allure.step(f"{label}: no two CoT queries closer than poll.min_interval ({limit:g} s)"):
+            pairs = list(zip(queries, queries[1:], strict=False))
+            for part in (NOT_FOUND_PART, COT_HELD_PART):
+                gaps = [b.at - a.at for a, b in pairs if soak.part(b.at) == part]
+                if gaps:
+                    record(f"{source} shortest gap between CoT queries {part}", min(gaps), "s", low=limit)
+            close = min(pairs, key=lambda p: p[1].at - p[0].at, default=None)
+            if close is None:
+                continue
+            shortest = close[1].at - close[0].at
+            assert shortest >= limit, (
+                f"{label}: two CoT queries only {shortest:g} s apart ({soak.part(close[1].at)}, at "
+                f"+{close[1].at - soak.start:.1f} s of the soak), less than poll.min_interval ({limit:g} s) "
+                f"({len(queries)} queries in {soak.end - soak.start:g} s, the unit left undisturbed)"
+            )
 
 
 @case("POLL-05")
 def test_poll_05(bench: Bench, profile: Profile) -> None:
-    assert bench.controls is not None
     applies(bench.controls.available("power_control"), "bench.power_control", "is none")
     classes = stored_and_shown(bench, profile)
     with allure.step("Switch the unit off"):
@@ -153,7 +156,8 @@ def test_poll_05(bench: Bench, profile: Profile) -> None:
     )
     pushed = pushed_since(bench, since)
     attach_text("pushes", f"{len(pushed)} unsolicited Publish CoT sent by the harness (must be 0)")
-    assert not pushed, "the harness pushed a CoT in POLL-05: the case would not test the pull model"
+    if pushed:  # the harness's own fault, never the unit's
+        raise BenchError("the harness pushed a CoT in POLL-05: the case would not test the pull model")
 
 
 @case("POLL-06")
@@ -162,11 +166,19 @@ def test_poll_06(bench: Bench, profile: Profile) -> None:
     applies(declared >= {"esme", "gpf"}, "esi.sources", f"is {sorted(declared)}, not dual fuel (esme and gpf)")
     since = bench.join_opened_at
     timeout = profile.timings.poll.after_join.total_seconds()
-    found = _await_queries(bench, profile, since, timeout, "a CoT query at the ESME and the GPF")
-    for source, queries in found.items():
-        label = bench.meters[source].label
-        attach_text(f"{label} CoT queries", query_log(queries, since))
-        assert queries, f"a dual-fuel unit must query both meters; {label} was never queried since the unit joined"
+    with allure.step(
+        f"Both meters, the ESME and the GPF, are queried for the CoT (waited up to poll.after_join, "
+        f"{timeout:g} s, from the join)"
+    ):
+        found = _await_queries(bench, profile, since, timeout, "a CoT query at the ESME and the GPF")
+        for source, queries in found.items():
+            attach_text(f"{bench.meters[source].label} CoT queries", query_log(queries, since))
+        for source, queries in found.items():
+            label = bench.meters[source].label
+            assert queries, (
+                f"a dual-fuel unit must query both meters; {label} was never queried since the unit joined "
+                f"(waited {timeout:g} s, poll.after_join, from the join)"
+            )
 
 
 @case("POLL-07")
@@ -177,7 +189,8 @@ def test_poll_07(bench: Bench, profile: Profile) -> None:
     if soak.pull_precondition is not None:
         raise soak.pull_precondition
     pull = soak.pull
-    assert pull is not None
+    if pull is None:  # the soak holds the stimulus whenever the unit stores something and its precondition held
+        raise BenchError("the query soak holds no CoT learnt by query (no stimulus was set): POLL-07 cannot judge it")
     max_interval = profile.timings.poll.max_interval.total_seconds()
     settle = eventually(profile)
     stimulus = (
@@ -193,50 +206,59 @@ def test_poll_07(bench: Bench, profile: Profile) -> None:
     # timings.retries more are allowed for answers lost on the air (a unit asks again only
     # at its next periodic query), each one a visible step.
     retries = profile.timings.retries
-    after = {s: [q for q in queries if q.at >= soak.cot_set_at] for s, queries in soak.queries.items()}
-    attach_text(
-        "CoT queries after the CoT was set",
-        "\n".join(f"{bench.meters[s].label}:\n" + query_log(queries, soak.cot_set_at) for s, queries in after.items()),
-    )
-    asked = {s: queries for s, queries in after.items() if queries}
-    assert asked, (
-        f"{stimulus}; expected a CoT query within poll.max_interval ({max_interval:g} s) and the CoT actioned; "
-        f"no meter received a CoT query in the {soak.end - soak.cot_set_at:g} s that followed"
-    )
     scope = profile.behaviour.clear_scope
-    if scope is ClearScope.FUEL:
-        # Each meter's CoT clears its own fuel: it is learnt once every meter has answered.
-        missing = [bench.meters[s].label for s in after if s not in asked]
-        assert not missing, (
-            f"{stimulus}; behaviour.clear_scope fuel: each meter's CoT clears its fuel, so each meter must be "
-            f"queried; {', '.join(missing)} received no CoT query in the {soak.end - soak.cot_set_at:g} s that followed"
+    after = {s: [q for q in queries if q.at >= soak.cot_set_at] for s, queries in soak.queries.items()}
+    with allure.step(
+        f"The unit learns the CoT by a periodic query within poll.max_interval ({max_interval:g} s) of it being set"
+        + (" (every meter queried: behaviour.clear_scope fuel)" if scope is ClearScope.FUEL else "")
+    ):
+        attach_text(
+            "CoT queries after the CoT was set",
+            "\n".join(
+                f"{bench.meters[s].label}:\n" + query_log(queries, soak.cot_set_at) for s, queries in after.items()
+            ),
         )
-    learnt_at = nth_answered(after, scope, 1)
-    assert learnt_at is not None
-    allowed_until = max(t for n in range(1, 2 + retries) if (t := nth_answered(after, scope, n)) is not None)
-    asked_after = learnt_at - soak.cot_set_at
-    record("CoT learnt by periodic query: query after the CoT was set", asked_after, "s", high=max_interval)
-    assert asked_after <= max_interval, (
-        f"{stimulus}; the unit's next CoT query came {asked_after:g} s after the CoT was set, later than "
-        f"poll.max_interval ({max_interval:g} s): the CoT was not learnt in time"
-    )
+        asked = {s: queries for s, queries in after.items() if queries}
+        assert asked, (
+            f"{stimulus}; expected a CoT query within poll.max_interval ({max_interval:g} s) and the CoT actioned; "
+            f"no meter received a CoT query in the {soak.end - soak.cot_set_at:g} s that followed"
+        )
+        if scope is ClearScope.FUEL:
+            # Each meter's CoT clears its own fuel: it is learnt once every meter has answered.
+            missing = [bench.meters[s].label for s in after if s not in asked]
+            assert not missing, (
+                f"{stimulus}; behaviour.clear_scope fuel: each meter's CoT clears its fuel, so each meter must be "
+                f"queried; {', '.join(missing)} received no CoT query in the {soak.end - soak.cot_set_at:g} s "
+                "that followed"
+            )
+        learnt_at = nth_answered(after, scope, 1)
+        if learnt_at is None:  # every meter that must answer was queried (judged just above)
+            raise BenchError(f"the meters' query log has no first CoT query after the CoT was set ({after})")
+        allowed_until = max(t for n in range(1, 2 + retries) if (t := nth_answered(after, scope, n)) is not None)
+        asked_after = learnt_at - soak.cot_set_at
+        record("CoT learnt by periodic query: query after the CoT was set", asked_after, "s", high=max_interval)
+        assert asked_after <= max_interval, (
+            f"{stimulus}; the unit's next CoT query came {asked_after:g} s after the CoT was set, later than "
+            f"poll.max_interval ({max_interval:g} s): the CoT was not learnt in time"
+        )
     cleared = pull.cleared
-    if cleared is not None:
-        attach_text("actioned", f"{cleared.data_class}: {cleared.detail} (+{cleared.at - soak.cot_set_at:.1f} s)")
-        record("CoT learnt by periodic query: clearing after the query", cleared.at - learnt_at, "s", high=settle)
-        if learnt_at + settle < cleared.at <= allowed_until + settle:
-            with allure.step(
-                f"Actioned only after a later query ({cleared.at - learnt_at:.1f} s after the first): tolerated "
-                f"as answers lost on the air, up to timings.retries = {retries} more queries"
-            ):
-                pass
-    late = "" if cleared is None else f" it was first seen cleared {cleared.at - learnt_at:.1f} s after that query"
-    assert cleared is not None and cleared.at <= allowed_until + settle, (
-        f"{stimulus}; the unit queried {asked_after:.1f} s after the CoT was set and was answered with it; "
-        f"expected the CoT actioned (the previous occupier's data cleared) within {settle:g} s of that query "
-        f"(or of one of the {retries} after it, for answers lost on the air);"
-        + (late or " nothing was cleared by the end of the soak")
-    )
+    with allure.step(f"The CoT learnt by that query is actioned within {settle:g} s of it (eventually)"):
+        if cleared is not None:
+            attach_text("actioned", f"{cleared.data_class}: {cleared.detail} (+{cleared.at - soak.cot_set_at:.1f} s)")
+            record("CoT learnt by periodic query: clearing after the query", cleared.at - learnt_at, "s", high=settle)
+            if learnt_at + settle < cleared.at <= allowed_until + settle:
+                with allure.step(
+                    f"Actioned only after a later query ({cleared.at - learnt_at:.1f} s after the first): tolerated "
+                    f"as answers lost on the air, up to timings.retries = {retries} more queries"
+                ):
+                    pass
+        late = "" if cleared is None else f" it was first seen cleared {cleared.at - learnt_at:.1f} s after that query"
+        assert cleared is not None and cleared.at <= allowed_until + settle, (
+            f"{stimulus}; the unit queried {asked_after:.1f} s after the CoT was set and was answered with it; "
+            f"expected the CoT actioned (the previous occupier's data cleared) within {settle:g} s of that query "
+            f"(or of one of the {retries} after it, for answers lost on the air);"
+            + (late or " nothing was cleared by the end of the soak")
+        )
 
 
 @case("POLL-08")
@@ -248,20 +270,25 @@ def test_poll_08(bench: Bench, profile: Profile) -> None:
     method = profile.behaviour.query_method
     wanted = QUERY_COMMAND[method]
     since = bench.join_opened_at
-    judged = 0
-    wrong: list[str] = []
-    for meter in bench.meters.values():
-        queries = meter.cot_queries(since)
-        judged += len(queries)
-        attach_text(f"{meter.label} CoT queries since the unit joined", query_log(queries, since))
-        for q in queries:
-            if q.command != wanted:
-                when = soak.part(q.at) if soak.start <= q.at <= soak.end else "outside the soak"
-                wrong.append(f"{meter.label} +{q.at - since:.1f} s ({when}): {q.command}")
-    record("CoT queries judged", judged, "queries")
-    if not judged:
-        raise PreconditionNotMet("the unit made no CoT query at all since it joined: there is no query method to judge")
-    assert not wrong, (
-        f"behaviour.query_method declares {method} for every CoT query; {len(wrong)} of the {judged} CoT queries "
-        f"since the unit joined were made another way: " + "; ".join(wrong[:5]) + (" ..." if len(wrong) > 5 else "")
-    )
+    with allure.step(f"Every CoT query since the unit joined is made by {wanted} (behaviour.query_method {method})"):
+        judged = 0
+        wrong: list[str] = []
+        for meter in bench.meters.values():
+            queries = meter.cot_queries(since)
+            judged += len(queries)
+            attach_text(f"{meter.label} CoT queries since the unit joined", query_log(queries, since))
+            for q in queries:
+                if q.command != wanted:
+                    when = soak.part(q.at) if soak.start <= q.at <= soak.end else "outside the soak"
+                    wrong.append(f"{meter.label} +{q.at - since:.1f} s ({when}): {q.command}")
+        record("CoT queries judged", judged, "queries")
+        if not judged:
+            raise PreconditionNotMet(
+                "the unit made no CoT query at all since it joined: there is no query method to judge"
+            )
+        assert not wrong, (
+            f"behaviour.query_method declares {method} for every CoT query; {len(wrong)} of the {judged} CoT "
+            f"queries since the unit joined were made another way: "
+            + "; ".join(wrong[:5])
+            + (" ..." if len(wrong) > 5 else "")
+        )

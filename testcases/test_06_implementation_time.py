@@ -45,7 +45,6 @@ def _provoke_query(bench: Bench) -> str:
     """Make the unit ask the meters the quickest way the bench offers (a rejoin, else a power
     cycle); without either, its own periodic query will. What was done."""
     controls = bench.controls
-    assert controls is not None
     if controls.available("rejoin_control"):
         with allure.step("Make the unit leave and rejoin: it asks the meters"):
             controls.rejoin()

@@ -30,6 +30,11 @@ def not_written() -> list[str]:
     return list(_not_written)
 
 
+def record_not_written(line: str) -> None:
+    """Evidence of a case that could not be attached ("where: why"): the run cannot exit 0."""
+    _not_written.append(line)
+
+
 def capture_dir(bench: Bench) -> Path | None:
     """In the run folder: <run>/captures, beside <run>/allure-results (harness.report.runs).
     None without --alluredir: such a run writes no evidence at all (the plugin says so)."""

@@ -18,7 +18,8 @@ from harness.report.html import ReportError, ReportToolMissing, render_report
 from harness.report.interruption import Interruption
 from harness.report.manifest import write_manifest
 from harness.report.redact import named_secrets, scan_for_secrets
-from harness.report.run_info import write_run_info
+from harness.report.run_attachments import attach_run_evidence, run_summary
+from harness.report.run_info import environment, write_run_info
 from harness.report.runs import (
     CAPTURES_DIR,
     MANIFEST_NAME,
@@ -100,6 +101,8 @@ def finish_run(
     profile: Profile,
     coordinator_info: dict[str, str] | None,
     interruption: Interruption | None = None,
+    *,
+    bench_seconds: float | None = None,
 ) -> dict[str, Any]:
     """Run info, traceability, the manifest over the run folder, then the secret scan.
 
@@ -113,8 +116,20 @@ def finish_run(
     run = RunFolder.of(alluredir)
     alluredir = run.alluredir
     try:
-        write_run_info(alluredir, profile=profile, coordinator=coordinator_info, interruption=interruption)
+        write_run_info(
+            alluredir,
+            profile=profile,
+            coordinator=coordinator_info,
+            interruption=interruption,
+            bench_seconds=bench_seconds,
+        )
         csv_path, md_path = write_traceability(alluredir, run.traceability, interruption)
+        verdicts = _verdict_counts(alluredir, interruption)
+        # In the report itself, not only beside it: an assessor may be handed the HTML alone.
+        summary = run_summary(
+            environment(profile, coordinator_info, interruption, bench_seconds), verdicts, run.root, interruption
+        )
+        attach_run_evidence(alluredir, summary, (csv_path, md_path))
         roots = run.evidence_roots()
         manifest = write_manifest(roots, run.manifest)
     except OSError as error:
@@ -127,9 +142,6 @@ def finish_run(
     sums = manifest.with_suffix(".sha256")
     secrets = named_secrets(profile)
     findings = scan_for_secrets([*roots, manifest, sums], secrets)
-    verdicts: dict[str, int] = {}
-    for row in traceability_rows(alluredir, interruption):
-        verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
     return {
         "alluredir": str(alluredir),
         "traceability": [str(csv_path), str(md_path)],
@@ -143,6 +155,13 @@ def finish_run(
         "secret_findings": [f"{path}: {label}" for path, label in findings],
         "clean": not findings,
     }
+
+
+def _verdict_counts(alluredir: Path, interruption: Interruption | None) -> dict[str, int]:
+    verdicts: dict[str, int] = {}
+    for row in traceability_rows(alluredir, interruption):
+        verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
+    return verdicts
 
 
 def _listed(manifest: Path) -> list[Any]:

@@ -222,8 +222,8 @@ def require_responsive(bench: Bench, after: str) -> None:
     with allure.step("The unit still answers a valid command (Read Attributes, Basic)"):
         answer = with_retries(bench, bench.link.ping, "read Basic")
         attach_text("received", describe_frame(answer) if answer else "nothing")
-    assert answer is not None, (
-        f"after {after}, the unit did not answer Read Attributes (Basic ZCL version) within "
-        f"response_timeout {response_timeout(bench.profile):g} s "
-        f"({1 + bench.profile.timings.retries} attempt(s)): it stopped responding"
-    )
+        assert answer is not None, (
+            f"after {after}, the unit did not answer Read Attributes (Basic ZCL version) within "
+            f"response_timeout {response_timeout(bench.profile):g} s "
+            f"({1 + bench.profile.timings.retries} attempt(s)): it stopped responding"
+        )

@@ -64,16 +64,30 @@ class Clearing:
         return f"{text}, then shown again {back_at - self.gone.at:.3f} s later{again}{detail}"
 
 
+class Watches(dict[DataClass, Watch]):
+    """Each class's watch; stop() ends them all, once (the `watching` block's end does too)."""
+
+    def __init__(self, started: dict[DataClass, tuple[Watch, Callable[[], None]]]) -> None:
+        super().__init__({dc: watch for dc, (watch, _stop) in started.items()})
+        self._stops = [stop for _watch, stop in started.values()]
+
+    def stop(self) -> None:
+        """Stop recording: a check stops them before it judges them, inside its own step,
+        so nothing is recorded while the verdict reads them."""
+        stops, self._stops = self._stops, []
+        for stop in stops:
+            stop()
+
+
 @contextlib.contextmanager
-def watching(bench: Bench, classes: Iterable[DataClass]) -> Iterator[dict[DataClass, Watch]]:
+def watching(bench: Bench, classes: Iterable[DataClass]) -> Iterator[Watches]:
     """Record every change of each class while the block runs (an event-driven observer
     reports each one; the others are judged by the looks the waits take)."""
-    started = {dc: bench.observing.watch(dc) for dc in classes}
+    watches = Watches({dc: bench.observing.watch(dc) for dc in classes})
     try:
-        yield {dc: watch for dc, (watch, _stop) in started.items()}
+        yield watches
     finally:
-        for _watch, stop in started.values():
-            stop()
+        watches.stop()
 
 
 def clearings(
@@ -148,19 +162,22 @@ def assert_cleared(
         for dc, clearing in found.items():
             start = since if since is not None else clearing.gone.at if clearing.gone is not None else 0.0
             attach_text(f"{dc} after", f"{clearing.describe(start)}; {last[dc].detail}")
-    cleared = {}
-    for dc, clearing in found.items():
-        assert clearing.gone is not None, (
-            f"{stimulus}; expected the previous occupier's {dc} gone within {timeout:g} s; still shown: {last[dc].detail}"
-        )
-        assert clearing.stayed_gone, (
-            f"{stimulus}; the previous occupier's {dc} was cleared, then shown again within "
-            f"{clearing.hold:g} s (timings.clear_within): it must stay gone; "
-            f"{clearing.describe(since if since is not None else clearing.gone.at)}"
-        )
-        if since is not None:
-            record(f"{dc} clearing latency", clearing.gone.at - since, "s", high=timeout)
-        cleared[dc] = clearing.gone
+        # Judged inside the step (every class's evidence attached first): the step that
+        # names the check is the one that fails.
+        cleared = {}
+        for dc, clearing in found.items():
+            assert clearing.gone is not None, (
+                f"{stimulus}; expected the previous occupier's {dc} gone within {timeout:g} s; "
+                f"still shown: {last[dc].detail}"
+            )
+            assert clearing.stayed_gone, (
+                f"{stimulus}; the previous occupier's {dc} was cleared, then shown again within "
+                f"{clearing.hold:g} s (timings.clear_within): it must stay gone; "
+                f"{clearing.describe(since if since is not None else clearing.gone.at)}"
+            )
+            if since is not None:
+                record(f"{dc} clearing latency", clearing.gone.at - since, "s", high=timeout)
+            cleared[dc] = clearing.gone
     return cleared
 
 
@@ -194,15 +211,15 @@ def assert_actioned(
             f"{dc}: {c.describe(c.gone.at) if c.gone else bench.observing.observe(dc, previous, new).detail}"
             for dc, c in found.items()
         )
-    if seen:
+        if seen:
+            raise AssertionError(
+                f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared and staying gone for "
+                f"{cleared_hold(bench.profile):g} s) within {timeout:g} s; what was cleared was shown again: {details}"
+            )
         raise AssertionError(
-            f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared and staying gone for "
-            f"{cleared_hold(bench.profile):g} s) within {timeout:g} s; what was cleared was shown again: {details}"
+            f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared) within "
+            f"{timeout:g} s; nothing was cleared: {details}"
         )
-    raise AssertionError(
-        f"{stimulus}; expected the CoT actioned (the previous occupier's data cleared) within "
-        f"{timeout:g} s; nothing was cleared: {details}"
-    )
 
 
 def retained(
@@ -216,25 +233,27 @@ def retained(
 ) -> None:
     """Nothing of `tenant`'s data is removed while `stimulus` runs and `window` passes."""
     classes = list(classes)
-    watches = {dc: bench.observing.watch(dc) for dc in classes}
-    watch_started = bench.loop.now()
-    try:
+    with watching(bench, classes) as watches:
+        watch_started = bench.loop.now()
         stimulus()
         with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
             bench.observing.watch_for(window, f"observation window after {what}", tenant, other)
-    finally:
-        for _watch, stop in watches.values():
-            stop()
-    for dc, (watch, _stop) in watches.items():
-        lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
-        final = bench.observing.observe(dc, tenant, other)
-        changes = "\n".join(
-            f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
-            for at, added, removed in watch.changes
-        )
-        attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
-        assert not lost and not watch.gone and final.shows_previous, (
-            f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
-            f"{len(lost)} item(s) were cleared during the window ({sorted(lost)[:3]}...)"
-            f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
-        )
+            # Judged inside the step: the watch that names the check is the step that fails.
+            watches.stop()
+            for dc, watch in watches.items():
+                lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
+                final = bench.observing.observe(dc, tenant, other)
+                changes = "\n".join(
+                    f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
+                    for at, added, removed in watch.changes
+                )
+                attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
+                assert not lost and not watch.gone and final.shows_previous, (
+                    f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
+                    + (
+                        f"{len(lost)} item(s) were cleared during the window (e.g. {sorted(lost)[:3]})"
+                        if lost
+                        else "no item of it was seen removed during the window"
+                    )
+                    + f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
+                )
