@@ -151,16 +151,17 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "CLR-08",
         "Clearing",
         "The previous occupier's data stays gone across the unit's own periodic refresh",
-        f"{SMETS_CLEAR}: clearing is persistent beyond RAM: left on and undisturbed for timings.poll.max_interval "
-        "(within which the unit refreshes, POLL-03) and clear_within, no stored class shows the previous "
-        "occupier's data again; a class that was not cleared before is judged too",
+        f"{SMETS_CLEAR}: clearing is persistent beyond RAM: over the query soak (one poll.max_interval after "
+        "a rejoin, plus eventually and clear_within, the unit left on and undisturbed), across every periodic "
+        "refresh the unit makes, no stored class shows a previous occupier's data again (the one cleared before "
+        "the soak, nor the one cleared by the CoT learnt in it); a class not cleared at the soak's start is judged too",
         _C,
     ),
     (
         "NEG-01",
         "No spurious clearing",
-        "Without a CoT data is retained over the observation window, "
-        "including when the ESI answers Get CoT with NOT_FOUND",
+        "Without a CoT data is retained while the ESI answers Get CoT with NOT_FOUND: the query after a rejoin "
+        "and the periodic queries of the first half of the query soak",
         SECMP_DETECT,
         _C,
     ),
@@ -180,7 +181,14 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),
-    ("NEG-04", "No spurious clearing", "Publish Change of Supplier clears nothing", SECMP_DETECT, _C),
+    (
+        "NEG-04",
+        "No spurious clearing",
+        "Publish Change of Supplier clears nothing",
+        f"{SECMP_DETECT} (NEG-02..06: watched until eventually + clear_within after the unit's next CoT query, "
+        "provoked by a rejoin or power cycle; the unit's own, within observation_window, where the bench has neither)",
+        _C,
+    ),
     ("NEG-05", "No spurious clearing", "A power cycle or rejoin without a new CoT clears nothing", SECMP_DETECT, _C),
     (
         "NEG-06",

@@ -165,13 +165,10 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(args: argparse.Namespace) -> int:
     from harness.profile.errors import EXIT_PROFILE_ERROR
-    from harness.profile.preflight import preflight
+    from harness.profile.preflight import checked_profile
 
     try:
-        profile = load_profile(args.file)
-        problems = preflight(profile)
-        if problems:
-            raise ProfileError(profile.source_path, problems)
+        profile = checked_profile(args.file)
     except ProfileError as error:
         # Errors on stderr, one line each, and the same exit status as `run` refusing a profile.
         for line in error.lines():
@@ -179,6 +176,12 @@ def validate(args: argparse.Namespace) -> int:
         return EXIT_PROFILE_ERROR
     print(f"{args.file}: valid ({profile.identity_line()})")
     return 0
+
+
+def plan(args: argparse.Namespace) -> int:
+    from harness.plan import plan_command
+
+    return plan_command(args.profile, soak=args.soak, as_json=args.json)
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -241,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     validate_p = profile_cmds.add_parser("validate", help="validate a profile, each error with its field path")
     validate_p.add_argument("file")
     validate_p.set_defaults(func=validate)
+    plan_p = commands.add_parser(
+        "plan", help="before anything is opened: the cases that will run, their bench time, the operator's steps"
+    )
+    plan_p.add_argument("--profile", default=None, help="device profile YAML (default: the simulated reference IHD)")
+    plan_p.add_argument("--soak", action="store_true", help="on hardware, include the soak cases (as run --soak)")
+    plan_p.add_argument("--json", action="store_true", help="one JSON object: total_seconds, cases (id, seconds, ...)")
+    plan_p.set_defaults(func=plan)
     harness.report.cli.register(commands)
     self_p = commands.add_parser("selftest", help="prove every case catches its fault variants (simulation)")
     self_p.add_argument("--only", nargs="*", help="run only variants/references whose name contains these words")

@@ -1,7 +1,7 @@
 """`cot-harness selftest --mutants`: the mutation score of the suite.
 
-Every mutant of harness.sim.mutants runs the whole suite in its own process (as a fault
-variant does) and is scored by the verdicts it got:
+Every mutant of harness.sim.mutants runs the whole suite in its own process, a fork of
+the selftest's template (as a fault variant does: harness.selftest.run_entries), and is scored by the verdicts it got:
 - caught: a case whose requirement the mutant breaks failed;
 - caught elsewhere: another case failed (the fault is caught, by a case that did not
   expect it: worth a look, never a pass);
@@ -13,13 +13,12 @@ variant does) and is scored by the verdicts it got:
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
-from harness.selftest import Entry, run_entry
+from harness.selftest import Entry, run_entries
 from harness.sim.mutants import MUTANTS, Mutation
 
 CAUGHT, ELSEWHERE, INCONCLUSIVE, SURVIVED = "caught", "caught elsewhere", "inconclusive", "survived"
@@ -55,18 +54,15 @@ def run(only: list[str] | None, jobs: int, progress=print) -> list[Scored]:  # n
         if not only or any(word.lower() in name.lower() for word in only)
     ]
     root = Path(tempfile.mkdtemp(prefix="cot-mutants-"))
+    by_name = dict(chosen)
+    runs = [Entry(name, m.profile, f"harness.sim.mutants:{name}", None) for name, m in chosen]
     scored: list[Scored] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {
-            pool.submit(run_entry, Entry(name, m.profile, f"harness.sim.mutants:{name}", None), root, []): (name, m)
-            for name, m in chosen
-        }
-        for future in concurrent.futures.as_completed(futures):
-            name, mutation = futures[future]
-            outcome = future.result()
-            result = Scored(mutation, outcome.verdicts, score(mutation, outcome.verdicts), outcome.seconds)
-            scored.append(result)
-            progress(f"  {result.score:16} {name} ({outcome.seconds:.1f} s)")
+    for outcome in run_entries(runs, root, [], jobs):
+        name = outcome.entry.name
+        mutation = by_name[name]
+        result = Scored(mutation, outcome.verdicts, score(mutation, outcome.verdicts), outcome.seconds)
+        scored.append(result)
+        progress(f"  {result.score:16} {name} ({outcome.seconds:.1f} s)")
     order = {name: i for i, (name, _m) in enumerate(chosen)}
     return sorted(scored, key=lambda s: order[s.mutation.name])
 

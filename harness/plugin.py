@@ -25,6 +25,7 @@ import allure
 import allure_commons
 import pytest
 
+from harness.applicability import not_applicable
 from harness.bench import Bench
 from harness.catalogue import CASES
 from harness.cli import Exit
@@ -237,6 +238,9 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
     callspec = getattr(request.node, "callspec", None)
     if view is not None and callspec is not None:
         view.parametrized(spec.case_id, callspec.params)
+    reason = not_applicable(spec.case_id, profile)
+    if reason is not None:
+        pytest.skip(reason)  # from the profile alone, as `cot-harness plan` says it (harness.applicability)
     _skip_if_blocked(request.config)
     bench: Bench = request.getfixturevalue("bench")
     request.node.stash[_OPEN_CASE] = (bench, bench.link.mark(), spec.case_id, bench.loop.now())

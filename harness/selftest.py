@@ -7,17 +7,32 @@ suite runs (in its own process, as a lab's run would) and its Allure verdicts ar
 - no other case may fail on it, nor be broken unless the matrix says why;
 - a reference device must pass every applicable case.
 Optional air faults (--air) run the same matrix over a lossy, jittery HAN.
+
+How the runs are made (harness/selftest.py's template): a fresh `python -m pytest` per run
+spent most of its time importing (zigpy, zigpy-znp, pydantic, the harness: about 1.3 s, all
+compiled from source when bytecode is not written) before its first case. One template
+process imports all of that once, the way pytest itself does (under pytest's assertion
+rewriting, so a case's assertion messages are those of a lab's run), and forks a child per
+run: the child calls pytest.main() with the run's own profile and results folder and exits.
+A fork of a template that never ran a session is the isolation: every run starts from
+freshly imported modules (no soak cache of testcases/query_soak.py, no allure listener, no
+signal handlers of harness/interrupts.py, no bench-loop thread, no virtual clock), exactly
+as a new process would, and nothing a run leaves behind reaches the next one.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import dataclasses
+import json
 import os
+import select
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -27,7 +42,24 @@ from harness.report.results import read_cases
 from harness.sim.matrix import MATRIX, REFERENCES, VariantSpec
 
 PROFILES = profiles_dir()  # the repository's, or the installed package's (a wheel)
-RUN_TIMEOUT_S = 300
+# A run that has not ended by then is hung (a deadlock, a wait without a deadline), not slow:
+# a run of the whole suite costs 1-5 s of CPU on this 2-core machine whatever the unit does
+# (the cost per frame is constant), and 20 s when the machine is shared and loaded. Thirty
+# minutes is two orders of magnitude above that, so no load can reach it by accident, and it
+# still ends a hung matrix instead of leaving it to run for ever.
+RUN_TIMEOUT_S = 1800.0
+# What the template imports once for every run: the heavy third-party stacks and the
+# harness modules a run reaches outside the plugin's own imports (the simulation, the
+# variants and mutants a profile's model names, the results reader).
+PRELOAD = (
+    "harness.plugin",
+    "harness.sim.facade",
+    "harness.sim.matrix",
+    "harness.sim.mutants",
+    "harness.report.results",
+    "allure_pytest.plugin",
+    "zigpy_znp.zigbee.application",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +77,7 @@ class Outcome:
     problems: list[str]
     seconds: float
     output: str = ""
+    results: Path | None = None  # the run's allure-results (None: the run never started)
 
 
 def entries(only: list[str] | None = None) -> list[Entry]:
@@ -66,38 +99,191 @@ def _profile_for(entry: Entry, folder: Path) -> Path:
     return path
 
 
-def run_entry(entry: Entry, workdir: Path, extra: list[str]) -> Outcome:
+def pytest_args(entry: Entry, workdir: Path, extra: list[str]) -> tuple[list[str], Path]:
+    """The run's pytest arguments (its own profile and results folder) and its folder."""
     folder = workdir / entry.name.replace(" ", "_")
     folder.mkdir(parents=True, exist_ok=True)
     profile = _profile_for(entry, folder)
-    results = folder / "allure-results"
-    started = time.monotonic()
     import testcases
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(Path(testcases.__file__).parent),
-            "--profile",
-            str(profile),
-            "--alluredir",
-            str(results),
-            "-p",
-            "no:cacheprovider",  # a selftest run is throwaway: its cases must not become the lab's --lf
-            "-q",
-            *extra,
-        ],
-        capture_output=True,
+    args = [
+        str(Path(testcases.__file__).parent),
+        "--profile",
+        str(profile),
+        "--alluredir",
+        str(folder / "allure-results"),
+        "-p",
+        "no:cacheprovider",  # a selftest run is throwaway: its cases must not become the lab's --lf
+        "-q",
+        *extra,
+    ]
+    return args, folder
+
+
+def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int) -> Iterator[Outcome]:
+    """Run each entry's whole suite in a forked child of the template, `jobs` at a time;
+    yield each Outcome as its run ends (in the order they end)."""
+    by_name = {e.name: e for e in chosen}
+    jobs_file = workdir / "template-jobs.json"
+    jobs_file.write_text(
+        json.dumps(
+            {
+                "jobs": max(1, jobs),
+                "runs": [
+                    {"name": e.name, "args": args, "folder": str(folder)}
+                    for e in chosen
+                    for args, folder in [pytest_args(e, workdir, extra)]
+                ],
+            }
+        )
+    )
+    import testcases
+
+    template = subprocess.Popen(
+        [sys.executable, "-c", _TEMPLATE_BOOT, str(jobs_file), str(Path(testcases.__file__).parent)],
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=RUN_TIMEOUT_S,
         cwd=PROFILES.parent,  # the repository in a checkout (its conftest and pytest settings)
     )
-    verdicts = {case_id: case.status for case_id, case in read_cases(results).items()}
-    outcome = Outcome(entry, verdicts, [], time.monotonic() - started, done.stdout[-4000:] + done.stderr[-2000:])
+    seen: set[str] = set()
+    try:
+        assert template.stdout is not None
+        for line in template.stdout:
+            report = json.loads(line)
+            entry = by_name[report["name"]]
+            seen.add(entry.name)
+            yield _outcome(entry, Path(report["folder"]), report)
+    finally:
+        if template.poll() is None:
+            template.terminate()
+        template.wait()
+    for entry in chosen:
+        if entry.name not in seen:  # the template itself died: say so per run, never pass silently
+            yield Outcome(entry, {}, [f"no run: the selftest template ended ({template.returncode})"], 0.0)
+
+
+def _outcome(entry: Entry, folder: Path, report: dict[str, object]) -> Outcome:
+    results = folder / "allure-results"
+    verdicts = {case_id: case.status for case_id, case in read_cases(results).items()} if results.is_dir() else {}
+    output_file = _output_file(folder)
+    output = output_file.read_text(errors="replace")[-6000:] if output_file.exists() else ""
+    outcome = Outcome(entry, verdicts, [], float(report["seconds"]), output, results)  # type: ignore[arg-type]
     outcome.problems = judge(entry, verdicts)
+    if not verdicts:
+        outcome.problems.insert(0, f"the run wrote no verdict (exit status {report['exit']})")
+    if report.get("timed_out"):
+        outcome.problems.insert(0, f"hung: the run had not ended after {RUN_TIMEOUT_S:g} s and was killed")
     return outcome
+
+
+def _output_file(folder: Path) -> Path:
+    """Beside the run's folder: a file in it would be foreign to the harness's run folder."""
+    return folder.with_name(folder.name + ".output.txt")
+
+
+def run_entry(entry: Entry, workdir: Path, extra: list[str]) -> Outcome:
+    """One entry's run (the template's way, as the matrix runs it)."""
+    return next(run_entries([entry], workdir, extra, jobs=1))
+
+
+# -- the template: imports once, forks a child per run ----------------------------------------
+# pytest's start-up comes first, before any harness module: pytest then imports the plugin
+# (and with it the harness) under its assertion-rewriting hook, as in a lab's run; a harness
+# module imported before the hook would be neither rewritten nor re-importable by the run.
+_TEMPLATE_BOOT = (
+    "import sys, _pytest.config as c; hooks = list(sys.meta_path); "
+    "config = c._prepareconfig([sys.argv[2], '-s', '-p', 'no:cacheprovider']); "
+    "from harness.selftest import template_main; template_main(sys.argv[1], hooks)"
+)
+
+
+def template_main(jobs_file: str, hooks_before: list[object]) -> None:
+    """The template process: preload, then fork up to `jobs` children at a time, one per run;
+    print one JSON line per run as it ends (name, folder, exit status, wall seconds)."""
+    spec = json.loads(Path(jobs_file).read_text())
+    _preload(hooks_before)
+    pending = list(spec["runs"])
+    running: dict[int, tuple[int, dict[str, str], float]] = {}  # pidfd -> (pid, run, started)
+    try:
+        while pending or running:
+            while pending and len(running) < spec["jobs"]:
+                run = pending.pop(0)
+                started = time.monotonic()
+                pid = _fork_run(run)
+                running[os.pidfd_open(pid)] = (pid, run, started)
+            earliest = min(started for _pid, _run, started in running.values())
+            wait = max(0.0, earliest + RUN_TIMEOUT_S - time.monotonic())
+            ready, _, _ = select.select(list(running), [], [], wait)
+            now = time.monotonic()
+            for fd in list(running):
+                pid, run, started = running[fd]
+                timed_out = fd not in ready and now - started >= RUN_TIMEOUT_S
+                if fd not in ready and not timed_out:
+                    continue
+                if timed_out:
+                    os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                os.close(fd)
+                del running[fd]
+                report = {
+                    "name": run["name"],
+                    "folder": run["folder"],
+                    "exit": os.waitstatus_to_exitcode(status),
+                    "seconds": round(time.monotonic() - started, 3),
+                    "timed_out": timed_out,
+                }
+                print(json.dumps(report), flush=True)
+    finally:
+        for pid, _run, _started in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _preload(hooks_before: list[object]) -> None:
+    """Import the PRELOAD modules under the assertion-rewriting hook pytest's start-up (in
+    _TEMPLATE_BOOT) installed, then remove the hook (each run installs its own). No session
+    is ever started here: the children fork from freshly imported modules."""
+    import gc
+    import threading
+
+    for name in PRELOAD:
+        __import__(name)
+    sys.meta_path[:] = hooks_before  # type: ignore[assignment]
+    if threading.active_count() != 1:  # a fork copies only the forking thread: never fork a threaded template
+        raise RuntimeError(f"selftest template: {threading.active_count()} threads after the imports")
+    # The imported modules live as long as the template: keep them out of every child's
+    # collections (and their pages shared with the template, not copied on a collection).
+    gc.collect()
+    gc.freeze()
+
+
+def _fork_run(run: dict[str, str]) -> int:
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70  # EX_SOFTWARE: the child failed before pytest could give its own status
+    try:
+        folder = Path(run["folder"])
+        out = os.open(_output_file(folder), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # a run never reads the template's input
+        import random
+
+        random.seed()  # a fresh process would not share the template's random state
+        import pytest
+
+        code = int(pytest.main(list(run["args"])))
+    except BaseException as error:  # noqa: BLE001 - whatever happens, the child must never return into the template
+        with contextlib.suppress(Exception):
+            print(f"selftest child: {error!r}", file=sys.stderr)
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
 
 def judge(entry: Entry, verdicts: dict[str, str]) -> list[str]:
@@ -127,17 +313,18 @@ def judge(entry: Entry, verdicts: dict[str, str]) -> list[str]:
 
 
 def run_matrix(
-    only: list[str] | None, extra: list[str], jobs: int, workdir: Path | None = None, progress=print
-) -> list[Outcome]:  # noqa: ANN001
+    only: list[str] | None,
+    extra: list[str],
+    jobs: int,
+    workdir: Path | None = None,
+    progress: Callable[[str], object] = print,
+) -> list[Outcome]:
     chosen = entries(only)
     root = workdir or Path(tempfile.mkdtemp(prefix="cot-selftest-"))
     outcomes: list[Outcome] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_entry, e, root, extra): e for e in chosen}
-        for future in concurrent.futures.as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            progress(f"  {'ok ' if not outcome.problems else 'BAD'} {outcome.entry.name} ({outcome.seconds:.1f} s)")
+    for outcome in run_entries(chosen, root, extra, jobs):
+        outcomes.append(outcome)
+        progress(f"  {'ok ' if not outcome.problems else 'BAD'} {outcome.entry.name} ({outcome.seconds:.1f} s)")
     order = {e.name: i for i, e in enumerate(chosen)}
     return sorted(outcomes, key=lambda o: order[o.entry.name])
 

@@ -18,13 +18,14 @@ import pytest
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.domain import DATA_CLASSES, DataClass
-from harness.errors import PreconditionNotMet
+from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.tenant import Tenant
 from harness.evidence.measurements import record
 from harness.observe.base import Observation, ObserverKind, Watch
 from harness.plugin import applies
 from harness.profile import Profile
 from testcases import steps
+from testcases.query_soak import query_log, shared_soak
 from testcases.steps import (
     Clearing,
     assert_cleared,
@@ -236,18 +237,22 @@ def _fault(
     started: float,
     look: Observation | None,
     watch: Watch,
+    seen_at_end: Observation | None = None,
 ) -> str | None:
-    """One class over the window (its evidence attached): the sentence of its fault, if any."""
+    """One class over the window (its evidence attached): the sentence of its fault, if any.
+    `seen_at_end`: the class as seen at the window's end, when that look was taken already."""
     if before.stayed_gone:
         if look is not None:
             final = look.detail
+        elif seen_at_end is not None:
+            final = seen_at_end.detail
         elif bench.observing.kind(dc) is ObserverKind.ASKED_ONCE:
             final = "not shown when asked at the end of the window"
         else:
             final = bench.observing.observe(dc, previous, new).detail
         history = "was cleared"
     else:
-        end = bench.observing.observe(dc, previous, new)
+        end = seen_at_end if seen_at_end is not None else bench.observing.observe(dc, previous, new)
         look, final = (end if end.shows_previous else None), end.detail
         history = (
             "was never cleared (its CLR-01..04 case judges that)"
@@ -296,28 +301,51 @@ def test_clr_07(bench: Bench, profile: Profile) -> None:
 
 
 @case("CLR-08")
+@pytest.mark.soak
 def test_clr_08(bench: Bench, profile: Profile) -> None:
-    cleared, previous, new, cot = _cot_actioned(bench, profile)
-    # The unit must refresh (query and fetch) within poll.max_interval (POLL-03); what a
-    # refresh paints reaches the screen within clear_within. One such window, no more.
-    window = profile.timings.poll.max_interval.total_seconds() + clear_within(profile)
-    since = bench.loop.now()
-
-    def expected() -> str:
-        """What was expected, with the unit's CoT queries in the window (attached as evidence)."""
-        queries = sorted(
-            (q for source in steps.sources(profile) for q in bench.meters[source].cot_queries(since)),
-            key=lambda q: q.at,
-        )
+    require_stored(profile)
+    # The soak starts from a CoT actioned and lasts one query interval from its anchor
+    # query (POLL-03: the unit refreshes within it), so it spans the unit's own periodic
+    # refreshes: the previous occupier's data must stay gone across all of them, and the
+    # occupier the soak's CoT learnt by query (POLL-07) replaced must not come back either.
+    soak = shared_soak(bench, profile, "CLR-08")
+    if soak.settled_precondition is not None:
+        raise soak.settled_precondition
+    settled = soak.settled
+    if settled is None:
+        raise BenchError("the query soak has no CoT actioned at its start: CLR-08 cannot judge it")
+    previous, resident = settled.gone, settled.resident
+    learnt = soak.pull.cleared if soak.pull is not None else None
+    refreshes = sorted((q for queries in soak.queries.values() for q in queries), key=lambda q: q.at)
+    span = soak.end - soak.start
+    with allure.step(
+        f"Over the whole soak ({span:g} s, the unit undisturbed but for one provoked query): none of "
+        f"{previous.name}'s data shown again"
+        + (f", nor {resident.name}'s after the CoT learnt by query cleared it" if learnt is not None else "")
+    ):
         attach_text(
-            "the unit's CoT queries during the window",
-            "\n".join(f"+{q.at - since:10.1f} s  {q.command}" for q in queries)
-            or "none (POLL-03 judges the query interval)",
+            "the unit's refreshes (CoT queries) during the soak",
+            query_log(refreshes, soak.start) if refreshes else "none (POLL-03 judges the query interval)",
         )
-        return (
-            f"{cot}; expected none of the previous occupier's data shown again while the unit stays on, "
-            f"undisturbed, for poll.max_interval + clear_within ({window:g} s), across its own periodic refresh "
-            f"({len(queries)} CoT queries in that time)"
+        faults = []
+        for dc in settled.classes:
+            watch = soak.watches[dc]
+            end = soak.at_end[dc]
+            look = end if end.shows_previous else None
+            fault = _fault(bench, dc, settled.cleared[dc], previous, resident, soak.start, look, watch, seen_at_end=end)
+            if fault is not None:
+                faults.append(fault)
+            if learnt is not None:
+                again = watch.added_since(learnt.at, resident.items(dc))
+                if again:
+                    added = frozenset().union(*(items for _at, items in again))
+                    faults.append(
+                        f"{dc}: {resident.name}'s data, cleared by the CoT learnt by query at "
+                        f"+{learnt.at - soak.start:.1f} s, was shown again from +{again[0][0] - soak.start:.1f} s "
+                        f"({len(added)} item(s), e.g. {sorted(added)[:3]})"
+                    )
+        assert not faults, (
+            f"{settled.cot} at the start of the soak; expected none of the previous occupier's data shown again "
+            f"while the unit stays on for {span:g} s (poll.max_interval + eventually + clear_within from its anchor "
+            f"query), across its own periodic refreshes ({len(refreshes)} CoT queries); " + " | ".join(faults)
         )
-
-    _still_gone(bench, cleared, previous, new, window, lambda: None, expected)

@@ -1,4 +1,10 @@
-"""No spurious clearing: NEG-01 .. NEG-05. A device that guesses a CoT must be caught too."""
+"""No spurious clearing: NEG-01 .. NEG-05. A device that guesses a CoT must be caught too.
+
+NEG-01 needs the unit's own query timer (NOT_FOUND answers to its periodic queries): it
+reads the shared query soak (testcases/query_soak.py). NEG-02..05 provoke the query they
+wait for (a rejoin or power cycle, steps.retained_until_queried) instead of waiting a
+whole timings.observation_window.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,18 @@ import dataclasses
 from collections.abc import Callable
 
 import allure
+import pytest
 
 from harness.bench import Bench
 from harness.catalogue import case
-from harness.errors import PreconditionNotMet
+from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.meter import CotEvent
 from harness.plugin import applies
 from harness.profile import Profile
 from harness.zcl import codec
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from testcases import steps
+from testcases.query_soak import query_log, shared_soak
 from testcases.steps import (
     DEVICE_MANAGEMENT,
     attach_text,
@@ -23,17 +31,13 @@ from testcases.steps import (
     new_occupier,
     push_cot_from_all,
     resident_shown,
-    retained,
+    retained_until_queried,
     send_frame,
     stored_and_shown,
 )
 
 DAY = 86400
 HOUR = 3600
-
-
-def _window(profile: Profile) -> float:
-    return profile.timings.observation_window.total_seconds()
 
 
 def _settled_new_occupier(bench: Bench, profile: Profile):  # noqa: ANN202
@@ -50,22 +54,55 @@ def _settled_new_occupier(bench: Bench, profile: Profile):  # noqa: ANN202
 
 
 @case("NEG-01")
+@pytest.mark.soak
 def test_neg_01(bench: Bench, profile: Profile) -> None:
-    classes, resident, upcoming = resident_shown(bench, profile)
-    window = _window(profile)
-    started = bench.loop.now()
-
-    def meters_have_no_cot() -> None:
-        with allure.step("The meters hold no CoT: Get Change of Tenancy is answered NOT_FOUND"):
-            bench.occupancy.set_meters(cot=None)
-
-    retained(bench, classes, resident, upcoming, window, meters_have_no_cot, "no Change of Tenancy")
-    queries = [q for m in bench.meters.values() for q in m.cot_queries(since=started)]
-    attach_text("CoT queries answered NOT_FOUND", f"{len(queries)} during the {window:g} s window")
-    if not queries:
+    steps.require_stored(profile)
+    soak = shared_soak(bench, profile, "NEG-01")
+    if soak.settled_precondition is not None:
+        raise soak.settled_precondition
+    if soak.retention_precondition is not None:
+        raise soak.retention_precondition
+    settled = soak.settled
+    if settled is None:  # the soak settles whenever the unit stores something and its precondition held
+        raise BenchError("the query soak has no CoT actioned at its start: NEG-01 cannot judge it")
+    answered = {
+        source: [q for q in queries if q.at < soak.cot_set_at] for source, queries in soak.queries.items()
+    }
+    part_1 = soak.cot_set_at - soak.start
+    how = f"a query provoked by a {soak.provoked}, then" if soak.provoked else "no query provoked (no control):"
+    what = (
+        f"no Change of Tenancy: the meters answered Get CoT NOT_FOUND for {soak.cot_set_at - soak.provoked_at:g} s "
+        f"of the soak (to +{part_1:.1f} s; {how} the unit's own queries)"
+    )
+    attach_text(
+        "CoT queries answered NOT_FOUND",
+        "\n".join(
+            f"{bench.meters[s].label}:\n" + query_log(queries, soak.start) for s, queries in answered.items()
+        ),
+    )
+    with allure.step(
+        f"{settled.resident.name}'s data retained over part 1 of the soak (NOT_FOUND answers, to +{part_1:.1f} s)"
+    ):
+        for dc, kept in soak.retention.items():
+            attach_text(
+                f"{dc} over part 1",
+                f"at its end: {kept.final.detail}; removed: {len(kept.lost)} item(s)\n{kept.changes}",
+            )
+        for dc, kept in soak.retention.items():
+            assert not kept.lost and not kept.gone and kept.final.shows_previous, (
+                f"{what}; expected {settled.resident.name}'s {dc} retained; "
+                + (
+                    f"{len(kept.lost)} item(s) were cleared (e.g. {sorted(kept.lost)[:3]}, first at "
+                    f"+{(kept.first_lost_at or soak.start) - soak.start:.1f} s of the soak)"
+                    if kept.lost
+                    else "no item of it was seen removed"
+                )
+                + f"{'; an observation saw it gone' if kept.gone else ''}; at the end of part 1: {kept.final.detail}"
+            )
+    if not any(answered.values()):
         raise PreconditionNotMet(
-            f"the unit made no CoT query during timings.observation_window ({window:g} s), so the NOT_FOUND "
-            f"path was never exercised: make the window longer than timings.poll.max_interval"
+            f"the unit made no CoT query in part 1 of the soak ({part_1:g} s, NOT_FOUND answered), so the NOT_FOUND "
+            "path was never exercised (POLL-02/POLL-03 judge the queries)"
         )
 
 
@@ -73,12 +110,12 @@ def _new_occupier_kept(bench: Bench, profile: Profile, not_genuine: Callable[[Co
     """After a genuine CoT, the meters push `not_genuine(that CoT)`: nothing may be cleared."""
     classes, previous, new, event = _settled_new_occupier(bench, profile)
     pushed = not_genuine(event)
-    retained(
+    retained_until_queried(
         bench,
+        profile,
         classes,
         new,
         previous,
-        _window(profile),
         lambda: push_cot_from_all(bench, profile, pushed),
         what.format(pushed=pushed.issuer_event_id, actioned=event.issuer_event_id),
     )
@@ -126,12 +163,12 @@ def test_neg_02(bench: Bench, profile: Profile) -> None:
             ):
                 push_cot_from_all(bench, profile, pushed)
 
-    retained(
+    retained_until_queried(
         bench,
+        profile,
         classes,
         new,
         previous,
-        _window(profile),
         deliver_again,
         f"the same CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) delivered again "
         f"({'; '.join(how for how, _pushed in again)})",
@@ -175,7 +212,7 @@ def test_neg_04(bench: Bench, profile: Profile) -> None:
             )
             send_frame(bench, source, DEVICE_MANAGEMENT, frame, "Publish Change of Supplier")
 
-    retained(bench, classes, resident, upcoming, _window(profile), change_of_supplier, "a Change of Supplier")
+    retained_until_queried(bench, profile, classes, resident, upcoming, change_of_supplier, "a Change of Supplier")
 
 
 @case("NEG-05")
@@ -188,11 +225,29 @@ def test_neg_05(bench: Bench, profile: Profile) -> None:
     def disturb() -> None:
         if can_power:
             with allure.step("Power-cycle the unit (no new CoT)"):
+                since = bench.loop.now()
                 controls.power_cycle()
-                bench.loop.hold(profile.timings.poll.after_join.total_seconds(), "start-up after the power cycle")
-        if can_rejoin:
+                if can_rejoin:  # started up (its query after power-on made) before the rejoin
+                    steps.await_each_queried(
+                        bench,
+                        since,
+                        profile.timings.poll.after_join.total_seconds(),
+                        "start-up after the power cycle (a CoT query at every meter)",
+                    )
+        elif can_rejoin:
             with allure.step("Make the unit rejoin (no new CoT)"):
                 controls.rejoin()
 
-    retained(bench, classes, resident, upcoming, _window(profile), disturb, "a power cycle / rejoin without a new CoT")
+    # The disturbance is the provocation: with both controls, the rejoin after the power
+    # cycle is provoked as in NEG-02..04; with one, its own query ends the window.
+    retained_until_queried(
+        bench,
+        profile,
+        classes,
+        resident,
+        upcoming,
+        disturb,
+        "a power cycle / rejoin without a new CoT",
+        provoked_by=None if can_power and can_rejoin else "power cycle" if can_power else "rejoin",
+    )
     steps.require_responsive(bench, "the power cycle / rejoin")

@@ -25,7 +25,7 @@ from harness.domain import DataClass
 from harness.esi.meter import CotEvent
 from harness.profile import Profile
 from testcases import steps
-from testcases.steps import eventually, new_occupier, push_cot_from_all, retained, stored_and_shown
+from testcases.steps import eventually, new_occupier, push_cot_from_all, retained_until_queried, stored_and_shown
 
 # (lower, higher, then IDs below both that must clear nothing)
 ACROSS_THE_SIGN_BIT = (0x7FFFFFFF, 0x80000000, (0x7FFFFFFE,))
@@ -61,12 +61,12 @@ def _older_ignored(bench: Bench, profile: Profile, classes: list[DataClass], low
             with allure.step(f"The meters push a CoT with the lower Issuer Event ID 0x{issuer_event_id:08X}"):
                 push_cot_from_all(bench, profile, older)
 
-    retained(
+    retained_until_queried(
         bench,
+        profile,
         classes,
         resident,
         other,
-        profile.timings.observation_window.total_seconds(),
         push_lower,
         f"CoTs with Issuer Event IDs {', '.join(f'0x{i:08X}' for i in lower)} after 0x{last:08X} "
         "(a uint32: older, no wrap)",

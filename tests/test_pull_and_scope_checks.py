@@ -76,6 +76,24 @@ def test_a_cot_is_answered_by_any_meter_under_scope_all_by_every_meter_under_fue
 
 
 def test_the_soak_names_the_state_the_meters_were_in() -> None:
-    soak = query.QuerySoak("POLL-03", 0.0, 100.0, 250.0, {}, None, None)
+    soak = query.QuerySoak(
+        taken_in="CLR-08",
+        start=0.0,
+        provoked="rejoin",
+        provoked_at=0.0,
+        anchors={"esme": 1.0},
+        cot_set_at=100.0,
+        end=250.0,
+        queries={},
+        pull=None,
+        pull_precondition=None,
+        settled=None,
+        settled_precondition=None,
+        retention={},
+        retention_precondition=None,
+        watches={},
+        at_end={},
+    )
+    assert soak.anchor == 1.0
     assert soak.part(99.9) == query.NOT_FOUND_PART
     assert soak.part(100.0) == query.COT_HELD_PART

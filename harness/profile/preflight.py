@@ -29,6 +29,18 @@ def preflight(profile: Profile) -> list[tuple[str, str]]:
     return [*_template(profile), *_answers(profile), *_model(profile), *_commands(profile)]
 
 
+def checked_profile(path: str | Path) -> Profile:
+    """The profile at `path`, valid and with nothing the run would trip over (else ProfileError)."""
+    from harness.profile.errors import ProfileError
+    from harness.profile.load import load_profile
+
+    profile = load_profile(path)
+    problems = preflight(profile)
+    if problems:
+        raise ProfileError(profile.source_path, problems)
+    return profile
+
+
 def _template(profile: Profile) -> Iterator[tuple[str, str]]:
     if profile.is_simulated:
         return

@@ -325,9 +325,13 @@ class Coordinator:
     ) -> FrameRecord | None:
         """The first received frame after trace mark `since` that matches, or None at the deadline."""
         trace = self.trace
+        scanned = since  # the trace only grows: each pass reads only the frames the last one had not seen
 
         def found() -> FrameRecord | None:
-            for record in trace.since(since):
+            nonlocal scanned
+            fresh = trace.since(scanned)
+            scanned += len(fresh)
+            for record in fresh:
                 if record.direction is Direction.RX and match(record):
                     return record
             return None

@@ -19,6 +19,7 @@ from testcases.steps.facts import (
     attach_text,
     clear_within,
 )
+from testcases.steps.provoked import provoke_query, settle_after_query
 
 
 # -- clearing and retention ------------------------------------------------------------------
@@ -239,21 +240,75 @@ def retained(
         with allure.step(f"Watch the unit for {window:g} s: {tenant.name}'s data must stay"):
             bench.observing.watch_for(window, f"observation window after {what}", tenant, other)
             # Judged inside the step: the watch that names the check is the step that fails.
-            watches.stop()
-            for dc, watch in watches.items():
-                lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
-                final = bench.observing.observe(dc, tenant, other)
-                changes = "\n".join(
-                    f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
-                    for at, added, removed in watch.changes
+            lost = _lost(bench, watches, watch_started, tenant, other, what, f"over {window:g} s")
+            assert not lost, lost
+
+
+def retained_until_queried(
+    bench: Bench,
+    profile: Profile,
+    classes: Iterable[DataClass],
+    tenant: Tenant,
+    other: Tenant,
+    stimulus: Callable[[], None],
+    what: str,
+    *,
+    provoked_by: str | None = None,
+) -> None:
+    """Nothing of `tenant`'s data is removed while `stimulus` runs, then until `eventually`
+    + clear_within after the unit's next CoT query at every meter has been answered: a
+    query provoked by a rejoin or power cycle (steps.provoked), or, without controls, the
+    unit's own, up to timings.observation_window. provoked_by ("rejoin", "power cycle"): the
+    stimulus was itself one, and its query ends the window (NEG-05)."""
+    classes = list(classes)
+    settle = settle_after_query(profile)
+    with watching(bench, classes) as watches:
+        watch_started = bench.loop.now()
+        stimulus()
+        queried = provoke_query(bench, profile, watch_started, provoked_by)
+        answered = queried.last
+        end = (answered if answered is not None else bench.loop.now()) + settle
+        when = (
+            f"{settle:g} s (eventually + clear_within) after the CoT query that followed {queried.how}"
+            if answered is not None
+            else f"{settle:g} s more (no CoT query came: POLL-01..03 judge that)"
+        )
+        with allure.step(f"Watch the unit until {when}: {tenant.name}'s data must stay"):
+            bench.observing.watch_for(max(0.0, end - bench.loop.now()), f"the window after {what}", tenant, other)
+            # Judged inside the step: the watch that names the check is the step that fails.
+            span = f"from the stimulus until {when} (+{end - watch_started:.1f} s)"
+            lost = _lost(bench, watches, watch_started, tenant, other, what, span)
+            assert not lost, lost
+
+
+def _lost(
+    bench: Bench, watches: Watches, watch_started: float, tenant: Tenant, other: Tenant, what: str, span: str
+) -> str:
+    """Each class's evidence attached, then the sentence of the first class of `tenant`'s
+    removed or no longer shown ("" when all were retained); its caller asserts it inside the
+    step that names the check."""
+    watches.stop()
+    for dc, watch in watches.items():
+        lost: set[Item] = set(watch.removed) & set(tenant.items(dc))
+        final = bench.observing.observe(dc, tenant, other)
+        changes = "\n".join(
+            f"+{at - watch_started:.3f} s: added {sorted(added)} removed {sorted(removed)}"
+            for at, added, removed in watch.changes
+        )
+        attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
+        if lost or watch.gone or not final.shows_previous:
+            return (
+                f"{what}; expected {tenant.name}'s {dc} retained {span}; "
+                + (
+                    f"{len(lost)} item(s) were cleared during the window (e.g. {sorted(lost)[:3]}, first at "
+                    f"+{_first_removed(watch, lost) - watch_started:.1f} s)"
+                    if lost
+                    else "no item of it was seen removed during the window"
                 )
-                attach_text(f"{dc} after", f"{final.detail}; removed during the window: {len(lost)} item(s)\n{changes}")
-                assert not lost and not watch.gone and final.shows_previous, (
-                    f"{what}; expected {tenant.name}'s {dc} retained over {window:g} s; "
-                    + (
-                        f"{len(lost)} item(s) were cleared during the window (e.g. {sorted(lost)[:3]})"
-                        if lost
-                        else "no item of it was seen removed during the window"
-                    )
-                    + f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
-                )
+                + f"{'; an observation during the window saw it gone' if watch.gone else ''}; now: {final.detail}"
+            )
+    return ""
+
+
+def _first_removed(watch: Watch, items: set[Item]) -> float:
+    return min((at for at, _added, removed in watch.changes if set(removed) & items), default=0.0)

@@ -1,4 +1,6 @@
-"""Fixtures that run the conformance suite as a lab would: `cot-harness run` in a subprocess."""
+"""Fixtures that run the conformance suite as a lab would: `cot-harness run` in a subprocess;
+and the fault-variant matrix, run once per session (as `cot-harness selftest` runs it) for
+every test that reads its verdicts."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.selftest import RUN_TIMEOUT_S, Outcome, run_matrix
+
 REPO = Path(__file__).resolve().parents[2]
 
 SuiteRun = Callable[..., subprocess.CompletedProcess[str]]
@@ -18,7 +22,8 @@ SuiteRun = Callable[..., subprocess.CompletedProcess[str]]
 def run_suite(tmp_path: Path) -> SuiteRun:
     """Run the suite on a profile; results land in tmp_path/allure-results."""
 
-    def run(profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    def run(profile: Path, *extra: str, alluredir: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """`alluredir`: another results folder (runs made side by side need one each)."""
         return subprocess.run(
             [
                 sys.executable,
@@ -28,13 +33,19 @@ def run_suite(tmp_path: Path) -> SuiteRun:
                 "--profile",
                 str(profile),
                 "--alluredir",
-                str(tmp_path / "allure-results"),
+                str(alluredir or tmp_path / "allure-results"),
                 *extra,
             ],
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=RUN_TIMEOUT_S,
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def matrix_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
+    """The whole matrix (every reference device and fault variant), run once for the session."""
+    return run_matrix(None, [], jobs=2, workdir=tmp_path_factory.mktemp("matrix"), progress=lambda _line: None)

@@ -184,6 +184,14 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(ShowsNewOccupierJustLate, IHD, "CLR-06"),
     _v(RefetchesElectricityOnly, DUAL, "CLR-06"),
     _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
-    _v(LosesPendingEraseOnPowerCycle, IHD, "CLR-04", "CLR-07"),
+    _v(
+        LosesPendingEraseOnPowerCycle,
+        IHD,
+        "CLR-04",
+        "CLR-07",
+        may_fail=("CLR-08",),
+        why="its erase, deferred 30 x clear_within, has not run when the soak ends eventually + clear_within "
+        "after the CoT learnt in it",
+    ),
     _v(RepaintsFromRamAtRefresh, IHD, "CLR-08"),
 )

@@ -179,14 +179,16 @@ ROWS: tuple[VariantSpec, ...] = (
         broken=("IMPL-03",),
         why="IMPL-03 judges a zero implementation time learnt by Get Change of Tenancy; this unit never asks that way",
     ),
-    # A unit that stops polling cannot learn a CoT by a periodic query either (POLL-07).
+    # A unit that stops polling cannot learn a CoT by a periodic query (POLL-07). POLL-03
+    # judges the gaps inside one soak of poll.max_interval: this unit's one periodic query
+    # comes 3 h after the soak's anchor and the 21 h after it are still within max_interval,
+    # so only a soak of two intervals could show POLL-03 the stop (issue 11 keeps it to one).
     _v(
         StopsPeriodicQueries,
         IHD,
-        "POLL-03",
         "POLL-07",
-        broken=("NEG-01",),
-        why="NEG-01 needs a query inside its window to exercise NOT_FOUND; a unit that stops polling gives none",
+        may_fail=("POLL-03",),
+        why="its one periodic query comes 3 h into the soak; the 21 h after it are within poll.max_interval",
     ),
     _v(QueriesEveryTenMinutes, IHD, "POLL-04"),
     # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time.

@@ -1,0 +1,125 @@
+"""Which cases apply to a device, decided from its profile alone, as data.
+
+One table, read twice: by the plugin before a case runs (a case that does not apply is skipped
+naming the profile field, before its fixtures touch the bench) and by `cot-harness plan`
+(harness.plan), which says before anything is opened which cases will run and why the others
+will not. A case's own `applies(...)` calls in testcases/ say the same; tests/test_plan.py
+checks, over every reference profile, that the table and the runs agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from harness.domain import DATA_CLASSES, DataClass
+from harness.profile import ClearScope, ImplementationTime, Profile
+
+__all__ = ["NEEDS_STORED_DATA", "RULES", "Rule", "not_applicable"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A case applies only when `holds(profile)`; otherwise the skip reason names `field`."""
+
+    field: str
+    holds: Callable[[Profile], bool]
+    why: Callable[[Profile], str]
+
+    def reason(self, profile: Profile) -> str | None:
+        return None if self.holds(profile) else f"not applicable: {self.field} {self.why(profile)}"
+
+
+def _sources(profile: Profile) -> list[str]:
+    return sorted(str(source.value) for source in profile.esi.sources)
+
+
+def _dual_fuel(profile: Profile) -> bool:
+    return {"esme", "gpf"} <= set(_sources(profile))
+
+
+def _available(capability: str) -> Callable[[Profile], bool]:
+    return lambda profile: getattr(profile.bench, capability).by != "none"
+
+
+_DM_CLIENT = Rule(
+    "identity.role", lambda p: not p.identity.role.is_esi, lambda p: f"is {p.identity.role}, not a DM client"
+)
+_STORES_ANY = Rule(
+    "stores", lambda p: bool(p.stores), lambda p: "is empty: there is no data whose clearing could be observed"
+)
+_SCOPE_DUAL = Rule(
+    "esi.sources",
+    _dual_fuel,
+    lambda p: f"is {_sources(p)}: a CoT from the GPF alone needs a dual-fuel home (esme and gpf)",
+)
+
+
+def _stores(data_class: DataClass) -> Rule:
+    return Rule("stores", lambda p: data_class in p.stores, lambda p: f"does not include {data_class}")
+
+
+_POWER = Rule("bench.power_control", _available("power_control"), lambda p: "is none")
+_REJOIN = Rule("bench.rejoin_control", _available("rejoin_control"), lambda p: "is none")
+
+# Case ID -> the rules it must meet, in the order its code judges them (the first unmet one
+# is the reason given).
+_OWN: dict[str, tuple[Rule, ...]] = {
+    **{row.case_id: (_stores(row.data_class),) for row in DATA_CLASSES.values()},
+    **{f"DM-0{n}": (_DM_CLIENT,) for n in range(1, 7)},
+    "CLR-06": (
+        _STORES_ANY,
+        Rule(
+            "stores",
+            lambda p: any(DATA_CLASSES[DataClass(dc)].served_at_move_in for dc in p.stores),
+            lambda p: "holds only supplier_messages, and a new occupier has none yet",
+        ),
+    ),
+    "CLR-07": (_POWER,),
+    "NEG-05": (
+        Rule(
+            "bench.power_control and bench.rejoin_control",
+            lambda p: _available("power_control")(p) or _available("rejoin_control")(p),
+            lambda p: "are both none",
+        ),
+    ),
+    "POLL-01": (_POWER,),
+    "POLL-02": (_REJOIN,),
+    "POLL-06": (Rule("esi.sources", _dual_fuel, lambda p: f"is {_sources(p)}, not dual fuel (esme and gpf)"),),
+    "IMPL-04": (
+        Rule(
+            "behaviour.implementation_time",
+            lambda p: p.behaviour.implementation_time is ImplementationTime.SCHEDULED,
+            lambda p: "is on_receipt: 0xFFFFFFFF cancels only a scheduled CoT",
+        ),
+    ),
+    "SCOPE-01": (_SCOPE_DUAL,),
+    "SCOPE-02": (
+        _SCOPE_DUAL,
+        Rule(
+            "behaviour.clear_scope",
+            lambda p: p.behaviour.clear_scope is ClearScope.FUEL,
+            lambda p: "is all: a CoT from the GPF alone clears every fuel's data (SCOPE-01)",
+        ),
+    ),
+}
+# The cases that judge the unit's stored data: with `stores` empty there is nothing to judge.
+NEEDS_STORED_DATA = frozenset(
+    {f"DM-0{n}" for n in range(2, 7)}
+    | {"CLR-05", "CLR-07", "CLR-08", "POLL-05", "POLL-07", "ROB-01", "ROB-02", "SCOPE-01", "SCOPE-02"}
+    | {f"NEG-0{n}" for n in range(1, 7)}
+    | {f"IMPL-0{n}" for n in range(1, 5)}
+)
+RULES: dict[str, tuple[Rule, ...]] = {
+    case_id: _OWN.get(case_id, ()) + ((_STORES_ANY,) if case_id in NEEDS_STORED_DATA else ())
+    for case_id in sorted(set(_OWN) | NEEDS_STORED_DATA)
+}
+
+
+def not_applicable(case_id: str, profile: Profile) -> str | None:
+    """The skip reason when the case does not apply to this profile, else None."""
+    for rule in RULES.get(case_id, ()):
+        reason = rule.reason(profile)
+        if reason is not None:
+            return reason
+    return None

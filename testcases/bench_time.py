@@ -1,0 +1,176 @@
+"""Bench time per case, estimated from the profile before anything is opened.
+
+ESTIMATES[case_id](profile) is the bench time a conforming unit holds the bench for in that
+case: the fixed holds and windows the case waits out (a clearing's cleared_hold, a
+retention window, a Default Response not expected, a provoked query's settle time), and,
+for the soak case that takes it (SOAK_TAKER, CLR-08 in name order), the whole soak. Waits
+a conforming unit ends early (a Default Response, a query after a rejoin, a clearing) count
+as nothing; worst_case() counts every wait to its deadline. A case not applicable to the
+profile counts 0. The figures come from the same functions the cases use (testcases/steps,
+testcases/query_soak), so estimate and case cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from harness.catalogue import CASES
+from harness.domain import DATA_CLASSES
+from harness.profile import ClearScope, ImplementationTime, Profile
+from testcases.query_soak import soak_length
+from testcases.steps import (
+    cleared_hold,
+    eventually,
+    provocation,
+    provoked_window,
+    query_deadline,
+    response_timeout,
+    settle_after_query,
+    sources,
+    stored,
+)
+
+HOUR = 3600.0
+# The cases that read the shared query soak (marker `soak`: skipped on hardware without --soak).
+SOAK_CASES: frozenset[str] = frozenset({"CLR-08", "NEG-01", "POLL-03", "POLL-04", "POLL-07", "POLL-08"})
+SOAK_TAKER = "CLR-08"  # the first of them in a run (modules run in name order): its bench time holds the soak
+
+Estimate = Callable[[Profile], float]
+
+
+def _controls(profile: Profile, capability: str) -> bool:
+    return getattr(profile.bench, capability).by != "none"
+
+
+def _dual(profile: Profile) -> bool:
+    return {"esme", "gpf"} <= set(sources(profile))
+
+
+def _when(applicable: Callable[[Profile], bool], estimate: Estimate) -> Estimate:
+    return lambda profile: estimate(profile) if applicable(profile) else 0.0
+
+
+def _stores(profile: Profile) -> bool:
+    return bool(stored(profile))
+
+
+def _provocation(profile: Profile) -> str | None:
+    """steps.provocation, read from the profile (no bench yet)."""
+    if _controls(profile, "rejoin_control"):
+        return "rejoin"
+    if _controls(profile, "power_control"):
+        return "power cycle"
+    return None
+
+
+def _soak(profile: Profile) -> float:
+    """The soak: its start state's clearing hold, then anchor + soak_length (the anchor
+    query of a conforming unit comes at once; without controls the anchor is the start)."""
+    return (cleared_hold(profile) if _stores(profile) else 0.0) + soak_length(profile)
+
+
+def _retained_until_queried(profile: Profile) -> float:
+    """A provoked window on a conforming unit: its query comes at once, then the settle
+    time; without controls, the long path (its own query, at most observation_window)."""
+    if _provocation(profile) is None:
+        return query_deadline(profile, None) + settle_after_query(profile)
+    return settle_after_query(profile)
+
+
+def _on_receipt(profile: Profile) -> bool:
+    return profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT
+
+
+def _impl_02(profile: Profile) -> float:
+    if _on_receipt(profile):
+        return cleared_hold(profile)
+    # scheduled: retained until the due time (an hour ahead), then actioned after it
+    return HOUR + cleared_hold(profile)
+
+
+ESTIMATES: dict[str, Estimate] = {
+    "BENCH-01": lambda p: 0.0,
+    "PROF-01": lambda p: 0.0,
+    # DM cases: a Default Response not expected waits response_timeout per meter.
+    "DM-01": lambda p: 0.0,
+    "DM-02": _when(_stores, lambda p: len(sources(p)) * response_timeout(p) + cleared_hold(p)),
+    "DM-03": _when(_stores, eventually),
+    "DM-04": _when(_stores, cleared_hold),
+    "DM-05": _when(_stores, response_timeout),
+    "DM-06": _when(_stores, eventually),
+    **{
+        row.case_id: (lambda dc: lambda p: cleared_hold(p) if dc in p.stores else 0.0)(row.data_class)
+        for row in DATA_CLASSES.values()
+    },
+    "CLR-05": _when(_stores, cleared_hold),
+    "CLR-06": _when(_stores, eventually),
+    "CLR-07": _when(
+        lambda p: _stores(p) and _controls(p, "power_control"),
+        lambda p: p.timings.poll.after_join.total_seconds() + cleared_hold(p),
+    ),
+    "CLR-08": _when(_stores, _soak),  # the soak's taker
+    "NEG-01": lambda p: 0.0,  # reads the soak
+    # A genuine CoT actioned (its clearing hold), then the provoked window.
+    "NEG-02": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
+    "NEG-03": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
+    "NEG-04": _when(_stores, _retained_until_queried),
+    "NEG-05": _when(
+        lambda p: _stores(p) and _provocation(p) is not None,
+        lambda p: settle_after_query(p),
+    ),
+    # Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked window.
+    "NEG-06": _when(_stores, lambda p: 2 * (2 * cleared_hold(p) + _retained_until_queried(p))),
+    "POLL-01": lambda p: 0.0,
+    "POLL-02": lambda p: 0.0,
+    "POLL-03": lambda p: 0.0,  # reads the soak
+    "POLL-04": lambda p: 0.0,
+    "POLL-05": _when(lambda p: _stores(p) and _controls(p, "power_control"), cleared_hold),
+    "POLL-06": lambda p: 0.0,
+    "POLL-07": lambda p: 0.0,
+    "POLL-08": lambda p: 0.0,
+    "IMPL-01": _when(_stores, cleared_hold),
+    "IMPL-02": _when(_stores, _impl_02),
+    "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
+    "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
+    "ROB-01": _when(_stores, eventually),
+    "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
+    "SCOPE-01": _when(lambda p: _stores(p) and _dual(p), lambda p: len(sources(p)) * cleared_hold(p)),
+    "SCOPE-02": _when(
+        lambda p: _stores(p) and _dual(p) and p.behaviour.clear_scope is ClearScope.FUEL,
+        lambda p: cleared_hold(p) + eventually(p),
+    ),
+}
+
+
+def total(profile: Profile, *, soak: bool = True) -> float:
+    """The run's estimated bench time; soak=False: on hardware without --soak (soak cases skipped)."""
+    return sum(f(profile) for case_id, f in ESTIMATES.items() if soak or case_id not in SOAK_CASES)
+
+
+def worst_case(profile: Profile) -> dict[str, float]:
+    """Per case, every wait a conforming unit may use to its deadline: a provoked query at
+    its poll.after_rejoin / after_join, and a clearing at `eventually` before its hold."""
+    how = _provocation(profile)
+    extra_query = query_deadline(profile, how) if how is not None else 0.0
+    actioned = eventually(profile)  # a clearing may take its whole wait before the hold
+    worst = {case_id: f(profile) for case_id, f in ESTIMATES.items()}
+    for case_id in ("NEG-02", "NEG-03", "NEG-04", "NEG-05"):
+        if worst[case_id]:
+            worst[case_id] += extra_query + (actioned if case_id in ("NEG-02", "NEG-03") else 0.0)
+    if worst["NEG-06"]:
+        worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
+    if worst["CLR-08"]:
+        worst["CLR-08"] += extra_query + actioned
+    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
+        if worst.get(case_id):
+            worst[case_id] += actioned
+    return worst
+
+
+if set(ESTIMATES) != set(CASES):  # a case added to the catalogue needs its estimate here
+    raise RuntimeError(
+        f"testcases.bench_time.ESTIMATES must name every case of harness.catalogue.CASES: "
+        f"missing {sorted(set(CASES) - set(ESTIMATES))}, unknown {sorted(set(ESTIMATES) - set(CASES))}"
+    )
+# provoked_window and provocation are the cases' own; re-exported for `cot-harness plan`.
+__all__ = ["ESTIMATES", "SOAK_CASES", "SOAK_TAKER", "provocation", "provoked_window", "total", "worst_case"]

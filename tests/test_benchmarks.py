@@ -1,0 +1,33 @@
+"""`python -m benchmarks` runs and prints its table: structure only, never a time (no test
+may depend on the machine's speed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from benchmarks.inprocess import FRAME_ROWS
+from benchmarks.report import HEADER
+from tests.suite.conftest import REPO
+
+
+def test_quick_frame_section_prints_every_frame_cost_row() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "frame"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,  # a wide margin on a loaded machine: this bounds a hang, it judges no speed
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert HEADER[0] in lines and HEADER[1] in lines, done.stdout
+    rows = [line for line in lines if line.startswith("| frame |")]
+    names = [row.split("|")[2].strip() for row in rows]
+    assert names == list(FRAME_ROWS), done.stdout
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert len(cells) == len(HEADER[0].strip("|").split("|")), row
+        assert cells[3] == "1" and cells[4] != "—", row  # one sample, and a median printed
+    assert "physical limit" in HEADER[0] and "4.256 ms" in done.stdout
