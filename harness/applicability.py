@@ -15,7 +15,7 @@ from collections.abc import Callable
 from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import ClearScope, ImplementationTime, Profile
 
-__all__ = ["NEEDS_STORED_DATA", "RULES", "Rule", "not_applicable"]
+__all__ = ["NEEDS_STORED_DATA", "RULES", "Rule", "dual_fuel", "has_control", "not_applicable", "provocation"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,12 +34,27 @@ def _sources(profile: Profile) -> list[str]:
     return sorted(str(source.value) for source in profile.esi.sources)
 
 
-def _dual_fuel(profile: Profile) -> bool:
+def dual_fuel(profile: Profile) -> bool:
     return {"esme", "gpf"} <= set(_sources(profile))
 
 
+def has_control(profile: Profile, capability: str) -> bool:
+    """The bench can do it (power_control, rejoin_control), by whatever means."""
+    return getattr(profile.bench, capability).by != "none"
+
+
+def provocation(profile: Profile) -> str | None:
+    """How the bench makes the unit query: "rejoin", else "power cycle", else None
+    (testcases.steps.provocation decides the same on a running bench)."""
+    if has_control(profile, "rejoin_control"):
+        return "rejoin"
+    if has_control(profile, "power_control"):
+        return "power cycle"
+    return None
+
+
 def _available(capability: str) -> Callable[[Profile], bool]:
-    return lambda profile: getattr(profile.bench, capability).by != "none"
+    return lambda profile: has_control(profile, capability)
 
 
 _DM_CLIENT = Rule(
@@ -50,7 +65,7 @@ _STORES_ANY = Rule(
 )
 _SCOPE_DUAL = Rule(
     "esi.sources",
-    _dual_fuel,
+    dual_fuel,
     lambda p: f"is {_sources(p)}: a CoT from the GPF alone needs a dual-fuel home (esme and gpf)",
 )
 
@@ -85,7 +100,7 @@ _OWN: dict[str, tuple[Rule, ...]] = {
     ),
     "POLL-01": (_POWER,),
     "POLL-02": (_REJOIN,),
-    "POLL-06": (Rule("esi.sources", _dual_fuel, lambda p: f"is {_sources(p)}, not dual fuel (esme and gpf)"),),
+    "POLL-06": (Rule("esi.sources", dual_fuel, lambda p: f"is {_sources(p)}, not dual fuel (esme and gpf)"),),
     "IMPL-04": (
         Rule(
             "behaviour.implementation_time",

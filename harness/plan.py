@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from harness.applicability import NEEDS_STORED_DATA, not_applicable
+from harness.applicability import NEEDS_STORED_DATA, not_applicable, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import Profile
@@ -128,9 +128,10 @@ def _control_steps(case_id: str, profile: Profile) -> list[str]:
     steps = []
     for control in _CONTROLS.get(case_id, ()):
         if control == "provoke":
-            control = "rejoin" if profile.bench.rejoin_control.by != "none" else "power"
-            if profile.bench.power_control.by == "none" and control == "power":
+            how = provocation(profile)
+            if how is None:
                 continue
+            control = "rejoin" if how == "rejoin" else "power"
         capability = "power_control" if control == "power" else "rejoin_control"
         if getattr(profile.bench, capability).by == "operator":
             what = "power-cycle the unit" if control == "power" else "make the unit leave and rejoin the network"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.applicability import dual_fuel, has_control, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES
 from harness.profile import ClearScope, ImplementationTime, Profile
@@ -21,8 +22,6 @@ from testcases.query_soak import soak_length
 from testcases.steps import (
     cleared_hold,
     eventually,
-    provocation,
-    provoked_window,
     query_deadline,
     response_timeout,
     settle_after_query,
@@ -38,29 +37,12 @@ SOAK_TAKER = "CLR-08"  # the first of them in a run (modules run in name order):
 Estimate = Callable[[Profile], float]
 
 
-def _controls(profile: Profile, capability: str) -> bool:
-    return getattr(profile.bench, capability).by != "none"
-
-
-def _dual(profile: Profile) -> bool:
-    return {"esme", "gpf"} <= set(sources(profile))
-
-
 def _when(applicable: Callable[[Profile], bool], estimate: Estimate) -> Estimate:
     return lambda profile: estimate(profile) if applicable(profile) else 0.0
 
 
 def _stores(profile: Profile) -> bool:
     return bool(stored(profile))
-
-
-def _provocation(profile: Profile) -> str | None:
-    """steps.provocation, read from the profile (no bench yet)."""
-    if _controls(profile, "rejoin_control"):
-        return "rejoin"
-    if _controls(profile, "power_control"):
-        return "power cycle"
-    return None
 
 
 def _soak(profile: Profile) -> float:
@@ -72,7 +54,7 @@ def _soak(profile: Profile) -> float:
 def _retained_until_queried(profile: Profile) -> float:
     """A provoked window on a conforming unit: its query comes at once, then the settle
     time; without controls, the long path (its own query, at most observation_window)."""
-    if _provocation(profile) is None:
+    if provocation(profile) is None:
         return query_deadline(profile, None) + settle_after_query(profile)
     return settle_after_query(profile)
 
@@ -105,7 +87,7 @@ ESTIMATES: dict[str, Estimate] = {
     "CLR-05": _when(_stores, cleared_hold),
     "CLR-06": _when(_stores, eventually),
     "CLR-07": _when(
-        lambda p: _stores(p) and _controls(p, "power_control"),
+        lambda p: _stores(p) and has_control(p, "power_control"),
         lambda p: p.timings.poll.after_join.total_seconds() + cleared_hold(p),
     ),
     "CLR-08": _when(_stores, _soak),  # the soak's taker
@@ -115,7 +97,7 @@ ESTIMATES: dict[str, Estimate] = {
     "NEG-03": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
     "NEG-04": _when(_stores, _retained_until_queried),
     "NEG-05": _when(
-        lambda p: _stores(p) and _provocation(p) is not None,
+        lambda p: _stores(p) and provocation(p) is not None,
         lambda p: settle_after_query(p),
     ),
     # Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked window.
@@ -124,7 +106,7 @@ ESTIMATES: dict[str, Estimate] = {
     "POLL-02": lambda p: 0.0,
     "POLL-03": lambda p: 0.0,  # reads the soak
     "POLL-04": lambda p: 0.0,
-    "POLL-05": _when(lambda p: _stores(p) and _controls(p, "power_control"), cleared_hold),
+    "POLL-05": _when(lambda p: _stores(p) and has_control(p, "power_control"), cleared_hold),
     "POLL-06": lambda p: 0.0,
     "POLL-07": lambda p: 0.0,
     "POLL-08": lambda p: 0.0,
@@ -134,9 +116,9 @@ ESTIMATES: dict[str, Estimate] = {
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
     "ROB-01": _when(_stores, eventually),
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
-    "SCOPE-01": _when(lambda p: _stores(p) and _dual(p), lambda p: len(sources(p)) * cleared_hold(p)),
+    "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
-        lambda p: _stores(p) and _dual(p) and p.behaviour.clear_scope is ClearScope.FUEL,
+        lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
         lambda p: cleared_hold(p) + eventually(p),
     ),
 }
@@ -150,7 +132,7 @@ def total(profile: Profile, *, soak: bool = True) -> float:
 def worst_case(profile: Profile) -> dict[str, float]:
     """Per case, every wait a conforming unit may use to its deadline: a provoked query at
     its poll.after_rejoin / after_join, and a clearing at `eventually` before its hold."""
-    how = _provocation(profile)
+    how = provocation(profile)
     extra_query = query_deadline(profile, how) if how is not None else 0.0
     actioned = eventually(profile)  # a clearing may take its whole wait before the hold
     worst = {case_id: f(profile) for case_id, f in ESTIMATES.items()}
@@ -172,5 +154,4 @@ if set(ESTIMATES) != set(CASES):  # a case added to the catalogue needs its esti
         f"testcases.bench_time.ESTIMATES must name every case of harness.catalogue.CASES: "
         f"missing {sorted(set(CASES) - set(ESTIMATES))}, unknown {sorted(set(ESTIMATES) - set(CASES))}"
     )
-# provoked_window and provocation are the cases' own; re-exported for `cot-harness plan`.
-__all__ = ["ESTIMATES", "SOAK_CASES", "SOAK_TAKER", "provocation", "provoked_window", "total", "worst_case"]
+__all__ = ["ESTIMATES", "SOAK_CASES", "SOAK_TAKER", "total", "worst_case"]
