@@ -1,7 +1,7 @@
 """Smart Energy ZCL definitions zigpy lacks, and the frame codec the harness uses.
 
 Pure encode/decode, no I/O. Importing this package registers the Device Management,
-Messaging, Prepayment and (extended) Metering cluster classes in zigpy's cluster
+Messaging, Prepayment, Key Establishment and (extended) Metering cluster classes in zigpy's cluster
 registry, replacing zigpy's empty or partial ones: import it before the zigpy
 application starts so that devices' clusters are built from these classes. Byte layouts:
 shared/spec/se-wire-reference.md.
@@ -59,6 +59,7 @@ from harness.zcl.ids import (
     SE_PROFILE,
     TIME,
 )
+from harness.zcl.key_establishment import KeyEstablishment
 from harness.zcl.messaging import (
     MessageControl,
     MessageImportance,
@@ -114,6 +115,7 @@ __all__ = [
     "MeterContactorState",
     "Metering",
     "PasswordType",
+    "KeyEstablishment",
     "Prepayment",
     "Status",
     "TariffType",

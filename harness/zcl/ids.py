@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Final
 
 from zigpy.zcl.clusters.general import Basic, Identify, Time
-from zigpy.zcl.clusters.smartenergy import KeyEstablishment
 
 from harness.zcl.device_management import DeviceManagement
+from harness.zcl.key_establishment import KeyEstablishment
 from harness.zcl.messaging import Messaging
 from harness.zcl.metering import Metering
 from harness.zcl.prepayment import Prepayment

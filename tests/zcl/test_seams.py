@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import zigpy.types as t
 import zigpy.zcl
-from zigpy.zcl.clusters import general, smartenergy
+from zigpy.zcl.clusters import general
 
-from harness.zcl import DeviceManagement, Messaging, Metering, Prepayment, seams
+from harness.zcl import DeviceManagement, KeyEstablishment, Messaging, Metering, Prepayment, seams
 
 ZIGPY = f"zigpy {seams.zigpy_version()}"
 ZCL_DIR = Path(seams.__file__).resolve().parent
@@ -33,13 +33,13 @@ def test_registered_cluster_is_zigpys_registry() -> None:
     require(zigpy.zcl.Cluster, "_registry", "registered_cluster")
     assert isinstance(zigpy.zcl.Cluster._registry, dict), f"{ZIGPY}: Cluster._registry is no longer a dict"
     assert seams.registered_cluster(general.Basic.cluster_id) is general.Basic
-    assert seams.registered_cluster(smartenergy.KeyEstablishment.cluster_id) is smartenergy.KeyEstablishment
+    assert seams.registered_cluster(general.Time.cluster_id) is general.Time
     assert seams.registered_cluster(0x7FFE) is None
 
 
 def test_registered_cluster_holds_this_packages_replacements() -> None:
     # Subclassing with the same cluster_id must still replace zigpy's class in the registry.
-    for cls in (DeviceManagement, Messaging, Metering, Prepayment):
+    for cls in (DeviceManagement, Messaging, Metering, Prepayment, KeyEstablishment):
         assert seams.registered_cluster(cls.cluster_id) is cls, (
             f"{ZIGPY}: registering a Cluster subclass no longer replaces Cluster._registry[0x{cls.cluster_id:04X}]"
         )
