@@ -12,10 +12,11 @@ from pathlib import Path
 from benchmarks import commands, inprocess
 from benchmarks.limits import limits
 from benchmarks.report import limits_text, table, write_json
+from benchmarks.run_cpu import run_cpu
 from benchmarks.stats import Figure
 
-SECTIONS = ("run", "bench", "link", "frame", "selftest", "profiles")
-DEFAULT_SECTIONS = ("run", "bench", "link", "frame", "profiles")  # the selftest takes minutes: --selftest
+SECTIONS = ("run", "bench", "link", "frame", "cpu", "selftest", "profiles")
+DEFAULT_SECTIONS = ("run", "bench", "link", "frame", "cpu", "profiles")  # the selftest takes minutes: --selftest
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures += inprocess.publish_round_trip(args.repeat, args.rounds, floor)
     if "frame" in sections:
         figures += inprocess.frame_costs(args.repeat, floor)
+    if "cpu" in sections:
+        figures += run_cpu(args.repeat)
     if "selftest" in sections:
         figures.append(commands.selftest(args.selftest_repeat or args.repeat, args.jobs))
     if "profiles" in sections:

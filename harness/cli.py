@@ -3,6 +3,8 @@
 cot-harness run [--profile FILE] [--alluredir DIR] [--air FAULTS] [--sim-transport tcp|pty] [--soak]
                 [-- extra pytest args]
 cot-harness profile validate FILE
+cot-harness emulate --profile FILE (--listen tcp:HOST:PORT | --pty PATH) [--control tcp:HOST:PORT]
+                    [--write-profile FILE]
 """
 
 from __future__ import annotations
@@ -200,6 +202,39 @@ def selftest(args: argparse.Namespace) -> int:
     return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat)
 
 
+def emulate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from harness.errors import BenchError
+    from harness.sim import standalone
+
+    try:
+        listen = standalone.parse_listen(args.listen) if args.listen is not None else None
+        control = standalone.parse_control(args.control) if args.control is not None else None
+    except ValueError as error:
+        return _usage(str(error))
+    if args.write_profile is not None and control is None:
+        return _usage("emulate --write-profile: needs --control (the profile names the control endpoint)")
+    options = standalone.EmulatorOptions(
+        profile=Path(args.profile) if args.profile is not None else default_profile(),
+        listen=listen,
+        pty=args.pty,
+        control=control,
+        write_profile=Path(args.write_profile) if args.write_profile is not None else None,
+        air=args.air,
+        air_seed=args.air_seed,
+    )
+    try:
+        return asyncio.run(standalone.serve(options))
+    except ProfileError as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return int(Exit.PROFILE_ERROR)
+    except (BenchError, OSError) as error:
+        print(f"cot-harness emulate: {error}", file=sys.stderr)
+        return int(Exit.BENCH_ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cot-harness", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=version_line())
@@ -264,6 +299,25 @@ def main(argv: list[str] | None = None) -> int:
         help="run the mutants derived from the reference devices' hooks instead and print the mutation score",
     )
     self_p.set_defaults(func=selftest)
+    emulate_p = commands.add_parser(
+        "emulate",
+        help="the emulated coordinator and the simulated unit as a process of their own (for ser2net, labgrid)",
+        description="Serve the emulated Z-Stack coordinator with the profile's simulated unit on a TCP port or a "
+        "pty, and its control endpoint (clock, power, display) for a harness elsewhere. Prints one line "
+        "'cot-harness emulate: ready: serial PATH control URL' once listening; ends with its one harness "
+        "session, or on SIGINT / SIGTERM.",
+    )
+    emulate_p.add_argument("--profile", default=None, metavar="FILE", help="a sim:// profile (default: sim-ihd.yaml)")
+    where = emulate_p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--listen", metavar="tcp:HOST:PORT", help="serve the serial port on TCP (PORT 0: any free)")
+    where.add_argument("--pty", metavar="PATH", help="serve the serial port on a pty, linked at PATH")
+    emulate_p.add_argument("--control", metavar="tcp:HOST:PORT", help="the control endpoint (PORT 0: any free)")
+    emulate_p.add_argument(
+        "--write-profile", metavar="FILE", help="write the profile a harness reaches this emulator with"
+    )
+    emulate_p.add_argument("--air", metavar="FAULTS", help="air faults (default: the profile's simulation.air)")
+    emulate_p.add_argument("--air-seed", type=int, metavar="N", help="seed of the air's faults")
+    emulate_p.set_defaults(func=emulate)
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:

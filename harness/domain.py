@@ -10,7 +10,9 @@ the meter's answer to the fetch (esi/servers.py), and its CLR case.
 
 What a unit shows is compared as a set of items (fuel, key, value); each row's `item`
 says what key and value mean for its class:
-- consumption history: key = Metering attribute ID, value = the reading;
+- consumption history: key = Metering attribute ID (daily, weekly and monthly history), or
+  Prepayment attribute ID (cost history, 0x051C-0x055B), or the end time (ZCL UTC) of a
+  half-hourly Get Profile interval; value = the reading (Wh, m3 * 1000 or pence);
 - top-up history: key = top-up time (ZCL UTC), value = amount (pence);
 - debt recovery: key = collection time (ZCL UTC), value = amount collected (pence);
 - supplier messages: key = MESSAGE_KEY, value = message ID.
@@ -32,12 +34,15 @@ from typing import Any, Final
 from harness.zcl import Messaging, Metering, Prepayment
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import ZclFrame
-from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 from harness.zcl.time import ZCL_EPOCH
 
 __all__ = [
     "DATA_CLASSES",
     "MESSAGE_KEY",
+    "PROFILE_INTERVALS",
+    "SERVED_COST_HISTORY",
     "SERVED_HISTORY",
     "DataClass",
     "DataClassSpec",
@@ -66,8 +71,14 @@ Item = tuple[str, int, int]  # (fuel, key, value)
 KeyValue = tuple[int, int]  # an item without its fuel
 MESSAGE_KEY: Final = Messaging.cluster_id  # 0x0703: one shown message per fuel
 
-# The consumption history served and fetched: current day, previous day and previous days 2..8.
-SERVED_HISTORY: Final[tuple[int, ...]] = tuple(list(HISTORY_ATTRIBUTES)[:9])
+# The consumption history served and fetched: every delivered period of the Historical
+# Consumption set (current and previous day, days 2..8, weeks, weeks 2..5, months, months 2..13).
+SERVED_HISTORY: Final[tuple[int, ...]] = tuple(HISTORY_ATTRIBUTES)
+# The cost of the same periods, from Prepayment's Historical Cost Consumption set (delivered).
+SERVED_COST_HISTORY: Final[tuple[int, ...]] = tuple(COST_HISTORY_DELIVERED)
+# The half-hourly intervals an IHD asks with Get Profile: the most recent 6 hours. 12 uint24
+# intervals make a 46-octet response, within one secured frame (harness.zcl.limits).
+PROFILE_INTERVALS: Final = 12
 
 ANY_TIME: Final = 0xFFFFFFFF  # as latest_end_time: records of any time
 
@@ -76,10 +87,11 @@ ANY_TIME: Final = 0xFFFFFFFF  # as latest_end_time: records of any time
 class Fetch:
     """How a unit asks a meter for one data class, and what of the answer it shows."""
 
-    command: str  # client to server, on the row's server_cluster
+    command: str  # client to server, on the row's server_cluster (or `cluster`)
     fields: Mapping[str, object]  # the request's fields
     answer: str  # the command of the answer that carries the data
     shown: Callable[[ZclFrame], Iterable[KeyValue]]  # what that answer shows, per fuel
+    cluster: int | None = None  # the meter cluster asked, when not the row's server_cluster
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +110,24 @@ class DataClassSpec:
     latest_per_fuel: bool  # a unit shows the latest one per fuel (else it keeps a log)
     served_at_move_in: bool  # a new occupier has some from the first day
     pushed_by_supplier: bool  # the supplier sends it to the occupier (the meters push it)
+    # Further fetches of the same class (consumption history: its cost and its intervals).
+    # A unit that makes them shows their items too; the class is judged on all of them.
+    also_fetched: tuple[Fetch, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every fetch names its cluster once the row is built: the row's unless it said.
+        def placed(fetch: Fetch) -> Fetch:
+            return fetch if fetch.cluster is not None else dataclasses.replace(fetch, cluster=self.server_cluster)
+
+        object.__setattr__(self, "fetch", placed(self.fetch))
+        object.__setattr__(self, "also_fetched", tuple(placed(f) for f in self.also_fetched))
+
+    @property
+    def fetches(self) -> tuple[Fetch, ...]:
+        return (self.fetch, *self.also_fetched)
+
+    def cluster_of(self, fetch: Fetch) -> int:
+        return self.server_cluster if fetch.cluster is None else fetch.cluster
 
     @property
     def words(self) -> str:
@@ -134,11 +164,18 @@ def _zcl_utc(seconds: int) -> str:
     return f"{ZCL_EPOCH + timedelta(seconds=seconds):%Y-%m-%d %H:%M} UTC"
 
 
+_COST_PERIODS: Final = {attr: f"{period}_consumption_delivered" for attr, period in COST_HISTORY_DELIVERED.items()}
+
+
 def _reading_words(item: Item) -> str:
     fuel, key, value = item
-    if key not in HISTORY_ATTRIBUTES:
-        return f"#{key} {value}"
-    return f"{_period(HISTORY_ATTRIBUTES[key].name)} {_quantity(fuel, value)}"
+    if key in HISTORY_ATTRIBUTES:
+        return f"{_period(HISTORY_ATTRIBUTES[key].name)} {_quantity(fuel, value)}"
+    if key in _COST_PERIODS:
+        return f"cost {_period(_COST_PERIODS[key])} {_money(value)}"
+    if key > 0xFFFF:  # not an attribute ID: an interval's end time
+        return f"half hour to {_zcl_utc(key)} {_quantity(fuel, value)}"
+    return f"#{key} {value}"
 
 
 # -- what a meter's answer shows --------------------------------------------------------------
@@ -147,6 +184,12 @@ def _reading_words(item: Item) -> str:
 def _readings_shown(answer: ZclFrame) -> Iterable[KeyValue]:
     # An attribute reading 0 shows nothing.
     return [(a, int(v)) for a, v in read_values(answer).items() if int(v)]  # type: ignore[call-overload]
+
+
+def _intervals_shown(answer: ZclFrame) -> Iterable[KeyValue]:
+    # Most recent first, each HALF_HOUR before the one before; an interval of 0 shows nothing.
+    end = int(answer.fields["end_time"])
+    return [(end - n * HALF_HOUR, int(v)) for n, v in enumerate(answer.fields["intervals"]) if int(v)]
 
 
 def _records_shown(field: str, key: str, value: str) -> Callable[[ZclFrame], Iterable[KeyValue]]:
@@ -169,11 +212,31 @@ _ROWS: Final = (
         server_cluster=Metering.cluster_id,
         client_clusters=frozenset({Metering.cluster_id}),
         fetch=Fetch("read_attributes", {"attribute_ids": list(SERVED_HISTORY)}, "read_attributes_rsp", _readings_shown),
-        item=lambda reading: (reading[0], reading[1]),  # records are (attribute ID, reading)
+        item=lambda reading: (reading[0], reading[1]),  # records are (key, reading): see the module
         item_words=_reading_words,
         latest_per_fuel=False,
         served_at_move_in=True,
         pushed_by_supplier=False,
+        also_fetched=(
+            Fetch(
+                "read_attributes",
+                {"attribute_ids": list(SERVED_COST_HISTORY)},
+                "read_attributes_rsp",
+                _readings_shown,
+                cluster=Prepayment.cluster_id,
+            ),
+            # End time 0: the most recent block (SE 1.4, D.3.3.3.1).
+            Fetch(
+                "get_profile",
+                {
+                    "interval_channel": IntervalChannel.Consumption_Delivered,
+                    "end_time": 0,
+                    "number_of_periods": PROFILE_INTERVALS,
+                },
+                "get_profile_response",
+                _intervals_shown,
+            ),
+        ),
     ),
     DataClassSpec(
         DataClass.TOP_UP_HISTORY,

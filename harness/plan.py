@@ -26,6 +26,7 @@ from harness.applicability import NEEDS_STORED_DATA, not_applicable, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import Profile
+from harness.profile.rules import has_remote_simulation
 
 __all__ = ["CasePlan", "Plan", "make_plan", "plan_text", "run_order"]
 
@@ -158,11 +159,13 @@ def _operator_steps(case_id: str, profile: Profile, soak: str = "") -> tuple[str
 def make_plan(profile: Profile, order: list[tuple[str, bool]], *, soak: bool) -> Plan:
     from testcases.bench_time import ESTIMATES  # the cases' own windows, as the cases compute them
 
+    # Virtual time on either simulated path: in-process (sim://) or a standalone emulator.
+    simulated = profile.is_simulated or has_remote_simulation(profile)
     cases = []
     soak_taken = False  # the first soak case to run takes the shared soak (testcases/query_soak.py)
     for case_id, is_soak in order:
         why_not = not_applicable(case_id, profile)
-        if why_not is None and is_soak and not profile.is_simulated and not soak:
+        if why_not is None and is_soak and not simulated and not soak:
             why_not = SOAK_SKIP
         runs = why_not is None
         takes_soak = runs and is_soak and not soak_taken
@@ -181,7 +184,7 @@ def make_plan(profile: Profile, order: list[tuple[str, bool]], *, soak: bool) ->
             )
         )
     source = profile.source_path
-    return Plan(str(source) if source else "", profile.identity_line(), profile.is_simulated, soak, tuple(cases))
+    return Plan(str(source) if source else "", profile.identity_line(), simulated, soak, tuple(cases))
 
 
 def _duration(seconds: float) -> str:

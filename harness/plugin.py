@@ -25,12 +25,13 @@ import allure
 import allure_commons
 import pytest
 
+from harness import case_record
 from harness.applicability import not_applicable
 from harness.bench import Bench
+from harness.case_record import BENCH_TIME as BENCH_TIME
 from harness.catalogue import CASES
 from harness.cli import Exit
 from harness.errors import BenchError, FatalBenchError
-from harness.evidence import case_evidence, measurements
 from harness.interrupts import (
     INTERRUPTED,
     PHASES,
@@ -62,9 +63,6 @@ _RUN_FOLDER = pytest.StashKey[Path]()  # the run folder this session claimed (ha
 _FATAL_CASE = pytest.StashKey[str]()  # the case the bench failed in: blocked cases point to it
 _NOT_BENCH_ONLY = pytest.StashKey[bool]()  # a failure that is not bench trouble (a device's, or a non-case test's)
 _VIEW = pytest.StashKey[AssessorView]()  # the Allure results shaped for an assessor (harness.report.assessor_view)
-_OPEN_CASE = pytest.StashKey[tuple[Bench, int, str, float]]()  # a case whose evidence is not attached yet
-_BENCH_TIME = pytest.StashKey[list[float]]()  # the bench time of each case that ran (seconds)
-BENCH_TIME = "bench time"  # a measurement of every case: the time it held the bench (virtual in simulation)
 # The run's exit status: one table, harness.cli.Exit (documented in README.md).
 EXIT_SECRET_IN_EVIDENCE = int(Exit.SECRET_IN_EVIDENCE)  # 6
 EXIT_INTERRUPTED = int(Exit.INTERRUPTED)  # 2
@@ -243,8 +241,7 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.skip(reason)  # from the profile alone, as `cot-harness plan` says it (harness.applicability)
     _skip_if_blocked(request.config)
     bench: Bench = request.getfixturevalue("bench")
-    request.node.stash[_OPEN_CASE] = (bench, bench.link.mark(), spec.case_id, bench.loop.now())
-    case_evidence.begin_case()
+    case_record.open_case(request.node, bench, spec.case_id)  # its evidence and bench time (harness.case_record)
     if bench.operator is not None:
         bench.operator.case = spec.case_id  # answers filed under this case, and prompts naming it
     try:
@@ -254,22 +251,7 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
             bench.operator.case = None
         # Normally attached at the end of the call (to the case's body); a case whose call
         # never ran (its setup failed or was interrupted) gets its evidence here.
-        _attach_evidence(request.node)
-
-
-def _attach_evidence(item: pytest.Item) -> None:
-    """The case's frames (trace, sequence chart, pcapng) and measurements, attached once."""
-    opened = item.stash.get(_OPEN_CASE, None)
-    if opened is None:
-        return
-    del item.stash[_OPEN_CASE]
-    bench, mark, case_id, started = opened
-    if bench.loop.running:
-        # What a lab books: on hardware the wall clock, in simulation the virtual one.
-        seconds = bench.loop.now() - started
-        measurements.record(BENCH_TIME, round(seconds, 3), "s")
-        item.config.stash.setdefault(_BENCH_TIME, []).append(seconds)
-    case_evidence.end_case(bench, mark, case_id)
+        case_record.attach_evidence(request.node)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: an interrupt anywhere in the phase
@@ -282,13 +264,9 @@ def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
     try:
         result = yield from run_phase(item, "call")
     except BaseException:
-        try:
-            _attach_evidence(item)  # in the case's body, beside the step that failed
-        except Exception as error:  # noqa: BLE001 - the case's own failure is the one to report
-            print(f"cot-harness: the evidence of {item.nodeid} was not attached: {type(error).__name__}: {error}")
-            case_evidence.record_not_written(f"{item.nodeid}: {type(error).__name__}: {error}")
+        case_record.attach_evidence_of_failed_call(item)  # in the case's body, beside the step that failed
         raise
-    _attach_evidence(item)  # after the case body, inside it: the Allure case's own attachments
+    case_record.attach_evidence(item)  # after the case body, inside it: the Allure case's own attachments
     return result
 
 
@@ -372,13 +350,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"{case_id:9} {verdict:8} {reason}"[:200])
         elif interruption is not None and case_id in interruption.not_reached:
             terminalreporter.write_line(f"{case_id:9} {NOT_RUN:8} {NOT_REACHED.removeprefix('not run: ')}")
-    spent = config.stash.get(_BENCH_TIME, [])
-    if spent:
-        total = sum(spent)
-        terminalreporter.write_line(
-            f"bench time {total:.0f} s ({total / 3600:.1f} h) over {len(spent)} cases"
-            " (each case's is its 'bench time' measurement)"
-        )
+    spent = case_record.bench_time_line(config)
+    if spent is not None:
+        terminalreporter.write_line(spent)
     fatal = config.stash.get(_FATAL, None)
     if fatal is not None:
         # Once, whole (the verdict lines are cut at 200 characters): the cause and what to check.
@@ -430,7 +404,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session,
             StashKeys(_INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR),
             config.stash.setdefault(_VERDICTS, {}),
-            bench_seconds=sum(config.stash.get(_BENCH_TIME, [])) or None,
+            bench_seconds=case_record.bench_seconds(config),
         )
     finally:
         if signals is not None:

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import yaml
@@ -50,7 +50,8 @@ PROFILES = profiles_dir()  # the repository's, or the installed package's (a whe
 RUN_TIMEOUT_S = 1800.0
 # What the template imports once for every run: the heavy third-party stacks and the
 # harness modules a run reaches outside the plugin's own imports (the simulation, the
-# variants and mutants a profile's model names, the results reader).
+# variants and mutants a profile's model names, the results reader); and the suite's case
+# modules themselves (_suite_modules).
 PRELOAD = (
     "harness.plugin",
     "harness.sim.facade",
@@ -201,7 +202,7 @@ def template_main(jobs_file: str, hooks_before: list[object]) -> None:
     """The template process: preload, then fork up to `jobs` children at a time, one per run;
     print one JSON line per run as it ends (name, folder, exit status, wall seconds)."""
     spec = json.loads(Path(jobs_file).read_text())
-    _preload(hooks_before)
+    preload(hooks_before, [_profile_arg(run["args"]) for run in spec["runs"]])
     pending = list(spec["runs"])
     running: dict[int, tuple[int, dict[str, str], float]] = {}  # pidfd -> (pid, run, started)
     try:
@@ -239,22 +240,87 @@ def template_main(jobs_file: str, hooks_before: list[object]) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _preload(hooks_before: list[object]) -> None:
+def preload(hooks_before: list[object], profiles: Sequence[str] = ()) -> None:
     """Import the PRELOAD modules under the assertion-rewriting hook pytest's start-up (in
     _TEMPLATE_BOOT) installed, then remove the hook (each run installs its own). No session
-    is ever started here: the children fork from freshly imported modules."""
+    is ever started here: the children fork from freshly imported modules. Then form each
+    simulated profile's network once (`form_sticks`): every child's stick starts formed."""
     import gc
     import threading
 
-    for name in PRELOAD:
+    for name in PRELOAD + _suite_modules():
         __import__(name)
     sys.meta_path[:] = hooks_before  # type: ignore[assignment]
+    form_sticks(profiles)
     if threading.active_count() != 1:  # a fork copies only the forking thread: never fork a threaded template
         raise RuntimeError(f"selftest template: {threading.active_count()} threads after the imports")
     # The imported modules live as long as the template: keep them out of every child's
     # collections (and their pages shared with the template, not copied on a collection).
     gc.collect()
     gc.freeze()
+
+
+def _profile_arg(args: list[str]) -> str:
+    return args[args.index("--profile") + 1]
+
+
+class _StartUpClock:
+    """The bench clock of a coordinator start-up outside any bench (nothing is waited on)."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def until(self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True) -> object:
+        raise NotImplementedError("a stick's formation waits on nothing of the bench")
+
+
+def form_sticks(profiles: Sequence[str]) -> None:
+    """Form each distinct simulated network of the runs once, on a stick of its own, by the
+    harness's own coordinator start-up (zigpy-znp forming the blank stick, as a run's first
+    bench does), and keep the formed stick (harness.sim.world.FORMED) for the forked runs.
+    A profile that cannot be formed here is left to its run (which then forms, and reports
+    whatever goes wrong as a lab's run would)."""
+    import asyncio
+
+    from harness.bench.root import radio_settings
+    from harness.profile.load import load_profile
+    from harness.radio.coordinator import Coordinator
+    from harness.sim import world
+
+    async def form(profile: object, path: str) -> None:
+        coordinator = Coordinator(radio_settings(profile, path, skip_bootloader=False), _StartUpClock())  # type: ignore[arg-type]
+        try:
+            await coordinator.start()
+        finally:
+            await coordinator.stop()
+
+    seen: set[object] = set()
+    for path in profiles:
+        try:
+            profile = load_profile(path)
+        except Exception:  # noqa: BLE001 - the run itself reports its profile's errors
+            continue
+        if not profile.is_simulated:
+            continue
+        key = world.stick_key(profile)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            asyncio.run(world.prepare_formed_stick(profile, lambda serial, p=profile: form(p, serial)))
+        except Exception as error:  # noqa: BLE001 - its runs then form their own stick, and report
+            print(f"selftest template: {path} not formed in advance ({error!r})", file=sys.stderr)
+
+
+def _suite_modules() -> tuple[str, ...]:
+    """The conformance suite's case modules, by the names pytest's collection imports them
+    under (the package testcases, rootdir-relative): imported here, under the rewriting hook,
+    each child's collection finds them in sys.modules instead of parsing, rewriting and
+    compiling every module again (bytecode is not written, PYTHONDONTWRITEBYTECODE). Their
+    module state is that of a fresh import, as the harness modules' is."""
+    import testcases
+
+    return tuple(f"testcases.{path.stem}" for path in sorted(Path(testcases.__file__).parent.glob("test_*.py")))
 
 
 def _fork_run(run: dict[str, str]) -> int:
@@ -319,7 +385,19 @@ def run_matrix(
     workdir: Path | None = None,
     progress: Callable[[str], object] = print,
 ) -> list[Outcome]:
-    chosen = entries(only)
+    return run_chosen(entries(only), extra, jobs, workdir, progress)
+
+
+def run_chosen(
+    chosen: list[Entry],
+    extra: list[str],
+    jobs: int,
+    workdir: Path | None = None,
+    progress: Callable[[str], object] = print,
+) -> list[Outcome]:
+    """run_matrix over a chosen list of entries (the harness's own tests run the references
+    and the variants as two parts, so a test of the references alone need not wait for the
+    variants); the outcomes in the entries' order."""
     root = workdir or Path(tempfile.mkdtemp(prefix="cot-selftest-"))
     outcomes: list[Outcome] = []
     for outcome in run_entries(chosen, root, extra, jobs):

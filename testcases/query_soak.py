@@ -71,7 +71,7 @@ def query_log(queries: list[Query], since: float) -> str:
 def pushed_since(bench: Bench, since: float) -> list[FrameRecord]:
     """Publish CoT frames the harness sent the unit since `since` that answered no query of
     the unit's (an answer echoes the query's TSN): the pull cases must never push."""
-    answered = {tsn_of(q.record.payload) for m in bench.meters.values() for q in m.queries}
+    answered = frozenset().union(*(m.queries.tsns() for m in bench.meters.values()))
     return [
         r
         for r in bench.link.frames_since(0)

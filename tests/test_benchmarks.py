@@ -31,3 +31,16 @@ def test_quick_frame_section_prints_every_frame_cost_row() -> None:
         assert len(cells) == len(HEADER[0].strip("|").split("|")), row
         assert cells[3] == "1" and cells[4] != "—", row  # one sample, and a median printed
     assert "physical limit" in HEADER[0] and "4.256 ms" in done.stdout
+
+
+def test_the_cpu_section_counts_each_frame_of_a_trace_once(tmp_path) -> None:  # noqa: ANN001
+    """benchmarks.run_cpu divides a run's CPU by the frames of its traces: it must count the
+    lines trace_text writes, one per frame, and nothing else of an attachment."""
+    from benchmarks.limits import answer_record, cot_record
+    from benchmarks.run_cpu import _trace_frames
+    from harness.evidence.trace_text import trace_text
+
+    (tmp_path / "a-attachment.txt").write_text(trace_text([cot_record(0), answer_record()]))
+    (tmp_path / "b-attachment.txt").write_text(trace_text([cot_record(5)]) + "a note: +3 s, 0x0000\n")
+    (tmp_path / "c-attachment.txt").write_text(trace_text([]))
+    assert _trace_frames(tmp_path) == 3

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.domain import DataClass
+from harness.domain import DATA_CLASSES, DataClass
 from harness.sim.devices.ihd import ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.devices.reference import ANSWER_HANDLERS, Meter
@@ -40,7 +40,11 @@ class Probe(ReferenceIHD):
 def test_each_fetch_is_answered_through_its_first_edition_handler(data_class: DataClass) -> None:
     probe = Probe()
     probe.fetch(Meter(nwk=0, endpoint=9), data_class)
-    assert probe.asked == [getattr(probe, ANSWER_HANDLERS[data_class])]
+    # The row's first fetch goes to the first-edition handler; its further fetches (cost
+    # history, intervals: harness.domain's also_fetched) each to the generic one.
+    assert probe.asked[0] == getattr(probe, ANSWER_HANDLERS[data_class])
+    assert len(probe.asked) == len(DATA_CLASSES[data_class].fetches)
+    assert all(getattr(h, "func", None) == probe._on_also_fetched for h in probe.asked[1:])
 
 
 def test_a_fetched_message_reaches_a_models_show_message() -> None:

@@ -9,7 +9,6 @@ run without a person cannot judge, each for a step the plan names.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from harness.catalogue import CASES
 from harness.plan import SOAK_SKIP, make_plan, run_order
 from harness.profile import load_profile
 from harness.reference_profiles import profiles_dir
+from harness.selftest import Outcome
 from harness.sim.matrix import REFERENCES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,13 +42,18 @@ def _run(profile: Path, folder: Path) -> dict[str, dict[str, Any]]:
         text=True,
         timeout=RUN_TIMEOUT_S,
     )
+    return _results(profile.name, alluredir)
+
+
+def _results(profile: str, alluredir: Path) -> dict[str, dict[str, Any]]:
+    """Each case's Allure result of a whole-suite run of the profile."""
     found = {}
     for path in alluredir.glob("*-result.json"):
         result = json.loads(path.read_text(encoding="utf-8"))
         case_id = next((label["value"] for label in result["labels"] if label["name"] == "as_id"), None)
         if case_id:
             found[case_id] = result
-    assert set(found) == set(CASES), f"{profile.name}: the run left results for {sorted(found)}"
+    assert set(found) == set(CASES), f"{profile}: the run left results for {sorted(found)}"
     return found
 
 
@@ -57,11 +62,15 @@ def _bench_time(result: dict[str, Any]) -> float:
 
 
 @pytest.fixture(scope="module")
-def reference_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
-    root = tmp_path_factory.mktemp("plan-runs")
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(_run, PROFILES / name, root / name.removesuffix(".yaml")) for name in REFERENCES}
-        return {name: future.result() for name, future in futures.items()}
+def reference_runs(reference_outcomes: list[Outcome]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The session's runs of the reference profiles (tests/conftest.py: the whole suite, as
+    `cot-harness selftest` runs it, which the matrix reuses), read back per case."""
+    runs = {}
+    for name in REFERENCES:
+        outcome = next(o for o in reference_outcomes if o.entry.spec is None and o.entry.profile == name)
+        assert outcome.results is not None, f"{name}: {outcome.problems}"
+        runs[name] = _results(name, outcome.results)
+    return runs
 
 
 @pytest.mark.parametrize("name", REFERENCES)

@@ -15,6 +15,7 @@ from typing import Protocol
 from harness.errors import BenchError
 from harness.observe.simulation import Display
 from harness.profile import Profile
+from harness.profile.rules import has_remote_simulation
 
 
 class Clock(Protocol):
@@ -114,11 +115,21 @@ class LabHan:
 
 
 def open_han(profile: Profile, *, transport: str = "tcp", air: str | None = None, seed: int | None = None) -> Han:
-    """The HAN the profile's radio path names: sim:// is the simulation, anything else a lab."""
+    """The HAN the profile's radio path names: sim:// is the simulation in this process, a
+    path with simulation.control a standalone emulator (cot-harness emulate), anything else a lab."""
     if profile.is_simulated:
         from harness.sim.facade import SimulationFacade  # only a sim:// path reaches the simulator
 
         return SimulationFacade(profile, transport=transport, air=air, seed=seed)
+    if has_remote_simulation(profile):
+        if air is not None or seed is not None:
+            raise BenchError(
+                "--air and --air-seed set the air of an emulator this process starts: this profile's emulator "
+                "runs on its own (simulation.control), so give them to its cot-harness emulate"
+            )
+        from harness.bench.remote_sim import RemoteSimulation
+
+        return RemoteSimulation(profile)
     if air is not None:
         raise BenchError("--air injects faults into the simulated air only: this profile's radio is not simulated")
     return LabHan(profile)

@@ -49,6 +49,7 @@ def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool) -> Rad
         network_key=bytes.fromhex(key.get_secret_value().replace(":", "")) if key else None,
         esi_endpoints={s.value: getattr(profile.esi.endpoints, s.value) for s in profile.esi.sources},
         skip_bootloader=skip_bootloader,
+        request_timeout=radio.request_timeout.total_seconds(),
     )
 
 

@@ -9,9 +9,11 @@ it push (Publish CoT, Display Message), move its clock, or stop answering.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import overload
 
 from harness.domain import Fuel
 from harness.esi import servers
@@ -20,6 +22,7 @@ from harness.radio.coordinator import Coordinator
 from harness.radio.trace import FrameRecord
 from harness.zcl import codec
 from harness.zcl.codec import Direction, ZclDecodeError
+from harness.zcl.header import tsn_of
 from harness.zcl.ids import DEVICE_MANAGEMENT, MESSAGING
 from harness.zcl.time import UNIX_OFFSET
 
@@ -69,6 +72,54 @@ class Query:
         )
 
 
+class QueryLog(Sequence[Query]):
+    """A meter's requests in the order they arrived, indexed as they arrive: the CoT
+    queries by bench time (for `since` look-ups by bisection, not a scan of the whole log on
+    every pass of a wait) and the TSNs of every request (what an answer echoes). The cost of
+    a look-up stays flat however chatty the unit is over a 24 h soak."""
+
+    def __init__(self) -> None:
+        self._all: list[Query] = []
+        self._cot: list[Query] = []
+        self._cot_at: list[float] = []  # _cot's arrival times, non-decreasing while _in_order
+        # The bench clock of a lab is the wall clock, which an NTP step can move back: then
+        # bisection would miss a query, so the look-up falls back to the scan it replaces.
+        self._in_order = True
+        self._tsns: set[int | None] = set()
+
+    def append(self, query: Query) -> None:
+        self._all.append(query)
+        self._tsns.add(tsn_of(query.record.payload))
+        if query.is_cot_query:
+            if self._cot_at and query.at < self._cot_at[-1]:
+                self._in_order = False
+            self._cot.append(query)
+            self._cot_at.append(query.at)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    @overload
+    def __getitem__(self, index: int) -> Query: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Query]: ...
+    def __getitem__(self, index: int | slice) -> Query | list[Query]:
+        return self._all[index]
+
+    def __iter__(self) -> Iterator[Query]:
+        return iter(self._all)
+
+    def cot_since(self, since: float) -> list[Query]:
+        """The CoT queries that arrived at or after `since`, in arrival order."""
+        if not self._in_order:
+            return [q for q in self._cot if q.at >= since]
+        return self._cot[bisect.bisect_left(self._cot_at, since) :]
+
+    def tsns(self) -> frozenset[int | None]:
+        """The TSN of every request logged (None: a request too short to carry one)."""
+        return frozenset(self._tsns)
+
+
 class EmulatedMeter:
     """A GB meter's HAN server side on one endpoint of the harness coordinator."""
 
@@ -88,7 +139,7 @@ class EmulatedMeter:
         self._uut_nwk = uut_nwk
         self.tenant = tenant
         self.cot: CotEvent | None = None
-        self.queries: list[Query] = []
+        self.queries = QueryLog()
         self.answering = True  # False: the meter is unreachable (requests go unanswered)
         self.time_offset = 0.0  # seconds added to the bench clock in the Time cluster
         # A new occupier has had no supplier message yet: Get Last Message answers NOT_FOUND
@@ -108,7 +159,7 @@ class EmulatedMeter:
         return int(self.coordinator.waiter.now() + self.time_offset) - UNIX_OFFSET
 
     def cot_queries(self, since: float = 0.0) -> list[Query]:
-        return [q for q in self.queries if q.is_cot_query and q.at >= since]
+        return self.queries.cot_since(since)
 
     # -- the claimer installed on the radio --------------------------------------------
     def claim(self, record: FrameRecord) -> bool:
@@ -126,21 +177,24 @@ class EmulatedMeter:
             Query(self.coordinator.waiter.now(), record.cluster_id, zcl.command_name, record, dict(zcl.fields))
         )
         if self.answering:
-            answer = servers.answer(self, zcl)
-            if answer is not None:
-                self._send_soon(record, answer)
+            frames = servers.answers(self, zcl)
+            if frames:
+                self._send_soon(record, *frames)
         return True
 
-    def _send_soon(self, request: FrameRecord, payload: bytes) -> None:
-        task = asyncio.get_running_loop().create_task(
-            self.coordinator.send(
-                dst_nwk=request.src_nwk,
-                dst_ep=request.src_ep,
-                src_ep=self.endpoint,
-                cluster_id=request.cluster_id,
-                payload=payload,
-            )
-        )
+    def _send_soon(self, request: FrameRecord, *payloads: bytes) -> None:
+        # One task for all of an answer's frames: the parts of a split log leave in order.
+        async def send_in_order() -> None:
+            for payload in payloads:
+                await self.coordinator.send(
+                    dst_nwk=request.src_nwk,
+                    dst_ep=request.src_ep,
+                    src_ep=self.endpoint,
+                    cluster_id=request.cluster_id,
+                    payload=payload,
+                )
+
+        task = asyncio.get_running_loop().create_task(send_in_order())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

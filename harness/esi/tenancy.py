@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.domain import SERVED_HISTORY, DataClass, Fuel
+from harness.domain import PROFILE_INTERVALS, SERVED_COST_HISTORY, SERVED_HISTORY, DataClass, Fuel
 from harness.errors import PreconditionNotMet
-from harness.esi.tenant import Debt, Message, Tenant, TopUp
+from harness.esi.tenant import Account, Debt, Message, Tenant, TopUp
+from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import UNIX_OFFSET
 
 DAY = 86400
@@ -24,18 +25,25 @@ RECORDS_FROM_ZCL = 820_000_000  # 2025-12-26: record times of occupier 0 start h
 
 
 def make_tenant(index: int) -> Tenant:
-    """Occupier `index`: consumption, 3 top-ups, 2 debt collections and a message per fuel.
+    """Occupier `index`: consumption (daily, weekly, monthly, its cost and 12 half-hourly
+    intervals), 3 top-ups, 2 debt collections and a message per fuel.
 
     Record times fall within the occupier's own (notional) month; values are
-    10_000 * (index + 1) plus small offsets, so no two occupiers share a value.
+    10_000 * (index + 1) plus offsets below 5_000 (the gas offset), so no two occupiers
+    share a value: readings +7..+203, top-ups +100.., debts +200.., +300.., message +400,
+    cost +1000..+1308, intervals +2000..+2143, account +3000...
     """
     base = 10_000 * (index + 1)
     month = RECORDS_FROM_ZCL + index * 30 * DAY
     records: dict[DataClass, dict[Fuel, tuple[object, ...]]] = {dc: {} for dc in DataClass}
     for fuel, offset in FUEL_OFFSET.items():
         b = base + offset
-        records[DataClass.CONSUMPTION_HISTORY][fuel] = tuple(
-            (attr, b + 7 * (i + 1)) for i, attr in enumerate(SERVED_HISTORY)
+        # Half-hourly intervals ending on half-hour boundaries, on the occupier's second day.
+        last_interval = (month + 2 * DAY) // HALF_HOUR * HALF_HOUR
+        records[DataClass.CONSUMPTION_HISTORY][fuel] = (
+            *((attr, b + 7 * (i + 1)) for i, attr in enumerate(SERVED_HISTORY)),
+            *((attr, b + 1000 + 11 * i) for i, attr in enumerate(SERVED_COST_HISTORY)),
+            *((last_interval - n * HALF_HOUR, b + 2000 + 13 * n) for n in range(PROFILE_INTERVALS)),
         )
         records[DataClass.TOP_UP_HISTORY][fuel] = tuple(
             TopUp(code=f"{index:04d}{n:016d}".encode()[:20], amount=b + 100 + n, time=month + n * DAY + 3600)
@@ -53,7 +61,15 @@ def make_tenant(index: int) -> Tenant:
         records[DataClass.SUPPLIER_MESSAGES][fuel] = (
             Message(message_id=b + 400, text=f"Supplier message {index} ({fuel})"),
         )
-    return Tenant(f"occupier {index}", records)
+    accounts = {
+        fuel: Account(
+            credit_remaining=base + offset + 3000,
+            emergency_credit_remaining=base + offset + 3100,
+            debt_recovery_amounts=(base + offset + 3200, base + offset + 3201),
+        )
+        for fuel, offset in FUEL_OFFSET.items()
+    }
+    return Tenant(f"occupier {index}", records, accounts)
 
 
 @dataclasses.dataclass

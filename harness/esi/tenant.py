@@ -4,6 +4,10 @@ Every value an occupier has is unique in the run, so whatever the unit under tes
 can be attributed to exactly one occupier: a value of the previous occupier still shown
 after a Change of Tenancy is the evidence of a failure to clear.
 
+Consumption history holds three kinds of record, all (key, reading) pairs told apart by
+their key: Metering history attribute IDs (daily, weekly, monthly), Prepayment cost history
+attribute IDs, and the end times (ZCL UTC) of the half-hourly Get Profile intervals.
+
 An occupier's records are kept per data class and fuel; what the unit shows is compared as
 a set of items (fuel, key, value), each record's item as its row of harness.domain's
 DATA_CLASSES says (the records of consumption history are (attribute ID, reading) pairs).
@@ -16,9 +20,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.domain import DATA_CLASSES, MESSAGE_KEY, SERVED_HISTORY, DataClass, Fuel, Item
+from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 
 # DataClass, Fuel, Item, MESSAGE_KEY and SERVED_HISTORY are re-exported for compatibility.
-__all__ = ["MESSAGE_KEY", "SERVED_HISTORY", "DataClass", "Debt", "Fuel", "Item", "Message", "Tenant", "TopUp"]
+__all__ = [
+    "MESSAGE_KEY",
+    "SERVED_HISTORY",
+    "Account",
+    "DataClass",
+    "Debt",
+    "Fuel",
+    "Item",
+    "Message",
+    "Tenant",
+    "TopUp",
+]
 
 Records = Mapping[DataClass, Mapping[Fuel, tuple[Any, ...]]]
 
@@ -45,11 +62,22 @@ class Message:
 
 
 @dataclasses.dataclass(frozen=True)
+class Account:
+    """An occupier's prepayment account on one meter (not a data class: a unit reads it
+    afresh rather than keeping a history of it)."""
+
+    credit_remaining: int = 0  # pence
+    emergency_credit_remaining: int = 0  # pence
+    debt_recovery_amounts: tuple[int, ...] = (0, 0)  # pence per period, debts 1 and 2
+
+
+@dataclasses.dataclass(frozen=True)
 class Tenant:
     """One occupier's data as the meters hold it: records per data class, per fuel."""
 
     name: str
     records: Records = dataclasses.field(default_factory=dict)
+    accounts: Mapping[Fuel, Account] = dataclasses.field(default_factory=dict)
 
     def records_of(self, data_class: DataClass, fuel: Fuel) -> tuple[Any, ...]:
         return tuple(self.records.get(data_class, {}).get(fuel, ()))
@@ -62,7 +90,20 @@ class Tenant:
     # The records as the meters serve them.
     def readings(self, fuel: Fuel) -> dict[int, int]:
         """Consumption history: Metering attribute ID -> reading."""
-        return dict(self.records_of(DataClass.CONSUMPTION_HISTORY, fuel))
+        return {k: v for k, v in self.records_of(DataClass.CONSUMPTION_HISTORY, fuel) if k in HISTORY_ATTRIBUTES}
+
+    def costs(self, fuel: Fuel) -> dict[int, int]:
+        """Cost history: Prepayment attribute ID (delivered) -> pence."""
+        return {k: v for k, v in self.records_of(DataClass.CONSUMPTION_HISTORY, fuel) if k in COST_HISTORY_DELIVERED}
+
+    def intervals(self, fuel: Fuel) -> list[tuple[int, int]]:
+        """Half-hourly delivered intervals as (end time, reading), the most recent first."""
+        known = HISTORY_ATTRIBUTES.keys() | COST_HISTORY_DELIVERED.keys()
+        records = self.records_of(DataClass.CONSUMPTION_HISTORY, fuel)
+        return sorted(((k, v) for k, v in records if k not in known), reverse=True)
+
+    def account(self, fuel: Fuel) -> Account:
+        return self.accounts.get(fuel, Account())
 
     def top_ups(self, fuel: Fuel) -> tuple[TopUp, ...]:
         return self.records_of(DataClass.TOP_UP_HISTORY, fuel)

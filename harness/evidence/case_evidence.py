@@ -11,7 +11,7 @@ import allure
 from harness.catalogue import CASES
 from harness.evidence import measurements
 from harness.evidence.msc import sequence_chart_svg
-from harness.evidence.pcapng import write_pcapng
+from harness.evidence.pcapng import run_air, write_pcapng
 from harness.evidence.trace_text import trace_text
 from harness.report.runs import RunFolder
 
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from harness.bench import Bench
 
 COORDINATOR_NWK = 0x0000
+NO_CAPTURE = (
+    "No capture: no frame crossed the air during this case (it judged frames an earlier case "
+    "recorded, such as the shared query soak's, or the declared profile), so there is nothing to write."
+)
 
 
 # Evidence that could not be written this session, one line each (path and OS error): the
@@ -79,6 +83,10 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
     folder = capture_dir(bench)
     if folder is None:
         return
+    if not records:
+        # An empty capture reads as a lost one: say instead that nothing crossed the air.
+        allure.attach(NO_CAPTURE, name=f"{case_id} capture", attachment_type=allure.attachment_type.TEXT)
+        return
     capture = folder / f"{case_id}.pcapng"
     try:
         write_pcapng(
@@ -87,6 +95,7 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
             pan_id=bench.profile.radio.pan_id,
             channel=bench.profile.radio.channel,
             comment=f"{case_id} {bench.profile.identity_line()}",
+            air=run_air(bench, bench.link.frames_since),  # counters continue across the run's files
         )
     except (OSError, ValueError) as error:
         if isinstance(error, OSError):

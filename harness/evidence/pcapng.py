@@ -1,20 +1,42 @@
 """Write a frame trace as a pcapng capture that Wireshark/tshark dissect as Zigbee.
 
 The coordinator's serial interface reports APS frames, not radio frames: there is no sniffer in
-the loop. So each FrameRecord is *reconstructed* as the last-hop frame it would have been on air:
+the loop. So each FrameRecord is *reconstructed* as the last-hop frame a sniffer next to the
+bench would plausibly have seen on air, and every packet says in its comments what of it is
+real and what is made up (docs/wire-reference.md, "What the captures show"):
 
-    IEEE 802.15.4 MAC data frame (intra-PAN, short addresses, 2003 frame version, no security)
+    IEEE 802.15.4 MAC data frame (intra-PAN, short addresses, 2003 frame version)
     + Zigbee NWK data frame (protocol version 2, route discovery suppressed, radius 30)
     + Zigbee APS data frame (unicast, or broadcast for NWK broadcast addresses)
-    + the record's APS payload, unchanged (the ZCL frame, or the ZDO frame on endpoint 0).
+    + the record's APS payload, unchanged (the ZCL frame, or the ZDO frame on endpoint 0)
+    + after each unicast, the receiver's MAC acknowledgement (synthetic: the stick does not
+      report acknowledgements).
 
 What is real: APS payload, endpoints, cluster, profile, NWK addresses, IEEE addresses when the
-record has them, APS counter when the radio reported one, timestamp, direction. What is made up:
-MAC/NWK sequence numbers (one running counter per file), radius, the MAC addresses (taken equal
-to the NWK ones, i.e. a single hop), the FCS (computed, so always valid).
+record has them, the APS counter when the radio reported one, direction, the order of frames,
+and the timestamp unless the packet's comment says it was moved. What is made up, per
+transmitting device and continuing across the run's files (RunAir): MAC and NWK sequence
+numbers, the APS counter where the radio gave none (the sender's last one plus one); the
+radius; the MAC addresses (taken equal to the NWK ones: a single hop); the FCS (computed, so
+always valid); the acknowledgements. Device_annce, which the stick reports only as received,
+is written as the broadcast to 0xFFFD the Zigbee specification makes it.
 
-Secrets: none. NWK and APS security are off in the reconstruction by design, so the file holds
-no network key, link key, frame counter or MIC, and Wireshark needs no key to read it.
+Air time: a frame occupies the air for its PPDU (5 octets of preamble and SFD, 1 of PHR,
+then the MPDU) at 250 kbit/s, 32 µs an octet; an acknowledgement follows after the
+turnaround time (12 symbols, 192 µs). The trace's clock (virtual time in simulation) puts
+frames closer together than that, so a frame whose trace time falls inside the previous
+frame's air time (or its acknowledgement's) is moved forward just enough, and its comment says
+by how much. A timestamp is the start of the frame on air.
+
+Security: on a GB HAN every one of these frames is NWK-secured (security level 5, the network
+key) and Smart Energy frames are APS-encrypted with the link key too. The trace holds the
+frames as the stick delivers them, decrypted; the reconstruction writes them with security
+off and says so on every packet and in the interface description. No network key, link key,
+frame counter or MIC is written, and Wireshark needs no key to read the file.
+
+Publish Change of Tenancy: Wireshark 4.x reads its Proposed Tenancy Change Control
+byte-swapped (../shared/spec/se-wire-reference.md); each Publish CoT's comment carries the
+value as the wire's little-endian octets mean it.
 
 Link type: 195 (LINKTYPE_IEEE802_15_4_WITHFCS) with a real CRC-16/KERMIT FCS. It is the link
 type of ordinary 802.15.4 sniffer captures, Wireshark dissects it with default preferences, and
@@ -22,22 +44,57 @@ the FCS lets tshark verify every frame byte (wpan.fcs_ok) -- a writer bug that s
 would show as a bad FCS instead of as a plausible but wrong field. (230, NOFCS, dissects the same
 but gives tshark nothing to check.)
 
+The frames' octets and air time are harness.evidence.mpdu's; this module numbers, times,
+comments and writes them.
+
 pcapng layout (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html): one Section
 Header Block, one Interface Description Block (if_tsresol = microseconds), one Enhanced Packet
-Block per record with epb_flags carrying the direction (TX = outbound, RX = inbound) and a
-comment "TX seq=N ...". Everything little-endian; the byte-order magic says so.
+Block per frame with epb_flags carrying the direction (TX = outbound, RX = inbound) and its
+comments (one opt_comment each): "TX seq=N ..." first, then the security statement, then
+whatever else is synthetic about it. Everything little-endian; the byte-order magic says so.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import struct
-from collections.abc import Iterable, Mapping
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from harness.evidence.mpdu import (
+    ACK_AIRTIME_US,
+    MAX_PHY_PACKET,
+    NWK_BROADCAST_MIN,
+    TURNAROUND_US,
+    ZDO_PROFILE,
+    ack_bytes,
+    airtime_us,
+    check_record,
+    crc16_kermit,
+    frame_bytes,
+    on_air_destination,
+)
 from harness.radio.trace import Direction, FrameRecord
+from harness.zcl import codec
+from harness.zcl.header import header_or_none
+from harness.zcl.ids import DEVICE_MANAGEMENT
+from harness.zcl.limits import MAX_SECURED_ZCL_FRAME
 
-__all__ = ["LINKTYPE_IEEE802_15_4_WITHFCS", "pcapng_bytes", "write_pcapng"]
+# The frame builders and air-time figures live in harness.evidence.mpdu; re-exported for the
+# callers that took them from here (benchmarks, tests).
+__all__ = [
+    "ACK_AIRTIME_US",
+    "LINKTYPE_IEEE802_15_4_WITHFCS",
+    "TURNAROUND_US",
+    "RunAir",
+    "airtime_us",
+    "crc16_kermit",
+    "frame_bytes",
+    "pcapng_bytes",
+    "run_air",
+    "write_pcapng",
+]
 
 USER_APPLICATION = "cot-harness"
 LINKTYPE_IEEE802_15_4_WITHFCS = 195
@@ -59,174 +116,174 @@ EPB_FLAGS = 2  # uint32, bits 0-1: 1 inbound, 2 outbound
 EPB_DIRECTION = {Direction.RX: 0b01, Direction.TX: 0b10}
 
 TSRESOL_MICROSECONDS = 6
-MAX_PHY_PACKET = 127  # aMaxPHYPacketSize: the whole MPDU, FCS included
 
-# --- header layouts as data --------------------------------------------------------------------
-# A frame-control field is a dict name -> (first bit, width); _bits() packs values into it and
-# refuses values that do not fit, so a layout mistake fails loudly instead of corrupting a
-# neighbouring field. Fixed parts are struct formats listed next to the field names they carry.
+# --- the words of the packet comments -----------------------------------------------------------
 
-BitLayout = Mapping[str, tuple[int, int]]
-
-# IEEE 802.15.4-2006 section 7.2.1.1
-MAC_FCF: BitLayout = {
-    "frame_type": (0, 3),  # 1 = data
-    "security": (3, 1),
-    "frame_pending": (4, 1),
-    "ack_request": (5, 1),
-    "pan_id_compression": (6, 1),  # intra-PAN: the source PAN is omitted
-    "dst_addr_mode": (10, 2),  # 2 = short
-    "frame_version": (12, 2),  # 0 = 2003, the version Zigbee PRO devices send
-    "src_addr_mode": (14, 2),
-}
-# fcf, sequence, destination PAN, destination short, source short
-MAC_HEADER = "<HBHHH"
-
-# Zigbee PRO (05-3474) section 3.3.1.1
-NWK_FCF: BitLayout = {
-    "frame_type": (0, 2),  # 0 = data
-    "protocol_version": (2, 4),  # 2 = Zigbee 2007 / PRO
-    "discover_route": (6, 2),  # 0 = suppress
-    "multicast": (8, 1),
-    "security": (9, 1),
-    "source_route": (10, 1),
-    # 8-octet IEEE addresses after the sequence number: destination, then source
-    "dst_ieee": (11, 1),
-    "src_ieee": (12, 1),
-    "end_device_initiator": (13, 1),
-}
-NWK_HEADER = "<HHHBB"  # fcf, destination, source, radius, sequence
-NWK_RADIUS = 30
-
-# Zigbee PRO section 2.2.5.1
-APS_FCF: BitLayout = {
-    "frame_type": (0, 2),  # 0 = data
-    "delivery_mode": (2, 2),  # 0 = unicast, 2 = broadcast
-    "ack_format": (4, 1),
-    "security": (5, 1),
-    "ack_request": (6, 1),
-    "extended_header": (7, 1),
-}
-# fcf, destination endpoint, cluster, profile, source endpoint, counter
-APS_HEADER = "<BBHHBB"
-APS_UNICAST, APS_BROADCAST = 0, 2
-
-MAC_BROADCAST = 0xFFFF
-NWK_BROADCAST_MIN = 0xFFF8  # 0xFFF8..0xFFFF are NWK broadcast addresses
-
-SHORT_ADDR_MODE = 2
-NWK_HEADER_LEN = struct.calcsize(NWK_HEADER)
-FCS_LEN = 2
-OVERHEAD = struct.calcsize(MAC_HEADER) + NWK_HEADER_LEN + struct.calcsize(APS_HEADER) + FCS_LEN
-IEEE_LEN = 8
+SECURITY_REMOVED = (
+    "security removed: on air NWK-secured (level 5, network key){aps}; reconstructed from the "
+    "coordinator's decrypted APS trace, no key in this file"
+)
+APS_SECURED = " and APS-encrypted (link key, as a GB HAN sends Smart Energy frames)"
+ACK_SECURITY = "MAC acknowledgement: never secured on air"
+SYNTHETIC_ACK = (
+    "synthetic MAC ack of DSN {dsn} from 0x{by:04X}: the stick reports no acknowledgements; "
+    "written where the unicast before it asks for one{tx}"
+)
+ACK_ASSUMED = ", not observed (a delivery failure would show in the case's own result)"
+DEVICE_ANNCE_NOTE = (
+    "destination 0xFFFD: Device_annce is always broadcast (Zigbee PRO 2.4.3.1.11); the stick reports "
+    "it only as received by the coordinator"
+)
+COT_CONTROL_NOTE = (
+    "Proposed Tenancy Change Control = 0x{value:08X} (octets {octets} little-endian on the wire; "
+    "Wireshark 4.x shows it byte-swapped as 0x{swapped:08X})"
+)
+COT_SHORT_NOTE = "Publish Change of Tenancy of {length} octets: too short to carry its Proposed Tenancy Change Control"
+SHIFTED_NOTE = "timestamp moved +{us} µs: the trace time fell inside the air time of the frame before (or its ack)"
+SKIPPED_NOTE = "trace frames seq {first}..{last} came before this case and are in no capture: the numbers count them"
+INTERFACE_NOTE = (
+    "IEEE 802.15.4 {where}PAN 0x{pan:04x}, reconstructed from the coordinator's APS trace: NWK and APS "
+    "security removed (no key written), MAC/NWK sequence numbers, acknowledgements and moved timestamps "
+    "synthetic, as each packet's comments say"
+)
 
 
-def _bits(layout: BitLayout, **values: int) -> int:
-    word = 0
-    for name, value in values.items():
-        shift, width = layout[name]
-        if not 0 <= value < 1 << width:
-            raise ValueError(f"{name}={value} does not fit in {width} bit(s)")
-        word |= value << shift
-    return word
+# --- the sniffer's view of the run ---------------------------------------------------------------
 
 
-def crc16_kermit(data: bytes) -> int:
-    """The 802.15.4 FCS: CRC-16/KERMIT (poly 0x1021 reflected, init 0), sent low octet first."""
-    crc = 0
-    for octet in data:
-        crc ^= octet
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc
+@dataclasses.dataclass
+class RunAir:
+    """What a sniffer's view carries from one capture of a run to the next: each device's
+    MAC and NWK sequence numbers and APS counter, and when the air is next free.
+
+    Given `history` (the run's trace from a position: FrameTrace.since), it also counts
+    the frames that are in no capture (the unit's join, the frames between two cases), so a
+    device's numbers continue as a sniffer would have seen them. Without it, a capture's
+    numbers follow only the frames it holds."""
+
+    history: Callable[[int], Sequence[FrameRecord]] | None = None
+    mac_seq: dict[int, int] = dataclasses.field(default_factory=dict)  # short address -> next DSN
+    nwk_seq: dict[int, int] = dataclasses.field(default_factory=dict)  # NWK source -> next sequence
+    aps_counter: dict[int, int] = dataclasses.field(default_factory=dict)  # APS source -> last counter
+    free_at_us: int = 0  # when the previous frame (and its ack) ended on air
+    next_seq: int | None = None  # the trace position after the last frame counted
+
+    def catch_up(self, record: FrameRecord) -> tuple[int, int] | None:
+        """Count the trace's frames before `record` not yet counted; their seq range, if any."""
+        start = 0 if self.next_seq is None else self.next_seq  # the run's first capture: from the join on
+        if self.history is None or record.seq <= start:
+            return None
+        skipped = [r for r in self.history(start) if r.seq < record.seq]
+        for between in skipped:
+            self.place(between, pan_id=0)  # numbered and timed, not written: any PAN will do
+        return (skipped[0].seq, skipped[-1].seq) if skipped else None
+
+    def place(self, record: FrameRecord, *, pan_id: int) -> Placed:
+        """Number one frame and put it on air; every frame of the run passes here once, in order."""
+        destination = on_air_destination(record)
+        source = record.src_nwk
+        mac_seq = self.mac_seq.get(source, 0)
+        self.mac_seq[source] = (mac_seq + 1) & 0xFF
+        nwk_seq = self.nwk_seq.get(source, 0)
+        self.nwk_seq[source] = (nwk_seq + 1) & 0xFF
+        synthetic = record.aps_counter is None
+        if synthetic:
+            counter = (self.aps_counter.get(source, -1) + 1) & 0xFF
+        else:
+            counter = int(record.aps_counter)  # type: ignore[arg-type]
+        self.aps_counter[source] = counter
+        # A float holds Unix time in µs exactly (< 2^53): round() recovers the bench's value.
+        traced_us = round(record.timestamp * 1_000_000)
+        start_us = max(traced_us, self.free_at_us)
+        unicast = destination < NWK_BROADCAST_MIN
+        frame = frame_bytes(
+            record, pan_id=pan_id, mac_seq=mac_seq, nwk_seq=nwk_seq, aps_counter=counter, dst_nwk=destination
+        )
+        placed = Placed(record, frame, destination, mac_seq, counter, synthetic, start_us, start_us - traced_us)
+        end_us = start_us + airtime_us(len(frame))
+        self.free_at_us = end_us + (TURNAROUND_US + ACK_AIRTIME_US if unicast else 0)
+        self.next_seq = record.seq + 1
+        return placed
 
 
-def _ieee_on_air(ieee: str) -> bytes:
-    """'00:11:..:77' (most significant octet first, as displayed) -> 8 octets little-endian."""
-    raw = bytes.fromhex(ieee.replace(":", "").replace("-", ""))
-    if len(raw) != IEEE_LEN:
-        raise ValueError(f"not an EUI-64: {ieee!r}")
-    return raw[::-1]
+@dataclasses.dataclass(frozen=True)
+class Placed:
+    """One frame as the sniffer's view numbers and times it."""
+
+    record: FrameRecord
+    frame: bytes  # the MPDU with its FCS
+    destination: int
+    mac_seq: int
+    aps_counter: int
+    aps_synthetic: bool
+    start_us: int
+    shifted_us: int
+
+    @property
+    def unicast(self) -> bool:
+        return self.destination < NWK_BROADCAST_MIN
 
 
-# Record fields that go into fixed-width header fields, with their largest value. Checked up
-# front so that a bad record names itself instead of surfacing as a bare struct.error.
-RECORD_LIMITS = {
-    "src_nwk": 0xFFFF,
-    "dst_nwk": 0xFFFF,
-    "src_ep": 0xFF,
-    "dst_ep": 0xFF,
-    "profile_id": 0xFFFF,
-    "cluster_id": 0xFFFF,
-}
+_RUNS: weakref.WeakKeyDictionary[object, RunAir] = weakref.WeakKeyDictionary()
 
 
-def _check(record: FrameRecord) -> None:
-    for name, limit in RECORD_LIMITS.items():
-        value = getattr(record, name)
-        if not 0 <= value <= limit:
-            raise ValueError(f"record {record.seq}: {name}={value:#x} out of range")
+def run_air(run: object, history: Callable[[int], Sequence[FrameRecord]] | None = None) -> RunAir:
+    """The one RunAir of a run (e.g. the session's bench), made on first use."""
+    air = _RUNS.get(run)
+    if air is None:
+        air = _RUNS[run] = RunAir(history=history)
+    return air
 
 
-def frame_bytes(record: FrameRecord, *, pan_id: int, seq: int, aps_counter: int) -> bytes:
-    """One record as an 802.15.4 MPDU with FCS. seq feeds the MAC and NWK sequence numbers."""
-    _check(record)
-    broadcast = record.dst_nwk >= NWK_BROADCAST_MIN
+# --- what a packet says about itself -------------------------------------------------------------
 
-    # IEEE addresses are optional in the NWK header: keep them while the frame fits in one PHY
-    # packet and shed them when it would not. A frame still too long after that is written
-    # anyway, oversized and marked so in its packet comment: the payload is the evidence.
-    ieee: list[tuple[str, bytes]] = []
-    if record.dst_ieee and not broadcast:
-        ieee.append(("dst_ieee", _ieee_on_air(record.dst_ieee)))
-    if record.src_ieee:
-        ieee.append(("src_ieee", _ieee_on_air(record.src_ieee)))
-    # The destination's goes first: the source's says who sent the frame, the more useful one.
-    room = MAX_PHY_PACKET - OVERHEAD - len(record.payload)
-    while ieee and IEEE_LEN * len(ieee) > room:
-        ieee.pop(0)
-    flags = dict.fromkeys(("dst_ieee", "src_ieee"), 0) | {name: 1 for name, _ in ieee}
 
-    mac = struct.pack(
-        MAC_HEADER,
-        _bits(
-            MAC_FCF,
-            frame_type=1,
-            ack_request=int(not broadcast),
-            pan_id_compression=1,
-            dst_addr_mode=SHORT_ADDR_MODE,
-            frame_version=0,
-            src_addr_mode=SHORT_ADDR_MODE,
-        ),
-        seq & 0xFF,
-        pan_id,
-        MAC_BROADCAST if broadcast else record.dst_nwk,
-        record.src_nwk,
-    )
-    # The IEEE addresses follow the fixed part, destination before source (the flags' order).
-    nwk = struct.pack(
-        NWK_HEADER,
-        _bits(NWK_FCF, frame_type=0, protocol_version=2, discover_route=0, **flags),
-        record.dst_nwk,
-        record.src_nwk,
-        NWK_RADIUS,
-        seq & 0xFF,
-    ) + b"".join(octets for _, octets in ieee)
-    aps = struct.pack(
-        APS_HEADER,
-        _bits(
-            APS_FCF,
-            frame_type=0,
-            delivery_mode=APS_BROADCAST if broadcast else APS_UNICAST,
-        ),
-        record.dst_ep,
-        record.cluster_id,
-        record.profile_id,
-        record.src_ep,
-        aps_counter & 0xFF,
-    )
-    mpdu = mac + nwk + aps + record.payload
-    return mpdu + struct.pack("<H", crc16_kermit(mpdu))
+def _cot_control_note(record: FrameRecord) -> str | None:
+    """The decoded Proposed Tenancy Change Control of a Publish CoT, Wireshark's misreading named."""
+    if record.cluster_id != DEVICE_MANAGEMENT or record.profile_id == ZDO_PROFILE:
+        return None
+    header = header_or_none(record.payload)
+    if header is None or not header.cluster_specific or header.manufacturer_specific:
+        return None
+    if header.direction is not codec.Direction.TO_CLIENT or header.command_id != 0x00:
+        return None
+    try:
+        fields = codec.decode(record.cluster_id, record.payload).fields
+    except codec.ZclDecodeError:
+        return COT_SHORT_NOTE.format(length=len(record.payload))
+    value = int(fields["proposed_tenancy_change_control"])
+    octets = value.to_bytes(4, "little")
+    return COT_CONTROL_NOTE.format(value=value, octets=octets.hex(" "), swapped=int.from_bytes(octets, "big"))
+
+
+def _data_comments(placed: Placed, frame: bytes, skipped: tuple[int, int] | None) -> list[str]:
+    record = placed.record
+    first = f"{record.direction.value.upper()} seq={record.seq}"
+    if record.lqi is not None:
+        first += f" lqi={record.lqi}"
+    if placed.aps_synthetic:
+        first += " aps_counter=synthetic"
+    first += " mac_seq=synthetic nwk_seq=synthetic"
+    if len(frame) > MAX_PHY_PACKET:
+        # zigpy-znp does not fragment: such a record was one APS frame on the serial link
+        first += f" oversized={len(frame)}>{MAX_PHY_PACKET}"
+    comments = [first]
+    se_frame = record.profile_id != ZDO_PROFILE
+    comments.append(SECURITY_REMOVED.format(aps=APS_SECURED if se_frame else ""))
+    if se_frame and len(record.payload) > MAX_SECURED_ZCL_FRAME:
+        comments.append(
+            f"ZCL frame of {len(record.payload)} octets: more than the {MAX_SECURED_ZCL_FRAME} a secured "
+            "unicast has room for (harness.zcl.limits); it would not fit one radio frame on a GB HAN"
+        )
+    if placed.destination != record.dst_nwk:
+        comments.append(DEVICE_ANNCE_NOTE)
+    if (note := _cot_control_note(record)) is not None:
+        comments.append(note)
+    if placed.shifted_us:
+        comments.append(SHIFTED_NOTE.format(us=placed.shifted_us))
+    if skipped is not None:
+        comments.append(SKIPPED_NOTE.format(first=skipped[0], last=skipped[1]))
+    return comments
 
 
 # --- pcapng blocks -----------------------------------------------------------------------------
@@ -257,10 +314,9 @@ def _section_header(comment: str | None) -> bytes:
 def _interface(pan_id: int, channel: int | None) -> bytes:
     # pcapng has no standard option for the 802.15.4 channel: say it in the description.
     where = f"channel {channel}, " if channel is not None else ""
-    description = f"IEEE 802.15.4 {where}PAN 0x{pan_id:04x}, reconstructed from the coordinator's APS trace"
     options = [
         (IDB_NAME, b"zigbee-reconstructed"),
-        (IDB_DESCRIPTION, description.encode()),
+        (IDB_DESCRIPTION, INTERFACE_NOTE.format(where=where, pan=pan_id).encode()),
         (IDB_TSRESOL, bytes([TSRESOL_MICROSECONDS])),
     ]
     # link type, reserved, snaplen 0 = no limit
@@ -270,24 +326,28 @@ def _interface(pan_id: int, channel: int | None) -> bytes:
     )
 
 
-def _packet(record: FrameRecord, frame: bytes, comment: bool) -> bytes:
-    if record.timestamp < 0:
-        raise ValueError(f"record {record.seq}: negative timestamp {record.timestamp}")
-    # A float holds Unix time in µs exactly (< 2^53): round() recovers the bench's value.
-    micros = round(record.timestamp * 1_000_000)
-    options = [(EPB_FLAGS, struct.pack("<I", EPB_DIRECTION[record.direction]))]
-    if comment:
-        text = f"{record.direction.value.upper()} seq={record.seq}"
-        if record.lqi is not None:
-            text += f" lqi={record.lqi}"
-        if record.aps_counter is None:
-            text += " aps_counter=synthetic"
-        if len(frame) > MAX_PHY_PACKET:
-            # zigpy-znp does not fragment: such a record was one APS frame on the serial link
-            text += f" oversized={len(frame)}>{MAX_PHY_PACKET}"
-        options.append((OPT_COMMENT, text.encode()))
+def _packet(micros: int, direction: Direction, frame: bytes, comments: Sequence[str]) -> bytes:
+    options = [(EPB_FLAGS, struct.pack("<I", EPB_DIRECTION[direction]))]
+    options += [(OPT_COMMENT, text.encode()) for text in comments]
     header = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(frame), len(frame))
     return _block(BLOCK_EPB, header + _pad4(frame) + _options(options))
+
+
+def _packets(placed: Placed, comment: bool, skipped: tuple[int, int] | None) -> list[bytes]:
+    """The data frame's block and, after a unicast, its acknowledgement's."""
+    record = placed.record
+    frame = placed.frame
+    blocks = [
+        _packet(placed.start_us, record.direction, frame, _data_comments(placed, frame, skipped) if comment else [])
+    ]
+    if placed.unicast:
+        ack_at = placed.start_us + airtime_us(len(frame)) + TURNAROUND_US
+        # The receiver acknowledges: the other direction, as seen from the coordinator.
+        direction = Direction.RX if record.direction is Direction.TX else Direction.TX
+        tx = ACK_ASSUMED if record.direction is Direction.TX else ""
+        notes = [SYNTHETIC_ACK.format(dsn=placed.mac_seq, by=placed.destination, tx=tx), ACK_SECURITY]
+        blocks.append(_packet(ack_at, direction, ack_bytes(placed.mac_seq), notes if comment else []))
+    return blocks
 
 
 def pcapng_bytes(
@@ -297,17 +357,21 @@ def pcapng_bytes(
     channel: int | None = None,
     comment: str | None = None,
     packet_comments: bool = True,
+    air: RunAir | None = None,
 ) -> bytes:
-    """The whole capture in memory: SHB, IDB, one EPB per record in the order given."""
+    """The whole capture in memory: SHB, IDB, then each record in the order given (and its
+    acknowledgement). `air`: the run's numbering and air time, continued from its previous
+    captures (run_air); by default the capture starts afresh."""
     if not 0 <= pan_id <= 0xFFFE:
         raise ValueError(f"pan_id {pan_id:#x} is not a PAN identifier")
-    # The running APS counter is used only for records the radio gave no counter for.
-    aps_counters = itertools.count()
+    air = air if air is not None else RunAir()
     blocks = [_section_header(comment), _interface(pan_id, channel)]
-    for seq, record in enumerate(records):
-        counter = record.aps_counter if record.aps_counter is not None else next(aps_counters)
-        frame = frame_bytes(record, pan_id=pan_id, seq=seq, aps_counter=counter)
-        blocks.append(_packet(record, frame, packet_comments))
+    for n, record in enumerate(records):
+        check_record(record)
+        if record.timestamp < 0:
+            raise ValueError(f"record {record.seq}: negative timestamp {record.timestamp}")
+        skipped = air.catch_up(record) if n == 0 else None
+        blocks += _packets(air.place(record, pan_id=pan_id), packet_comments, skipped)
     return b"".join(blocks)
 
 
@@ -319,6 +383,7 @@ def write_pcapng(
     channel: int | None = None,
     comment: str | None = None,
     packet_comments: bool = True,
+    air: RunAir | None = None,
 ) -> Path:
     """Write the capture to path (parents created) and return path."""
     data = pcapng_bytes(
@@ -327,6 +392,7 @@ def write_pcapng(
         channel=channel,
         comment=comment,
         packet_comments=packet_comments,
+        air=air,
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from harness.radio.trace import FrameRecord
@@ -9,12 +10,24 @@ from harness.zcl import codec
 
 
 def describe_frame(record: FrameRecord) -> str:
-    if record.dst_ep == 0 and record.src_ep == 0:
-        return f"ZDO cluster 0x{record.cluster_id:04X} {record.payload.hex(' ')}"
+    zdo = record.dst_ep == 0 and record.src_ep == 0
+    cluster_id = record.cluster_id
+    return _described(zdo, cluster_id, bytes(record.payload), None if zdo else codec.cluster_class(cluster_id))
+
+
+# A frame's line depends on its octets and its cluster's definition alone, and every case's
+# evidence describes each of its frames twice (the text trace and the sequence chart):
+# decoding once per distinct frame halves the evidence's cost. The definition is part of the
+# key, so a cluster registered later in the process is never described by an older one.
+# Bounded, so a long soak cannot grow it.
+@functools.lru_cache(maxsize=4096)
+def _described(zdo: bool, cluster_id: int, payload: bytes, _definition: object) -> str:
+    if zdo:
+        return f"ZDO cluster 0x{cluster_id:04X} {payload.hex(' ')}"
     try:
-        return codec.describe(codec.decode(record.cluster_id, record.payload))
+        return codec.describe(codec.decode(cluster_id, payload))
     except codec.ZclDecodeError as error:
-        return f"undecodable ({error}): {record.payload.hex(' ')}"
+        return f"undecodable ({error}): {payload.hex(' ')}"
 
 
 def trace_text(records: Iterable[FrameRecord], t0: float | None = None) -> str:

@@ -115,8 +115,14 @@ def _radio_path(value: str) -> str:
     if tcp and 0 < int(tcp[1]) < 65536:
         return value
     if value.startswith("rfc2217://"):
-        # zigpy-znp-notes: serialx waits for an acknowledgement ser2net 4.3 never sends.
-        raise ValueError("rfc2217:// hangs against ser2net; use its raw port as socket://host:port")
+        # Measured with ser2net 4.3.11's telnet(rfc2217) accepter and serialx 1.15 (docs/real-bench.md):
+        # serialx waits for the acknowledgement of its SET-MODEMSTATE-MASK, ser2net answers only
+        # with NOTIFY-MODEMSTATE, and the connect gives up after serialx's 5 s connect timeout.
+        raise ValueError(
+            "rfc2217:// fails against ser2net: the RFC 2217 negotiation never completes (ser2net never "
+            "acknowledges the modem-state mask) and the stick is given up on with a TimeoutError after 5 s; "
+            "use ser2net's raw accepter as socket://host:port"
+        )
     raise ValueError(
         f"expected '{SIM_PATH}', a serial device path (/dev/ttyACM0, /dev/serial/by-id/...), "
         "socket://host:port or tcp://host:port"

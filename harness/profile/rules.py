@@ -47,14 +47,13 @@ def rule_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
             )
     if p.simulation is None and p.is_simulated:
         yield ("simulation",), f"required when radio.path is '{SIM_PATH}'"
-    if p.simulation is not None and not p.is_simulated:
-        yield ("simulation",), f"only allowed when radio.path is '{SIM_PATH}'"
-    if not p.is_simulated:
+    yield from _remote_simulation_violations(p)
+    if not p.is_simulated and not has_remote_simulation(p):
         specs = [(("bench", name), getattr(p.bench, name)) for name in Bench.model_fields]
         specs += [(("observe", data_class), spec) for data_class, spec in p.observe.items()]
         for loc, spec in specs:
             if isinstance(spec, Simulated):
-                yield (*loc, "by"), f"simulation needs radio.path '{SIM_PATH}'"
+                yield (*loc, "by"), f"simulation needs radio.path '{SIM_PATH}' or simulation.control"
     poll = p.timings.poll
     if poll.min_interval >= poll.max_interval:
         limit = format_duration(poll.max_interval)
@@ -62,3 +61,34 @@ def rule_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
             ("timings", "poll", "min_interval"),
             f"must be shorter than timings.poll.max_interval ({limit})",
         )
+
+
+def has_remote_simulation(p: Profile) -> bool:
+    """The radio path reaches a standalone emulator (cot-harness emulate) whose control
+    endpoint the profile names: simulated, though not started by the harness."""
+    return p.simulation is not None and p.simulation.control is not None and not p.is_simulated
+
+
+def _remote_simulation_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
+    simulation = p.simulation
+    if simulation is None:
+        return
+    if p.is_simulated and simulation.control is not None:
+        yield (
+            ("simulation", "control"),
+            f"only with a standalone emulator (cot-harness emulate) the radio path reaches: with radio.path "
+            f"'{SIM_PATH}' the harness starts its own; drop this, or set radio.path to the emulator's serial port",
+        )
+    if not p.is_simulated and simulation.control is None:
+        yield (
+            ("simulation", "control"),
+            f"required when radio.path is not '{SIM_PATH}': the tcp://host:port of the control endpoint of the "
+            f"emulator that radio.path reaches (cot-harness emulate --control); for a real stick drop simulation",
+        )
+    if not p.is_simulated:
+        for name in ("air", "seed"):
+            if name in simulation.model_fields_set:
+                yield (
+                    ("simulation", name),
+                    "the standalone emulator's own (set in its cot-harness emulate --profile): drop it here",
+                )

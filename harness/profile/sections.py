@@ -8,6 +8,7 @@ are in ``rules.py``.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -84,6 +85,13 @@ class Radio(Section):
     baudrate: int = Field(115200, gt=0, description="Serial speed of the coordinator.")
     flow_control: FlowControl | None = Field(
         None, description="Serial flow control: null (none), software or hardware."
+    )
+    request_timeout: Duration = Field(
+        timedelta(seconds=15),
+        description="How long the stick may take to confirm a request (zigpy-znp's sync_request_timeout, "
+        "15 s by default; its callbacks, such as a frame's DataConfirm, get twice as long); a stick that "
+        "confirms nothing for this long and then ignores SYS.Ping is unresponsive and the run stops as a "
+        "bench error. Raise it for a slow link (a remote ser2net).",
     )
     channel: int = Field(ge=11, le=26, description="2.4 GHz Zigbee channel of the network (11..26).")
     pan_id: PanId = Field(description="PAN ID of the network, an integer or hex text like '0x1A62'.")
@@ -222,7 +230,7 @@ class CommandHook(Section):
 
 
 class Simulated(Section):
-    """The simulated HAN does it (radio.path 'sim://' only)."""
+    """The simulated HAN does it (radio.path 'sim://', or simulation.control)."""
 
     by: Literal["simulation"]
 
@@ -275,8 +283,20 @@ class Air(Section):
     reorder: float = Field(0.0, ge=0, le=1, description="Probability a frame overtakes another.")
 
 
+def _control_endpoint(value: str) -> str:
+    match = re.fullmatch(r"tcp://(?:\[[0-9A-Fa-f:.]+\]|[^:/\s\[\]]+):(\d{1,5})", value)
+    if match is None or not 0 < int(match[1]) < 65536:
+        raise ValueError("expected tcp://host:port (what cot-harness emulate --control printed)")
+    return value
+
+
+ControlEndpoint = Annotated[str, AfterValidator(_control_endpoint)]
+
+
 class Simulation(Section):
-    """The simulated UUT; required with radio.path 'sim://' and forbidden otherwise."""
+    """The simulated UUT: required with radio.path 'sim://' (the harness starts the emulator
+    itself), or with simulation.control naming a standalone emulator (cot-harness emulate)
+    that the radio path reaches; forbidden otherwise."""
 
     model: ModelRef = Field(
         json_schema_extra={"pattern": MODEL_REF_PATTERN},
@@ -285,3 +305,10 @@ class Simulation(Section):
     )
     air: Air = Field(default_factory=Air)
     seed: int = Field(0, description="Seed of the air's random faults, so a run can be repeated.")
+    control: ControlEndpoint | None = Field(
+        None,
+        description="tcp://host:port of a standalone emulator's control endpoint (cot-harness emulate "
+        "--control), for a radio.path that reaches its serial port (socket://, ser2net, labgrid, a pty): "
+        "the virtual clock, the unit's power and display go through it. null with radio.path 'sim://'. "
+        "The air and its seed are then the emulator's (its --profile): leave them out here.",
+    )

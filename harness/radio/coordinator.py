@@ -13,19 +13,23 @@ import contextlib
 import errno
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import zigpy.types as zt
+import zigpy_znp.commands as c
 
-from harness.errors import BenchError, CoordinatorError
+from harness.errors import BenchError, CoordinatorError, FatalBenchError
+from harness.radio import seams
 from harness.radio.app import HarnessZnpApp
 from harness.radio.trace import Direction, FrameRecord
+from harness.stick_identity import EMULATED_BOOTLOADER_REVISION, is_emulated
 from harness.zcl import ids  # importing harness.zcl registers the SE clusters before zigpy starts
 from harness.zcl.ids import SE_PROFILE
 
 LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ESI_DEVICE_TYPE = 0x0500  # SE Energy Service Interface
 ESI_SERVER_CLUSTERS = [ids.BASIC, ids.TIME, ids.METERING, ids.MESSAGING, ids.PREPAYMENT, ids.DEVICE_MANAGEMENT]
@@ -37,6 +41,9 @@ ESI_SERVER_CLUSTERS = [ids.BASIC, ids.TIME, ids.METERING, ids.MESSAGING, ids.PRE
 ROGUE_ENDPOINT = 11
 ROGUE_DEVICE_TYPE = 0x0505  # SE Smart Appliance
 ROGUE_SERVER_CLUSTERS = [ids.BASIC]
+SILENT_AFTER = 3  # undelivered frames in a row (each after the MAC's own retries) that mean "gone"
+STICK_KEY = "stick"  # in network_summary only when the stick is an emulator
+EMULATED_STICK = f"EMULATED: SYS.Version BootloaderRevision 0x{EMULATED_BOOTLOADER_REVISION:08X}"
 ZIGPY_ENDPOINTS = frozenset({1, 2, 242})  # zigpy registers HA, ZLL and Green Power itself
 
 
@@ -59,6 +66,7 @@ class RadioSettings:
     network_key: bytes | None
     esi_endpoints: dict[str, int]  # source name -> harness endpoint
     skip_bootloader: bool = True
+    request_timeout: float = 15.0  # zigpy-znp's sync_request_timeout (radio.request_timeout)
 
     @property
     def rogue_endpoint(self) -> int:
@@ -88,6 +96,9 @@ def zigpy_config(settings: RadioSettings) -> dict:
         "znp_config": {
             "prefer_endpoint_1": False,  # so replies can leave from the ESI endpoints
             "skip_bootloader": settings.skip_bootloader,
+            "sync_request_timeout": settings.request_timeout,
+            # zigpy-znp's callbacks (a frame's DataConfirm) get twice as long, its own 15/30 s ratio
+            "async_response_timeout": 2 * settings.request_timeout,
         },
         "additional_endpoints": [
             {
@@ -193,6 +204,14 @@ class Coordinator:
         self.waiter = waiter
         self.app: HarnessZnpApp | None = None
         self._tsn = 0
+        # SYS.Version BootloaderRevision of the stick opened (None: it reported none).
+        self.bootloader_revision: int | None = None
+        self._lost: asyncio.Event | None = None  # set when zigpy-znp lost the serial link
+        # Frames in a row the unit's radio never acknowledged, with nothing heard from it since
+        # the first: the unit is off the air (SILENT_AFTER of them make the bench unusable).
+        self._undelivered: list[str] = []
+        self._heard_at_first_undelivered = 0
+        self.lost_because: str | None = None
 
     @property
     def trace(self):  # noqa: ANN201  (FrameTrace; typed via app)
@@ -218,6 +237,45 @@ class Coordinator:
             await self.app.shutdown()
             self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
             self.app.now = self.waiter.now
+        await self._read_identity()
+        asyncio.get_running_loop().set_exception_handler(_log_without_traceback)
+        self._lost = asyncio.Event()
+        self.app.add_listener(_LinkWatch(self))  # zigpy's public listener events
+
+    def link_lost(self, exc: BaseException | None) -> None:
+        """zigpy-znp lost the serial link (its application's connection_lost event)."""
+        if self._lost is not None and not self._lost.is_set():
+            self.lost_because = " ".join(str(exc).split()) or type(exc).__name__ if exc else "closed"
+            self._lost.set()
+
+    def check_link(self) -> None:
+        """StickLost once zigpy-znp has lost the serial link: nothing the unit does can be seen
+        any more, so a wait must not end as "the unit did not answer" (a device failure)."""
+        if self._lost is not None and self._lost.is_set():
+            raise StickLost(
+                f"the coordinator on {self.settings.path} went away mid-run (zigpy-znp lost the serial link: "
+                f"{self.lost_because}): every remaining case is blocked. Check: is the stick still plugged in, "
+                f"is ser2net (or the emulator) still running?"
+            )
+
+    async def _read_identity(self) -> None:
+        """Ask the stick itself what it is, whatever path reached it (in-process, a TCP port,
+        ser2net, a pty): an emulated stick says so in SYS.Version (harness.stick_identity), so a
+        run against one is never reported as a hardware result. Asked here, not taken from
+        zigpy-znp's start-up, so that it is this stick's answer on this connection."""
+        assert self.app is not None
+        try:
+            version = await seams.znp_of(self.app).request(c.SYS.Version.Req())
+        except Exception as exc:
+            raise CoordinatorError(
+                f"coordinator on {self.settings.path} did not answer SYS.Version after start-up: {exc!r}"
+            ) from exc
+        revision = getattr(version, "BootloaderRevision", None)
+        self.bootloader_revision = None if revision is None else int(revision)
+
+    @property
+    def emulated(self) -> bool:
+        return is_emulated(self.bootloader_revision)
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -231,12 +289,15 @@ class Coordinator:
     def network_summary(self) -> dict[str, str]:
         assert self.app is not None
         info = self.app.state.network_info
+        revision = self.bootloader_revision
         return {
             "channel": str(info.channel),
             "pan_id": f"0x{info.pan_id:04X}",
             "extended_pan_id": str(info.extended_pan_id),
             "coordinator_ieee": str(self.app.state.node_info.ieee),
             "firmware": self.firmware(),
+            "bootloader_revision": "none" if revision is None else f"0x{revision:08X}",
+            **({STICK_KEY: EMULATED_STICK} if self.emulated else {}),
         }
 
     async def permit(self, seconds: int) -> None:
@@ -310,15 +371,80 @@ class Coordinator:
             tx_options=zt.TransmitOptions.ACK,
             radius=30,
         )
+        self.check_link()
         try:
-            return await self.app.send_once(packet)
+            return await self._unless_lost(self.app.send_once(packet))
         except BenchError:
             raise  # the bench's own refusal (e.g. an endpoint not registered), not the air's
         except Exception as exc:
-            raise DeliveryFailed(
-                f"frame to 0x{dst_nwk:04X} ep {dst_ep} cluster 0x{cluster_id:04X} "
-                f"({payload.hex(' ')}) was not delivered: {exc}"
+            self.check_link()  # the frame failed because the stick went away: say that
+            what = f"frame to 0x{dst_nwk:04X} ep {dst_ep} cluster 0x{cluster_id:04X} ({payload.hex(' ')})"
+            if any(isinstance(e, TimeoutError) for e in _chain(exc)) and not await self._stick_answers():
+                # No status at all, and the stick does not answer a ping either: the stick, or
+                # the line to it, has failed (Z-Stack confirms every request, delivered or not).
+                raise StickUnresponsive(
+                    f"the coordinator on {self.settings.path} never confirmed the {what} (zigpy-znp timed out "
+                    "waiting for the stick) and does not answer SYS.Ping: the stick, or the serial line to it, "
+                    "stopped answering (garbage or lost bytes on the line?); every remaining case is blocked "
+                    f"[{' from '.join(type(e).__name__ for e in _chain(exc))}]"
+                ) from None  # zigpy-znp's and asyncio's frames say no more than the line above
+            self._count_undelivered(dst_nwk, what, exc)
+            raise DeliveryFailed(f"{what} was not delivered: {exc}") from exc
+        else:
+            self._undelivered.clear()
+
+    async def _stick_answers(self) -> bool:
+        """After a request the stick never confirmed: does it answer SYS.Ping (within
+        zigpy-znp's own request timeout)? Only asked on that failure path."""
+        assert self.app is not None
+        try:
+            await self._unless_lost(seams.znp_of(self.app).request(c.SYS.Ping.Req()))
+        except StickLost:
+            raise
+        except Exception:  # noqa: BLE001 (any failure to answer is the answer)
+            return False
+        return True
+
+    def _heard_from(self, nwk: int) -> int:
+        return sum(1 for r in self.trace.since(0) if r.direction is Direction.RX and r.src_nwk == nwk)
+
+    def _count_undelivered(self, dst_nwk: int, what: str, exc: BaseException) -> None:
+        """UnitSilent when SILENT_AFTER frames in a row were never acknowledged by the unit's
+        radio and nothing at all was heard from it meanwhile. One lost frame is the air's (a
+        case may resend); a unit no frame reaches, time after time, is off the air, and every
+        case after would end broken or, waiting for what it never sends, look like its fault."""
+        heard = self._heard_from(dst_nwk)
+        if not self._undelivered or heard != self._heard_at_first_undelivered:
+            self._undelivered = []
+            self._heard_at_first_undelivered = heard
+        self._undelivered.append(what)
+        if len(self._undelivered) >= SILENT_AFTER:
+            raise UnitSilent(
+                f"the unit (0x{dst_nwk:04X}) went silent: {len(self._undelivered)} frames in a row reached no radio "
+                f"(last: {what}: {exc}) and nothing was heard from it since the first; every remaining case is "
+                "blocked. Check: is it powered, in range, still joined?"
             ) from exc
+
+    async def _unless_lost(self, work: Coroutine[Any, Any, T]) -> T:
+        """`work`, or StickLost as soon as the link is lost (zigpy-znp would otherwise wait out
+        its own request timeout for an answer that can no longer come)."""
+        task = asyncio.ensure_future(work)
+        if self._lost is None:
+            return await task
+        lost = asyncio.ensure_future(self._lost.wait())
+        try:
+            await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            lost.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            self.check_link()
+        return task.result()
 
     async def expect(
         self, match: Callable[[FrameRecord], bool], *, since: int, timeout: float, what: str
@@ -329,6 +455,7 @@ class Coordinator:
 
         def found() -> FrameRecord | None:
             nonlocal scanned
+            self.check_link()  # no answer from a stick that went away is no answer from the unit
             fresh = trace.since(scanned)
             scanned += len(fresh)
             for record in fresh:
@@ -346,4 +473,46 @@ class DeliveryFailed(BenchError):
     """The coordinator could not deliver a frame (no route, no MAC ACK)."""
 
 
-__all__ = ["Coordinator", "DeliveryFailed", "RadioSettings", "Waiter", "asyncio"]
+class StickLost(CoordinatorError, FatalBenchError):
+    """zigpy-znp lost the serial link to the stick mid-run (unplugged, ser2net or the emulator
+    gone): the bench is unusable, every remaining case is blocked."""
+
+
+class StickUnresponsive(CoordinatorError, FatalBenchError):
+    """The stick stopped confirming requests: it, or the serial line, has failed mid-run."""
+
+
+class UnitSilent(CoordinatorError, FatalBenchError):
+    """No frame reaches the unit any more, and it sends nothing: off the air mid-run."""
+
+
+def _log_without_traceback(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """asyncio's report of a task nobody awaited (zigpy-znp leaves one behind when the stick
+    stops answering), logged without its traceback. Python 3.11 formats a traceback's carets
+    with ast.parse, whose recursion-depth bookkeeping is shared between threads: formatted on
+    the bench loop while pytest formats a failure in the main thread, it raises SystemError
+    ("AST constructor recursion depth mismatch") and the run ends in an INTERNALERROR."""
+    error = context.get("exception")
+    LOGGER.warning("%s%s", context.get("message", "unhandled error on the bench loop"), f": {error!r}" if error else "")
+
+
+class _LinkWatch:
+    """A zigpy application listener: its connection_lost event marks the link lost."""
+
+    def __init__(self, coordinator: Coordinator) -> None:
+        self._coordinator = coordinator
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._coordinator.link_lost(exc)
+
+
+__all__ = [
+    "Coordinator",
+    "DeliveryFailed",
+    "RadioSettings",
+    "StickLost",
+    "StickUnresponsive",
+    "UnitSilent",
+    "Waiter",
+    "asyncio",
+]

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import harness
 from harness.profile import Profile
+from harness.profile.rules import has_remote_simulation
 from harness.report.interruption import ENVIRONMENT_KEY, Interruption
 from harness.report.manifest import sha256_of
 from harness.report.properties import dump_properties
 from harness.report.redact import redact_text
+from harness.stick_identity import is_emulated
 
 __all__ = ["ENVIRONMENT_FILE", "EXECUTOR_FILE", "bench_line", "environment", "git_commit", "write_run_info"]
 
@@ -71,13 +73,31 @@ def git_commit() -> str:
 def bench_line(profile: Profile, coordinator: Mapping[str, str] | None = None) -> str:
     """One line an assessor must read first: was a real device on a real stick, or not."""
     info = coordinator or {}
-    if profile.is_simulated:
+    if profile.is_simulated or has_remote_simulation(profile) or "emulated" in info:
         emulated = info.get("emulated", "").removeprefix("yes: ")
         return "EMULATED, not a hardware result: a simulated unit behind an emulated Z-Stack coordinator" + (
             f" ({emulated})" if emulated else ""
         )
+    if stick_is_emulated(info):
+        # Reached as a stick (socket://, ser2net, a pty) with no control endpoint: the stick
+        # itself said it is an emulator, and that outweighs what the profile calls it.
+        return (
+            f"EMULATED, not a hardware result: the coordinator at {profile.radio.path} is an emulated Z-Stack "
+            f"(SYS.Version BootloaderRevision {info.get('bootloader_revision')}); whatever answers behind it "
+            "is not a certified device on a real stick"
+        )
     firmware = info.get("firmware")
     return f"hardware: the unit on the coordinator at {profile.radio.path}" + (f", {firmware}" if firmware else "")
+
+
+def stick_is_emulated(coordinator: Mapping[str, str]) -> bool:
+    """The stick's SYS.Version BootloaderRevision, as the coordinator summary has it, is the
+    emulator's (harness.stick_identity)."""
+    revision = coordinator.get("bootloader_revision", "")
+    try:
+        return is_emulated(int(revision, 16))
+    except ValueError:
+        return False
 
 
 BENCH_TIME_KEY = "run.bench_time"

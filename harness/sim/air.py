@@ -62,6 +62,18 @@ class AirFaults:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class ForeignNetwork:
+    """Another PAN within radio range: a coordinator's network scan hears its beacons."""
+
+    channel: int
+    pan_id: int
+    extended_pan_id: bytes  # 8 bytes in frame order (least significant first)
+    permit_joining: bool = False
+    lqi: int = 120
+    src_nwk: int = 0x0000  # the beaconing router or coordinator
+
+
 class Node(Protocol):
     nwk: int | None
 
@@ -95,6 +107,10 @@ class Air:
         self._nodes: dict[int, Node] = {}
         self._beacon_listeners: list[Callable[[], None]] = []
         self.counters = AirCounters()
+        # What a coordinator's scans find: energy (0..255 ED units) on busy channels, others
+        # are quiet; other networks' beacons. Empty by default: the HAN is alone.
+        self.channel_energy: dict[int, int] = {}
+        self.foreign_networks: list[ForeignNetwork] = []
         self.in_flight = 0  # deliveries queued on the loop (the world is not quiet)
 
     def attach(self, node: Node) -> None:

@@ -32,13 +32,27 @@ class SimulationFacade:
     skip_bootloader = False  # the emulated stick has no serial bootloader to skip
 
     def __init__(
-        self, profile: Profile, *, transport: str = "tcp", air: str | None = None, seed: int | None = None
+        self,
+        profile: Profile,
+        *,
+        transport: str = "tcp",
+        air: str | None = None,
+        seed: int | None = None,
+        listen: tuple[str, int] = ("127.0.0.1", 0),
+        pty_link: str | None = None,
     ) -> None:
         try:
             faults = parse_air(air) if air else None
         except ValueError as error:
             raise BenchError(str(error)) from error
-        self.world = SimWorld(profile, transport=transport, air=faults, seed=seed)  # type: ignore[arg-type]
+        self.world = SimWorld(
+            profile,
+            transport=transport,  # type: ignore[arg-type]
+            air=faults,
+            seed=seed,
+            listen=listen,
+            pty_link=pty_link,
+        )
         self.clock = self.world.clock
         self._model = profile.simulation.model if profile.simulation else "?"
         self._host: HostActivity | None = None
@@ -62,15 +76,24 @@ class SimulationFacade:
         host = self._host
         if host is None:
             return False
-        server, stick = self.world.server, self.world.coordinator
+        stick = self.world.coordinator
         return (
             self.world.quiet()
             and host.idle()
             # every MT frame the host wrote was served, every one the emulator wrote parsed
-            and server.frames_in - host.mt_out == self._offsets[0]
-            and server.frames_out - host.mt_in == self._offsets[1]
+            and self.in_flight() == (0, 0)
             and stick.data_to_host == host.data_in
             and not self._joining_in_host(host)
+        )
+
+    def in_flight(self) -> tuple[int, int]:
+        """MT frames on the serial link, counted on one side only: (written by the host, not
+        yet parsed by the emulator; written by the emulator, not yet parsed by the host)."""
+        host, server = self._host, self.world.server
+        assert host is not None
+        return (
+            host.mt_out - server.frames_in + self._offsets[0],
+            server.frames_out - host.mt_in - self._offsets[1],
         )
 
     def _joining_in_host(self, host: HostActivity) -> bool:

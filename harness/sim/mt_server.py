@@ -91,6 +91,7 @@ class MtServer:
         self.streams: list[MtStream] = []  # every connection served, for the counters
         self._server: asyncio.Server | None = None
         self._pty_master: int | None = None
+        self._pty_link: str | None = None
         self.path: str | None = None
 
     @property
@@ -100,6 +101,11 @@ class MtServer:
     @property
     def frames_out(self) -> int:
         return sum(s.frames_out for s in self.streams)
+
+    @property
+    def bad_frames(self) -> int:
+        """Frames that began with SOF but failed their checksum: bytes corrupted on the line."""
+        return sum(s.bad_frames for s in self.streams)
 
     def open_stream(self, write: Callable[[bytes], None]) -> MtStream:
         stream = MtStream(self.emulator, write)
@@ -115,12 +121,21 @@ class MtServer:
         self.path = f"socket://{bound[0]}:{bound[1]}"
         return self.path
 
-    def start_pty(self) -> str:
-        """A pseudo-terminal: zigpy-znp opens the slave path as it would /dev/ttyACM0."""
+    def start_pty(self, link: str | None = None) -> str:
+        """A pseudo-terminal: zigpy-znp (or ser2net) opens the slave path as it would
+        /dev/ttyACM0; with `link`, through a symlink of that name (a stable path a lab's
+        ser2net.yaml or a profile can name), removed again on close."""
         master, slave = os.openpty()
         tty.setraw(slave)
         self._pty_master = master
         self.path = os.ttyname(slave)
+        if link is not None:
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.islink(link):
+                    os.unlink(link)  # a stale link of an emulator that was killed
+            os.symlink(self.path, link)
+            self._pty_link = link
+            self.path = link
         os.set_blocking(master, False)
         loop = asyncio.get_running_loop()
         stream = self.open_stream(lambda data: os.write(master, data))
@@ -144,5 +159,9 @@ class MtServer:
             os.close(self._pty_master)
             os.close(self._pty_slave)
             self._pty_master = None
+        if self._pty_link is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._pty_link)
+            self._pty_link = None
         for stream in self.streams:
             stream.close()

@@ -11,8 +11,11 @@ from harness.zcl.codec import ZclFrame, build
 AttributeTable = Mapping[int, tuple[foundation.DataTypeId, object]]
 
 
-def read_attributes_rsp(request: ZclFrame, values: AttributeTable) -> bytes:
-    """Answer a Read Attributes request: each asked ID with its value, or UNSUPPORTED_ATTRIBUTE."""
+def read_attributes_rsp(request: ZclFrame, values: AttributeTable, *, limit: int | None = None) -> bytes:
+    """Answer a Read Attributes request: each asked ID with its value, or UNSUPPORTED_ATTRIBUTE.
+
+    With `limit` (octets of the whole ZCL frame), only the first records that fit, at least
+    one: ZCL has a server leave out what does not fit, and the client asks again for it."""
     records = []
     for attr_id in request.fields["attribute_ids"]:
         if attr_id in values:
@@ -29,6 +32,16 @@ def read_attributes_rsp(request: ZclFrame, values: AttributeTable) -> bytes:
             records.append(
                 foundation.ReadAttributeRecord(attrid=attr_id, status=foundation.Status.UNSUPPORTED_ATTRIBUTE)
             )
+    if limit is not None:
+        # Cut once by each record's encoded size (the 3-octet header: no manufacturer code).
+        room = limit - 3
+        kept = 0
+        for record in records:
+            room -= len(record.serialize())
+            if room < 0 and kept:
+                break
+            kept += 1
+        records = records[:kept]
     return build(
         request.cluster_id,
         "read_attributes_rsp",

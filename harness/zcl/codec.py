@@ -18,6 +18,7 @@ The one-line rendering of a frame for logs (``describe``, ``format_value``,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from collections.abc import Iterator, Mapping
@@ -38,6 +39,7 @@ from harness.zcl.frame import Direction as Direction
 from harness.zcl.frame import ZclDecodeError as ZclDecodeError
 from harness.zcl.frame import ZclEncodeError as ZclEncodeError
 from harness.zcl.frame import ZclFrame as ZclFrame
+from harness.zcl.key_establishment import KeyEstablishment
 from harness.zcl.messaging import Messaging
 from harness.zcl.metering import Metering
 from harness.zcl.prepayment import Prepayment
@@ -45,7 +47,7 @@ from harness.zcl.prepayment import Prepayment
 # Ours first, so lookups do not depend on registry order; zigpy's registry for the rest
 # (Basic, Time, ...), which only matters for their names and global commands.
 CLUSTERS: Final[Mapping[int, type[zigpy.zcl.Cluster]]] = types.MappingProxyType(
-    {int(c.cluster_id): c for c in (Metering, Messaging, Prepayment, DeviceManagement)}
+    {int(c.cluster_id): c for c in (Metering, Messaging, Prepayment, DeviceManagement, KeyEstablishment)}
 )
 _CLUSTER_NAMES: Final = {
     ids.BASIC: "Basic",
@@ -53,6 +55,7 @@ _CLUSTER_NAMES: Final = {
     ids.METERING: "Metering",
     ids.MESSAGING: "Messaging",
     ids.PREPAYMENT: "Prepayment",
+    ids.KEY_ESTABLISHMENT: "Key Establishment",
     ids.DEVICE_MANAGEMENT: "Device Management",
 }
 _GLOBAL_BY_ID: Final = {int(i): d for i, d in foundation.GENERAL_COMMANDS.items()}
@@ -120,37 +123,59 @@ def _command_name(command: foundation.ZCLCommandDef) -> str:
 # --- decoding -------------------------------------------------------------------------
 
 
-def _decode_header(cluster_id: int, data: bytes) -> tuple[foundation.ZCLHeader, bytes]:
-    label = cluster_label(cluster_id)
+# Frame control bits (wire reference, "Conventions"). The header is read and written here,
+# octet by octet, rather than through zigpy's ZCLHeader/FrameControl Structs: those bind a
+# signature and convert every field on each construction, which made the header the largest
+# cost of a frame (a simulated run decodes and encodes a few thousand). Equality with
+# zigpy's own header, bit for bit, is tests/zcl/test_header_fast.py's.
+_FRAME_TYPE_MASK: Final = 0x03
+_MANUFACTURER_SPECIFIC: Final = 0x04
+_SERVER_TO_CLIENT: Final = 0x08
+_DISABLE_DEFAULT_RESPONSE: Final = 0x10
+_RESERVED_SHIFT: Final = 5
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Header:
+    frame_control: int
+    manufacturer: int | None
+    tsn: int
+    command_id: int
+
+
+def _decode_header(cluster_id: int, data: bytes) -> tuple[_Header, bytes]:
     if not data:
         raise ZclDecodeError(
-            f"{label}: frame is empty, a ZCL header needs 3 octets (command unknown)",
+            f"{cluster_label(cluster_id)}: frame is empty, a ZCL header needs 3 octets (command unknown)",
             cluster_id=cluster_id,
         )
-    needed = 5 if data[0] & 0x04 else 3  # a manufacturer code adds 2 octets
+    control = data[0]
+    needed = 5 if control & _MANUFACTURER_SPECIFIC else 3  # a manufacturer code adds 2 octets
     if len(data) < needed:
         raise ZclDecodeError(
-            f"{label}: ZCL header is {len(data)} octets, frame control"
-            f" 0x{data[0]:02X} needs {needed} (command unknown)",
+            f"{cluster_label(cluster_id)}: ZCL header is {len(data)} octets, frame control"
+            f" 0x{control:02X} needs {needed} (command unknown)",
             cluster_id=cluster_id,
         )
-    if data[0] & 0x03 > 1:
+    if control & _FRAME_TYPE_MASK > 1:
         raise ZclDecodeError(
-            f"{label}: reserved frame type {data[0] & 0x03} in frame control 0x{data[0]:02X}",
+            f"{cluster_label(cluster_id)}: reserved frame type {control & _FRAME_TYPE_MASK} in frame control"
+            f" 0x{control:02X}",
             cluster_id=cluster_id,
         )
-    return foundation.ZCLHeader.deserialize(data)
+    manufacturer = data[1] | data[2] << 8 if needed == 5 else None
+    return _Header(control, manufacturer, data[needed - 2], data[needed - 1]), data[needed:]
 
 
 def decode(cluster_id: int, data: bytes) -> ZclFrame:
     """Decode a ZCL frame (header and payload, as carried in the APS payload)."""
     data = bytes(data)
     header, payload = _decode_header(cluster_id, data)
-    fc = header.frame_control
-    direction = Direction.from_zigpy(fc.direction)
-    is_cluster_specific = fc.frame_type == foundation.FrameType.CLUSTER_COMMAND
-    manufacturer = None if header.manufacturer is None else int(header.manufacturer)
-    command_id = int(header.command_id)
+    control = header.frame_control
+    direction = Direction.TO_CLIENT if control & _SERVER_TO_CLIENT else Direction.TO_SERVER
+    is_cluster_specific = control & _FRAME_TYPE_MASK == foundation.FrameType.CLUSTER_COMMAND
+    manufacturer = header.manufacturer
+    command_id = header.command_id
     command = _command_def(cluster_id, is_cluster_specific, direction, command_id, manufacturer)
 
     fields: dict[str, Any] = {}
@@ -174,16 +199,16 @@ def decode(cluster_id: int, data: bytes) -> ZclFrame:
 
     return ZclFrame(
         cluster_id=cluster_id,
-        tsn=int(header.tsn),
+        tsn=header.tsn,
         command_id=command_id,
         is_cluster_specific=is_cluster_specific,
         direction=direction,
-        disable_default_response=bool(fc.disable_default_response),
+        disable_default_response=bool(control & _DISABLE_DEFAULT_RESPONSE),
         manufacturer_code=manufacturer,
         command_name=name,
         fields=fields,
         trailing=payload[consumed:],
-        frame_control_reserved=int(fc.reserved),
+        frame_control_reserved=control >> _RESERVED_SHIFT,
     )
 
 
@@ -242,28 +267,54 @@ def _encode_payload(frame: ZclFrame, what: str) -> bytes:
         raise ZclEncodeError(f"{what}: {exc}") from exc
 
 
-def encode(frame: ZclFrame) -> bytes:
-    what = f"{cluster_label(frame.cluster_id)} {frame.command_name}"
+def _octet_range(value: object, top: int) -> bool:
+    return isinstance(value, int) and 0 <= value <= top
+
+
+def _encode_header(frame: ZclFrame, what: str) -> bytes:
+    manufacturer = frame.manufacturer_code
+    if (
+        _octet_range(frame.tsn, 0xFF)
+        and _octet_range(frame.command_id, 0xFF)
+        and _octet_range(frame.frame_control_reserved, 0x07)
+        and (manufacturer is None or _octet_range(manufacturer, 0xFFFF))
+    ):
+        control = (
+            (1 if frame.is_cluster_specific else 0)
+            | (_MANUFACTURER_SPECIFIC if manufacturer is not None else 0)
+            | (_SERVER_TO_CLIENT if frame.direction is Direction.TO_CLIENT else 0)
+            | (_DISABLE_DEFAULT_RESPONSE if frame.disable_default_response else 0)
+            | frame.frame_control_reserved << _RESERVED_SHIFT
+        )
+        if manufacturer is None:
+            return bytes((control, frame.tsn, frame.command_id))
+        return bytes((control, manufacturer & 0xFF, manufacturer >> 8, frame.tsn, frame.command_id))
+    # A value out of range or of another type: zigpy's own header types refuse it, in
+    # their words (the message a caller gets is the one it always got).
     frame_type = (
         foundation.FrameType.CLUSTER_COMMAND if frame.is_cluster_specific else foundation.FrameType.GLOBAL_COMMAND
     )
     try:
         frame_control = foundation.FrameControl(
             frame_type=frame_type,
-            is_manufacturer_specific=frame.manufacturer_code is not None,
+            is_manufacturer_specific=manufacturer is not None,
             direction=frame.direction.to_zigpy(),
             disable_default_response=bool(frame.disable_default_response),
             reserved=frame.frame_control_reserved,
         )
-        header = foundation.ZCLHeader(
+        return foundation.ZCLHeader(
             frame_control=frame_control,
-            manufacturer=frame.manufacturer_code,
+            manufacturer=manufacturer,
             tsn=frame.tsn,
             command_id=frame.command_id,
         ).serialize()
     except (TypeError, ValueError) as exc:
         raise ZclEncodeError(f"{what}: bad header value ({exc})") from exc
-    return header + _encode_payload(frame, what)
+
+
+def encode(frame: ZclFrame) -> bytes:
+    what = f"{cluster_label(frame.cluster_id)} {frame.command_name}"
+    return _encode_header(frame, what) + _encode_payload(frame, what)
 
 
 def _resolve(
@@ -289,7 +340,7 @@ def _resolve(
     return command, False, direction
 
 
-def make_frame(
+def _made(
     cluster_id: int,
     command_name: str,
     *,
@@ -299,8 +350,9 @@ def make_frame(
     manufacturer_code: int | None = None,
     trailing: bytes = b"",
     **fields: Any,
-) -> ZclFrame:
-    """A ZclFrame with typed fields. Cluster commands infer their direction."""
+) -> tuple[ZclFrame, bytes]:
+    """(the frame, its octets): built and encoded once, so a bad value fails here, next to
+    the caller's values, not at send time."""
     wanted = None if direction is None else Direction(direction)
     command, is_cluster_specific, resolved = _resolve(cluster_id, command_name, wanted)
     what = f"{cluster_label(cluster_id)} {command_name}"
@@ -318,13 +370,39 @@ def make_frame(
         fields=_typed_fields(command.schema, fields, what),
         trailing=trailing,
     )
-    encode(frame)  # fail here, next to the caller's values, not at send time
+    return frame, encode(frame)
+
+
+def make_frame(
+    cluster_id: int,
+    command_name: str,
+    *,
+    tsn: int,
+    direction: Direction | str | None = None,
+    disable_default_response: bool = False,
+    manufacturer_code: int | None = None,
+    trailing: bytes = b"",
+    **fields: Any,
+) -> ZclFrame:
+    """A ZclFrame with typed fields. Cluster commands infer their direction. It is encoded
+    once, so a bad value fails here, next to the caller's values, not at send time."""
+    frame, _octets = _made(
+        cluster_id,
+        command_name,
+        tsn=tsn,
+        direction=direction,
+        disable_default_response=disable_default_response,
+        manufacturer_code=manufacturer_code,
+        trailing=trailing,
+        **fields,
+    )
     return frame
 
 
 def build(cluster_id: int, command_name: str, **kwargs: Any) -> bytes:
-    """The encoded frame; same arguments as ``make_frame``."""
-    return encode(make_frame(cluster_id, command_name, **kwargs))
+    """The encoded frame; same arguments as ``make_frame``. One encode: the octets the
+    frame's own check made (encoding is a pure function of the frame)."""
+    return _made(cluster_id, command_name, **kwargs)[1]
 
 
 def default_response(

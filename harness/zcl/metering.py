@@ -87,3 +87,43 @@ HISTORY_ATTRIBUTES: Final[dict[int, HistoryAttribute]] = {
 HISTORICAL_CONSUMPTION_FORMATTING: Final = 0x0305
 HISTORICAL_FREEZE_TIME: Final = 0x045C
 INSTANTANEOUS_DEMAND: Final = 0x0400
+
+# The attributes a GB IHD reads to scale and label what it shows (SE 1.4, D.3.2.2.4).
+CURRENT_SUMMATION_DELIVERED: Final = 0x0000
+METERING_STATUS: Final = 0x0200
+UNIT_OF_MEASURE: Final = 0x0300
+MULTIPLIER: Final = 0x0301
+DIVISOR: Final = 0x0302
+SUMMATION_FORMATTING: Final = 0x0303
+DEMAND_FORMATTING: Final = 0x0304
+METERING_DEVICE_TYPE: Final = 0x0306
+
+
+class IntervalChannel(t.enum8):
+    """Get Profile's IntervalChannel (SE 1.4, D.3.3.3.1)."""
+
+    Consumption_Delivered = 0x00
+    Consumption_Received = 0x01
+
+
+class ProfileStatus(t.enum8):
+    """Get Profile Response's Status (SE 1.4, D.3.3.4.1, Table D-35)."""
+
+    Success = 0x00
+    Undefined_Interval_Channel_Requested = 0x01
+    Interval_Channel_Not_Supported = 0x02
+    Invalid_End_Time = 0x03
+    More_Periods_Requested_Than_Can_Be_Returned = 0x04
+    No_Intervals_Available_For_The_Requested_Time = 0x05
+
+
+class ProfileIntervalPeriod(t.enum8):
+    """Get Profile Response's ProfileIntervalPeriod (SE 1.4, Table D-36); GB keeps half-hours."""
+
+    Daily = 0x00
+    Sixty_Minutes = 0x01
+    Thirty_Minutes = 0x02
+    Fifteen_Minutes = 0x03
+
+
+HALF_HOUR: Final = 1800  # seconds: GB's interval period

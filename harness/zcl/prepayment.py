@@ -26,7 +26,43 @@ from harness.zcl.types import IssuerEventId, LimitedOctetString, OctetString
 
 
 class PaymentControlConfiguration(t.bitmap16):
-    """Attribute 0x0000 (mandatory). Its bits are not laid out in the wire reference."""
+    """Attribute 0x0000 (mandatory), bits as ZigBee SE 1.4 and Wireshark's dissector lay them
+    out. Bit 0 is Disconnection Enabled, not prepayment: a client telling prepayment from
+    credit mode reads bit 1, Prepayment Enabled."""
+
+    Disconnection_Enabled = 0x0001
+    Prepayment_Enabled = 0x0002
+    Credit_Management_Enabled = 0x0004
+    Credit_Display_Enabled = 0x0010
+    Account_Base = 0x0040
+    Contactor_Fitted = 0x0080
+    Standing_Charge_Configuration = 0x0100
+    Emergency_Standing_Charge_Configuration = 0x0200
+    Debt_Configuration = 0x0400
+    Emergency_Debt_Configuration = 0x0800
+
+
+# The values a GB meter serves for its mode (issue 13): every GB prepayment-mode value has
+# Prepayment Enabled (bit 1) set, e.g. 0x0C97; credit mode is 0x0C94, the same but for bits 0-1.
+GB_PREPAYMENT_MODE: Final = 0x0C97
+GB_CREDIT_MODE: Final = 0x0C94
+
+
+def is_prepayment(configuration: int) -> bool:
+    """What a PPMID reads from PaymentControlConfiguration: bit 1, Prepayment Enabled."""
+    return bool(configuration & PaymentControlConfiguration.Prepayment_Enabled)
+
+
+class CreditStatus(t.bitmap8):
+    """Attribute 0x0003 (SE 1.4, D.7.2.2.1.4): the state of the credit a meter holds."""
+
+    Credit_OK = 0x01
+    Low_Credit = 0x02
+    Emergency_Credit_Enabled = 0x04
+    Emergency_Credit_Available = 0x08
+    Emergency_Credit_Selected = 0x10
+    Emergency_Credit_In_Use = 0x20
+    Credit_Exhausted = 0x40
 
 
 class OriginatingDevice(t.enum8):
@@ -66,9 +102,15 @@ class DebtRecoveryFrequency(t.enum8):
 
 
 class ResultType(t.enum8):
-    """Consumer Top Up Response result; rejections are shown as their numeric value."""
+    """Consumer Top Up Response result (SE 1.4, D.7.3.3.2.1)."""
 
     Accepted = 0x00
+    Rejected_Invalid_Top_Up = 0x01
+    Rejected_Duplicate_Top_Up = 0x02
+    Rejected_Error = 0x03
+    Rejected_Max_Credit_Reached = 0x04
+    Rejected_Keypad_Lock = 0x05
+    Rejected_Top_Up_Value_Too_Large = 0x06
 
 
 TopUpCode = LimitedOctetString(25)  # GB carries the 20-digit UTRN here
@@ -97,8 +139,15 @@ class _PrepaymentAttributeDefs(BaseAttributeDefs):
     )
     credit_remaining: Final = ZCLAttributeDef(id=0x0001, type=t.int32s, access="r")
     emergency_credit_remaining: Final = ZCLAttributeDef(id=0x0002, type=t.int32s, access="r")
+    credit_status: Final = ZCLAttributeDef(id=0x0003, type=CreditStatus, access="r")
     accumulated_debt: Final = ZCLAttributeDef(id=0x0005, type=t.int32s, access="r")
     overall_debt_cap: Final = ZCLAttributeDef(id=0x0006, type=t.int32s, access="r")
+    # The Historical Cost Consumption set's formatting (SE 1.4, D.7.2.4.5): how a client
+    # scales and labels the cost history attributes below.
+    historical_cost_consumption_formatting: Final = ZCLAttributeDef(id=0x0500, type=t.bitmap8, access="r")
+    consumption_unit_of_measurement: Final = ZCLAttributeDef(id=0x0501, type=t.enum8, access="r")
+    currency_scaling_factor: Final = ZCLAttributeDef(id=0x0502, type=t.enum8, access="r")
+    currency: Final = ZCLAttributeDef(id=0x0503, type=t.uint16_t, access="r")
 
 
 # Repeated attribute sets, as (offset within the set, name stem, type). Generated rather
@@ -180,13 +229,15 @@ class Prepayment(smartenergy.Prepayment):
             schema={
                 "issuer_event_id": IssuerEventId,
                 "debt_label": OctetString,
-                "debt_amount": t.uint32_t,
+                # Signed, as SE 1.4, Wireshark and Smart DCC's GBCS parser read them: a debt
+                # can be adjusted downwards (incremental amount types).
+                "debt_amount": t.int32s,
                 "debt_recovery_method": DebtRecoveryMethod,
                 "debt_amount_type": DebtAmountType,
                 "debt_recovery_start_time": t.UTCTime,
                 "debt_recovery_collection_time": t.uint16_t,
                 "debt_recovery_frequency": DebtRecoveryFrequency,
-                "debt_recovery_amount": t.uint32_t,
+                "debt_recovery_amount": t.int32s,
                 "debt_recovery_balance_percentage": t.uint16_t,
             },
         )

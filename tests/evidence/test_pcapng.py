@@ -2,11 +2,13 @@
 
 Every field written is read back through tshark and compared with the record it came from.
 The frames: the RTDS vectors of ../shared/vectors, a ZDO Node_Desc_req/rsp pair and a Basic
-Read Attributes on the Smart Energy profile.
+Read Attributes on the Smart Energy profile. Each unicast is followed by its (synthetic) MAC
+acknowledgement: the tests of the data frames read them alone (DATA_FRAMES).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -18,7 +20,11 @@ from pathlib import Path
 import pytest
 
 from harness.evidence.pcapng import (
+    ACK_AIRTIME_US,
     LINKTYPE_IEEE802_15_4_WITHFCS,
+    TURNAROUND_US,
+    RunAir,
+    airtime_us,
     pcapng_bytes,
     write_pcapng,
 )
@@ -28,6 +34,8 @@ VECTORS = Path(__file__).resolve().parents[1] / "vectors"  # the copy of ../shar
 TSHARK = shutil.which("tshark")
 NO_TSHARK = "tshark not installed: apt-get install tshark"
 needs_tshark = pytest.mark.skipif(TSHARK is None, reason=NO_TSHARK)
+DATA_FRAMES, ACKS = "wpan.frame_type == 1", "wpan.frame_type == 2"
+SECURITY = "security removed: on air NWK-secured (level 5, network key)"
 
 PAN_ID = 0x1A62
 COORD, IHD = 0x0000, 0x1234
@@ -120,10 +128,12 @@ def records() -> list[FrameRecord]:
     ]
 
 
-def tshark_rows(path: Path, fields: list[str]) -> list[dict[str, str]]:
+def tshark_rows(path: Path, fields: list[str], display_filter: str | None = None) -> list[dict[str, str]]:
     """One dict per packet: field name -> tshark's text ('' when absent, ',' between repeats)."""
     assert TSHARK is not None
     args = [TSHARK, "-r", str(path), "-T", "fields", "-E", "separator=/t"]
+    if display_filter:
+        args += ["-Y", display_filter]
     for field in fields:
         args += ["-e", field]
     # Absolute-time fields print as text: pin the zone so parsing them cannot drift.
@@ -145,7 +155,7 @@ def rows(records: list[FrameRecord], tmp_path_factory: pytest.TempPathFactory) -
         pytest.skip(NO_TSHARK)
     path = tmp_path_factory.mktemp("pcap") / "run.pcapng"
     write_pcapng(records, path, pan_id=PAN_ID, channel=11, comment="GCS09 test run")
-    result = tshark_rows(path, FIELDS)
+    result = tshark_rows(path, FIELDS, DATA_FRAMES)
     assert len(result) == len(records)
     return result
 
@@ -179,12 +189,14 @@ def test_section_header_and_interface(records: list[FrameRecord]) -> None:
     assert struct.unpack_from("<I", data, 8)[0] == 0x1A2B3C4D  # byte-order magic
     blocks = walk_blocks(data)
     kinds = [kind for kind, _ in blocks]
-    assert kinds == [BLOCK_SHB, BLOCK_IDB] + [BLOCK_EPB] * len(records)
+    # every record is a unicast: its data frame, then its acknowledgement
+    assert kinds == [BLOCK_SHB, BLOCK_IDB] + [BLOCK_EPB] * 2 * len(records)
     shb, idb = blocks[0][1], blocks[1][1]
     assert struct.unpack_from("<HH", shb, 4) == (1, 0)  # pcapng 1.0
     assert b"cot-harness" in shb
     assert struct.unpack_from("<H", idb, 0)[0] == LINKTYPE_IEEE802_15_4_WITHFCS
     assert struct.pack("<HHB", 9, 1, 6) in idb  # if_tsresol = 10^-6 s
+    assert b"security removed (no key written)" in idb  # the interface says what the packets lack
 
 
 def test_empty_trace_is_a_valid_file(tmp_path: Path) -> None:
@@ -200,7 +212,7 @@ def test_ieee_addresses_are_shed_before_a_frame_outgrows_one_phy_packet() -> Non
     # 127 octets = 27 of MAC/NWK/APS headers and FCS + 84 of payload + 2 x 8 of IEEE
     fits = record(0, Direction.TX, 0x0703, b"\x09" * 84, ieee=BOTH)
     tight = record(1, Direction.TX, 0x0703, b"\x09" * 92, ieee=BOTH)
-    frames = epb_frames(pcapng_bytes([fits, tight], pan_id=PAN_ID))
+    frames = epb_frames(pcapng_bytes([fits, tight], pan_id=PAN_ID))[::2]  # without the acks
     assert [len(frame) for frame in frames] == [127, 127]
     # NWK frame control follows the 9-octet MAC header; bits 11/12 = dst/src IEEE present
     fcfs = [struct.unpack_from("<H", frame, 9)[0] for frame in frames]
@@ -216,8 +228,8 @@ def test_layers_and_no_dissector_complaints(rows: list[dict[str, str]]) -> None:
         assert row["_ws.malformed"] == ""
         # link type 195: tshark recomputed the CRC-16 over every byte written and agrees
         assert row["wpan.fcs_ok"] == "1"
-        # nothing at Warning or above; the one Comment is the packet comment itself
-        assert [int(s) for s in row["_ws.expert.severity"].split(",")] == [PI_COMMENT]
+        # nothing at Warning or above; the Comments are the packet comments themselves
+        assert {int(s) for s in row["_ws.expert.severity"].split(",")} == {PI_COMMENT}
     stacks = [row["frame.protocols"] for row in rows]
     assert all(stack.startswith("wpan:zbee_nwk:zbee_aps:") for stack in stacks)
     assert stacks[0].endswith(":zbee_zcl:zbee_zcl_se.dm")
@@ -232,7 +244,7 @@ def test_without_packet_comments_there_is_no_expert_info_at_all(records: list[Fr
     path = tmp_path / "quiet.pcapng"
     write_pcapng(records, path, pan_id=PAN_ID, packet_comments=False)
     fields = ["_ws.expert.severity", "_ws.malformed", "frame.comment"]
-    assert tshark_rows(path, fields) == [dict.fromkeys(fields, "")] * len(records)
+    assert tshark_rows(path, fields) == [dict.fromkeys(fields, "")] * 2 * len(records)  # and the acks
 
 
 @needs_tshark
@@ -240,18 +252,21 @@ def test_malformed_check_can_fail(tmp_path: Path) -> None:
     """Negative control: a Publish CoT cut short is flagged, so the checks above can fail."""
     short = record(0, Direction.TX, 0x0708, vector("gcs09_publish_cot.hex")[:12])
     path = write_pcapng([short], tmp_path / "bad.pcapng", pan_id=PAN_ID)
-    (row,) = tshark_rows(path, ["_ws.malformed", "_ws.expert.severity"])
+    (row,) = tshark_rows(path, ["_ws.malformed", "_ws.expert.severity"], DATA_FRAMES)
     assert row["_ws.malformed"] != ""
     assert str(PI_ERROR) in row["_ws.expert.severity"].split(",")
 
 
 @needs_tshark
 def test_addresses_endpoints_cluster_profile(records: list[FrameRecord], rows: list[dict[str, str]]) -> None:
-    for n, (rec, row) in enumerate(zip(records, rows, strict=True)):
+    sent: dict[int, int] = {}  # frames each device has sent so far
+    for rec, row in zip(records, rows, strict=True):
         assert num(row["wpan.dst_pan"]) == PAN_ID
         assert num(row["wpan.src16"]) == num(row["zbee_nwk.src"]) == rec.src_nwk
         assert num(row["wpan.dst16"]) == num(row["zbee_nwk.dst"]) == rec.dst_nwk
-        assert num(row["wpan.seq_no"]) == num(row["zbee_nwk.seqno"]) == n
+        # MAC and NWK sequence numbers count each device's own frames
+        assert num(row["wpan.seq_no"]) == num(row["zbee_nwk.seqno"]) == sent.get(rec.src_nwk, 0)
+        sent[rec.src_nwk] = sent.get(rec.src_nwk, 0) + 1
         assert num(row["zbee_nwk.proto_version"]) == 2
         assert num(row["zbee_nwk.radius"]) == 30
         assert row["zbee_nwk.src64"] == (rec.src_ieee or "")
@@ -267,8 +282,9 @@ def test_addresses_endpoints_cluster_profile(records: list[FrameRecord], rows: l
         outbound = rec.direction is Direction.TX
         assert num(row["frame.packet_flags_direction"]) == (2 if outbound else 1)
         assert row["frame.comment"].startswith(f"{rec.direction.upper()} seq={rec.seq}")
-    # the radio's APS counter when given, else a running counter over the others
-    assert [num(row["zbee_aps.counter"]) for row in rows] == [0x41, 0x90, 0, 1, 2, 0x42]
+    # the radio's APS counter when given, else the sender's last one plus one
+    assert [num(row["zbee_aps.counter"]) for row in rows] == [0x41, 0x90, 0x42, 0x43, 0x91, 0x42]
+    assert all(SECURITY in row["frame.comment"] for row in rows)
     assert "lqi=180" in rows[1]["frame.comment"]
 
 
@@ -316,6 +332,9 @@ def test_publish_change_of_tenancy_fields(rows: list[dict[str, str]]) -> None:
     assert swapped == 0x00020000 != control
     assert num(row[DM + "proposed_tenancy_change_control"]) == swapped
     assert row[DM + "proposed_tenancy_change_control.clear_ihd_data_consumer"] == "0"
+    # ... and the packet's comment says what the wire means, so an engineer is not misled
+    assert "Proposed Tenancy Change Control = 0x00000200 (octets 00 02 00 00" in row["frame.comment"]
+    assert "byte-swapped as 0x00020000" in row["frame.comment"]
 
 
 @needs_tshark
@@ -374,3 +393,107 @@ def test_broadcast_is_written_as_broadcast(tmp_path: Path) -> None:
     assert row["zbee_nwk.dst64"] == ""  # no destination IEEE address on a broadcast
     assert num(row["zbee_aps.delivery"]) == 2
     assert row["_ws.malformed"] == "" and row["wpan.fcs_ok"] == "1"
+
+
+# --- what a sniffer would have seen: acknowledgements, air time, numbering across files ----------
+
+
+def burst(n: int, *, gap: float = 0.000_100) -> list[FrameRecord]:
+    """n frames alternating coordinator -> IHD -> coordinator, closer together than their air time."""
+    frames = [
+        record(i, Direction.TX if i % 2 == 0 else Direction.RX, 0x0708, vector("gcs09_publish_cot.hex"), ieee=BOTH)
+        for i in range(n)
+    ]
+    return [dataclasses.replace(f, timestamp=T0 + i * gap) for i, f in enumerate(frames)]
+
+
+@needs_tshark
+def test_each_unicast_is_acknowledged_by_its_receiver(records: list[FrameRecord], tmp_path: Path) -> None:
+    path = write_pcapng(records, tmp_path / "acks.pcapng", pan_id=PAN_ID)
+    fields = [
+        "wpan.frame_type",
+        "wpan.seq_no",
+        "wpan.dst16",
+        "frame.packet_flags_direction",
+        "frame.comment",
+        "frame.len",
+    ]
+    packets = tshark_rows(path, [*fields, "wpan.fcs_ok", "_ws.malformed"])
+    assert len(packets) == 2 * len(records)
+    for data, ack in zip(packets[::2], packets[1::2], strict=True):
+        assert num(data["wpan.frame_type"]) == 1 and num(ack["wpan.frame_type"]) == 2
+        assert ack["wpan.seq_no"] == data["wpan.seq_no"]  # the ack carries the acknowledged DSN
+        assert num(ack["frame.len"]) == 5 and ack["wpan.fcs_ok"] == "1" and ack["_ws.malformed"] == ""
+        # sent by the data frame's receiver: the other direction, as seen from the coordinator
+        assert {num(data["frame.packet_flags_direction"]), num(ack["frame.packet_flags_direction"])} == {1, 2}
+        assert f"from 0x{num(data['wpan.dst16']):04X}" in ack["frame.comment"]
+        assert "synthetic MAC ack" in ack["frame.comment"] and "never secured" in ack["frame.comment"]
+
+
+@needs_tshark
+def test_no_frame_starts_before_the_one_before_and_its_ack_ended(tmp_path: Path) -> None:
+    frames = burst(6)
+    path = write_pcapng(frames, tmp_path / "burst.pcapng", pan_id=PAN_ID)
+    packets = tshark_rows(path, ["frame.time_epoch", "frame.len", "wpan.frame_type", "frame.comment"])
+    times = [round(Decimal(p["frame.time_epoch"]) * 1_000_000) for p in packets]
+    for before, after, t0, t1 in zip(packets, packets[1:], times, times[1:], strict=False):
+        gap = TURNAROUND_US if num(after["wpan.frame_type"]) == 2 else 0
+        assert t1 >= t0 + airtime_us(num(before["frame.len"])) + gap
+    data = [(p, t) for p, t in zip(packets, times, strict=True) if num(p["wpan.frame_type"]) == 1]
+    assert data[0][1] == round(T0 * 1_000_000)  # the first is where the trace put it
+    # minimal: each later data frame starts exactly when the frame before and its ack ended
+    frame_us = airtime_us(num(data[0][0]["frame.len"]))
+    for (_, t0), (later, t1) in zip(data, data[1:], strict=False):
+        assert t1 == t0 + frame_us + TURNAROUND_US + ACK_AIRTIME_US
+        assert f"timestamp moved +{t1 - round(T0 * 1e6) - 100 * data.index((later, t1))} µs" in later["frame.comment"]
+    assert "timestamp moved" not in data[0][0]["frame.comment"]
+
+
+def test_frames_far_apart_keep_their_trace_time() -> None:
+    frames = epb_blocks(pcapng_bytes(burst(3, gap=0.5), pan_id=PAN_ID))
+    assert [micros for micros, _ in frames[::2]] == [round((T0 + i * 0.5) * 1e6) for i in range(3)]
+
+
+def epb_blocks(data: bytes) -> list[tuple[int, bytes]]:
+    """(timestamp in µs, packet data) of each Enhanced Packet Block."""
+    out = []
+    for kind, body in walk_blocks(data):
+        if kind == BLOCK_EPB:
+            high, low, length = struct.unpack_from("<III", body, 4)
+            out.append(((high << 32) | low, body[20 : 20 + length]))
+    return out
+
+
+@needs_tshark
+def test_device_annce_is_written_as_the_broadcast_it_was(tmp_path: Path) -> None:
+    # as the stick reports it: received by the coordinator
+    annce = record(0, Direction.RX, 0x0013, bytes.fromhex("81 3412") + bytes(8) + b"\x8e", zdo=True)
+    path = write_pcapng([annce], tmp_path / "annce.pcapng", pan_id=PAN_ID)
+    fields = ["wpan.dst16", "zbee_nwk.dst", "zbee_aps.delivery", "wpan.ack_request", "frame.comment"]
+    (row,) = tshark_rows(path, fields)  # a broadcast is not acknowledged
+    assert num(row["wpan.dst16"]) == 0xFFFF and num(row["zbee_nwk.dst"]) == 0xFFFD
+    assert num(row["zbee_aps.delivery"]) == 2 and row["wpan.ack_request"] in ("0", "False")
+    assert "Device_annce is always broadcast" in row["frame.comment"]
+    assert SECURITY in row["frame.comment"] and "APS-encrypted" not in row["frame.comment"]  # ZDO: NWK only
+
+
+def test_numbers_continue_across_the_runs_files_and_count_frames_between_them() -> None:
+    trace = burst(8, gap=0.5)
+    air = RunAir(history=lambda position: trace[position:])
+    first = epb_blocks(pcapng_bytes(trace[:2], pan_id=PAN_ID, air=air))
+    second_data = pcapng_bytes(trace[5:], pan_id=PAN_ID, air=air)  # frames 2..4 went to no file
+    second = epb_blocks(second_data)
+    alone = epb_blocks(pcapng_bytes(trace, pan_id=PAN_ID))
+    # the same numbers as one capture of the whole run would have: MAC DSN octet 2, APS counter
+    # the last header octet before the ZCL frame
+    cot = len(vector("gcs09_publish_cot.hex"))
+    numbers = [(f[2], f[-3 - cot]) for _, f in first[::2] + second[::2]]
+    assert numbers == [(f[2], f[-3 - cot]) for _, f in alone[::2][:2] + alone[::2][5:]]
+    assert numbers[2] == (2, 2)  # the coordinator's third own frame (seq 6) after 0, 2, 4
+    assert b"trace frames seq 2..4 came before this case and are in no capture" in second_data
+
+
+def test_a_zcl_frame_too_long_for_a_secured_unicast_says_so() -> None:
+    data = pcapng_bytes([record(0, Direction.TX, 0x0703, b"\x09" * 66, ieee=BOTH)], pan_id=PAN_ID)
+    assert b"ZCL frame of 66 octets: more than the 65 a secured unicast has room for" in data
+    assert b"more than the 65" not in pcapng_bytes([record(0, Direction.TX, 0x0703, b"\x09" * 65)], pan_id=PAN_ID)

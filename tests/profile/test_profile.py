@@ -313,10 +313,12 @@ def test_the_simulated_radio_needs_a_simulation_section() -> None:
     assert "required" in errors_of(with_(reference(), "simulation", ...))["simulation"]
 
 
-def test_a_simulation_section_needs_the_simulated_radio() -> None:
+def test_a_simulation_section_needs_the_simulated_radio_or_a_control_endpoint() -> None:
+    # A simulation section off sim:// names a standalone emulator; without its control
+    # endpoint the section says nothing the harness could use (tests/lab_path has the rest).
     data = on_hardware(reference())
     data["simulation"] = reference()["simulation"]
-    assert "only allowed" in errors_of(data)["simulation"]
+    assert "required when radio.path is not 'sim://'" in errors_of(data)["simulation.control"]
 
 
 @pytest.mark.parametrize("min_interval", ["24h", "2d"])

@@ -1,6 +1,6 @@
-"""Fixtures that run the conformance suite as a lab would: `cot-harness run` in a subprocess;
-and the fault-variant matrix, run once per session (as `cot-harness selftest` runs it) for
-every test that reads its verdicts."""
+"""Fixtures that run the conformance suite as a lab would: `cot-harness run` in a subprocess.
+The fault-variant matrix and the reference runs, made once per session as `cot-harness
+selftest` makes them, are tests/conftest.py's (matrix_outcomes, reference_outcomes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.selftest import RUN_TIMEOUT_S, Outcome, run_matrix
+from harness.selftest import RUN_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -43,9 +43,3 @@ def run_suite(tmp_path: Path) -> SuiteRun:
         )
 
     return run
-
-
-@pytest.fixture(scope="session")
-def matrix_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
-    """The whole matrix (every reference device and fault variant), run once for the session."""
-    return run_matrix(None, [], jobs=2, workdir=tmp_path_factory.mktemp("matrix"), progress=lambda _line: None)

@@ -29,15 +29,16 @@ REFERENCES = [
 
 def test_a_reference_run_exits_zero(run_suite: SuiteRun, tmp_path: Path) -> None:
     """`cot-harness run` as a lab starts it; the verdicts of every reference are read from
-    the session's matrix run (below), which runs the same suite on the same profiles."""
+    the session's reference runs (below, as the matrix makes them), the same suite on the same
+    profiles."""
     done = run_suite(PROFILES / "sim-ihd.yaml")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert set(statuses(tmp_path / "allure-results")) == set(CASES)
 
 
 @pytest.mark.parametrize("profile", REFERENCES)
-def test_reference_device_passes_every_applicable_case(matrix_outcomes: list[Outcome], profile: str) -> None:
-    outcome = next(o for o in matrix_outcomes if o.entry.spec is None and o.entry.profile == profile)
+def test_reference_device_passes_every_applicable_case(reference_outcomes: list[Outcome], profile: str) -> None:
+    outcome = next(o for o in reference_outcomes if o.entry.spec is None and o.entry.profile == profile)
     assert outcome.results is not None, outcome.problems
     results = outcome.results
     verdicts = statuses(results)

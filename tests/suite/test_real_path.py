@@ -32,7 +32,9 @@ def test_frames_cross_zigpy_znp_serial_layer(transport: str) -> None:
         assert isinstance(app, ControllerApplication)
         served = sum(world.coordinator.served.values())
         assert server.frames_in == served + len(world.coordinator.unknown)
-        assert served > 100, "start-up alone is a few hundred MT round trips"
+        # a process's later worlds start formed (harness.sim.world.FORMED): zigpy-znp then keeps
+        # the network, about 90 round trips instead of the few hundred of forming a blank stick
+        assert served > (60 if world.started_formed else 100), "start-up alone is many MT round trips"
         assert world.coordinator.unknown == [] and world.coordinator.faults == []
         assert server.frames_out >= server.frames_in  # every request answered, plus callbacks
         # every AF/ZDO frame the emulator sent up reached zigpy-znp's callbacks

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import zigpy.zdo.types as zdo_t
 from zigpy.zcl import foundation
 
-from harness.domain import DATA_CLASSES, MESSAGE_KEY, DataClass, Fuel, Item
+from harness.domain import DATA_CLASSES, MESSAGE_KEY, DataClass, Fetch, Fuel, Item
 from harness.profile import ClearScope, ImplementationTime, MalformedReply, QueryMethod
 from harness.sim.air import AirFrame
 from harness.sim.clock import TimerHandle
@@ -31,10 +31,12 @@ from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
 from harness.zcl.header import header_or_none
 from harness.zcl.ids import BASIC, DEVICE_MANAGEMENT, MESSAGING, METERING, TIME
+from harness.zcl.logs import LogAssembler, is_log_part
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET
 
 METERING_DEVICE_TYPE = 0x0306
 COT_UPDATE_TIME, COT_CONTROL = 0x0200, 0x0201
+NO_COT_YET = 0xFFFFFFFF  # ZCL's invalid UTCTime: what a meter's 0x0200 holds before its first CoT
 ALL_FUELS = "all"
 HOUR = 3600.0
 
@@ -48,6 +50,7 @@ class Meter:
     nwk: int
     endpoint: int
     fuel: Fuel | None = None
+    prepayment: bool | None = None  # its PaymentControlConfiguration bit 1, once read (a PPMID reads it)
 
 
 @dataclasses.dataclass
@@ -90,6 +93,11 @@ class ReferenceDevice(SimNode):
         # Requests made before a CoT was actioned: their answers carry the previous
         # occupier's data and must never reach the display.
         self._stale: set[tuple[int, int]] = set()
+        # Logs a meter sends as several commands (harness.zcl.logs): the parts so far.
+        self._logs = LogAssembler()
+        # The attributes each pending Read Attributes asked for: a response carries only the
+        # records that fit one frame, and the rest are asked for again.
+        self._asked: dict[tuple[int, int], list[int]] = {}
         self._poll_timer: TimerHandle | None = None
         self._discovery_timer: TimerHandle | None = None
 
@@ -100,7 +108,9 @@ class ReferenceDevice(SimNode):
     def output_clusters(self) -> list[int]:
         clusters = {TIME, METERING, DEVICE_MANAGEMENT}
         for data_class in self.stores:
-            clusters |= DATA_CLASSES[data_class].client_clusters
+            spec = DATA_CLASSES[data_class]
+            clusters |= spec.client_clusters
+            clusters |= {spec.cluster_of(fetch) for fetch in spec.also_fetched}  # e.g. cost history
         return sorted(clusters)
 
     # -- network events -----------------------------------------------------------------
@@ -120,6 +130,8 @@ class ReferenceDevice(SimNode):
         self._pending.clear()
         self._pending_fuel.clear()
         self._stale.clear()
+        self._logs.clear()
+        self._asked.clear()
         for pending in self.scheduled:
             pending.timer.cancel()
         self.scheduled.clear()
@@ -206,6 +218,11 @@ class ReferenceDevice(SimNode):
         self._pending[(cluster, tsn)] = on_answer
         self._pending_fuel[(cluster, tsn)] = meter.fuel
         self._stale.discard((cluster, tsn))  # the TSN has wrapped: this one is current
+        self._logs.forget(cluster, tsn)  # nor are parts of a log once asked with this TSN
+        if command == "read_attributes":
+            self._asked[(cluster, tsn)] = [int(a) for a in fields["attribute_ids"]]  # type: ignore[attr-defined]
+        else:
+            self._asked.pop((cluster, tsn), None)
         self.send_zcl(meter.endpoint, cluster, payload, dst_nwk=meter.nwk)
 
     def query_cot(self, meter: Meter) -> None:
@@ -228,7 +245,7 @@ class ReferenceDevice(SimNode):
     def _on_cot_attributes(self, frame: AirFrame, zcl: ZclFrame) -> None:
         update_time = read_values(zcl).get(COT_UPDATE_TIME)
         meter = self.cot_source(frame)
-        if update_time and meter is not None:
+        if update_time and update_time != NO_COT_YET and meter is not None:
             # Read this way, the update date/time is the only identity the event has.
             self.consider_cot(int(update_time), int(update_time), meter)  # type: ignore[call-overload]
 
@@ -242,6 +259,9 @@ class ReferenceDevice(SimNode):
         handler = ANSWER_HANDLERS.get(data_class)
         on_answer = getattr(self, handler) if handler else functools.partial(self._on_fetched, data_class)
         self.request(meter, spec.server_cluster, spec.fetch.command, on_answer, **spec.fetch.fields)
+        for fetch in spec.also_fetched:
+            also = functools.partial(self._on_also_fetched, data_class, fetch)
+            self.request(meter, spec.cluster_of(fetch), fetch.command, also, **fetch.fields)
 
     # The answer handlers of the first edition, by name: models written against it (a lab's
     # own, the independent faulty models) override them, so each still receives its answers.
@@ -265,10 +285,14 @@ class ReferenceDevice(SimNode):
         return str(meter.fuel) if meter is not None and meter.fuel is not None else None
 
     def _on_fetched(self, data_class: DataClass, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._on_also_fetched(data_class, DATA_CLASSES[data_class].fetch, frame, zcl)
+
+    def _on_also_fetched(self, data_class: DataClass, fetch: Fetch, frame: AirFrame, zcl: ZclFrame) -> None:
+        """The answer to one of the class's fetches (harness.domain: a row may have several)."""
         spec = DATA_CLASSES[data_class]
-        if (fuel := self._fuel(frame)) is None or zcl.command_name != spec.fetch.answer:
+        if (fuel := self._fuel(frame)) is None or zcl.command_name != fetch.answer:
             return  # e.g. NOT_FOUND: the meter has none to show
-        items = {(fuel, key, value) for key, value in spec.fetch.shown(zcl)}
+        items = {(fuel, key, value) for key, value in fetch.shown(zcl)}
         if spec.latest_per_fuel:
             self.show_latest(data_class, fuel, items)
         else:
@@ -288,13 +312,22 @@ class ReferenceDevice(SimNode):
 
     # -- incoming ZCL ---------------------------------------------------------------------
     def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.direction is Direction.TO_CLIENT and is_log_part(zcl):
+            # A log split across commands is one answer: handled (or dropped as stale) whole,
+            # once its last part is in, so a handler sees every record at once.
+            whole = self._logs.add(zcl)
+            if whole is None:
+                return
+            zcl = whole
         if zcl.direction is Direction.TO_CLIENT:
             if (zcl.cluster_id, zcl.tsn) in self._stale:
                 self._stale.discard((zcl.cluster_id, zcl.tsn))
                 return
             handler = self._pending.pop((zcl.cluster_id, zcl.tsn), None)
             if handler is not None:
+                asked = self._asked.pop((zcl.cluster_id, zcl.tsn), None)
                 handler(frame, zcl)
+                self.read_the_rest(frame, zcl, asked, handler)
                 return
         if zcl.cluster_id == BASIC and zcl.command_name == "read_attributes":
             self.answer_basic(frame, zcl)
@@ -309,6 +342,16 @@ class ReferenceDevice(SimNode):
             self.default_response(frame, zcl, foundation.Status.UNSUP_CLUSTER_COMMAND)
         elif not zcl.disable_default_response:
             self.default_response(frame, zcl, foundation.Status.SUCCESS)
+
+    def read_the_rest(self, frame: AirFrame, zcl: ZclFrame, asked: list[int] | None, handler: Handler) -> None:
+        """Ask again for the attributes a Read Attributes Response left out (it had no room)."""
+        if asked is None or zcl.command_name != "read_attributes_rsp":
+            return
+        answered = {int(record.attrid) for record in zcl.fields.get("status_records", [])}
+        rest = [attr_id for attr_id in asked if attr_id not in answered]
+        meter = self.meter_of(frame)
+        if rest and answered and meter is not None:
+            self.request(meter, zcl.cluster_id, "read_attributes", handler, attribute_ids=rest)
 
     def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if zcl.command_name == "publish_change_of_tenancy":

@@ -6,11 +6,15 @@ reference device; ROWS says which case must catch it (harness.sim.matrix gathers
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.domain import DataClass, Fuel, Item
 from harness.sim.clock import TimerHandle
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.variants.spec import DUAL, IHD, PPMID, VariantSpec, _v
+from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 
 
 class _Keeps:
@@ -43,6 +47,44 @@ class KeepsSupplierMessages(_Keeps, ReferenceIHD):
     """Clears everything but the supplier messages."""
 
     kept = DataClass.SUPPLIER_MESSAGES
+
+
+class _KeepsPartOfHistory(ReferenceIHD):
+    """Clears the consumption history on a CoT but for the items `kept_item` says (one
+    screen of the IHD whose store the clear does not reach)."""
+
+    partly_kept = DataClass.CONSUMPTION_HISTORY
+    kept_item: Callable[[Item], bool]
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        shown = self.display.items(data_class) or frozenset()
+        kept = {i for i in shown if data_class is self.partly_kept and self.kept_item(i)}
+        super().clear(data_class, fuel)
+        self.display.add(data_class, {i for i in kept if fuel is None or i[0] == fuel})
+
+
+_WEEKLY_MONTHLY = frozenset(a for a, h in HISTORY_ATTRIBUTES.items() if "week" in h.name or "month" in h.name)
+
+
+class KeepsWeeklyMonthlyHistory(_KeepsPartOfHistory):
+    """Clears the daily consumption history but keeps the weekly and monthly history
+    (0x0430-0x045B): its week and month screens live in a store of their own."""
+
+    kept_item = staticmethod(lambda item: item[1] in _WEEKLY_MONTHLY)
+
+
+class KeepsCostHistory(_KeepsPartOfHistory):
+    """Clears the consumption history but keeps its cost (Prepayment 0x051C-0x055B): the
+    cost screen is fed from the Prepayment cluster and the clear never reaches it."""
+
+    kept_item = staticmethod(lambda item: item[1] in COST_HISTORY_DELIVERED)
+
+
+class KeepsProfileIntervals(_KeepsPartOfHistory):
+    """Clears the consumption history but keeps the half-hourly intervals it fetched with
+    Get Profile (its half-hour graph keeps its own buffer)."""
+
+    kept_item = staticmethod(lambda item: item[1] > 0xFFFF)  # keyed by end time, not attribute ID
 
 
 class ClearsTooSlowly(ReferenceIHD):
@@ -175,6 +217,9 @@ ROWS: tuple[VariantSpec, ...] = (
     # A class never cleared is still shown after a power cycle and after a refresh:
     # CLR-07 and CLR-08 judge every stored class, not only those they saw cleared.
     _v(KeepsConsumptionHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
+    _v(KeepsWeeklyMonthlyHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
+    _v(KeepsCostHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
+    _v(KeepsProfileIntervals, IHD, "CLR-01", "CLR-07", "CLR-08"),
     _v(KeepsTopUpHistory, PPMID, "CLR-02", "CLR-07", "CLR-08"),
     _v(KeepsDebtRecovery, PPMID, "CLR-03", "CLR-07", "CLR-08"),
     _v(KeepsSupplierMessages, IHD, "CLR-04", "CLR-07", "CLR-08"),

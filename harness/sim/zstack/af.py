@@ -16,10 +16,15 @@ import zigpy_znp.types as t
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK
 from harness.sim.zstack.core import LOGGER, EmulatorCore
+from harness.sim.zstack.tables import advance_nwk_frame_counter
+
+BROADCAST_RX_ON_WHEN_IDLE = 0xFFFD
+NO_SUCH_DEVICE = 0xFFFE  # an IEEE address the address manager does not know
 
 
 class AfHandlers(EmulatorCore):
-    """AF.Register, AF.Delete and AF.DataRequestExt, and the frames they put on the air."""
+    """AF.Register, AF.Delete and AF.DataRequestExt (NWK, IEEE, group and broadcast
+    addressing), and the frames they put on the air."""
 
     def _af_register(self, req: Any) -> t.CommandBase:
         if req.Endpoint in self.endpoints:
@@ -44,32 +49,48 @@ class AfHandlers(EmulatorCore):
                 Status=t.Status.FAILURE  # not on a network yet
             )
         dst = req.DstAddrModeAddress
+        dst_ep = req.DstEndpoint
+        confirm = True  # unicast and group frames end with AF.DataConfirm, broadcasts not
         if dst.mode == t.AddrMode.NWK:
             dst_nwk = int(dst.address)
         elif dst.mode == t.AddrMode.Broadcast:
             dst_nwk = int(dst.address)
+            confirm = False
+        elif dst.mode == t.AddrMode.IEEE:
+            # Z-Stack resolves the IEEE address through its address manager.
+            known = self.joined.get(t.EUI64(dst.address))
+            if known is None and dst.address == self.ieee:
+                known = COORDINATOR_NWK
+            dst_nwk = known if known is not None else NO_SUCH_DEVICE
+        elif dst.mode == t.AddrMode.Group:
+            # A group frame is an NWK broadcast to rx-on-when-idle devices; group membership
+            # is not modelled, so every rx-on node's endpoints see it as a broadcast.
+            dst_nwk = BROADCAST_RX_ON_WHEN_IDLE
+            dst_ep = 0xFF
         else:
-            # IEEE or group addressing is not modelled: say so on the bench, not silently.
             LOGGER.warning("emulated Z-Stack: unsupported address mode %s", dst.mode)
             return c.AF.DataRequestExt.Rsp(Status=t.Status.INVALID_PARAMETER)
         data = bytes(req.Data)
-        if req.DstEndpoint == 0:
+        if dst_ep == 0:
             # ZDO: the stick itself answers requests addressed to it; no DataConfirm.
             if dst_nwk == COORDINATOR_NWK:
                 self._answer_own_zdo(req.ClusterId, data)
-            else:
+            elif dst_nwk != NO_SUCH_DEVICE:
                 self._transmit(req.SrcEndpoint, dst_nwk, 0, 0x0000, req.ClusterId, data)
             return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
         src_desc = self.endpoints.get(req.SrcEndpoint)
         profile = src_desc.profile if src_desc else 0x0104
-        delivered = self._transmit(req.SrcEndpoint, dst_nwk, req.DstEndpoint, profile, req.ClusterId, data)
-        if dst.mode == t.AddrMode.NWK:
-            status = t.Status.SUCCESS if delivered else t.Status.MAC_NO_ACK
+        delivered = dst_nwk != NO_SUCH_DEVICE and self._transmit(
+            req.SrcEndpoint, dst_nwk, dst_ep, profile, req.ClusterId, data
+        )
+        if confirm:
+            status = t.Status.SUCCESS if delivered or dst.mode == t.AddrMode.Group else t.Status.MAC_NO_ACK
             self._later(c.AF.DataConfirm.Callback(Status=status, Endpoint=req.SrcEndpoint, TSN=req.TSN))
         return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
 
     def _transmit(self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes) -> bool:
         self._aps_counter = (self._aps_counter + 1) & 0xFF
+        advance_nwk_frame_counter(self.nvram)  # every NWK frame sent is secured with the next counter
         return self.air.send(COORDINATOR_NWK, src_ep, dst_nwk, dst_ep, profile, cluster, data, self._aps_counter)
 
     def _own_descriptors(self) -> zdo.Descriptors:
@@ -80,8 +101,12 @@ class AfHandlers(EmulatorCore):
             endpoints=list(self.endpoints.values()),
         )
 
+    def _own_zdo_answer(self, cluster: int, data: bytes) -> tuple[int, bytes] | None:
+        """(response cluster, frame) for a ZDO request to the coordinator itself."""
+        return self._own_descriptors().answer(COORDINATOR_NWK, cluster, data)
+
     def _answer_own_zdo(self, cluster: int, data: bytes) -> None:
-        answer = self._own_descriptors().answer(COORDINATOR_NWK, cluster, data)
+        answer = self._own_zdo_answer(cluster, data)
         if answer is not None:
             rsp_cluster, frame = answer
             self._later(self._zdo_incoming(COORDINATOR_NWK, rsp_cluster, frame, broadcast=False))

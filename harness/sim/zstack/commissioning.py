@@ -12,6 +12,7 @@ from typing import Any
 import zigpy.zdo.types as zdo_t
 import zigpy_znp.commands as c
 import zigpy_znp.types as t
+from zigpy.util import convert_install_code
 
 from harness.sim.air import COORDINATOR_NWK
 from harness.sim.zstack.core import EmulatorCore
@@ -37,6 +38,8 @@ class CommissioningHandlers(EmulatorCore):
         self.running = self.nvram.on_a_network
         if self.running:
             self.air.attach(self)
+        if self.running and not formed_now and self.on_network_restart is not None:
+            self.on_network_restart()
         self._later(
             c.ZDO.StateChangeInd.Callback(State=t.DeviceState.StartingAsCoordinator),
             c.AppConfig.BDBCommissioningNotification.Callback(
@@ -53,11 +56,25 @@ class CommissioningHandlers(EmulatorCore):
         return c.AppConfig.BDBStartCommissioning.Rsp(Status=t.Status.SUCCESS)
 
     def _add_install_code(self, req: Any) -> t.CommandBase:
+        """Format 0x01: the install code with its CRC (checked, then hashed to the link key
+        as Z-Stack does); format 0x02: the key already derived from it."""
         fmt = c.app_config.InstallCodeFormat
-        if req.InstallCodeFormat != fmt.KeyDerivedFromInstallCode or len(req.InstallCode) != 16:
+        code = bytes(req.InstallCode)
+        if req.InstallCodeFormat == fmt.InstallCodeAndCRC:
+            try:
+                key = bytes(convert_install_code(code))  # CRC-16/X.25, then AES-MMO
+            except ValueError:
+                return c.AppConfig.BDBAddInstallCode.Rsp(Status=t.Status.INVALID_PARAMETER)
+        elif req.InstallCodeFormat == fmt.KeyDerivedFromInstallCode and len(code) == 16:
+            key = code
+        else:
             return c.AppConfig.BDBAddInstallCode.Rsp(Status=t.Status.INVALID_PARAMETER)
-        self.install_code_keys[req.IEEE] = bytes(req.InstallCode)
+        self.install_code_keys[req.IEEE] = key
         return c.AppConfig.BDBAddInstallCode.Rsp(Status=t.Status.SUCCESS)
+
+    def _tc_requires_key_exchange(self, req: Any) -> t.CommandBase:
+        self.tc_requires_key_exchange = bool(req.BdbTrustCenterRequireKeyExchange)
+        return c.AppConfig.BDBSetTcRequireKeyExchange.Rsp(Status=t.Status.SUCCESS)
 
     def _joins_use_install_code(self, req: Any) -> t.CommandBase:
         self.joins_need_install_code = bool(req.BdbJoinUsesInstallCodeKey)

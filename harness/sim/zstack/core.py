@@ -8,6 +8,7 @@ response first, then the callbacks the request queued) lives in one place.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 import random
 from collections.abc import Callable
@@ -20,13 +21,25 @@ from zigpy_znp.frames import GeneralFrame
 
 from harness.sim.air import COORDINATOR_NWK, Air, ApsDuplicateFilter
 from harness.sim.clock import VirtualClock
-from harness.sim.nvram import Nvram
+from harness.sim.nvram import Nvram, NvSnapshot
 
 # One logger for the whole emulator, named after its package.
 LOGGER = logging.getLogger("harness.sim.zstack")
 
 Send = Callable[[GeneralFrame], None]
 Handler = Callable[[Any], t.CommandBase | None]
+# A request answered from its raw payload: the response payload, or None to fall back.
+RawHandler = Callable[[bytes], bytes | None]
+
+
+@dataclasses.dataclass(frozen=True)
+class FormedStick:
+    """A stick's state once it has formed and restarted on its network: its NV and its
+    random generator's state. Formation draws from that generator (channel, PAN ID), so a
+    stick started from this state admits the unit at the address the one that formed would."""
+
+    nv: NvSnapshot
+    rng_state: object
 
 
 class EmulatorCore:
@@ -42,6 +55,7 @@ class EmulatorCore:
         self.joined: dict[t.EUI64, int] = {}  # the trust centre's device table
         self.install_code_keys: dict[t.EUI64, bytes] = {}  # link keys derived from install codes
         self.joins_need_install_code = False
+        self.tc_requires_key_exchange = True  # Z-Stack 3.x default (bdbTrustCenterRequireKeyExchange)
         self.running = False  # network started since the last reset
         self.permit_until = 0.0  # virtual time
         self.primary_channels = t.Channels.NO_CHANNELS
@@ -53,13 +67,33 @@ class EmulatorCore:
         self._send: Send | None = None
         self._pending: list[t.CommandBase] = []
         self._aps_counter = 0
+        self._zdo_tsn = 0  # ZDO requests the stick itself sends (MT ZDO commands)
         self._aps_duplicates = ApsDuplicateFilter()
         self._rng = random.Random(ieee.serialize())
+        # Told each time the stick restarts on a network it already holds (BDB formation
+        # finding one in NV): the moment a formed stick's state is taken (harness.sim.world).
+        self.on_network_restart: Callable[[], None] | None = None
         self._handlers = self._handler_table()
+        self._raw_handlers = {
+            request.header: (request.__qualname__, response.header, raw)
+            for request, response, raw in self._raw_handler_table()
+        }
+
+    def formed_state(self) -> FormedStick:
+        return FormedStick(self.nvram.snapshot(), self._rng.getstate())
+
+    def start_from(self, formed: FormedStick) -> None:
+        """Power up holding a formed stick's state (before any host has connected)."""
+        self.nvram.restore(formed.nv)
+        self._rng.setstate(formed.rng_state)  # type: ignore[arg-type]
 
     def _handler_table(self) -> dict[type, Handler]:
         """MT request class -> handler; the emulator declares it."""
         raise NotImplementedError
+
+    def _raw_handler_table(self) -> list[tuple[type, type, RawHandler]]:
+        """(request class, response class, raw handler) for the bulk requests; optional."""
+        return []
 
     # -- host side -------------------------------------------------------------------
     def connect_host(self, send: Send) -> None:
@@ -70,6 +104,9 @@ class EmulatorCore:
 
     def handle_frame(self, frame: GeneralFrame) -> None:
         """One MT frame from the host: answer it (SRSP) and emit any callbacks."""
+        raw = self._raw_handlers.get(frame.header)
+        if raw is not None and self._handle_raw(frame, *raw):
+            return
         request_cls = c.COMMANDS_BY_ID.get(frame.header)
         handler = self._handlers.get(request_cls) if request_cls else None
         if request_cls is None or handler is None:
@@ -98,6 +135,20 @@ class EmulatorCore:
         for callback in self._pending:
             self._emit(callback)
         self._pending.clear()
+
+    def _handle_raw(self, frame: GeneralFrame, name: str, response: t.CommandHeader, raw: RawHandler) -> bool:
+        try:
+            payload = raw(bytes(frame.data))
+        except Exception:
+            self.faults.append(name)
+            LOGGER.exception("emulated Z-Stack: raw handler for %s failed", name)
+            return True  # as for any handler: the host's request times out
+        if payload is None:
+            return False
+        self.served[name] += 1
+        if self._send is not None:
+            self._send(GeneralFrame(response, payload))
+        return True
 
     def _later(self, *callbacks: t.CommandBase) -> None:
         """Queue callbacks to follow the synchronous response of this request."""

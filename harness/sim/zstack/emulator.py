@@ -13,14 +13,15 @@ import zigpy_znp.types as t
 
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame
-from harness.sim.zstack.af import AfHandlers
 from harness.sim.zstack.commissioning import CommissioningHandlers
-from harness.sim.zstack.core import Handler
+from harness.sim.zstack.core import LOGGER, Handler, RawHandler
+from harness.sim.zstack.network import NetworkHandlers
 from harness.sim.zstack.nv import NvHandlers
 from harness.sim.zstack.system import SysHandlers
+from harness.sim.zstack.tables import record_join
 
 
-class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers):
+class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHandlers):
     """MT request handling and the coordinator's presence on the simulated air."""
 
     # -- the air side ----------------------------------------------------------------
@@ -31,7 +32,7 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers)
         if frame.dst_ep == 0 and frame.profile_id == 0x0000:
             if not frame.cluster_id & 0x8000:
                 # Z-Stack answers ZDO requests for its registered endpoints itself.
-                answer = self._own_descriptors().answer(COORDINATOR_NWK, frame.cluster_id, frame.payload)
+                answer = self._own_zdo_answer(frame.cluster_id, frame.payload)
                 if answer is not None:
                     self._transmit(0, frame.src_nwk, 0, 0x0000, answer[0], answer[1])
             self._callback(
@@ -91,6 +92,9 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers)
         while nwk is None or nwk == COORDINATOR_NWK or self.air.reachable(nwk) or nwk >= 0xFFF8:
             nwk = self._rng.randint(0x0001, 0xFFF7)
         self.joined[ieee] = nwk
+        # Z-Stack writes the new device to NV at once: address manager and its TC link key.
+        if not record_join(self.nvram, ieee, nwk):
+            LOGGER.warning("emulated Z-Stack: NV tables full, %s is not persisted", ieee)
         self._callback(c.ZDO.TCDevInd.Callback(SrcNwk=nwk, SrcIEEE=ieee, ParentNwk=COORDINATOR_NWK))
         return nwk
 
@@ -98,6 +102,13 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers)
         self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
 
     # -- dispatch --------------------------------------------------------------------
+    def _raw_handler_table(self) -> list[tuple[type, type, RawHandler]]:
+        return [
+            (c.SYS.NVLength.Req, c.SYS.NVLength.Rsp, self._fast_nv_length),
+            (c.SYS.NVRead.Req, c.SYS.NVRead.Rsp, self._fast_nv_read),
+            (c.SYS.NVWrite.Req, c.SYS.NVWrite.Rsp, self._fast_nv_write),
+        ]
+
     def _handler_table(self) -> dict[type, Handler]:
         return {
             c.SYS.Ping.Req: self._ping,
@@ -116,6 +127,8 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers)
             c.SYS.NVCreate.Req: self._nv_create,
             c.SYS.NVDelete.Req: self._nv_delete,
             c.SYS.SetTxPower.Req: self._set_tx_power,
+            c.SYS.GetExtAddr.Req: self._get_ext_addr,
+            c.UTIL.AssocGetWithAddress.Req: self._assoc_get_with_address,
             c.UTIL.AssocFindDevice.Req: self._assoc_find,
             c.UTIL.LEDControl.Req: self._led,
             c.UTIL.GetDeviceInfo.Req: self._device_info,
@@ -123,10 +136,20 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, AfHandlers)
             c.AppConfig.BDBStartCommissioning.Req: self._bdb_start,
             c.AppConfig.BDBAddInstallCode.Req: self._add_install_code,
             c.AppConfig.BDBSetJoinUsesInstallCodeKey.Req: self._joins_use_install_code,
+            c.AppConfig.BDBSetTcRequireKeyExchange.Req: self._tc_requires_key_exchange,
             c.ZDO.MsgCallbackRegister.Req: self._msg_cb_register,
             c.ZDO.MgmtPermitJoinReq.Req: self._permit_join,
             c.ZDO.ExtRouteDisc.Req: self._route_disc,
             c.ZDO.ExtRouteChk.Req: self._route_chk,
+            c.ZDO.ExtNwkInfo.Req: self._ext_nwk_info,
+            c.ZDO.StartupFromApp.Req: self._startup_from_app,
+            c.ZDO.MgmtNWKUpdateReq.Req: self._mt_nwk_update,
+            c.ZDO.NetworkDiscoveryReq.Req: self._network_discovery,
+            c.ZDO.MgmtLqiReq.Req: self._mt_mgmt_lqi,
+            c.ZDO.MgmtRtgReq.Req: self._mt_mgmt_rtg,
+            c.ZDO.NodeDescReq.Req: self._mt_node_desc,
+            c.ZDO.ActiveEpReq.Req: self._mt_active_ep,
+            c.ZDO.SimpleDescReq.Req: self._mt_simple_desc,
             c.AF.Register.Req: self._af_register,
             c.AF.Delete.Req: self._af_delete,
             c.AF.DataRequestExt.Req: self._af_data_request,

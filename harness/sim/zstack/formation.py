@@ -1,5 +1,9 @@
 """Network formation: what a Z-Stack 3.30 coordinator writes to NV when it forms a network.
 
+The NIB, the keys (NWK_ACTIVE_KEY_INFO, NWKKEY with its frame counter), the security
+material entry of the new extended PAN ID, and the network tables (address manager,
+binding, device list, group and link-key tables) a blank stick does not have yet.
+
 Separate from the BDB handler that triggers it because it is mostly data: the NIB a
 freshly formed coordinator leaves, field by field, which zigpy-znp reads back to learn
 the channel, PAN ID and extended PAN ID it will report.
@@ -14,6 +18,7 @@ from zigpy_znp.types.nvids import OsalNvIds
 
 from harness.sim.air import COORDINATOR_NWK
 from harness.sim.nvram import Nvram
+from harness.sim.zstack.tables import write_frame_counter_entry
 
 
 def form_network(nv: Nvram, primary_channels: t.Channels, rng: random.Random, ieee: t.EUI64) -> None:
@@ -31,6 +36,10 @@ def form_network(nv: Nvram, primary_channels: t.Channels, rng: random.Random, ie
     nv.write_as(OsalNvIds.EXTENDED_PAN_ID, ext_pan)
     nv.write_as(OsalNvIds.NWK_ACTIVE_KEY_INFO, t.NwkKeyDesc(KeySeqNum=0, Key=key))
     nv.write_as(OsalNvIds.NWK_ALTERN_KEY_INFO, t.NwkKeyDesc(KeySeqNum=0, Key=key))
+    nv.write_as(OsalNvIds.NWKKEY, t.NwkActiveKeyItems(Active=t.NwkKeyDesc(KeySeqNum=0, Key=key), FrameCounter=0))
+    # The tables a CC2652R creates only now (its formed dump has them, its reset dump not).
+    nv.create_network_items()
+    write_frame_counter_entry(nv, ext_pan)
     nv.osal[OsalNvIds.BDBNODEISONANETWORK] = bytearray(b"\x01")
 
 

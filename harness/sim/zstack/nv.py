@@ -71,6 +71,39 @@ class NvHandlers(EmulatorCore):
         item[req.Offset : req.Offset + len(value)] = value
         return c.SYS.NVWrite.Rsp(Status=t.Status.SUCCESS)
 
+    # -- the same three requests on raw bytes -------------------------------------------
+    # zigpy-znp walks the 257-entry address manager and the 200-entry TCLK table entry by
+    # entry (NVLength, then NVRead or NVWrite) when it forms, backs up or restores: these
+    # answer straight from the frame's bytes, with exactly the statuses and values of the
+    # handlers above (tests/stick/test_nv_fast_path.py compares them), skipping the
+    # command objects. None: not a well-formed request, left to the handler above.
+    def _fast_nv_length(self, data: bytes) -> bytes | None:
+        if len(data) != 5:
+            return None
+        key = (data[0], int.from_bytes(data[1:3], "little"), int.from_bytes(data[3:5], "little"))
+        return len(self.nvram.ex.get(key, b"")).to_bytes(4, "little")
+
+    def _fast_nv_read(self, data: bytes) -> bytes | None:
+        if len(data) != 8:
+            return None
+        item = self.nvram.ex.get((data[0], int.from_bytes(data[1:3], "little"), int.from_bytes(data[3:5], "little")))
+        offset = int.from_bytes(data[5:7], "little")
+        if item is None or offset > len(item):
+            return bytes([t.Status.INVALID_PARAMETER, 0])
+        chunk = item[offset : offset + min(data[7], 244)]
+        return bytes([t.Status.SUCCESS, len(chunk)]) + chunk
+
+    def _fast_nv_write(self, data: bytes) -> bytes | None:
+        if len(data) < 8 or len(data) != 8 + data[7]:
+            return None
+        item = self.nvram.ex.get((data[0], int.from_bytes(data[1:3], "little"), int.from_bytes(data[3:5], "little")))
+        offset = int.from_bytes(data[5:7], "little")
+        value = data[8:]
+        if item is None or offset + len(value) > len(item):
+            return bytes([t.Status.INVALID_PARAMETER])
+        item[offset : offset + len(value)] = value
+        return bytes([t.Status.SUCCESS])
+
     def _nv_create(self, req: Any) -> t.CommandBase:
         key = self._nv_key(req)
         if key in self.nvram.ex:

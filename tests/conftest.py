@@ -1,0 +1,42 @@
+"""Session fixtures shared across the harness's own tests: the selftest's runs of the
+reference devices and of the fault variants, each made once per session.
+
+The references are their own part: the tests that read only reference runs (the plan
+against real runs, the references' verdicts, the worst case) need not wait for the 56
+variants, and the whole matrix reuses them instead of running them again.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.selftest import Outcome, entries, run_chosen
+
+# The session's shared runs are made once per worker that needs them: under pytest-xdist
+# (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
+# one worker, so the matrix is not run twice.
+SHARED_RUNS = frozenset({"reference_outcomes", "matrix_outcomes", "reference_runs"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SHARED_RUNS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("shared-runs"))
+
+
+@pytest.fixture(scope="session")
+def reference_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
+    """Every reference device's whole-suite run, as `cot-harness selftest` makes it."""
+    chosen = [entry for entry in entries() if entry.spec is None]
+    return run_chosen(chosen, [], jobs=2, workdir=tmp_path_factory.mktemp("references"), progress=lambda _line: None)
+
+
+@pytest.fixture(scope="session")
+def matrix_outcomes(reference_outcomes: list[Outcome], tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
+    """The whole matrix (every reference device and fault variant), in the matrix's order."""
+    variants = [entry for entry in entries() if entry.spec is not None]
+    ran = reference_outcomes + run_chosen(
+        variants, [], jobs=2, workdir=tmp_path_factory.mktemp("matrix"), progress=lambda _line: None
+    )
+    order = {entry.name: i for i, entry in enumerate(entries())}
+    return sorted(ran, key=lambda outcome: order[outcome.entry.name])
