@@ -53,7 +53,6 @@ def measure(profile: str, model: str | None, workdir: Path) -> dict[str, float]:
     _pytest.config._prepareconfig([str(Path(testcases.__file__).parent), "-s", "-p", "no:cacheprovider"])
     from harness import selftest
 
-    selftest.preload(hooks)
     spec = None
     if model is not None:
         from harness.sim.matrix import MATRIX
@@ -61,6 +60,8 @@ def measure(profile: str, model: str | None, workdir: Path) -> dict[str, float]:
         spec = next(s for s in MATRIX if s.model.__name__ == model)
     entry = selftest.Entry(model or f"reference {profile}", profile, spec.reference if spec else None, spec)
     args, folder = selftest.pytest_args(entry, workdir, [])
+    # As the selftest's template does: the run's stick starts formed (harness.sim.world).
+    selftest.preload(hooks, [args[args.index("--profile") + 1]])
     import pytest
 
     started = time.process_time()
