@@ -29,19 +29,19 @@ import zigpy_znp.types as t
 from zigpy_znp.frames import TransportFrame
 
 from harness.esi.meter import CotEvent
+from harness.evidence import mpdu
 from harness.evidence.pcapng import frame_bytes
 from harness.radio.trace import Direction, FrameRecord
 from harness.zcl import codec, ids
+from harness.zcl import limits as frame_limits
 from harness.zcl.codec import Direction as ZclDirection
 
-AIR_BIT_RATE = 250_000
-OCTET_AIR_S = 8 / AIR_BIT_RATE  # 32 µs
-PHY_HEADER = 6  # preamble 4, SFD 1, PHR 1
-MAX_PSDU = 127
-NWK_SECURITY = 14 + 4  # auxiliary header + 32-bit MIC
-APS_SECURITY = 5 + 4  # auxiliary header (no extended nonce) + 32-bit MIC
-MAC_ACK = 5  # frame control 2, sequence 1, FCS 2
-TURNAROUND_S = 12 * 16e-6  # aTurnaroundTime: 12 symbols of 16 µs
+# The air and the secured frame's octets, as the harness itself counts them: the capture's
+# airtime (harness.evidence.mpdu) and the secured-frame limit's terms (harness.zcl.limits).
+OCTET_AIR_S = mpdu.OCTET_US * 1e-6  # 32 µs at 250 kbit/s
+MAX_PSDU = frame_limits.PHY_MAX_PACKET
+MAC_ACK = mpdu.ACK_LEN
+TURNAROUND_S = mpdu.TURNAROUND_US * 1e-6
 UART_BAUD = 115_200
 UART_BITS_PER_OCTET = 10  # start, 8 data, stop
 OCTET_UART_S = UART_BITS_PER_OCTET / UART_BAUD
@@ -53,7 +53,7 @@ COORDINATOR_IEEE, UNIT_IEEE = "00:12:4b:00:1c:a1:b2:c3", "00:0d:6f:00:0a:bc:de:f
 
 def air_seconds(mpdu_octets: int) -> float:
     """On-air time of one PPDU carrying `mpdu_octets` (FCS included)."""
-    return (PHY_HEADER + mpdu_octets) * OCTET_AIR_S
+    return mpdu.airtime_us(mpdu_octets) * 1e-6
 
 
 def publish_cot_payload(tsn: int = 0x14) -> bytes:
@@ -150,8 +150,10 @@ class Limits:
 
 
 def _secured_mpdu(zcl_octets: int) -> int:
-    # MAC header (fcf 2, seq 1, PAN 2, dst 2, src 2) + FCS 2, NWK header 8, APS header 8
-    return 9 + 2 + 8 + NWK_SECURITY + 8 + APS_SECURITY + zcl_octets
+    # The secured-frame limit's terms, with the APS auxiliary header without the extended
+    # nonce (5 octets, as most stacks send data frames); the limit itself budgets for 13.
+    aps = frame_limits.APS_HEADER + frame_limits.APS_AUXILIARY_HEADER_WITHOUT_NONCE + frame_limits.MIC_32
+    return frame_limits.MAC_OVERHEAD + frame_limits.NWK_OVERHEAD + aps + zcl_octets
 
 
 def limits() -> Limits:

@@ -12,8 +12,9 @@ import struct
 from collections.abc import Mapping
 
 from harness.radio.trace import FrameRecord
+from harness.zcl.limits import PHY_MAX_PACKET
 
-MAX_PHY_PACKET = 127  # aMaxPHYPacketSize: the whole MPDU, FCS included
+MAX_PHY_PACKET = PHY_MAX_PACKET  # aMaxPHYPacketSize: the whole MPDU, FCS included
 
 # --- the air (IEEE 802.15.4-2006, 2.4 GHz O-QPSK PHY) ------------------------------------------
 

@@ -28,9 +28,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 
 from harness.security.errors import CbkeError
 from harness.security.kdf import hmac_mmo
+from harness.zcl.limits import MIC_32
 
 SECURITY_LEVEL = 5  # ENC-MIC-32
-MIC_LENGTH = 4
+MIC_LENGTH = MIC_32  # ENC-MIC-32, the term the secured-frame limit counts too
 _SECURITY_BIT = 0x20  # APS frame control bit 5
 _EXTENDED_NONCE = 0x20  # security control bit 5
 
