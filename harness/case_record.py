@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness.errors import FatalBenchError
 from harness.evidence import case_evidence, measurements
 
 if TYPE_CHECKING:
@@ -33,6 +34,19 @@ def open_case(item: pytest.Item, bench: Bench, case_id: str) -> None:
     """The case starts on the bench: its frames from here on, its bench time from now."""
     item.stash[_OPEN_CASE] = (bench, bench.link.mark(), case_id, bench.loop.now())
     case_evidence.begin_case()
+
+
+def check_unit_on_air(item: pytest.Item, unmet: BaseException) -> None:
+    """The case ended on an unmet precondition: if the unit is off the air, UnitSilent (from
+    the probe, chained to what the case saw) is the verdict's cause, so the rest are blocked
+    instead of each ending the same way. The caller attaches the evidence either way."""
+    opened = item.stash.get(_OPEN_CASE, None)
+    if opened is None or not opened[0].loop.running:
+        return
+    try:
+        opened[0].link.check_on_air()
+    except FatalBenchError as gone:
+        raise gone from unmet
 
 
 def attach_evidence(item: pytest.Item) -> None:

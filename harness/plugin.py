@@ -31,7 +31,7 @@ from harness.bench import Bench
 from harness.case_record import BENCH_TIME as BENCH_TIME
 from harness.catalogue import CASES
 from harness.cli import Exit
-from harness.errors import BenchError, FatalBenchError
+from harness.errors import BenchError, FatalBenchError, PreconditionNotMet
 from harness.interrupts import (
     INTERRUPTED,
     PHASES,
@@ -263,6 +263,12 @@ def pytest_runtest_setup(item: pytest.Item):  # noqa: ANN201
 def pytest_runtest_call(item: pytest.Item):  # noqa: ANN201
     try:
         result = yield from run_phase(item, "call")
+    except PreconditionNotMet as unmet:
+        try:
+            case_record.check_unit_on_air(item, unmet)  # UnitSilent instead, when that is the real cause
+        finally:
+            case_record.attach_evidence_of_failed_call(item)
+        raise
     except BaseException:
         case_record.attach_evidence_of_failed_call(item)  # in the case's body, beside the step that failed
         raise

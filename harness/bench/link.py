@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import zigpy.types as zt
 
 from harness.errors import BenchError, ObserverError
-from harness.radio.coordinator import Coordinator, DeliveryFailed
+from harness.radio.coordinator import SILENT_AFTER, Coordinator, DeliveryFailed
 from harness.radio.trace import FrameRecord
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_values
@@ -156,6 +156,26 @@ class UutLink:
         except DeliveryFailed:
             return None  # not delivered: no answer (callers may try again)
         return self.expect_answer(sent, "the unit's answer to Read Attributes (Basic)")
+
+    def check_on_air(self) -> None:
+        """Is the unit still on the air? Asked when a case found the unit never did what it
+        waited for (a precondition unmet): a unit that died mid-run sends nothing, so waits for
+        it end one after another as unmet preconditions while no frame is sent that could find
+        it gone. Up to SILENT_AFTER Read Attributes (Basic); when none reaches its radio and
+        nothing is heard from it, the coordinator raises UnitSilent (fatal: the rest blocked).
+        One frame the radio acknowledged is enough: the unit is there, the precondition stands."""
+        source, uut = self._default_source, self.address()
+        if source is None or uut is None:
+            return  # no meter endpoint to ask from, or not on the network: nothing to probe
+        for _ in range(SILENT_AFTER):
+            request = codec.build(
+                ids.BASIC, "read_attributes", tsn=self.next_tsn(), direction=Direction.TO_SERVER, attribute_ids=[0]
+            )
+            try:
+                self.send(source, ids.BASIC, request)
+            except DeliveryFailed:
+                continue  # the coordinator counts it; the SILENT_AFTER-th raises UnitSilent
+            return
 
     def read_attribute(self, cluster_id: int, attribute_id: int, endpoint: int | None = None) -> object | None:
         """Read one attribute of the unit over the air (the ZCL observer's way in)."""
