@@ -190,7 +190,11 @@ def test_the_control_endpoint_lost_blocks_the_rest(tmp_path: Path, no_new_ptys: 
         relays["control"].cut()
 
     code, output, run_folder = _drill(tmp_path, cut, relay_control=True)
-    _check_ended(code, output, run_folder, tmp_path, exit_code=Exit.BENCH_ERROR, says="control endpoint")
+    # The emulator ends with its control session (one run per emulator), closing the serial
+    # link right after: whichever loss the harness notices first is the one it reports (2 in 6
+    # drills under load it was the serial link's, StickLost). Either is fatal, exit 7.
+    says = ("control endpoint", "went away mid-run")
+    _check_ended(code, output, run_folder, tmp_path, exit_code=Exit.BENCH_ERROR, says=says)
 
 
 def test_sigint_in_the_middle_of_a_case_stops_the_run(tmp_path: Path, no_new_ptys: object) -> None:
