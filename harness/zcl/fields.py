@@ -79,6 +79,15 @@ def _size_facts(tp: type) -> tuple[int | None, int | None, int | None]:
     return None, None, None
 
 
+@functools.cache
+def _zigpy_int_octets(tp: type) -> int | None:
+    """Octets of an octet-aligned integer type that zigpy's FixedIntType reads (not a type
+    with its own deserialize, which may read otherwise); None for any other type."""
+    if not issubclass(tp, t.FixedIntType) or not _inherits(tp, t.FixedIntType, "deserialize"):
+        return None
+    return _size_facts(tp)[0]
+
+
 def _missing(tp: type, data: bytes, pos: int) -> int | None:
     """Octets short of what ``tp`` needs at ``pos``; None when the type cannot tell."""
     available = len(data) - pos
@@ -110,6 +119,19 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
             item, pos = read_value(_item_type(tp), data, pos, f"{path}[{len(items)}]")
             items.append(item)
         return tp(items), pos
+
+    fixed = _zigpy_int_octets(tp)
+    if fixed is not None:
+        # zigpy's own deserialize on exactly the integer's octets: handing it the rest of
+        # the frame, as below, copies that rest once per field (twice, with what it returns).
+        end = pos + fixed
+        if end > len(data):
+            raise FieldError(path, pos, missing=end - len(data))
+        try:
+            value, _rest = tp.deserialize(data[pos:end])
+        except Exception as exc:  # an enum's unknown value, for one
+            raise FieldError(path, pos, cause=exc) from exc
+        return value, end
 
     missing = _missing(tp, data, pos)
     if missing:
