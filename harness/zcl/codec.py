@@ -339,6 +339,17 @@ def _resolve(
     cluster_id: int, command_name: str, direction: Direction | None
 ) -> tuple[foundation.ZCLCommandDef, bool, Direction]:
     """(definition, is_cluster_specific, direction) for a command name."""
+    return _resolved(cluster_id, command_name, direction, cluster_class(cluster_id))
+
+
+# Every build looked its command up by name among all of the cluster's commands, sorted
+# afresh (a meter answering a chatty unit builds thousands of frames a run): the answer
+# depends only on the name, the direction and the cluster's definition, which is part of
+# the key as in _decoded. A name that resolves to nothing raises each time.
+@functools.lru_cache(maxsize=1024)
+def _resolved(
+    cluster_id: int, command_name: str, direction: Direction | None, _definition: object
+) -> tuple[foundation.ZCLCommandDef, bool, Direction]:
     label = cluster_label(cluster_id)
     found = [
         (side, command)
