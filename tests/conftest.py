@@ -18,21 +18,27 @@ from harness.selftest import Outcome, entries, run_chosen
 # (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
 # one worker, so the matrix is not run twice.
 SHARED_RUNS = frozenset({"reference_outcomes", "matrix_outcomes", "reference_runs"})
-
-
 GROUP = "shared-runs"
+# The other session runs, each a `cot-harness run` of a few seconds (tests/report/conftest.py):
+# made on every worker a test reading them landed on, as the shared runs were. Their own
+# group, so that worker is free to be another than the shared runs' one.
+REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run"})
+GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if SHARED_RUNS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group(GROUP))
-            if config.getoption("loadgroup", default=False):
-                _suffix_group(item)
+        used = set(getattr(item, "fixturenames", ()))
+        group = next((name for fixtures, name in GROUPS if fixtures & used), None)
+        if group is None:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+        if config.getoption("loadgroup", default=False):
+            _suffix_group(item, group)
 
 
-def _suffix_group(item: pytest.Item) -> None:
+def _suffix_group(item: pytest.Item, group: str) -> None:
     """Give the test the "@group" ID suffix pytest-xdist's loadgroup schedules by.
 
     pytest-xdist 3.8 writes the suffix into item._nodeid, which pytest 9.2 no longer reads
@@ -47,7 +53,7 @@ def _suffix_group(item: pytest.Item) -> None:
     if structured is None or not dataclasses.is_dataclass(structured):
         return
     grouped = dataclasses.replace(structured)
-    object.__setattr__(grouped, "_str_cache", f"{item.nodeid}@{GROUP}")
+    object.__setattr__(grouped, "_str_cache", f"{item.nodeid}@{group}")
     item._id = grouped  # type: ignore[attr-defined]
 
 
