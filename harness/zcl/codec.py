@@ -171,8 +171,9 @@ def _decode_header(cluster_id: int, data: bytes) -> tuple[_Header, bytes]:
 def decode(cluster_id: int, data: bytes) -> ZclFrame:
     """Decode a ZCL frame (header and payload, as carried in the APS payload)."""
     data = bytes(data)
-    # The caller gets a frame of its own (ZclFrame copies its fields mapping), so what one
-    # caller does with a decoded frame never reaches another's.
+    # The caller gets a frame of its own (ZclFrame copies its fields mapping): a field one
+    # caller sets or drops never reaches another. The values inside are shared (zigpy's
+    # integers are immutable; no caller edits a decoded list or record in place, and none may).
     return dataclasses.replace(_decoded(cluster_id, data, cluster_class(cluster_id)))
 
 
