@@ -121,9 +121,47 @@ def pytest_args(entry: Entry, workdir: Path, extra: list[str]) -> tuple[list[str
     return args, folder
 
 
+def _seconds_file() -> Path:
+    """Where the selftest remembers how long each run took (the user's cache, as
+    harness/report/html.py keeps Allure there): only the order runs start in reads it."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cot-harness" / "selftest-seconds.json"
+
+
+def _known_seconds() -> dict[str, float]:
+    try:
+        known = json.loads(_seconds_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(known, dict):
+        return {}
+    return {str(k): float(v) for k, v in known.items() if isinstance(v, int | float)}
+
+
+def _remember_seconds(seconds: dict[str, float]) -> None:
+    if not seconds:
+        return
+    known = {**_known_seconds(), **{name: round(s, 2) for name, s in seconds.items()}}
+    path = _seconds_file()
+    with contextlib.suppress(OSError):  # a read-only home costs only the order of the next matrix
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(known, indent=0, sort_keys=True))
+        partial.replace(path)
+
+
+def longest_first(chosen: list[Entry], known: dict[str, float]) -> list[Entry]:
+    """The runs in the order they start: the longest last time first (a run never timed
+    counts as the longest), so both cores stay busy to the end instead of one finishing a
+    long run alone; ties keep the matrix's order. Only the order changes: every run is its
+    own fork, judged alone, and the outcomes are reported in the matrix's order."""
+    slowest = max(known.values(), default=0.0) + 1.0
+    return sorted(chosen, key=lambda e: -known.get(e.name, slowest))
+
+
 def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int) -> Iterator[Outcome]:
-    """Run each entry's whole suite in a forked child of the template, `jobs` at a time;
-    yield each Outcome as its run ends (in the order they end)."""
+    """Run each entry's whole suite in a forked child of the template, `jobs` at a time,
+    longest first; yield each Outcome as its run ends (in the order they end)."""
     by_name = {e.name: e for e in chosen}
     jobs_file = workdir / "template-jobs.json"
     jobs_file.write_text(
@@ -132,7 +170,7 @@ def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int)
                 "jobs": max(1, jobs),
                 "runs": [
                     {"name": e.name, "args": args, "folder": str(folder)}
-                    for e in chosen
+                    for e in longest_first(chosen, _known_seconds())
                     for args, folder in [pytest_args(e, workdir, extra)]
                 ],
             }
@@ -147,17 +185,21 @@ def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int)
         cwd=PROFILES.parent,  # the repository in a checkout (its conftest and pytest settings)
     )
     seen: set[str] = set()
+    seconds: dict[str, float] = {}
     try:
         assert template.stdout is not None
         for line in template.stdout:
             report = json.loads(line)
             entry = by_name[report["name"]]
             seen.add(entry.name)
+            if not report.get("timed_out"):
+                seconds[entry.name] = float(report["seconds"])
             yield _outcome(entry, Path(report["folder"]), report)
     finally:
         if template.poll() is None:
             template.terminate()
         template.wait()
+        _remember_seconds(seconds)
     for entry in chosen:
         if entry.name not in seen:  # the template itself died: say so per run, never pass silently
             yield Outcome(entry, {}, [f"no run: the selftest template ended ({template.returncode})"], 0.0)

@@ -8,6 +8,8 @@ variants, and the whole matrix reuses them instead of running them again.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from harness.selftest import Outcome, entries, run_chosen
@@ -16,12 +18,43 @@ from harness.selftest import Outcome, entries, run_chosen
 # (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
 # one worker, so the matrix is not run twice.
 SHARED_RUNS = frozenset({"reference_outcomes", "matrix_outcomes", "reference_runs"})
+GROUP = "shared-runs"
+# The other session runs, each a `cot-harness run` of a few seconds (tests/report/conftest.py):
+# made on every worker a test reading them landed on, as the shared runs were. Their own
+# group, so that worker is free to be another than the shared runs' one.
+REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run"})
+GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if SHARED_RUNS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("shared-runs"))
+        used = set(getattr(item, "fixturenames", ()))
+        group = next((name for fixtures, name in GROUPS if fixtures & used), None)
+        if group is None:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+        if config.getoption("loadgroup", default=False):
+            _suffix_group(item, group)
+
+
+def _suffix_group(item: pytest.Item, group: str) -> None:
+    """Give the test the "@group" ID suffix pytest-xdist's loadgroup schedules by.
+
+    pytest-xdist 3.8 writes the suffix into item._nodeid, which pytest 9.2 no longer reads
+    (a test's ID is the structured item._id): every mark was silently ignored, the tests
+    reading the shared runs were spread over both workers, and each worker made the
+    reference runs again (pytest-xdist issue 1386, its fix in pull request 1388, not yet
+    released). The same suffix, written where this pytest keeps the ID (only the ID's text
+    changes, its path, names and parameters stay); a pytest that still reads _nodeid gets it
+    from xdist itself (tryfirst: this runs before xdist's hook, which then adds nothing new
+    to the group name, the part after the last "@")."""
+    structured = getattr(item, "_id", None)
+    if structured is None or not dataclasses.is_dataclass(structured):
+        return
+    grouped = dataclasses.replace(structured)
+    object.__setattr__(grouped, "_str_cache", f"{item.nodeid}@{group}")
+    item._id = grouped  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ The one-line rendering of a frame for logs (``describe``, ``format_value``,
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import types
 from collections.abc import Iterator, Mapping
@@ -170,6 +171,24 @@ def _decode_header(cluster_id: int, data: bytes) -> tuple[_Header, bytes]:
 def decode(cluster_id: int, data: bytes) -> ZclFrame:
     """Decode a ZCL frame (header and payload, as carried in the APS payload)."""
     data = bytes(data)
+    # The caller gets a frame of its own (ZclFrame copies its fields mapping): a field one
+    # caller sets or drops never reaches another. The values inside are shared (zigpy's
+    # integers are immutable; no caller edits a decoded list or record in place, and none may).
+    return dataclasses.replace(_decoded(cluster_id, data, cluster_class(cluster_id)))
+
+
+# A frame decodes to the same fields whoever decodes it, and a simulated run decodes most
+# frames three times (the meter or the unit that receives it, then the case's evidence: its
+# text trace and capture notes). The cluster's definition is part of the key, so a cluster
+# registered later in the process is never read by an older one; bounded, so a long soak
+# cannot grow it. A frame that does not decode raises each time (errors are not kept).
+@functools.lru_cache(maxsize=4096)
+def _decoded(cluster_id: int, data: bytes, _definition: object) -> ZclFrame:
+    return decode_uncached(cluster_id, data)
+
+
+def decode_uncached(cluster_id: int, data: bytes) -> ZclFrame:
+    """decode() without its memory of earlier frames (what one decode costs)."""
     header, payload = _decode_header(cluster_id, data)
     control = header.frame_control
     direction = Direction.TO_CLIENT if control & _SERVER_TO_CLIENT else Direction.TO_SERVER
@@ -321,6 +340,17 @@ def _resolve(
     cluster_id: int, command_name: str, direction: Direction | None
 ) -> tuple[foundation.ZCLCommandDef, bool, Direction]:
     """(definition, is_cluster_specific, direction) for a command name."""
+    return _resolved(cluster_id, command_name, direction, cluster_class(cluster_id))
+
+
+# Every build looked its command up by name among all of the cluster's commands, sorted
+# afresh (a meter answering a chatty unit builds thousands of frames a run): the answer
+# depends only on the name, the direction and the cluster's definition, which is part of
+# the key as in _decoded. A name that resolves to nothing raises each time.
+@functools.lru_cache(maxsize=1024)
+def _resolved(
+    cluster_id: int, command_name: str, direction: Direction | None, _definition: object
+) -> tuple[foundation.ZCLCommandDef, bool, Direction]:
     label = cluster_label(cluster_id)
     found = [
         (side, command)

@@ -9,6 +9,7 @@ path and offset. Leaf values are still produced by the zigpy types' own ``deseri
 
 from __future__ import annotations
 
+import functools
 import types
 from typing import Any
 
@@ -46,6 +47,10 @@ def _inherits(tp: type, base: type, method: str) -> bool:
     return getattr(tp, method).__func__ is getattr(base, method).__func__
 
 
+# What read_value asks of a type (is it a walkable Struct, an open list, how long is its
+# prefix...) depends on the type alone, and a simulated run decodes tens of thousands of
+# values of a few dozen types: each answer is worked out once per type (functools.cache).
+@functools.cache
 def _is_walkable_struct(tp: type) -> bool:
     """A plain Struct whose fields all start and end on octet boundaries."""
     if not issubclass(tp, t.Struct) or issubclass(tp, int):
@@ -55,26 +60,52 @@ def _is_walkable_struct(tp: type) -> bool:
     return not any(issubclass(f.type, t.FixedIntType) and seams.bit_width(f.type) % 8 for f in tp.fields)
 
 
+@functools.cache
 def _is_open_list(tp: type) -> bool:
     """t.List[...] without a count: items until the payload ends."""
     return issubclass(tp, t.List) and _inherits(tp, t.List, "deserialize")
 
 
+@functools.cache
+def _size_facts(tp: type) -> tuple[int | None, int | None, int | None]:
+    """(octets of a fixed-size integer, else None; octets of a string's length prefix,
+    else None; the prefix value a CharacterString reads as "invalid", else None)."""
+    if issubclass(tp, t.FixedIntType):
+        bits = seams.bit_width(tp)
+        return (None if bits % 8 else bits // 8), None, None
+    if issubclass(tp, t.LVBytes | t.CharacterString):
+        invalid = seams.invalid_length(tp) if issubclass(tp, t.CharacterString) else None
+        return None, seams.prefix_length(tp), invalid
+    return None, None, None
+
+
+@functools.cache
+def _zigpy_int_octets(tp: type) -> int | None:
+    """Octets of an octet-aligned integer type that zigpy's FixedIntType reads (not a type
+    with its own deserialize, which may read otherwise); None for any other type."""
+    if not issubclass(tp, t.FixedIntType) or not _inherits(tp, t.FixedIntType, "deserialize"):
+        return None
+    return _size_facts(tp)[0]
+
+
 def _missing(tp: type, data: bytes, pos: int) -> int | None:
     """Octets short of what ``tp`` needs at ``pos``; None when the type cannot tell."""
     available = len(data) - pos
-    if issubclass(tp, t.FixedIntType):
-        bits = seams.bit_width(tp)
-        return None if bits % 8 else max(0, bits // 8 - available)
-    if issubclass(tp, t.LVBytes | t.CharacterString):
-        prefix = seams.prefix_length(tp)
-        if available < prefix:
-            return prefix - available
-        length = int.from_bytes(data[pos : pos + prefix], "little")
-        if issubclass(tp, t.CharacterString) and length == seams.invalid_length(tp):
-            return 0  # the "invalid string" marker carries no octets
-        return max(0, prefix + length - available)
-    return None
+    fixed, prefix, invalid = _size_facts(tp)
+    if fixed is not None:
+        return max(0, fixed - available)
+    if prefix is None:
+        return None
+    if available < prefix:
+        return prefix - available
+    length = int.from_bytes(data[pos : pos + prefix], "little")
+    if length == invalid:
+        return 0  # the "invalid string" marker carries no octets
+    return max(0, prefix + length - available)
+
+
+_max_length = functools.cache(seams.max_length)
+_item_type = functools.cache(seams.item_type)
 
 
 def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
@@ -85,9 +116,22 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
     if _is_open_list(tp):
         items: list[Any] = []
         while pos < len(data):
-            item, pos = read_value(seams.item_type(tp), data, pos, f"{path}[{len(items)}]")
+            item, pos = read_value(_item_type(tp), data, pos, f"{path}[{len(items)}]")
             items.append(item)
         return tp(items), pos
+
+    fixed = _zigpy_int_octets(tp)
+    if fixed is not None:
+        # zigpy's own deserialize on exactly the integer's octets: handing it the rest of
+        # the frame, as below, copies that rest once per field (twice, with what it returns).
+        end = pos + fixed
+        if end > len(data):
+            raise FieldError(path, pos, missing=end - len(data))
+        try:
+            value, _rest = tp.deserialize(data[pos:end])
+        except Exception as exc:  # an enum's unknown value, for one
+            raise FieldError(path, pos, cause=exc) from exc
+        return value, end
 
     missing = _missing(tp, data, pos)
     if missing:
@@ -99,7 +143,7 @@ def read_value(tp: type, data: bytes, pos: int, path: str) -> tuple[Any, int]:
 
     # zigpy checks a string's declared maximum only when encoding; a longer one on the
     # wire is just as malformed, and accepting it would make decode/encode asymmetric.
-    max_len = seams.max_length(tp)
+    max_len = _max_length(tp)
     if max_len is not None and len(value) > max_len:
         too_long = ValueError(f"{len(value)} long, at most {max_len} allowed")
         raise FieldError(path, pos, cause=too_long)
@@ -120,7 +164,7 @@ def read_fields(fields: list[t.StructField], data: bytes, pos: int = 0, prefix: 
         if f.length is not None:
             items = []
             for index in range(f.length(seen)):
-                item, pos = read_value(seams.item_type(f.type), data, pos, f"{path}[{index}]")
+                item, pos = read_value(_item_type(f.type), data, pos, f"{path}[{index}]")
                 items.append(item)
             value = f.type(items)
         else:
