@@ -166,6 +166,13 @@ class Behaviour(Section):
         description="ESI role only: the UUT (an ESME or GPF) pushes Publish CoT to the HAN "
         "after the CoT trigger (case ESI-05).",
     )
+    prior_issuer_event_id: int | None = Field(
+        None,
+        ge=0,
+        le=0xFFFFFFFF,
+        description="ESI role only: the Issuer Event ID of the CoT the meter already holds before the run "
+        "(ESI-01 expects Get Change of Tenancy to answer it); null: none, Get Change of Tenancy answers NOT_FOUND.",
+    )
 
 
 class PollTimings(Section):
@@ -198,6 +205,11 @@ class Timings(Section):
         ge=0,
         le=5,
         description="Resends a case may make where it declares that it tolerates a lost frame.",
+    )
+    cot_push_within: Duration = Field(
+        timedelta(seconds=30),
+        description="ESI role only: how long after the CoT trigger the meter has to push Publish CoT to every "
+        "bound HAN client (ESI-05, ESI-07); on a real bench this includes the trigger's own delivery.",
     )
 
 

@@ -1,0 +1,188 @@
+"""The one CoT trigger the meter cases share, and what the meter served before it.
+
+A real bench pays an operator step (or a DCC request) per trigger, so ESI-02..07 judge one
+CoT, taken by the first of them to run (ESI-02 in a whole run; the plan says so). Before it,
+the IHD the harness plays binds its two endpoints to the meter and observes that the meter
+does serve the previous occupier's top-up log, debt log, last message and history: without
+that, "nothing from before the CoT" afterwards would pass vacuously, so a meter holding none
+is a bench precondition not met (broken), never a pass. ESI-01 runs before the trigger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import allure
+
+from harness.bench import Bench
+from harness.bench.controls import cot_instruction
+from harness.errors import BenchError, PreconditionNotMet
+from harness.esi.han_client import BOUND_CLUSTERS, Answer
+from harness.profile import Profile
+from harness.zcl import ids
+from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
+from testcases.steps import attach_text
+
+DM, MESSAGING, METERING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.METERING, ids.PREPAYMENT
+LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
+MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.esi.servers.MAX_PROFILE_PERIODS)
+HALF_HOUR, DAY = 1800, 86_400
+PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
+
+# The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
+FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+    ("top-up log", PREPAYMENT, "get_top_up_log", {"latest_end_time": LATEST, "number_of_records": 0}),
+    (
+        "debt repayment log",
+        PREPAYMENT,
+        "get_debt_repayment_log",
+        {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": 0xFF},
+    ),
+    ("last message", MESSAGING, "get_last_message", {}),
+    ("half-hourly profile", METERING, "get_profile", {"interval_channel": 0, "end_time": 0, "number_of_periods": 18}),
+)
+SERVED = {  # what a fetch answers when it has data
+    "get_top_up_log": "publish_top_up_log",
+    "get_debt_repayment_log": "publish_debt_log",
+    "get_last_message": "display_message",
+    "get_profile": "get_profile_response",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Before:
+    """What the meter served before the trigger."""
+
+    cot: Answer  # its answer to Get Change of Tenancy
+    fetched: dict[str, Answer]
+    previous_day: object | None
+    bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
+
+    @property
+    def issuer_event_id(self) -> int | None:
+        frame = self.cot.frame
+        if frame is None or frame.command_name != "publish_change_of_tenancy":
+            return None
+        return int(frame.fields["issuer_event_id"])
+
+    @property
+    def message_ids(self) -> set[int]:
+        frame = self.fetched["last message"].frame
+        return (
+            {int(frame.fields["message_id"])}
+            if frame is not None and frame.command_name == "display_message"
+            else set()
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Taken:
+    """The trigger: the trace mark before it, its bench times (Unix seconds) and what came before."""
+
+    mark: int
+    started: float
+    done: float
+    before: Before
+
+    @property
+    def trigger_zcl(self) -> int:
+        return int(self.started) - UNIX_OFFSET
+
+
+_TAKEN: list[tuple[Bench, Taken]] = []  # one trigger per bench (one per session), by identity
+_BEFORE: list[tuple[Bench, Before]] = []
+
+
+def taken(bench: Bench) -> Taken | None:
+    return next((t for owner, t in _TAKEN if owner is bench), None)
+
+
+def profile_served(answer: Answer) -> bool:
+    frame = answer.frame
+    return frame is not None and frame.command_name == "get_profile_response" and bool(frame.fields["intervals"])
+
+
+def before_trigger(bench: Bench, profile: Profile) -> Before:
+    """Bind, ask Get Change of Tenancy and fetch the occupier's data, once per bench, before any trigger."""
+    done = next((b for owner, b in _BEFORE if owner is bench), None)
+    if done is not None:
+        return done
+    if taken(bench) is not None:
+        raise BenchError("the CoT trigger has already been taken: the meter's state before it can no longer be seen")
+    client = bench.han_client
+    with allure.step(
+        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM and Messaging servers"
+    ):
+        status = {(ep, c): client.bind(ep, c) for ep in client.endpoints for c in BOUND_CLUSTERS}
+        attach_text(
+            "bindings", "\n".join(f"endpoint {ep}, cluster 0x{c:04X}: Bind_rsp {s}" for (ep, c), s in status.items())
+        )
+    with allure.step("Get Change of Tenancy before the trigger"):
+        cot = client.request(DM, "get_change_of_tenancy")
+        attach_text("Get Change of Tenancy", cot.describe())
+    fetched = {}
+    with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
+        for what, cluster, command, fields in FETCHES:
+            fetched[what] = client.request(cluster, command, **fields)
+        previous_day = client.read(METERING, [PREVIOUS_DAY]).get(PREVIOUS_DAY)
+        attach_text(
+            "served before the CoT",
+            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items()) + f"\nprevious day: {previous_day}",
+        )
+        missing = [
+            what
+            for what, _c, command, _f in FETCHES
+            if not fetched[what].is_(SERVED[command])
+            or (command == "get_profile" and not profile_served(fetched[what]))
+        ]
+        if not previous_day:
+            missing.append(f"previous day consumption (Metering 0x{PREVIOUS_DAY:04X})")
+        if missing:
+            raise PreconditionNotMet(
+                f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
+                "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
+                "with a top-up, a debt collection, a supplier message and a day of consumption first"
+            )
+    before = Before(cot, fetched, previous_day, status)
+    _BEFORE.append((bench, before))
+    return before
+
+
+def shared_trigger(bench: Bench, profile: Profile) -> Taken:
+    """The CoT trigger, taken once per bench by the first post-CoT case to run."""
+    already = taken(bench)
+    if already is not None:
+        with allure.step("The CoT trigger was taken by an earlier case of this run"):
+            attach_text("trigger", f"at bench time {already.started:.3f} (trace mark {already.mark})")
+        return already
+    before = before_trigger(bench, profile)
+    how = profile.bench.cot_trigger.by
+    with allure.step(f"CoT trigger (bench.cot_trigger is {how}): {cot_instruction(profile)}"):
+        mark = bench.link.mark()
+        started = bench.loop.now()
+        bench.controls.change_of_tenancy(cot_instruction(profile))
+        result = Taken(mark, started, bench.loop.now(), before)
+        _TAKEN.append((bench, result))
+        attach_text(
+            "trigger", f"started {format_zcl_utc(result.trigger_zcl)}, done after {result.done - started:.3f} s"
+        )
+    return result
+
+
+def published(answer: Answer) -> dict[str, int] | None:
+    frame = answer.frame
+    if frame is None or frame.command_name != "publish_change_of_tenancy":
+        return None
+    return {name: int(value) for name, value in frame.fields.items()}
+
+
+def boundary(bench: Bench, trigger: Taken) -> tuple[int, str]:
+    """The CoT's date, from which the previous occupier's data is withheld: the Implementation
+    Date/Time the meter publishes (Get Change of Tenancy), or the trigger's time when it
+    publishes none or "now"."""
+    fields = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    if fields is not None and fields["implementation_date_time"] not in (IMPLEMENT_NOW, CANCEL):
+        at = fields["implementation_date_time"]
+        return at, f"the published Implementation Date/Time {format_zcl_utc(at)}"
+    return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}"
