@@ -108,6 +108,13 @@ class Radio(Section):
         "provided by a stock Z-Stack coordinator, so a device that insists on it cannot join this "
         "bench; pre-flight reports that as a bench error, not a device failure."
     )
+    network: Literal["form", "join"] = Field(
+        "form",
+        description="form: the harness's stick forms the network above and the UUT joins it (an IHD or PPMID, or a "
+        "meter standing alone on a test bench, as a GB ESME or GPF is tested without its comms hub). join (the "
+        "harness joining a comms hub's or a meter's network) is refused: a Z-Stack coordinator driven by zigpy-znp "
+        "forms networks and cannot join another's.",
+    )
 
 
 class EsiEndpoints(Section):

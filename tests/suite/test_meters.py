@@ -101,3 +101,9 @@ def test_only_a_meter_model_takes_a_cot_in_simulation() -> None:
     facade.world.uut = facade.world.model(facade.world)
     with pytest.raises(BenchError, match="is no meter"):
         facade.act_on_unit("change_of_tenancy")
+
+
+def test_joining_the_meters_network_is_refused_naming_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as error:
+        load_profile(_variant_of("sim-esme.yaml", tmp_path, radio__network="join"))
+    assert "radio.network" in str(error.value) and "cannot join" in str(error.value)
