@@ -136,7 +136,7 @@ ESI_RULES: dict[str, tuple[Rule, ...]] = {
 }
 # Every case but the bench's own and the ESI cases judges a DM client (IHD/PPMID): for a
 # meter under test the harness plays the IHD, so they do not apply (named first, as the reason).
-DM_CLIENT_ONLY_EXCEPT = frozenset({"BENCH-01"})
+DM_CLIENT_ONLY_EXCEPT = frozenset({"BENCH-01", "PROF-01"})  # PROF-01 checks a meter's servers
 
 # The cases that judge the unit's stored data: with `stores` empty there is nothing to judge.
 NEEDS_STORED_DATA = frozenset(

@@ -54,7 +54,7 @@ def test_a_meter_holding_no_previous_occupiers_data_is_broken_never_passed(run_s
 def test_for_a_meter_only_the_bench_and_esi_cases_apply(name: str) -> None:
     profile = load_profile(PROFILES / name)
     applies = {c for c in CASES if not_applicable(c, profile) is None}
-    assert applies == {"BENCH-01", *ESI}
+    assert applies == {"BENCH-01", "PROF-01", *ESI}
     for case_id in set(CASES) - applies:
         assert (
             not_applicable(case_id, profile)

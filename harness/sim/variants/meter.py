@@ -10,6 +10,7 @@ import zigpy.types as zt
 
 from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
+from harness.zcl import ids
 
 
 class AnswersNotFoundAfterCot(ReferenceEsme):
@@ -131,7 +132,21 @@ class PushesToFirstBoundOnly(ReferenceGpf):
         return super().push_targets()[:1]
 
 
+class DescriptorWithoutDmServer(ReferenceEsme):
+    """Answers as a DM server but its simple descriptor does not list Device Management."""
+
+    def input_clusters(self) -> list[int]:
+        return [c for c in super().input_clusters() if c != ids.DEVICE_MANAGEMENT]
+
+
 ROWS: tuple[VariantSpec, ...] = (
+    _v(
+        DescriptorWithoutDmServer,
+        ESME,
+        "PROF-01",
+        may_fail=("ESI-05", "ESI-07"),
+        why="it refuses a binding to a cluster it does not declare, so the IHD endpoints get no push",
+    ),
     _v(PublishesCotBeforeAnyTrigger, ESME, "ESI-01"),
     _v(AnswersNotFoundAfterCot, ESME, "ESI-02", may_fail=("ESI-03",), why="ESI-03 compares with the CoT it publishes"),
     _v(ReusesIssuerEventId, GPF, "ESI-02", "ESI-05"),
