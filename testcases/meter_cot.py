@@ -21,6 +21,7 @@ from harness.esi.han_client import BOUND_CLUSTERS, Answer
 from harness.profile import Profile
 from harness.zcl import ids
 from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.steps import attach_text
 
@@ -29,6 +30,12 @@ LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFF
 MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.esi.servers.MAX_PROFILE_PERIODS)
 HALF_HOUR, DAY = 1800, 86_400
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
+PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
+# The day history an IHD reads: (what, cluster, attribute).
+DAY_HISTORY = (
+    ("previous day consumption", METERING, PREVIOUS_DAY),
+    ("previous day cost", PREPAYMENT, PREVIOUS_DAY_COST),
+)
 
 # The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
 FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
@@ -56,7 +63,7 @@ class Before:
 
     cot: Answer  # its answer to Get Change of Tenancy
     fetched: dict[str, Answer]
-    previous_day: object | None
+    day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
     bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
 
     @property
@@ -125,10 +132,11 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
     with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
         for what, cluster, command, fields in FETCHES:
             fetched[what] = client.request(cluster, command, **fields)
-        previous_day = client.read(METERING, [PREVIOUS_DAY]).get(PREVIOUS_DAY)
+        day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
         attach_text(
             "served before the CoT",
-            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items()) + f"\nprevious day: {previous_day}",
+            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items())
+            + "".join(f"\n{what}: {value}" for what, value in day_history.items()),
         )
         missing = [
             what
@@ -136,15 +144,18 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
             if not fetched[what].is_(SERVED[command])
             or (command == "get_profile" and not profile_served(fetched[what]))
         ]
-        if not previous_day:
-            missing.append(f"previous day consumption (Metering 0x{PREVIOUS_DAY:04X})")
+        missing += [
+            f"{what} (cluster 0x{cluster:04X} attribute 0x{attr:04X})"
+            for what, cluster, attr in DAY_HISTORY
+            if not day_history[what]
+        ]
         if missing:
             raise PreconditionNotMet(
                 f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
                 "with a top-up, a debt collection, a supplier message and a day of consumption first"
             )
-    before = Before(cot, fetched, previous_day, status)
+    before = Before(cot, fetched, day_history, status)
     _BEFORE.append((bench, before))
     return before
 

@@ -17,11 +17,11 @@ from harness.errors import BenchError
 from harness.profile import Profile
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
+    DAY_HISTORY,
     DM,
     FETCHES,
     MESSAGING,
     METERING,
-    PREVIOUS_DAY,
     Before,
     before_trigger,
     boundary,
@@ -196,21 +196,22 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
             f"after the CoT the harness sent Get Profile with End Time {_when(since)} (the CoT's date); expected no "
             f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
         )
-    with allure.step("The previous day's consumption (before the CoT's day) reads 0"):
-        now_zcl = int(bench.loop.now()) - UNIX_OFFSET
-        midnight = now_zcl // DAY * DAY
-        values = bench.han_client.read(METERING, [PREVIOUS_DAY])
-        attach_text("previous day", f"0x{PREVIOUS_DAY:04X}: {values.get(PREVIOUS_DAY)}")
-        if since < midnight:
-            attach_text(
-                "not judged", "the CoT is dated before today's midnight: yesterday is partly the new occupier's"
+    now_zcl = int(bench.loop.now()) - UNIX_OFFSET
+    midnight = now_zcl // DAY * DAY
+    for what, cluster, attribute in DAY_HISTORY:
+        with allure.step(f"The {what} (a day before the CoT's) reads 0"):
+            value = bench.han_client.read(cluster, [attribute]).get(attribute)
+            attach_text(what, f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}")
+            if since < midnight:
+                attach_text(
+                    "not judged", "the CoT is dated before today's midnight: yesterday is partly the new occupier's"
+                )
+                continue
+            assert not value, (
+                f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} attribute "
+                f"0x{attribute:04X}), a day wholly before it; expected 0; the meter read {value}: the previous "
+                "occupier's history is still served"
             )
-            return
-        assert not values.get(PREVIOUS_DAY), (
-            f"after the CoT (dated {_when(since)}) the harness read PreviousDayConsumptionDelivered "
-            f"(0x{PREVIOUS_DAY:04X}), a day wholly before it; expected 0; the meter read {values.get(PREVIOUS_DAY)}: "
-            "the previous occupier's history is still served"
-        )
 
 
 def _pushes_by_endpoint(bench: Bench, mark: int) -> dict[int, list[dict[str, int]]]:

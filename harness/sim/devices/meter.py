@@ -36,7 +36,7 @@ from harness.zcl.codec import ZclFrame
 from harness.zcl.device_management import TenancyChangeControl
 from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
-from harness.zcl.prepayment import DebtRecord, TopUpRecord
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED, DebtRecord, TopUpRecord
 from harness.zcl.time import INVALID, UNIX_OFFSET
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.zcl
 HELD_DAYS = 3  # the previous occupier's half-hours go back this far
 CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
+PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
+PENCE_PER_KWH = 30
 
 
 @dataclasses.dataclass(frozen=True)
@@ -240,12 +242,19 @@ class ReferenceMeter(SimNode):
                 CURRENT_DAY: (T.uint24, self.consumed(midnight, midnight + DAY)),
                 PREVIOUS_DAY: (T.uint24, self.day_history(midnight - DAY, midnight)),
             }
+        if cluster == PREPAYMENT:
+            midnight = self.zcl_now() // DAY * DAY
+            return {PREVIOUS_DAY_COST: (T.uint48, self.day_cost(midnight - DAY, midnight))}
         if cluster == ids.TIME:
             return {0x0000: (T.UTC, self.zcl_now())}
         return {}
 
     def day_history(self, start: int, end: int) -> int:
         return self.consumed(start, end)
+
+    def day_cost(self, start: int, end: int) -> int:
+        """Pence, from the same half-hours (Prepayment's Historical Cost Consumption set)."""
+        return self.consumed(start, end) * PENCE_PER_KWH // 1000
 
     def not_found(self, zcl: ZclFrame) -> list[bytes]:
         return [codec.default_response_to(zcl, foundation.Status.NOT_FOUND)]

@@ -65,6 +65,7 @@ from harness.sim.variants.meter import (
     PushesToFirstBoundOnly,
     RedatesLastMessage,
     ReusesIssuerEventId,
+    ServesPreviousDayCost,
     ServesPreviousDayHistory,
     ServesProfileBeforeCot,
 )
@@ -170,6 +171,7 @@ __all__ = [
     "PushesToFirstBoundOnly",
     "RedatesLastMessage",
     "ReusesIssuerEventId",
+    "ServesPreviousDayCost",
     "ServesPreviousDayHistory",
     "ServesProfileBeforeCot",
     "_Keeps",

@@ -96,6 +96,18 @@ class ServesPreviousDayHistory(ReferenceGpf):
             self.boundary = boundary
 
 
+class ServesPreviousDayCost(ReferenceEsme):
+    """Restricts the consumption history, but the previous day's cost (Prepayment 0x051E) still
+    reads the previous occupier's."""
+
+    def day_cost(self, start: int, end: int) -> int:
+        boundary, self.boundary = self.boundary, None
+        try:
+            return super().day_cost(start, end)
+        finally:
+            self.boundary = boundary
+
+
 class KeepsLastMessage(ReferenceEsme):
     """Never clears the last active supplier message: Get Last Message answers it after the CoT."""
 
@@ -157,6 +169,7 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(KeepsDebtLog, ESME, "ESI-04"),
     _v(ServesProfileBeforeCot, ESME, "ESI-04"),
     _v(ServesPreviousDayHistory, GPF, "ESI-04"),
+    _v(ServesPreviousDayCost, ESME, "ESI-04"),
     _v(KeepsLastMessage, ESME, "ESI-04", "ESI-06"),
     _v(RedatesLastMessage, GPF, "ESI-04", "ESI-06"),
     _v(NoPushOnReceipt, ESME, "ESI-05", "ESI-07"),
