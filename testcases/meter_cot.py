@@ -189,11 +189,13 @@ def published(answer: Answer) -> dict[str, int] | None:
 
 
 def boundary(bench: Bench, trigger: Taken) -> tuple[int, str]:
-    """The CoT's date, from which the previous occupier's data is withheld: the Implementation
-    Date/Time the meter publishes (Get Change of Tenancy), or the trigger's time when it
-    publishes none or "now"."""
+    """The CoT's date, from which the previous occupier's data is withheld. The trigger dates
+    the CoT now (its instruction says so), so every record the meter held before it began is
+    the previous occupier's: the boundary is the trigger's start, or the Implementation
+    Date/Time the meter publishes when that is later (GBCS: the date is the boundary). A meter
+    publishing an earlier date than its CoT's does not loosen the check."""
     fields = published(bench.han_client.request(DM, "get_change_of_tenancy"))
-    if fields is not None and fields["implementation_date_time"] not in (IMPLEMENT_NOW, CANCEL):
-        at = fields["implementation_date_time"]
-        return at, f"the published Implementation Date/Time {format_zcl_utc(at)}"
-    return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}"
+    at = fields["implementation_date_time"] if fields is not None else IMPLEMENT_NOW
+    if at not in (IMPLEMENT_NOW, CANCEL) and at > trigger.trigger_zcl:
+        return at, f"the published Implementation Date/Time {format_zcl_utc(at)}, after the trigger"
+    return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}, the CoT's date"

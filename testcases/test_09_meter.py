@@ -34,6 +34,15 @@ from testcases.steps import attach_text
 HALF_HOUR, DAY = 1800, 86_400
 
 
+# ProfileIntervalPeriod (SE 1.4 Table D-36) in seconds; an unknown one is taken as the longest
+# (a day), so an interval's start is never placed later than it can be.
+PERIOD_S = {0: DAY, 1: 3600, 2: HALF_HOUR, 3: 900, 4: 600, 5: 450, 6: 300, 7: 150}
+
+
+def _period_s(value: object) -> int:
+    return PERIOD_S.get(int(value), DAY)  # type: ignore[call-overload]
+
+
 def _when(value: int) -> str:
     return format_zcl_utc(value)
 
@@ -164,9 +173,10 @@ def _check_logs_and_message(bench: Bench, since: int, why: str, old_messages: se
             elif command == "get_debt_repayment_log":
                 early = [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
             elif command == "get_profile":
-                end = int(frame.fields["end_time"])
+                end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
                 count = len(frame.fields["intervals"])
-                early = [end - (i + 1) * HALF_HOUR for i in range(count) if end - (i + 1) * HALF_HOUR < since]
+                # Most recent first, back from End Time: interval i began (i + 1) periods before it.
+                early = [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
             else:
                 message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
                 assert message_id not in old_messages, (

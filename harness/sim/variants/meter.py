@@ -44,6 +44,18 @@ class NewEventIdEachGet(ReferenceEsme):
         return super().on_get_cot(zcl)
 
 
+class DatesCotTenDaysEarly(ReferenceGpf):
+    """Executes the CoT dated ten days before it arrived, and withholds only what is older: the
+    previous occupier's recent top-ups, debts and half-hours stay served."""
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        assert self.cot is not None
+        early = self.cot.implementation_time - 10 * DAY
+        self.cot = MeterCot(self.cot.issuer_event_id, early)
+        self.boundary = early
+
+
 class AttributesKeepNoCot(ReferenceEsme):
     """Publishes the CoT but 0x0200/0x0201 still read "no CoT" (invalid time, no control)."""
 
@@ -165,6 +177,7 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(NewEventIdEachGet, ESME, "ESI-02"),
     _v(AttributesKeepNoCot, ESME, "ESI-03"),
     _v(AttributesOffByADay, GPF, "ESI-03"),
+    _v(DatesCotTenDaysEarly, GPF, "ESI-04"),
     _v(KeepsTopUpLog, ESME, "ESI-04"),
     _v(KeepsDebtLog, ESME, "ESI-04"),
     _v(ServesProfileBeforeCot, ESME, "ESI-04"),
