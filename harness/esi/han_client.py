@@ -5,7 +5,7 @@ Messaging servers (so the meter knows whom to push to), asks Get Change of Tenan
 attributes 0x0200/0x0201, and fetches the occupier's logs, last message and history. This
 module makes exactly those requests from the coordinator's HAN client endpoints
 (harness.radio.coordinator.HAN_CLIENT_ENDPOINTS), each sent once through bench.link, and
-returns the meter's answers decoded; judging them is the cases' (testcases/test_09_meter.py).
+returns the meter's answers decoded; judging them is the cases' (testcases/test_07b_meter.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """ESI role (the unit under test is an ESME or GPF; the harness plays the IHD): ESI-01..07.
 
-Named after test_08_event_id_range.py, whose cases (like every DM-client case) do not
-apply to a meter, so for an IHD that module stays the last one that runs anything. ESI-01
+Named to sort before test_08_event_id_range.py, which must stay the last module of a run
+(NEG-06 leaves no newer Issuer Event ID); for an IHD every case here skips, for a meter every
+case there does, so the two never meet in one run. ESI-01
 judges the meter before the shared CoT trigger (testcases/meter_cot.py); ESI-02..07 judge
 the one CoT it takes. Each assertion names what the harness's IHD sent, what a meter
 following SECMP0056 and GBCS answers, and what came back.
