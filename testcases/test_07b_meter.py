@@ -15,6 +15,7 @@ import allure
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.errors import BenchError
+from harness.esi.han_client import Answer
 from harness.profile import Profile
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
@@ -83,19 +84,25 @@ def _earlier_event(before: Before, profile: Profile) -> int | None:
     return max((e for e in (seen, declared) if e is not None), default=None)
 
 
+def _published_after_trigger(bench: Bench, step: str) -> tuple[Answer, dict[str, int]]:
+    """Get Change of Tenancy after the trigger: the answer and the Publish CoT's fields."""
+    with allure.step(step):
+        answer = bench.han_client.request(DM, "get_change_of_tenancy")
+        attach_text("answer", answer.describe())
+        fields = published(answer)
+        assert fields is not None, (
+            "after the CoT trigger the harness (as an IHD) sent Get Change of Tenancy; expected Publish Change of "
+            f"Tenancy with the new CoT; the meter answered {answer.describe()}"
+        )
+    return answer, fields
+
+
 @case("ESI-02")
 def test_esi_02(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     client = bench.han_client
     earlier = _earlier_event(trigger.before, profile)
-    with allure.step("Get Change of Tenancy after the trigger answers Publish Change of Tenancy"):
-        first = client.request(DM, "get_change_of_tenancy")
-        attach_text("answer", first.describe())
-        fields = published(first)
-        assert fields is not None, (
-            "after the CoT trigger the harness (as an IHD) sent Get Change of Tenancy; expected Publish Change of "
-            f"Tenancy with the new CoT; the meter answered {first.describe()}"
-        )
+    first, fields = _published_after_trigger(bench, "Get Change of Tenancy after the trigger answers Publish CoT")
     with allure.step(
         "Its Issuer Event ID is newer than before the trigger ("
         + ("none before" if earlier is None else f"0x{earlier:08X}")
@@ -120,14 +127,7 @@ def test_esi_02(bench: Bench, profile: Profile) -> None:
 def test_esi_03(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     client = bench.han_client
-    with allure.step("The published CoT (Get Change of Tenancy)"):
-        answer = client.request(DM, "get_change_of_tenancy")
-        attach_text("answer", answer.describe())
-        fields = published(answer)
-        assert fields is not None, (
-            "after the CoT trigger the harness sent Get Change of Tenancy to compare 0x0200/0x0201 with; expected "
-            f"Publish Change of Tenancy; the meter answered {answer.describe()}"
-        )
+    _answer, fields = _published_after_trigger(bench, "The published CoT (Get Change of Tenancy), to compare with")
     with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management"):
         values = client.read(DM, [0x0200, 0x0201])
         attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")

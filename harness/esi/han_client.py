@@ -33,6 +33,17 @@ BIND_REQ, BIND_RSP = zdo_t.ZDOCmd.Bind_req, zdo_t.ZDOCmd.Bind_rsp
 # The servers an IHD binds to on the meter: Device Management (Publish CoT pushed on receipt)
 # and Messaging (Display Message, Cancel Message, Cancel All Messages).
 BOUND_CLUSTERS = (ids.DEVICE_MANAGEMENT, ids.MESSAGING)
+# What a meter answers each request with (besides a Default Response): a frame on the same
+# cluster echoing the TSN but another command (a push that happens to reuse the TSN) is no answer.
+ANSWER_COMMANDS = {
+    "get_change_of_tenancy": {"publish_change_of_tenancy"},
+    "get_top_up_log": {"publish_top_up_log"},
+    "get_debt_repayment_log": {"publish_debt_log"},
+    "get_last_message": {"display_message", "display_protected_message"},
+    "get_message_cancellation": {"cancel_all_messages"},
+    "get_profile": {"get_profile_response"},
+    "read_attributes": {"read_attributes_rsp"},
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +159,8 @@ class HanClient:
                 raise AssertionError(
                     f"the meter answered {command} with a frame that does not decode: {error}"
                 ) from error
+            if zcl.command_name != "default_response" and zcl.command_name not in ANSWER_COMMANDS.get(command, set()):
+                continue
             whole = logs.add(zcl) if is_log_part(zcl) else zcl
             if whole is not None:
                 return Answer(sent, (whole,))

@@ -297,18 +297,10 @@ class ReferenceMeter(SimNode):
         end_time, wanted = int(zcl.fields["end_time"]), int(zcl.fields["number_of_periods"])
 
         def response(status: ProfileStatus, end: int, values: list[int]) -> list[bytes]:
-            return [
-                codec.build(
-                    METERING,
-                    "get_profile_response",
-                    tsn=zcl.tsn,
-                    end_time=end,
-                    status=status,
-                    profile_interval_period=ProfileIntervalPeriod.Thirty_Minutes,
-                    number_of_periods_delivered=len(values),
-                    intervals=values,
-                )
-            ]
+            period = ProfileIntervalPeriod.Thirty_Minutes  # GB's half-hours
+            fields = {"end_time": end, "status": status, "profile_interval_period": period}
+            fields |= {"number_of_periods_delivered": len(values), "intervals": values}
+            return [codec.build(METERING, "get_profile_response", tsn=zcl.tsn, **fields)]
 
         if int(zcl.fields["interval_channel"]) != IntervalChannel.Consumption_Delivered or end_time == INVALID:
             return response(ProfileStatus.Interval_Channel_Not_Supported, end_time, [])

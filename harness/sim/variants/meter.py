@@ -6,11 +6,24 @@ the reference meter (harness.sim.devices.meter); ROWS says which case must catch
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import zigpy.types as zt
 
-from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf
+from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf, ReferenceMeter
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import ids
+
+
+@contextlib.contextmanager
+def unrestricted(meter: ReferenceMeter) -> Iterator[None]:
+    """The meter computes as if it had taken no CoT (its boundary lifted for the while)."""
+    boundary, meter.boundary = meter.boundary, None
+    try:
+        yield
+    finally:
+        meter.boundary = boundary
 
 
 class AnswersNotFoundAfterCot(ReferenceEsme):
@@ -101,11 +114,8 @@ class ServesPreviousDayHistory(ReferenceGpf):
     previous occupier's total."""
 
     def day_history(self, start: int, end: int) -> int:
-        boundary, self.boundary = self.boundary, None
-        try:
+        with unrestricted(self):
             return super().day_history(start, end)
-        finally:
-            self.boundary = boundary
 
 
 class ServesPreviousDayCost(ReferenceEsme):
@@ -113,11 +123,8 @@ class ServesPreviousDayCost(ReferenceEsme):
     reads the previous occupier's."""
 
     def day_cost(self, start: int, end: int) -> int:
-        boundary, self.boundary = self.boundary, None
-        try:
+        with unrestricted(self):
             return super().day_cost(start, end)
-        finally:
-            self.boundary = boundary
 
 
 class KeepsLastMessage(ReferenceEsme):
