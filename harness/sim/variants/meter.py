@@ -41,6 +41,15 @@ class PublishesCotBeforeAnyTrigger(ReferenceEsme):
         self.cot = MeterCot(5, self.zcl_now() - 400 * DAY)
 
 
+class ForgetsEarlierCot(ReferenceGpf):
+    """Lost the CoT it held (behaviour.prior_issuer_event_id declares it) in a firmware update:
+    Get Change of Tenancy answers NOT_FOUND before the trigger."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cot = None
+
+
 class ReusesIssuerEventId(ReferenceGpf):
     """Publishes the new CoT under the Issuer Event ID of the one it already held (stale)."""
 
@@ -179,6 +188,7 @@ ROWS: tuple[VariantSpec, ...] = (
         why="it refuses a binding to a cluster it does not declare, so the IHD endpoints get no push",
     ),
     _v(PublishesCotBeforeAnyTrigger, ESME, "ESI-01"),
+    _v(ForgetsEarlierCot, GPF, "ESI-01"),
     _v(AnswersNotFoundAfterCot, ESME, "ESI-02", may_fail=("ESI-03",), why="ESI-03 compares with the CoT it publishes"),
     _v(ReusesIssuerEventId, GPF, "ESI-02", "ESI-05"),
     _v(NewEventIdEachGet, ESME, "ESI-02"),
