@@ -21,7 +21,7 @@ from harness.bench.loop import BenchLoop
 from harness.bench.observing import Observing
 from harness.domain import Fuel
 from harness.errors import CoordinatorError
-from harness.esi.han_client import HanClient
+from harness.esi.han_client import HanClient, MeterClient
 from harness.esi.meter import EmulatedMeter
 from harness.esi.occupancy import Occupancy
 from harness.observe.factory import build_observers, build_operator
@@ -84,7 +84,7 @@ class Bench:
         self.link = UutLink(self.loop, profile)
         self.occupancy = Occupancy(self.loop, self.link, self.meters)
         # The IHD the harness plays for a meter under test (its endpoints exist only then).
-        self.han_client = HanClient(self.link, profile.timings.response_timeout.total_seconds())
+        self.han_client: MeterClient = HanClient(self.link, profile.timings.response_timeout.total_seconds())
         self.observing = Observing(self.loop, profile, {}, before_require=self.occupancy.before_observing)
         self.operator: Any = None  # the one operator for questions and bench steps
         self.controls = BenchControls(profile, self.han, self.loop, lambda: self.operator)

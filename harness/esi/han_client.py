@@ -84,13 +84,16 @@ class Answer:
 class MeterClient(Protocol):
     """What the ESI cases ask of the HAN client the harness plays."""
 
-    endpoints: tuple[int, ...]
+    @property
+    def endpoints(self) -> tuple[int, ...]: ...
 
     def bind(self, endpoint: int, cluster_id: int) -> int | None: ...
 
     def request(self, cluster_id: int, command: str, *, endpoint: int | None = None, **fields: object) -> Answer: ...
 
     def read(self, cluster_id: int, attribute_ids: list[int], *, endpoint: int | None = None) -> dict[int, object]: ...
+
+    def received_since(self, mark: int, cluster_id: int, command: str) -> list[tuple[FrameRecord, ZclFrame]]: ...
 
 
 class HanClient:
