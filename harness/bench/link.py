@@ -72,6 +72,13 @@ class UutLink:
         device = app.devices.get(zt.EUI64.convert(self.ieee))
         return device.nwk if device is not None else self.nwk
 
+    def coordinator_ieee(self) -> zt.EUI64:
+        """The coordinator's own IEEE address (a binding's destination names it)."""
+        app = self._coordinator().app
+        if app is None:
+            raise BenchError("the coordinator is not started")
+        return app.state.node_info.ieee
+
     def descriptor(self, endpoint: int) -> EndpointDescriptor | None:
         """The unit's simple descriptor on `endpoint` from the interview; None if not active."""
         app = self._coordinator().app

@@ -25,7 +25,8 @@ from harness.zcl.header import answers, tsn_of
 from harness.zcl.logs import LogAssembler, is_log_part
 
 if TYPE_CHECKING:
-    from harness.bench.link import UutLink
+    from collections.abc import Callable
+
     from harness.radio.trace import FrameRecord
 
 ZDO_PROFILE = 0x0000
@@ -81,6 +82,31 @@ class Answer:
         return f"{self.frame.command_name} {dict(self.frame.fields)}"
 
 
+class HanLink(Protocol):
+    """What the client needs of bench.link (harness.bench.link.UutLink), declared here so the
+    arrows keep pointing down (bench builds esi, esi never imports bench)."""
+
+    ieee: str
+    endpoint: int
+    client_endpoints: tuple[int, ...]
+
+    def coordinator_ieee(self) -> zt.EUI64: ...
+
+    def next_tsn(self) -> int: ...
+
+    def address(self) -> int | None: ...
+
+    def send_from(
+        self, src_ep: int, cluster_id: int, payload: bytes, *, dst_ep: int | None = None, profile_id: int = ...
+    ) -> FrameRecord: ...
+
+    def expect(
+        self, match: Callable[[FrameRecord], bool], *, since: int, timeout: float, what: str
+    ) -> FrameRecord | None: ...
+
+    def frames_since(self, mark: int) -> list[FrameRecord]: ...
+
+
 class MeterClient(Protocol):
     """What the ESI cases ask of the HAN client the harness plays."""
 
@@ -99,7 +125,7 @@ class MeterClient(Protocol):
 class HanClient:
     """The harness's HAN client endpoints, asking the meter under test."""
 
-    def __init__(self, link: UutLink, response_timeout: float) -> None:
+    def __init__(self, link: HanLink, response_timeout: float) -> None:
         self._link = link
         self.response_timeout = response_timeout
 
@@ -114,11 +140,7 @@ class HanClient:
         """ZDO Bind_req: the meter's server `cluster_id` on identity.endpoint bound to the
         harness's client `endpoint`. The Bind_rsp status (0 SUCCESS), or None without one."""
         link = self._link
-        coordinator = link.coordinator
-        if coordinator is None or coordinator.app is None:
-            raise BenchError("the coordinator is not started")
-        own_ieee = coordinator.app.state.node_info.ieee
-        destination = zdo_t.MultiAddress(addrmode=0x03, ieee=own_ieee, endpoint=endpoint)
+        destination = zdo_t.MultiAddress(addrmode=0x03, ieee=link.coordinator_ieee(), endpoint=endpoint)
         args = [zt.EUI64.convert(link.ieee), link.endpoint, cluster_id, destination]
         tsn = link.next_tsn()
         payload = bytes([tsn]) + zt.serialize(args, zdo_t.CLUSTERS[BIND_REQ][1])
