@@ -59,11 +59,9 @@ SERVED = {  # what a fetch answers when it has data
 
 @dataclasses.dataclass(frozen=True)
 class Before:
-    """What the meter served before the trigger."""
+    """What the meter said before the trigger: its bindings and its CoT (ESI-01 judges it)."""
 
     cot: Answer  # its answer to Get Change of Tenancy
-    fetched: dict[str, Answer]
-    day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
     bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
 
     @property
@@ -72,6 +70,14 @@ class Before:
         if frame is None or frame.command_name != "publish_change_of_tenancy":
             return None
         return int(frame.fields["issuer_event_id"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Served:
+    """The previous occupier's data the meter served just before the trigger (the precondition)."""
+
+    fetched: dict[str, Answer]
+    day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
 
     @property
     def message_ids(self) -> set[int]:
@@ -91,6 +97,7 @@ class Taken:
     started: float
     done: float
     before: Before
+    served: Served
 
     @property
     def trigger_zcl(self) -> int:
@@ -111,7 +118,7 @@ def profile_served(answer: Answer) -> bool:
 
 
 def before_trigger(bench: Bench, profile: Profile) -> Before:
-    """Bind, ask Get Change of Tenancy and fetch the occupier's data, once per bench, before any trigger."""
+    """Bind and ask Get Change of Tenancy, once per bench, before any trigger."""
     done = next((b for owner, b in _BEFORE if owner is bench), None)
     if done is not None:
         return done
@@ -128,7 +135,15 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
     with allure.step("Get Change of Tenancy before the trigger"):
         cot = client.request(DM, "get_change_of_tenancy")
         attach_text("Get Change of Tenancy", cot.describe())
-    fetched = {}
+    before = Before(cot, status)
+    _BEFORE.append((bench, before))
+    return before
+
+
+def served_before(bench: Bench) -> Served:
+    """The precondition of every post-CoT case: the meter serves the previous occupier's data."""
+    client = bench.han_client
+    fetched: dict[str, Answer] = {}
     with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
         for what, cluster, command, fields in FETCHES:
             fetched[what] = client.request(cluster, command, **fields)
@@ -155,9 +170,7 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
                 "with a top-up, a debt collection, a supplier message and a day of consumption first"
             )
-    before = Before(cot, fetched, day_history, status)
-    _BEFORE.append((bench, before))
-    return before
+    return Served(fetched, day_history)
 
 
 def shared_trigger(bench: Bench, profile: Profile) -> Taken:
@@ -168,12 +181,13 @@ def shared_trigger(bench: Bench, profile: Profile) -> Taken:
             attach_text("trigger", f"at bench time {already.started:.3f} (trace mark {already.mark})")
         return already
     before = before_trigger(bench, profile)
+    served = served_before(bench)
     how = profile.bench.cot_trigger.by
     with allure.step(f"CoT trigger (bench.cot_trigger is {how}): {cot_instruction(profile)}"):
         mark = bench.link.mark()
         started = bench.loop.now()
         bench.controls.change_of_tenancy(cot_instruction(profile))
-        result = Taken(mark, started, bench.loop.now(), before)
+        result = Taken(mark, started, bench.loop.now(), before, served)
         _TAKEN.append((bench, result))
         attach_text(
             "trigger", f"started {format_zcl_utc(result.trigger_zcl)}, done after {result.done - started:.3f} s"

@@ -196,7 +196,7 @@ def _check_logs_and_message(bench: Bench, since: int, why: str, old_messages: se
 def test_esi_04(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     since, why = boundary(bench, trigger)
-    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.before.message_ids)
+    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
     with allure.step("Get Profile up to the CoT's date: no half-hour before it"):
         answer = bench.han_client.request(
             METERING, "get_profile", interval_channel=0, end_time=since, number_of_periods=18
@@ -283,7 +283,7 @@ def test_esi_06(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     client = bench.han_client
     since, why = boundary(bench, trigger)
-    old = trigger.before.message_ids
+    old = trigger.served.message_ids
     with allure.step("What the meter sent on the Messaging cluster since the trigger (evidence)"):
         sent = [
             f"endpoint {record.dst_ep}: {command} {dict(zcl.fields)}"
