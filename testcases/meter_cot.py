@@ -106,6 +106,9 @@ class Taken:
 
 _TAKEN: list[tuple[Bench, Taken]] = []  # one trigger per bench (one per session), by identity
 _BEFORE: list[tuple[Bench, Before]] = []
+# A trigger that failed (a command's error, an operator's abort) is not tried again by every
+# later case: an operator would be asked once per case. The later cases are broken with its reason.
+_FAILED: list[tuple[Bench, str]] = []
 
 
 def taken(bench: Bench) -> Taken | None:
@@ -180,13 +183,20 @@ def shared_trigger(bench: Bench, profile: Profile) -> Taken:
         with allure.step("The CoT trigger was taken by an earlier case of this run"):
             attach_text("trigger", f"at bench time {already.started:.3f} (trace mark {already.mark})")
         return already
+    failed = next((why for owner, why in _FAILED if owner is bench), None)
+    if failed is not None:
+        raise BenchError(f"the CoT trigger failed in an earlier case and is not tried again: {failed}")
     before = before_trigger(bench, profile)
     served = served_before(bench)
     how = profile.bench.cot_trigger.by
     with allure.step(f"CoT trigger (bench.cot_trigger is {how}): {cot_instruction(profile)}"):
         mark = bench.link.mark()
         started = bench.loop.now()
-        bench.controls.change_of_tenancy(cot_instruction(profile))
+        try:
+            bench.controls.change_of_tenancy(cot_instruction(profile))
+        except BenchError as error:
+            _FAILED.append((bench, str(error)))
+            raise
         result = Taken(mark, started, bench.loop.now(), before, served)
         _TAKEN.append((bench, result))
         attach_text(

@@ -107,3 +107,16 @@ def test_joining_the_meters_network_is_refused_naming_the_field(tmp_path: Path) 
     with pytest.raises(ProfileError) as error:
         load_profile(_variant_of("sim-esme.yaml", tmp_path, radio__network="join"))
     assert "radio.network" in str(error.value) and "cannot join" in str(error.value)
+
+
+def test_a_failed_trigger_is_tried_once_and_the_rest_are_broken_with_its_reason(
+    run_suite: SuiteRun, tmp_path: Path
+) -> None:
+    profile = _variant_of("sim-esme.yaml", tmp_path, bench__cot_trigger={"by": "command", "command": ["false"]})
+    run_suite(profile)
+    results = tmp_path / "allure-results"
+    verdicts = statuses(results)
+    assert {c: verdicts[c] for c in ESI} == {"ESI-01": "passed"} | {c: "broken" for c in ESI[1:]}
+    assert "cot exited 1" in result_of(results, "ESI-02")["statusDetails"]["message"]
+    for case_id in ESI[2:]:
+        assert "not tried again" in result_of(results, case_id)["statusDetails"]["message"]
