@@ -28,7 +28,6 @@ from testcases.steps import attach_text
 DM, MESSAGING, METERING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.METERING, ids.PREPAYMENT
 LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
 MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.esi.servers.MAX_PROFILE_PERIODS)
-HALF_HOUR, DAY = 1800, 86_400
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
 PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
 # The day history an IHD reads: (what, cluster, attribute).
@@ -47,7 +46,12 @@ FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
         {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": 0xFF},
     ),
     ("last message", MESSAGING, "get_last_message", {}),
-    ("half-hourly profile", METERING, "get_profile", {"interval_channel": 0, "end_time": 0, "number_of_periods": 18}),
+    (
+        "half-hourly profile",
+        METERING,
+        "get_profile",
+        {"interval_channel": 0, "end_time": 0, "number_of_periods": MAX_PERIODS},
+    ),
 )
 SERVED = {  # what a fetch answers when it has data
     "get_top_up_log": "publish_top_up_log",

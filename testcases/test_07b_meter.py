@@ -22,6 +22,7 @@ from testcases.meter_cot import (
     DAY_HISTORY,
     DM,
     FETCHES,
+    MAX_PERIODS,
     MESSAGING,
     METERING,
     Before,
@@ -199,7 +200,7 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
     _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
     with allure.step("Get Profile up to the CoT's date: no half-hour before it"):
         answer = bench.han_client.request(
-            METERING, "get_profile", interval_channel=0, end_time=since, number_of_periods=18
+            METERING, "get_profile", interval_channel=0, end_time=since, number_of_periods=MAX_PERIODS
         )
         attach_text("profile up to the CoT", answer.describe())
         intervals = answer.frame.fields.get("intervals", []) if answer.frame is not None else []
