@@ -118,6 +118,26 @@ _OWN: dict[str, tuple[Rule, ...]] = {
         ),
     ),
 }
+_METER = Rule(
+    "identity.role", lambda p: p.identity.role.is_esi, lambda p: f"is {p.identity.role}, not a meter (esme or gpf)"
+)
+_COT_TRIGGER = Rule("bench.cot_trigger", _available("cot_trigger"), lambda p: "is none")
+_PUSH = Rule(
+    "behaviour.push_capable", lambda p: p.behaviour.push_capable, lambda p: "is false: the meter does not push"
+)
+ESI_RULES: dict[str, tuple[Rule, ...]] = {
+    "ESI-01": (_METER,),
+    "ESI-02": (_METER, _COT_TRIGGER),
+    "ESI-03": (_METER, _COT_TRIGGER),
+    "ESI-04": (_METER, _COT_TRIGGER),
+    "ESI-05": (_METER, _COT_TRIGGER, _PUSH),
+    "ESI-06": (_METER, _COT_TRIGGER),
+    "ESI-07": (_METER, _COT_TRIGGER, _PUSH),
+}
+# Every case but the bench's own and the ESI cases judges a DM client (IHD/PPMID): for a
+# meter under test the harness plays the IHD, so they do not apply (named first, as the reason).
+DM_CLIENT_ONLY_EXCEPT = frozenset({"BENCH-01", "PROF-01"})  # PROF-01 checks a meter's servers
+
 # The cases that judge the unit's stored data: with `stores` empty there is nothing to judge.
 NEEDS_STORED_DATA = frozenset(
     {f"DM-0{n}" for n in range(2, 7)}
@@ -129,11 +149,19 @@ RULES: dict[str, tuple[Rule, ...]] = {
     case_id: _OWN.get(case_id, ()) + ((_STORES_ANY,) if case_id in NEEDS_STORED_DATA else ())
     for case_id in sorted(set(_OWN) | NEEDS_STORED_DATA)
 }
+RULES |= ESI_RULES
+
+
+def _dm_client_first(case_id: str) -> tuple[Rule, ...]:
+    own = RULES.get(case_id, ())
+    if case_id in ESI_RULES or case_id in DM_CLIENT_ONLY_EXCEPT or _DM_CLIENT in own:
+        return own
+    return (_DM_CLIENT, *own)
 
 
 def not_applicable(case_id: str, profile: Profile) -> str | None:
     """The skip reason when the case does not apply to this profile, else None."""
-    for rule in RULES.get(case_id, ()):
+    for rule in _dm_client_first(case_id):
         reason = rule.reason(profile)
         if reason is not None:
             return reason

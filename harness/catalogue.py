@@ -43,6 +43,9 @@ SECMP_SCOPE = (
     "SECMP0056 consultation: a CoT from the GPF alone clears all data or that fuel's, profile behaviour.clear_scope"
 )
 
+SECMP_ESI = "SECMP0056 (ESME / GPF): the meter exposes the Change of Tenancy on the HAN"
+GBCS_COT = "GBCS ECS12 / GCS09 (DCC SR 3.2 Restrict Access for Change of Tenancy): executed on receipt"
+
 _C, _B, _N = Severity.CRITICAL, Severity.BLOCKER, Severity.NORMAL
 
 
@@ -295,6 +298,64 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "Robustness",
         "A burst of identical Publish CoT frames: one clearing, the unit stays responsive",
         f"{ZSE_DM}: duplicate delivery; {SECMP_DETECT}",
+        _C,
+    ),
+    (
+        "ESI-01",
+        "ESI role",
+        "Before the CoT trigger, Get Change of Tenancy is answered NOT_FOUND, or with the earlier event "
+        "behaviour.prior_issuer_event_id declares",
+        f"{SECMP_ESI}; {ZSE_DM} Get Change of Tenancy",
+        _C,
+    ),
+    (
+        "ESI-02",
+        "ESI role",
+        "After the CoT trigger, Get Change of Tenancy is answered with Publish Change of Tenancy carrying a newer "
+        "Issuer Event ID than before, the same event each time it is asked",
+        f"{SECMP_ESI}; {GBCS_COT}",
+        _B,
+    ),
+    (
+        "ESI-03",
+        "ESI role",
+        "Attributes 0x0200 (Change of Tenancy Update Date/Time) and 0x0201 (Proposed Tenancy Change Control) "
+        "read back the Implementation Date/Time and Tenancy Change Control of the published CoT",
+        f"{SECMP_ESI}: attributes 0x0200/0x0201",
+        _C,
+    ),
+    (
+        "ESI-04",
+        "ESI role",
+        "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile and the day "
+        "history attributes return nothing dated before the CoT (the meter served the previous occupier's "
+        "data before it)",
+        f"{SECMP_ESI}; {GBCS_COT}: the date is the boundary from which the previous occupier's data is withheld",
+        _B,
+    ),
+    (
+        "ESI-05",
+        "ESI role",
+        "(behaviour.push_capable) The meter pushes Publish Change of Tenancy with the new event to the HAN "
+        "within timings.cot_push_within of the trigger",
+        f"{SECMP_ESI}: a server may push Publish Change of Tenancy on receipt",
+        _C,
+    ),
+    (
+        "ESI-06",
+        "ESI role",
+        "The previous occupier's last active supplier message: after the CoT Get Last Message answers NOT_FOUND "
+        "or a newer message dated at or after the CoT; any Cancel Message / Cancel All Messages the meter sends "
+        "is recorded",
+        f"{SECMP_ESI}; SECMP0056 consultation: how the ESME clears the last active supplier message",
+        _C,
+    ),
+    (
+        "ESI-07",
+        "ESI role",
+        "(behaviour.push_capable) Publish Change of Tenancy reaches every HAN client bound to the meter's Device "
+        "Management server (two bound IHD endpoints), within timings.cot_push_within",
+        f"{SECMP_ESI}: every bound or known HAN device learns of the CoT",
         _C,
     ),
 )

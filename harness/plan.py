@@ -40,6 +40,7 @@ _CONTROLS: dict[str, tuple[str, ...]] = {
     "POLL-01": ("power",),
     "POLL-02": ("rejoin",),
     "IMPL-03": ("provoke",),
+    "ESI-02": ("cot",),  # the one CoT trigger the post-CoT ESI cases share (testcases/meter_cot.py)
 }
 
 
@@ -128,6 +129,14 @@ def _judged_classes(case_id: str, profile: Profile) -> list[DataClass]:
 def _control_steps(case_id: str, profile: Profile) -> list[str]:
     steps = []
     for control in _CONTROLS.get(case_id, ()):
+        if control == "cot":
+            if profile.bench.cot_trigger.by == "operator":
+                from harness.bench.controls import cot_instruction
+
+                steps.append(
+                    f"{cot_instruction(profile)} when asked (bench.cot_trigger is by operator), then press Enter"
+                )
+            continue
         if control == "provoke":
             how = provocation(profile)
             if how is None:

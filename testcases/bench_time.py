@@ -121,6 +121,9 @@ ESTIMATES: dict[str, Estimate] = {
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
         lambda p: cleared_hold(p) + eventually(p),
     ),
+    # A meter under test answers the harness's IHD at once, and a conforming one pushes on
+    # receipt: the ESI cases hold the bench for their requests only (plus an operator's trigger).
+    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(1, 8)},
 }
 
 

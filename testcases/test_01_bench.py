@@ -49,6 +49,15 @@ def test_bench_01(bench: Bench, profile: Profile) -> None:
         )
 
 
+# A meter under test (identity.role esme or gpf) serves what the harness's IHD asks it (ESI cases).
+METER_SERVER_CLUSTERS = {
+    DM: "Device Management server (SECMP0056: Get Change of Tenancy, 0x0200/0x0201)",
+    METERING: "Metering server (history, Get Profile)",
+    MESSAGING: "Messaging server (Get Last Message)",
+    PREPAYMENT: "Prepayment server (Get Top Up Log, Get Debt Repayment Log)",
+}
+
+
 def implied_client_clusters(profile: Profile) -> dict[int, str]:
     """What the profile's declarations imply the unit's SE endpoint has as client clusters."""
     implied = {DM: "Device Management client (SECMP0056 CoT)"}
@@ -82,13 +91,18 @@ def test_prof_01(bench: Bench, profile: Profile) -> None:
             f"the bench interviewed the unit; expected identity.endpoint {endpoint} among its active endpoints; "
             f"the unit has no simple descriptor on endpoint {endpoint}"
         )
-    with allure.step("The descriptor declares the Smart Energy profile and every client cluster the profile implies"):
+    meter = profile.identity.role.is_esi
+    side = "server" if meter else "client"
+    with allure.step(f"The descriptor declares the Smart Energy profile and every {side} cluster the profile implies"):
         differences = []
         if ep.profile_id != SE_PROFILE:
             differences.append(f"profile is 0x{ep.profile_id:04X}, expected Smart Energy 0x{SE_PROFILE:04X}")
-        for cluster, why in implied_client_clusters(profile).items():
-            if cluster not in ep.out_clusters:
-                differences.append(f"missing client cluster 0x{cluster:04X}: {why}")
+        implied, held = (
+            (METER_SERVER_CLUSTERS, ep.in_clusters) if meter else (implied_client_clusters(profile), ep.out_clusters)
+        )
+        for cluster, why in implied.items():
+            if cluster not in held:
+                differences.append(f"missing {side} cluster 0x{cluster:04X}: {why}")
         attach_text("differences", "\n".join(differences) or "none")
         assert not differences, (
             f"the unit's simple descriptor on endpoint {endpoint} does not match its profile:\n"

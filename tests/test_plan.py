@@ -95,7 +95,10 @@ def test_the_plans_bench_time_is_the_runs_within_ten_percent(name: str, referenc
     plan = make_plan(load_profile(path), run_order(path), soak=False)
     measured = sum(_bench_time(result) for result in reference_runs[name].values())
     assert measured > 0
-    assert abs(plan.total_seconds - measured) <= AGREEMENT * measured, (
+    # A meter under test only answers requests: its run's bench time is the real time its frames
+    # take (a fraction of a second, planned as 0), not a deadline's; a second covers it.
+    slack = 1.0 if load_profile(path).identity.role.is_esi else 0.0
+    assert abs(plan.total_seconds - measured) <= AGREEMENT * measured + slack, (
         f"{name}: plan {plan.total_seconds:.0f} s, run {measured:.0f} s of bench time; per case (plan / run): "
         + ", ".join(
             f"{case.case_id} {case.seconds:.0f}/{_bench_time(reference_runs[name][case.case_id]):.0f}"

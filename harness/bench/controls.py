@@ -27,7 +27,19 @@ ACTIONS = {
     "power_off": ("power_control", "off", "switch the unit off"),
     "power_on": ("power_control", "on", "switch the unit on"),
     "rejoin": ("rejoin_control", "rejoin", "make the unit leave and rejoin the network"),
+    # A meter under test: the GBCS equivalent of DCC SR 3.2 (ECS12 to an ESME, GCS09 to a GPF).
+    "change_of_tenancy": ("cot_trigger", "cot", "make the meter take a Change of Tenancy"),
 }
+
+
+def cot_instruction(profile: Profile) -> str:
+    """What an operator is asked to do for bench.cot_trigger, word for word (the plan shows it too)."""
+    role = str(profile.identity.role).upper()
+    use_case = "ECS12" if role == "ESME" else "GCS09"
+    return (
+        f"send DCC SR 3.2 Restrict Access for Change of Tenancy to the {role} {profile.identity.ieee} "
+        f"(GBCS {use_case}) dated now, executed on receipt; wait until the DCC reports it executed"
+    )
 
 
 class BenchControls:
@@ -52,7 +64,12 @@ class BenchControls:
     def rejoin(self) -> None:
         self._do("rejoin")
 
-    def _do(self, name: str) -> None:
+    def change_of_tenancy(self, instruction: str) -> None:
+        """bench.cot_trigger: the meter under test takes a CoT now (GBCS: executed on receipt).
+        `instruction` is what an operator is told to do, word for word."""
+        self._do("change_of_tenancy", instruction)
+
+    def _do(self, name: str, instruction: str | None = None) -> None:
         capability, action, what = ACTIONS[name]
         spec = getattr(self._profile.bench, capability)
         if spec.by == "none":
@@ -69,7 +86,7 @@ class BenchControls:
             if operator is None:
                 raise BenchError(f"bench.{capability} is operator but no operator is attached to this run")
             guidance = f" ({spec.prompt})" if spec.prompt else ""
-            operator.instruct(f"Please {what}{guidance}, then answer done.")
+            operator.instruct(f"Please {instruction or what}{guidance}, then answer done.")
 
     def _run(self, capability: str, action: str, spec: Any) -> None:
         # The action (off, on, cycle, rejoin) is the last argument: one script serves all.

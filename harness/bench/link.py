@@ -19,6 +19,7 @@ from harness.zcl import codec, ids
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction
 from harness.zcl.header import answers, parse_header
+from harness.zcl.ids import SE_PROFILE
 
 if TYPE_CHECKING:
     from harness.bench.loop import BenchLoop
@@ -49,6 +50,9 @@ class UutLink:
         self.coordinator: Coordinator | None = None
         self.meters: dict[str, EmulatedMeter] = {}
         self.nwk: int | None = None  # the unit's NWK address once it joined and was interviewed
+        # The coordinator's HAN client endpoints when the unit is a meter (the harness plays
+        # the IHD: harness.esi.han_client); empty when the harness plays the meters.
+        self.client_endpoints: tuple[int, ...] = ()
 
     def attach(self, coordinator: Coordinator, meters: dict[str, EmulatedMeter]) -> None:
         self.coordinator = coordinator
@@ -67,6 +71,13 @@ class UutLink:
             return self.nwk
         device = app.devices.get(zt.EUI64.convert(self.ieee))
         return device.nwk if device is not None else self.nwk
+
+    def coordinator_ieee(self) -> zt.EUI64:
+        """The coordinator's own IEEE address (a binding's destination names it)."""
+        app = self._coordinator().app
+        if app is None:
+            raise BenchError("the coordinator is not started")
+        return app.state.node_info.ieee
 
     def descriptor(self, endpoint: int) -> EndpointDescriptor | None:
         """The unit's simple descriptor on `endpoint` from the interview; None if not active."""
@@ -103,6 +114,25 @@ class UutLink:
             event, tsn=self.next_tsn(), disable_default_response=disable_default_response
         )
         return self.send(source, ids.DEVICE_MANAGEMENT, frame)
+
+    def send_from(
+        self, src_ep: int, cluster_id: int, payload: bytes, *, dst_ep: int | None = None, profile_id: int = SE_PROFILE
+    ) -> FrameRecord:
+        """One frame to the unit from a registered coordinator endpoint (a HAN client endpoint;
+        0 with profile 0 for ZDO), sent once, to identity.endpoint unless `dst_ep` says."""
+        coordinator, uut = self._coordinator(), self.address()
+        if uut is None:
+            raise BenchError("the unit has no NWK address: it is not on the network")
+        return self._loop.run_coroutine(
+            coordinator.send(
+                dst_nwk=uut,
+                dst_ep=self.endpoint if dst_ep is None else dst_ep,
+                src_ep=src_ep,
+                cluster_id=cluster_id,
+                payload=payload,
+                profile_id=profile_id,
+            )
+        )
 
     @property
     def rogue_endpoint(self) -> int:
@@ -146,13 +176,16 @@ class UutLink:
     def ping(self, source: str | None = None) -> FrameRecord | None:
         """Is the unit still answering? Read Attributes of Basic ZCL version; its answer or None."""
         source = source or self._default_source
-        if source is None:
+        if source is None and not self.client_endpoints:
             raise BenchError("esi.sources is empty: there is no meter endpoint to ask the unit from")
         request = codec.build(
             ids.BASIC, "read_attributes", tsn=self.next_tsn(), direction=Direction.TO_SERVER, attribute_ids=[0x0000]
         )
         try:
-            sent = self.send(source, ids.BASIC, request)
+            if source is None:  # a meter under test: asked from the harness's HAN client
+                sent = self.send_from(self.client_endpoints[0], ids.BASIC, request)
+            else:
+                sent = self.send(source, ids.BASIC, request)
         except DeliveryFailed:
             return None  # not delivered: no answer (callers may try again)
         return self.expect_answer(sent, "the unit's answer to Read Attributes (Basic)")

@@ -3,7 +3,8 @@
 Cases reach the collaborators by name: `bench.han` (the HAN facade), `bench.loop` (time and waits), `bench.link` (frames
 to and from the unit), `bench.observing` (what the unit shows), `bench.occupancy` (who
 lives there and the CoT the meters hold), `bench.meters` (the emulated ESME/GPF) and
-`bench.controls` (power and rejoin).
+`bench.controls` (power, rejoin and the CoT trigger) and, for a meter under test, `bench.han_client`
+(the IHD the harness plays).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from harness.bench.loop import BenchLoop
 from harness.bench.observing import Observing
 from harness.domain import Fuel
 from harness.errors import CoordinatorError
+from harness.esi.han_client import HanClient, MeterClient
 from harness.esi.meter import EmulatedMeter
 from harness.esi.occupancy import Occupancy
 from harness.observe.factory import build_observers, build_operator
@@ -27,7 +29,7 @@ from harness.observe.operator import OperatorObserver
 from harness.observe.simulation import SimulationObserver
 from harness.observe.terminal import operator_terminal
 from harness.profile import EsiSource, Profile, SecurityMode
-from harness.radio.coordinator import Coordinator, RadioSettings
+from harness.radio.coordinator import HAN_CLIENT_ENDPOINTS, Coordinator, RadioSettings
 
 JOIN_WINDOW_S = 180  # permit-join window opened for the unit under test
 FUELS = {EsiSource.ESME: Fuel.ELECTRICITY, EsiSource.GPF: Fuel.GAS}
@@ -50,6 +52,8 @@ def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool) -> Rad
         esi_endpoints={s.value: getattr(profile.esi.endpoints, s.value) for s in profile.esi.sources},
         skip_bootloader=skip_bootloader,
         request_timeout=radio.request_timeout.total_seconds(),
+        # A meter under test: the harness plays the IHD (harness.esi.han_client), not the meters.
+        client_endpoints=HAN_CLIENT_ENDPOINTS if profile.identity.role.is_esi else (),
     )
 
 
@@ -79,6 +83,8 @@ class Bench:
         )
         self.link = UutLink(self.loop, profile)
         self.occupancy = Occupancy(self.loop, self.link, self.meters)
+        # The IHD the harness plays for a meter under test (its endpoints exist only then).
+        self.han_client: MeterClient = HanClient(self.link, profile.timings.response_timeout.total_seconds())
         self.observing = Observing(self.loop, profile, {}, before_require=self.occupancy.before_observing)
         self.operator: Any = None  # the one operator for questions and bench steps
         self.controls = BenchControls(profile, self.han, self.loop, lambda: self.operator)
@@ -118,6 +124,7 @@ class Bench:
             self.meters[source.value] = meter
             self.coordinator.app.add_claimer(meter.claim)
         self.link.attach(self.coordinator, self.meters)
+        self.link.client_endpoints = settings.client_endpoints
         self._build_observers()
         self.join_opened_at = self.loop.now()
         joining = await self.coordinator.open_for(profile.identity.ieee, unit_link_key(profile), JOIN_WINDOW_S)

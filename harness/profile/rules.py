@@ -27,6 +27,18 @@ def rule_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
             ("esi", "sources"),
             f"a {role} needs at least one ESI source to query (esme, gpf)",
         )
+    if role.is_esi and p.esi.sources:
+        # For a meter under test the harness plays the IHD, not the meters: never a silent ignore.
+        yield (
+            ("esi", "sources"),
+            f"a {role} under test is asked by the harness's IHD; the harness plays no meter then: leave this empty",
+        )
+    if p.radio.network == "join":
+        yield (
+            ("radio", "network"),
+            "join is not possible: zigpy-znp drives a Z-Stack coordinator, which forms a network and cannot join "
+            "another coordinator's (a comms hub's); use form and pair the unit with the harness's network",
+        )
     if p.radio.security is SecurityMode.INSTALL_CODE and p.identity.install_code is None:
         yield (
             ("identity", "install_code"),

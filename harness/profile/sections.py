@@ -108,6 +108,13 @@ class Radio(Section):
         "provided by a stock Z-Stack coordinator, so a device that insists on it cannot join this "
         "bench; pre-flight reports that as a bench error, not a device failure."
     )
+    network: Literal["form", "join"] = Field(
+        "form",
+        description="form: the harness's stick forms the network above and the UUT joins it (an IHD or PPMID, or a "
+        "meter standing alone on a test bench, as a GB ESME or GPF is tested without its comms hub). join (the "
+        "harness joining a comms hub's or a meter's network) is refused: a Z-Stack coordinator driven by zigpy-znp "
+        "forms networks and cannot join another's.",
+    )
 
 
 class EsiEndpoints(Section):
@@ -166,6 +173,13 @@ class Behaviour(Section):
         description="ESI role only: the UUT (an ESME or GPF) pushes Publish CoT to the HAN "
         "after the CoT trigger (case ESI-05).",
     )
+    prior_issuer_event_id: int | None = Field(
+        None,
+        ge=0,
+        le=0xFFFFFFFF,
+        description="ESI role only: the Issuer Event ID of the CoT the meter already holds before the run "
+        "(ESI-01 expects Get Change of Tenancy to answer it); null: none, Get Change of Tenancy answers NOT_FOUND.",
+    )
 
 
 class PollTimings(Section):
@@ -198,6 +212,11 @@ class Timings(Section):
         ge=0,
         le=5,
         description="Resends a case may make where it declares that it tolerates a lost frame.",
+    )
+    cot_push_within: Duration = Field(
+        timedelta(seconds=30),
+        description="ESI role only: how long after the CoT trigger the meter has to push Publish CoT to every "
+        "bound HAN client (ESI-05, ESI-07); on a real bench this includes the trigger's own delivery.",
     )
 
 

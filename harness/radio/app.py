@@ -145,7 +145,10 @@ class HarnessZnpApp(ControllerApplication):
 
         src_ep = seams.find_endpoint(self, packet.dst_ep, packet.profile_id, packet.cluster_id)
         endpoints = seams.coordinator_device(self).endpoints
-        profile = endpoints[src_ep].profile_id if src_ep in endpoints else packet.profile_id
+        # Endpoint 0 is zigpy's ZDO object, which has no profile: a ZDO request keeps the packet's (0).
+        profile = (
+            getattr(endpoints[src_ep], "profile_id", packet.profile_id) if src_ep in endpoints else packet.profile_id
+        )
         record = self.trace.append(
             timestamp=self.now(),
             direction=Direction.TX,

@@ -41,6 +41,15 @@ ESI_SERVER_CLUSTERS = [ids.BASIC, ids.TIME, ids.METERING, ids.MESSAGING, ids.PRE
 ROGUE_ENDPOINT = 11
 ROGUE_DEVICE_TYPE = 0x0505  # SE Smart Appliance
 ROGUE_SERVER_CLUSTERS = [ids.BASIC]
+# The HAN clients the harness plays when the unit under test is a meter (ESME or GPF): SE
+# In-Home Display endpoints with the client side of every cluster a GB IHD asks a meter
+# about. Two of them, each bound to the meter on its own, so a push to every bound device
+# (ESI-07) is seen arriving at two. Endpoints 12 and 13: beside the ESI defaults (9, 10) and
+# the rogue endpoint (11), none of which a meter-role bench registers as an ESI.
+HAN_CLIENT_ENDPOINTS = (12, 13)
+HAN_CLIENT_DEVICE_TYPE = 0x0507  # SE In-Home Display
+HAN_CLIENT_SERVER_CLUSTERS = [ids.BASIC]
+HAN_CLIENT_CLIENT_CLUSTERS = [ids.TIME, ids.METERING, ids.MESSAGING, ids.PREPAYMENT, ids.DEVICE_MANAGEMENT]
 SILENT_AFTER = 3  # undelivered frames in a row (each after the MAC's own retries) that mean "gone"
 STICK_KEY = "stick"  # in network_summary only when the stick is an emulator
 EMULATED_STICK = f"EMULATED: SYS.Version BootloaderRevision 0x{EMULATED_BOOTLOADER_REVISION:08X}"
@@ -67,11 +76,12 @@ class RadioSettings:
     esi_endpoints: dict[str, int]  # source name -> harness endpoint
     skip_bootloader: bool = True
     request_timeout: float = 15.0  # zigpy-znp's sync_request_timeout (radio.request_timeout)
+    client_endpoints: tuple[int, ...] = ()  # the HAN clients the harness plays for a meter under test
 
     @property
     def rogue_endpoint(self) -> int:
         """The endpoint that is no ESI (ROGUE_ENDPOINT unless a declared ESI takes it)."""
-        taken = set(self.esi_endpoints.values()) | ZIGPY_ENDPOINTS
+        taken = set(self.esi_endpoints.values()) | set(self.client_endpoints) | ZIGPY_ENDPOINTS
         return next(ep for ep in range(ROGUE_ENDPOINT, 241) if ep not in taken)
 
 
@@ -120,6 +130,17 @@ def zigpy_config(settings: RadioSettings) -> dict:
                 "input_clusters": ROGUE_SERVER_CLUSTERS,
                 "output_clusters": [],
             }
+        ]
+        + [
+            {
+                "endpoint": endpoint,
+                "profile": SE_PROFILE,
+                "device_type": HAN_CLIENT_DEVICE_TYPE,
+                "device_version": 0,
+                "input_clusters": HAN_CLIENT_SERVER_CLUSTERS,
+                "output_clusters": HAN_CLIENT_CLIENT_CLUSTERS,
+            }
+            for endpoint in settings.client_endpoints
         ],
     }
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from harness.observe.simulation import Watcher
     from harness.profile import Profile
 
-UNIT_ACTIONS = ("power_off", "power_on", "power_cycle", "rejoin")
+UNIT_ACTIONS = ("power_off", "power_on", "power_cycle", "rejoin", "change_of_tenancy")
 
 
 class SimulationFacade:
@@ -110,6 +110,9 @@ class SimulationFacade:
         if action == "power_cycle":
             unit.power_off()
             unit.power_on()
+        elif action == "change_of_tenancy" and not callable(getattr(unit, action, None)):
+            # Only a meter model takes a CoT from its supplier (harness.sim.devices.meter).
+            raise BenchError(f"the simulated unit ({type(unit).__name__}) is no meter: it cannot take a CoT")
         elif action in UNIT_ACTIONS:
             getattr(unit, action)()
         else:

@@ -13,11 +13,12 @@ from harness.sim.variants import (
     clearing,
     device_management,
     implementation_time,
+    meter,
     no_spurious_clearing,
     query,
     robustness,
 )
-from harness.sim.variants.spec import DUAL, IHD, PPMID, SCHEDULED, VariantSpec
+from harness.sim.variants.spec import DUAL, ESME, GPF, IHD, PPMID, SCHEDULED, VariantSpec
 
 MATRIX: tuple[VariantSpec, ...] = (
     *bench.ROWS,
@@ -28,6 +29,7 @@ MATRIX: tuple[VariantSpec, ...] = (
     *implementation_time.ROWS,
     *robustness.ROWS,
     *clear_scope.ROWS,
+    *meter.ROWS,
 )
 REFERENCES: tuple[str, ...] = (
     IHD,
@@ -36,6 +38,8 @@ REFERENCES: tuple[str, ...] = (
     SCHEDULED,
     "sim-ihd-read-attributes.yaml",
     clear_scope.DUAL_FUEL_SCOPE,
+    ESME,
+    GPF,
 )
 
 __all__ = ["MATRIX", "REFERENCES", "VariantSpec"]

@@ -68,7 +68,8 @@ def test_every_wait_a_conforming_unit_ends_early_is_counted_to_its_deadline(name
         if estimate[c] and worst[c] - estimate[c] < extra
     }
     assert not short, f"{name}: waits not counted to their deadline (counted, deadline): {short}"
-    assert any(estimate[c] for c in wanted), f"{name}: no case with an early-ending wait applies"
+    if not profile.identity.role.is_esi:  # a meter's cases (ESI) answer at once: no such wait
+        assert any(estimate[c] for c in wanted), f"{name}: no case with an early-ending wait applies"
 
 
 def _bench_times(results: Path) -> dict[str, float]:

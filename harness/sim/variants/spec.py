@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness.sim.devices.reference import ReferenceDevice
+from harness.sim.node import SimNode
 
 
 @dataclasses.dataclass(frozen=True)
 class VariantSpec:
-    model: type[ReferenceDevice]
+    model: type[SimNode]
     profile: str  # the reference profile (device_profiles/) it runs on
     failed: frozenset[str]  # cases that must fail on it (Allure "failed")
     broken: frozenset[str] = frozenset()  # cases that may be inconclusive on it (and why)
@@ -22,7 +22,7 @@ class VariantSpec:
 
 
 def _v(
-    model: type[ReferenceDevice],
+    model: type[SimNode],
     profile: str,
     *failed: str,
     broken: tuple[str, ...] = (),
@@ -33,3 +33,4 @@ def _v(
 
 
 IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"
+ESME, GPF = "sim-esme.yaml", "sim-gpf.yaml"  # meters under test (the harness plays the IHD)

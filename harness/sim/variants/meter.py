@@ -1,0 +1,207 @@
+"""Fault variants of the meters under test (ESI cases), and their rows of the matrix.
+
+Each class breaks one rule of SECMP0056 / GBCS for an ESME or GPF by overriding one hook of
+the reference meter (harness.sim.devices.meter); ROWS says which case must catch it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import zigpy.types as zt
+
+from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf, ReferenceMeter
+from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
+from harness.zcl import ids
+
+
+@contextlib.contextmanager
+def unrestricted(meter: ReferenceMeter) -> Iterator[None]:
+    """The meter computes as if it had taken no CoT (its boundary lifted for the while)."""
+    boundary, meter.boundary = meter.boundary, None
+    try:
+        yield
+    finally:
+        meter.boundary = boundary
+
+
+class AnswersNotFoundAfterCot(ReferenceEsme):
+    """Takes the CoT (clears, pushes) but Get Change of Tenancy still answers NOT_FOUND."""
+
+    def on_get_cot(self, zcl):  # noqa: ANN001, ANN201
+        return self.not_found(zcl)
+
+
+class PublishesCotBeforeAnyTrigger(ReferenceEsme):
+    """Holds a CoT from manufacture (a test event never removed): Get CoT answers it before any CoT."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cot = MeterCot(5, self.zcl_now() - 400 * DAY)
+
+
+class ForgetsEarlierCot(ReferenceGpf):
+    """Lost the CoT it held (behaviour.prior_issuer_event_id declares it) in a firmware update:
+    Get Change of Tenancy answers NOT_FOUND before the trigger."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cot = None
+
+
+class ReusesIssuerEventId(ReferenceGpf):
+    """Publishes the new CoT under the Issuer Event ID of the one it already held (stale)."""
+
+    def next_event_id(self) -> int:
+        return self.cot.issuer_event_id if self.cot is not None else self.zcl_now()
+
+
+class NewEventIdEachGet(ReferenceEsme):
+    """Answers every Get Change of Tenancy after the CoT with a fresh Issuer Event ID."""
+
+    def on_get_cot(self, zcl):  # noqa: ANN001, ANN201
+        if self.cot is not None and self.boundary is not None:
+            self.cot = MeterCot(self.cot.issuer_event_id + 1, self.cot.implementation_time)
+        return super().on_get_cot(zcl)
+
+
+class DatesCotTenDaysEarly(ReferenceGpf):
+    """Executes the CoT dated ten days before it arrived, and withholds only what is older: the
+    previous occupier's recent top-ups, debts and half-hours stay served."""
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        assert self.cot is not None
+        early = self.cot.implementation_time - 10 * DAY
+        self.cot = MeterCot(self.cot.issuer_event_id, early)
+        self.boundary = early
+
+
+class AttributesKeepNoCot(ReferenceEsme):
+    """Publishes the CoT but 0x0200/0x0201 still read "no CoT" (invalid time, no control)."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        return 0xFFFFFFFF, 0
+
+
+class AttributesOffByADay(ReferenceGpf):
+    """0x0200 reads the CoT's date a day early (its own date arithmetic), 0x0201 right."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        update_time, control = super().cot_attributes()
+        return (update_time - DAY if self.boundary is not None else update_time), control
+
+
+class _KeepsKind(ReferenceEsme):
+    kept = ""
+
+    def served(self, dated: int, kind: str) -> bool:
+        return kind == self.kept or super().served(dated, kind)
+
+
+class KeepsTopUpLog(_KeepsKind):
+    """Still serves the previous occupier's top-ups after the CoT."""
+
+    kept = "top_up"
+
+
+class KeepsDebtLog(_KeepsKind):
+    """Still serves the previous occupier's debt collections after the CoT."""
+
+    kept = "debt"
+
+
+class ServesProfileBeforeCot(_KeepsKind):
+    """Still serves the previous occupier's half-hourly consumption (Get Profile) after the CoT."""
+
+    kept = "interval"
+
+
+class ServesPreviousDayHistory(ReferenceGpf):
+    """Withholds the logs and the profile, but the previous day's consumption still reads the
+    previous occupier's total."""
+
+    def day_history(self, start: int, end: int) -> int:
+        with unrestricted(self):
+            return super().day_history(start, end)
+
+
+class ServesPreviousDayCost(ReferenceEsme):
+    """Restricts the consumption history, but the previous day's cost (Prepayment 0x051E) still
+    reads the previous occupier's."""
+
+    def day_cost(self, start: int, end: int) -> int:
+        with unrestricted(self):
+            return super().day_cost(start, end)
+
+
+class KeepsLastMessage(ReferenceEsme):
+    """Never clears the last active supplier message: Get Last Message answers it after the CoT."""
+
+    def clear_last_message(self, cot_time: int) -> None:
+        message = self.last_message
+        super().clear_last_message(cot_time)
+        self.last_message = message
+
+    def served(self, dated: int, kind: str) -> bool:
+        return kind == "message" or super().served(dated, kind)
+
+
+class RedatesLastMessage(ReferenceGpf):
+    """Re-issues the previous occupier's last message dated the CoT (same message ID)."""
+
+    def clear_last_message(self, cot_time: int) -> None:
+        message = self.last_message
+        super().clear_last_message(cot_time)
+        if message is not None:
+            self.last_message = LastMessage(message.message_id, cot_time, message.text)
+
+
+class NoPushOnReceipt(ReferenceEsme):
+    """Takes the CoT but pushes nothing: a bound IHD learns of it only when it next asks."""
+
+    def push_targets(self) -> list[tuple[zt.EUI64, int]]:
+        return []
+
+
+class PushesToFirstBoundOnly(ReferenceGpf):
+    """Pushes Publish CoT to the first client bound to its Device Management server only."""
+
+    def push_targets(self) -> list[tuple[zt.EUI64, int]]:
+        return super().push_targets()[:1]
+
+
+class DescriptorWithoutDmServer(ReferenceEsme):
+    """Answers as a DM server but its simple descriptor does not list Device Management."""
+
+    def input_clusters(self) -> list[int]:
+        return [c for c in super().input_clusters() if c != ids.DEVICE_MANAGEMENT]
+
+
+ROWS: tuple[VariantSpec, ...] = (
+    _v(
+        DescriptorWithoutDmServer,
+        ESME,
+        "PROF-01",
+        may_fail=("ESI-05", "ESI-07"),
+        why="it refuses a binding to a cluster it does not declare, so the IHD endpoints get no push",
+    ),
+    _v(PublishesCotBeforeAnyTrigger, ESME, "ESI-01"),
+    _v(ForgetsEarlierCot, GPF, "ESI-01"),
+    _v(AnswersNotFoundAfterCot, ESME, "ESI-02", may_fail=("ESI-03",), why="ESI-03 compares with the CoT it publishes"),
+    _v(ReusesIssuerEventId, GPF, "ESI-02", "ESI-05"),
+    _v(NewEventIdEachGet, ESME, "ESI-02"),
+    _v(AttributesKeepNoCot, ESME, "ESI-03"),
+    _v(AttributesOffByADay, GPF, "ESI-03"),
+    _v(DatesCotTenDaysEarly, GPF, "ESI-04"),
+    _v(KeepsTopUpLog, ESME, "ESI-04"),
+    _v(KeepsDebtLog, ESME, "ESI-04"),
+    _v(ServesProfileBeforeCot, ESME, "ESI-04"),
+    _v(ServesPreviousDayHistory, GPF, "ESI-04"),
+    _v(ServesPreviousDayCost, ESME, "ESI-04"),
+    _v(KeepsLastMessage, ESME, "ESI-04", "ESI-06"),
+    _v(RedatesLastMessage, GPF, "ESI-04", "ESI-06"),
+    _v(NoPushOnReceipt, ESME, "ESI-05", "ESI-07"),
+    _v(PushesToFirstBoundOnly, GPF, "ESI-07"),
+)

@@ -1,0 +1,229 @@
+"""The one CoT trigger the meter cases share, and what the meter served before it.
+
+A real bench pays an operator step (or a DCC request) per trigger, so ESI-02..07 judge one
+CoT, taken by the first of them to run (ESI-02 in a whole run; the plan says so). Before it,
+the IHD the harness plays binds its two endpoints to the meter and observes that the meter
+does serve the previous occupier's top-up log, debt log, last message and history: without
+that, "nothing from before the CoT" afterwards would pass vacuously, so a meter holding none
+is a bench precondition not met (broken), never a pass. ESI-01 runs before the trigger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import allure
+
+from harness.bench import Bench
+from harness.bench.controls import cot_instruction
+from harness.errors import BenchError, PreconditionNotMet
+from harness.esi.han_client import BOUND_CLUSTERS, Answer
+from harness.profile import Profile
+from harness.zcl import ids
+from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED
+from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
+from testcases.steps import attach_text
+
+DM, MESSAGING, METERING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.METERING, ids.PREPAYMENT
+LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
+MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.esi.servers.MAX_PROFILE_PERIODS)
+PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
+PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
+# The day history an IHD reads: (what, cluster, attribute).
+DAY_HISTORY = (
+    ("previous day consumption", METERING, PREVIOUS_DAY),
+    ("previous day cost", PREPAYMENT, PREVIOUS_DAY_COST),
+)
+
+# The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
+FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+    ("top-up log", PREPAYMENT, "get_top_up_log", {"latest_end_time": LATEST, "number_of_records": 0}),
+    (
+        "debt repayment log",
+        PREPAYMENT,
+        "get_debt_repayment_log",
+        {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": 0xFF},
+    ),
+    ("last message", MESSAGING, "get_last_message", {}),
+    (
+        "half-hourly profile",
+        METERING,
+        "get_profile",
+        {"interval_channel": 0, "end_time": 0, "number_of_periods": MAX_PERIODS},
+    ),
+)
+SERVED = {  # what a fetch answers when it has data
+    "get_top_up_log": "publish_top_up_log",
+    "get_debt_repayment_log": "publish_debt_log",
+    "get_last_message": "display_message",
+    "get_profile": "get_profile_response",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Before:
+    """What the meter said before the trigger: its bindings and its CoT (ESI-01 judges it)."""
+
+    cot: Answer  # its answer to Get Change of Tenancy
+    bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
+
+    @property
+    def issuer_event_id(self) -> int | None:
+        frame = self.cot.frame
+        if frame is None or frame.command_name != "publish_change_of_tenancy":
+            return None
+        return int(frame.fields["issuer_event_id"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Served:
+    """The previous occupier's data the meter served just before the trigger (the precondition)."""
+
+    fetched: dict[str, Answer]
+    day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
+
+    @property
+    def message_ids(self) -> set[int]:
+        frame = self.fetched["last message"].frame
+        return (
+            {int(frame.fields["message_id"])}
+            if frame is not None and frame.command_name == "display_message"
+            else set()
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Taken:
+    """The trigger: the trace mark before it, its bench times (Unix seconds) and what came before."""
+
+    mark: int
+    started: float
+    done: float
+    before: Before
+    served: Served
+
+    @property
+    def trigger_zcl(self) -> int:
+        return int(self.started) - UNIX_OFFSET
+
+
+_TAKEN: list[tuple[Bench, Taken]] = []  # one trigger per bench (one per session), by identity
+_BEFORE: list[tuple[Bench, Before]] = []
+# A trigger that failed (a command's error, an operator's abort) is not tried again by every
+# later case: an operator would be asked once per case. The later cases are broken with its reason.
+_FAILED: list[tuple[Bench, str]] = []
+
+
+def taken(bench: Bench) -> Taken | None:
+    return next((t for owner, t in _TAKEN if owner is bench), None)
+
+
+def profile_served(answer: Answer) -> bool:
+    frame = answer.frame
+    return frame is not None and frame.command_name == "get_profile_response" and bool(frame.fields["intervals"])
+
+
+def before_trigger(bench: Bench, profile: Profile) -> Before:
+    """Bind and ask Get Change of Tenancy, once per bench, before any trigger."""
+    done = next((b for owner, b in _BEFORE if owner is bench), None)
+    if done is not None:
+        return done
+    if taken(bench) is not None:
+        raise BenchError("the CoT trigger has already been taken: the meter's state before it can no longer be seen")
+    client = bench.han_client
+    with allure.step(
+        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM and Messaging servers"
+    ):
+        status = {(ep, c): client.bind(ep, c) for ep in client.endpoints for c in BOUND_CLUSTERS}
+        attach_text(
+            "bindings", "\n".join(f"endpoint {ep}, cluster 0x{c:04X}: Bind_rsp {s}" for (ep, c), s in status.items())
+        )
+    with allure.step("Get Change of Tenancy before the trigger"):
+        cot = client.request(DM, "get_change_of_tenancy")
+        attach_text("Get Change of Tenancy", cot.describe())
+    before = Before(cot, status)
+    _BEFORE.append((bench, before))
+    return before
+
+
+def served_before(bench: Bench) -> Served:
+    """The precondition of every post-CoT case: the meter serves the previous occupier's data."""
+    client = bench.han_client
+    fetched: dict[str, Answer] = {}
+    with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
+        for what, cluster, command, fields in FETCHES:
+            fetched[what] = client.request(cluster, command, **fields)
+        day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
+        attach_text(
+            "served before the CoT",
+            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items())
+            + "".join(f"\n{what}: {value}" for what, value in day_history.items()),
+        )
+        missing = [
+            what
+            for what, _c, command, _f in FETCHES
+            if not fetched[what].is_(SERVED[command])
+            or (command == "get_profile" and not profile_served(fetched[what]))
+        ]
+        missing += [
+            f"{what} (cluster 0x{cluster:04X} attribute 0x{attr:04X})"
+            for what, cluster, attr in DAY_HISTORY
+            if not day_history[what]
+        ]
+        if missing:
+            raise PreconditionNotMet(
+                f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
+                "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
+                "with a top-up, a debt collection, a supplier message and a day of consumption first"
+            )
+    return Served(fetched, day_history)
+
+
+def shared_trigger(bench: Bench, profile: Profile) -> Taken:
+    """The CoT trigger, taken once per bench by the first post-CoT case to run."""
+    already = taken(bench)
+    if already is not None:
+        with allure.step("The CoT trigger was taken by an earlier case of this run"):
+            attach_text("trigger", f"at bench time {already.started:.3f} (trace mark {already.mark})")
+        return already
+    failed = next((why for owner, why in _FAILED if owner is bench), None)
+    if failed is not None:
+        raise BenchError(f"the CoT trigger failed in an earlier case and is not tried again: {failed}")
+    before = before_trigger(bench, profile)
+    served = served_before(bench)
+    how = profile.bench.cot_trigger.by
+    with allure.step(f"CoT trigger (bench.cot_trigger is {how}): {cot_instruction(profile)}"):
+        mark = bench.link.mark()
+        started = bench.loop.now()
+        try:
+            bench.controls.change_of_tenancy(cot_instruction(profile))
+        except BenchError as error:
+            _FAILED.append((bench, str(error)))
+            raise
+        result = Taken(mark, started, bench.loop.now(), before, served)
+        _TAKEN.append((bench, result))
+        attach_text(
+            "trigger", f"started {format_zcl_utc(result.trigger_zcl)}, done after {result.done - started:.3f} s"
+        )
+    return result
+
+
+def published(answer: Answer) -> dict[str, int] | None:
+    frame = answer.frame
+    if frame is None or frame.command_name != "publish_change_of_tenancy":
+        return None
+    return {name: int(value) for name, value in frame.fields.items()}
+
+
+def boundary(bench: Bench, trigger: Taken) -> tuple[int, str]:
+    """The CoT's date, from which the previous occupier's data is withheld. The trigger dates
+    the CoT now (its instruction says so), so every record the meter held before it began is
+    the previous occupier's: the boundary is the trigger's start, or the Implementation
+    Date/Time the meter publishes when that is later (GBCS: the date is the boundary). A meter
+    publishing an earlier date than its CoT's does not loosen the check."""
+    fields = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    at = fields["implementation_date_time"] if fields is not None else IMPLEMENT_NOW
+    if at not in (IMPLEMENT_NOW, CANCEL) and at > trigger.trigger_zcl:
+        return at, f"the published Implementation Date/Time {format_zcl_utc(at)}, after the trigger"
+    return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}, the CoT's date"

@@ -1,0 +1,333 @@
+"""ESI role (the unit under test is an ESME or GPF; the harness plays the IHD): ESI-01..07.
+
+Named to sort before test_08_event_id_range.py, which must stay the last module of a run
+(NEG-06 leaves no newer Issuer Event ID); for an IHD every case here skips, for a meter every
+case there does, so the two never meet in one run. ESI-01
+judges the meter before the shared CoT trigger (testcases/meter_cot.py); ESI-02..07 judge
+the one CoT it takes. Each assertion names what the harness's IHD sent, what a meter
+following SECMP0056 and GBCS answers, and what came back.
+"""
+
+from __future__ import annotations
+
+import allure
+
+from harness.bench import Bench
+from harness.catalogue import case
+from harness.errors import BenchError
+from harness.esi.han_client import Answer
+from harness.profile import Profile
+from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
+from testcases.meter_cot import (
+    DAY_HISTORY,
+    DM,
+    FETCHES,
+    MAX_PERIODS,
+    MESSAGING,
+    METERING,
+    Before,
+    before_trigger,
+    boundary,
+    published,
+    shared_trigger,
+    taken,
+)
+from testcases.steps import attach_text
+
+HALF_HOUR, DAY = 1800, 86_400
+
+
+# ProfileIntervalPeriod (SE 1.4 Table D-36) in seconds; an unknown one is taken as the longest
+# (a day), so an interval's start is never placed later than it can be.
+PERIOD_S = {0: DAY, 1: 3600, 2: HALF_HOUR, 3: 900, 4: 600, 5: 450, 6: 300, 7: 150}
+
+
+def _period_s(value: object) -> int:
+    return PERIOD_S.get(int(value), DAY)  # type: ignore[call-overload]
+
+
+def _when(value: int) -> str:
+    return format_zcl_utc(value)
+
+
+@case("ESI-01")
+def test_esi_01(bench: Bench, profile: Profile) -> None:
+    if taken(bench) is not None:
+        raise BenchError("ESI-01 judges the meter before the CoT trigger, which an earlier case has already taken")
+    before = before_trigger(bench, profile)
+    prior = profile.behaviour.prior_issuer_event_id
+    with allure.step(
+        "Get Change of Tenancy before the trigger answers "
+        + ("NOT_FOUND" if prior is None else f"the declared earlier event 0x{prior:08X}")
+    ):
+        answer = before.cot
+        attach_text("answer", answer.describe())
+        assert answer.frame is not None, (
+            "the harness (as an IHD) sent Get Change of Tenancy; expected Publish Change of Tenancy or Default "
+            "Response NOT_FOUND within timings.response_timeout; the meter answered nothing"
+        )
+        if prior is None:
+            assert answer.not_found, (
+                "before any CoT (behaviour.prior_issuer_event_id is null) the harness sent Get Change of Tenancy; "
+                f"expected Default Response NOT_FOUND; the meter answered {answer.describe()}"
+            )
+        else:
+            assert before.issuer_event_id == prior, (
+                "the harness sent Get Change of Tenancy before the trigger; expected Publish Change of Tenancy "
+                f"with the declared earlier Issuer Event ID 0x{prior:08X} (behaviour.prior_issuer_event_id); "
+                f"the meter answered {answer.describe()}"
+            )
+
+
+def _earlier_event(before: Before, profile: Profile) -> int | None:
+    """The event the CoT must be newer than: what the meter published before, or the declared one."""
+    seen, declared = before.issuer_event_id, profile.behaviour.prior_issuer_event_id
+    return max((e for e in (seen, declared) if e is not None), default=None)
+
+
+def _published_after_trigger(bench: Bench, step: str) -> tuple[Answer, dict[str, int]]:
+    """Get Change of Tenancy after the trigger: the answer and the Publish CoT's fields."""
+    with allure.step(step):
+        answer = bench.han_client.request(DM, "get_change_of_tenancy")
+        attach_text("answer", answer.describe())
+        fields = published(answer)
+        assert fields is not None, (
+            "after the CoT trigger the harness (as an IHD) sent Get Change of Tenancy; expected Publish Change of "
+            f"Tenancy with the new CoT; the meter answered {answer.describe()}"
+        )
+    return answer, fields
+
+
+@case("ESI-02")
+def test_esi_02(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    client = bench.han_client
+    earlier = _earlier_event(trigger.before, profile)
+    first, fields = _published_after_trigger(bench, "Get Change of Tenancy after the trigger answers Publish CoT")
+    with allure.step(
+        "Its Issuer Event ID is newer than before the trigger ("
+        + ("none before" if earlier is None else f"0x{earlier:08X}")
+        + ")"
+    ):
+        event = fields["issuer_event_id"]
+        assert earlier is None or event > earlier, (
+            f"after the CoT trigger the meter published Issuer Event ID 0x{event:08X}; expected one newer (a larger "
+            f"uint32) than the 0x{earlier:08X} it held before: an IHD ignores an event it has already seen, so the "
+            "previous occupier's data would stay on it"
+        )
+    with allure.step("Asked again, the meter answers the same CoT (one event, not a new one per request)"):
+        second = client.request(DM, "get_change_of_tenancy")
+        attach_text("second answer", second.describe())
+        assert published(second) == fields, (
+            "the harness sent Get Change of Tenancy twice after one CoT; expected the same Publish Change of Tenancy "
+            f"both times; first {first.describe()}, then {second.describe()}"
+        )
+
+
+@case("ESI-03")
+def test_esi_03(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    client = bench.han_client
+    _answer, fields = _published_after_trigger(bench, "The published CoT (Get Change of Tenancy), to compare with")
+    with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management"):
+        values = client.read(DM, [0x0200, 0x0201])
+        attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")
+    with allure.step("0x0200 is the Implementation Date/Time and 0x0201 the Tenancy Change Control published"):
+        update_time, control = values.get(0x0200), values.get(0x0201)
+        published_time = fields["implementation_date_time"]
+        now = int(bench.loop.now()) - UNIX_OFFSET
+        time_ok = update_time == published_time or (
+            # "now" published: the attribute holds the time the meter executed it
+            published_time == IMPLEMENT_NOW and update_time is not None and trigger.trigger_zcl <= update_time <= now
+        )
+        assert update_time is not None and time_ok, (
+            f"the meter published Implementation Date/Time {_when(published_time)}; expected attribute 0x0200 "
+            f"(Change of Tenancy Update Date/Time) to read the same; it read "
+            f"{'nothing (unsupported)' if update_time is None else _when(int(update_time))}"  # type: ignore[call-overload]
+        )
+        wanted = fields["proposed_tenancy_change_control"]
+        assert control is not None and int(control) == wanted, (  # type: ignore[call-overload]
+            f"the meter published Proposed Tenancy Change Control 0x{wanted:08X}; expected attribute 0x0201 to read "
+            f"the same; it read {'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
+        )
+
+
+def _dated(answer_frame: object, field: str, stamp: str) -> list[int]:
+    records = getattr(answer_frame, "fields", {}).get(field, [])
+    return [int(getattr(r, stamp)) for r in records]
+
+
+def _check_logs_and_message(bench: Bench, since: int, why: str, old_messages: set[int]) -> None:
+    client = bench.han_client
+    for what, cluster, command, fields in FETCHES:
+        with allure.step(f"{command}: nothing dated before the CoT ({why})"):
+            answer = client.request(cluster, command, **fields)
+            attach_text(what, answer.describe())
+            assert answer.frame is not None, (
+                f"after the CoT the harness (as an IHD) sent {command}; expected the meter's answer (its records, or "
+                "Default Response NOT_FOUND) within timings.response_timeout; it answered nothing"
+            )
+            if answer.status is not None:
+                continue  # NOT_FOUND (or another status): nothing served
+            frame = answer.frame
+            if command == "get_top_up_log":
+                early = [t for t in _dated(frame, "top_up_payload", "top_up_time") if t < since]
+            elif command == "get_debt_repayment_log":
+                early = [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
+            elif command == "get_profile":
+                end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
+                count = len(frame.fields["intervals"])
+                # Most recent first, back from End Time: interval i began (i + 1) periods before it.
+                early = [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
+            else:
+                message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
+                assert message_id not in old_messages, (
+                    f"after the CoT the harness sent Get Last Message; expected NOT_FOUND or a message of the new "
+                    f"occupier; the meter answered the previous occupier's message 0x{message_id:08X} again "
+                    f"(start time {_when(start)})"
+                )
+                early = [start] if start != IMPLEMENT_NOW and start < since else []
+            assert not early, (
+                f"after the CoT (dated {_when(since)}) the harness sent {command}; expected nothing dated before it; "
+                f"the meter answered {what} dated {', '.join(_when(t) for t in early[:5])}"
+            )
+
+
+@case("ESI-04")
+def test_esi_04(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    since, why = boundary(bench, trigger)
+    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
+    with allure.step("Get Profile up to the CoT's date: no half-hour before it"):
+        answer = bench.han_client.request(
+            METERING, "get_profile", interval_channel=0, end_time=since, number_of_periods=MAX_PERIODS
+        )
+        attach_text("profile up to the CoT", answer.describe())
+        intervals = answer.frame.fields.get("intervals", []) if answer.frame is not None else []
+        assert answer.frame is not None and not intervals, (
+            f"after the CoT the harness sent Get Profile with End Time {_when(since)} (the CoT's date); expected no "
+            f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
+        )
+    now_zcl = int(bench.loop.now()) - UNIX_OFFSET
+    midnight = now_zcl // DAY * DAY
+    for what, cluster, attribute in DAY_HISTORY:
+        with allure.step(f"The {what} (a day before the CoT's) reads 0"):
+            value = bench.han_client.read(cluster, [attribute]).get(attribute)
+            attach_text(what, f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}")
+            if since < midnight:
+                attach_text(
+                    "not judged", "the CoT is dated before today's midnight: yesterday is partly the new occupier's"
+                )
+                continue
+            assert not value, (
+                f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} attribute "
+                f"0x{attribute:04X}), a day wholly before it; expected 0; the meter read {value}: the previous "
+                "occupier's history is still served"
+            )
+
+
+def _pushes_by_endpoint(bench: Bench, mark: int) -> dict[int, list[dict[str, int]]]:
+    pushed: dict[int, list[dict[str, int]]] = {ep: [] for ep in bench.han_client.endpoints}
+    for record, zcl in bench.han_client.received_since(mark, DM, "publish_change_of_tenancy"):
+        pushed[record.dst_ep].append({k: int(v) for k, v in zcl.fields.items()})
+    return pushed
+
+
+def _bound(before: Before) -> None:
+    with allure.step("The meter accepted the IHD endpoints' binding to its Device Management server"):
+        refused = {ep: s for (ep, c), s in before.bind_status.items() if c == DM and s != 0}
+        assert not refused, (
+            "the harness (as an IHD) sent ZDO Bind_req for the meter's Device Management server; expected Bind_rsp "
+            f"SUCCESS (a meter declaring behaviour.push_capable pushes to bound clients); got {refused} "
+            "(endpoint: status, None for no answer)"
+        )
+
+
+def _wait_for_pushes(bench: Bench, profile: Profile, every: bool) -> dict[int, list[dict[str, int]]]:
+    trigger = shared_trigger(bench, profile)
+    deadline = trigger.done + profile.timings.cot_push_within.total_seconds()
+
+    def arrived() -> dict[int, list[dict[str, int]]] | None:
+        pushed = _pushes_by_endpoint(bench, trigger.mark)
+        return pushed if (all(pushed.values()) if every else any(pushed.values())) else None
+
+    try:
+        return bench.loop.wait_for(arrived, max(0.0, deadline - bench.loop.now()), "the meter's Publish CoT push")
+    except TimeoutError:
+        return _pushes_by_endpoint(bench, trigger.mark)
+
+
+@case("ESI-05")
+def test_esi_05(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    _bound(trigger.before)
+    within = profile.timings.cot_push_within
+    with allure.step(f"A Publish Change of Tenancy pushed to the HAN within timings.cot_push_within ({within})"):
+        pushed = _wait_for_pushes(bench, profile, every=False)
+        attach_text("pushed", "\n".join(f"endpoint {ep}: {frames}" for ep, frames in pushed.items()))
+        frames = [f for per in pushed.values() for f in per]
+        assert frames, (
+            f"after the CoT trigger the harness's IHD endpoints, bound to the meter, waited {within} for Publish "
+            "Change of Tenancy (behaviour.push_capable is true); the meter pushed none"
+        )
+    earlier = _earlier_event(trigger.before, profile)
+    with allure.step("The pushed event is the new CoT (newer Issuer Event ID)"):
+        events = sorted({f["issuer_event_id"] for f in frames})
+        assert earlier is None or all(e > earlier for e in events), (
+            f"the meter pushed Publish Change of Tenancy with Issuer Event ID(s) {[f'0x{e:08X}' for e in events]}; "
+            f"expected the new CoT, newer than the 0x{earlier:08X} held before the trigger"
+        )
+
+
+@case("ESI-06")
+def test_esi_06(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    client = bench.han_client
+    since, why = boundary(bench, trigger)
+    old = trigger.served.message_ids
+    with allure.step("What the meter sent on the Messaging cluster since the trigger (evidence)"):
+        sent = [
+            f"endpoint {record.dst_ep}: {command} {dict(zcl.fields)}"
+            for command in ("cancel_message", "cancel_all_messages", "display_message")
+            for record, zcl in client.received_since(trigger.mark, MESSAGING, command)
+        ]
+        attach_text("messaging since the CoT", "\n".join(sent) or "nothing")
+        cancellation = client.request(MESSAGING, "get_message_cancellation", earliest_implementation_time=0)
+        attach_text("Get Message Cancellation", cancellation.describe())
+    with allure.step(
+        f"Get Last Message: NOT_FOUND, or a message of the new occupier dated at or after the CoT ({why})"
+    ):
+        answer = client.request(MESSAGING, "get_last_message")
+        attach_text("Get Last Message", answer.describe())
+        assert answer.frame is not None, (
+            "after the CoT the harness (as an IHD) sent Get Last Message; expected Display Message or Default Response "
+            "NOT_FOUND within timings.response_timeout; the meter answered nothing"
+        )
+        if answer.is_("display_message"):
+            message_id, start = int(answer.frame.fields["message_id"]), int(answer.frame.fields["start_time"])
+            assert message_id not in old, (
+                "after the CoT the harness sent Get Last Message; expected NOT_FOUND or the new occupier's message; "
+                f"the meter answered the previous occupier's last active message 0x{message_id:08X} again "
+                f"(start time {_when(start)}; before the CoT it served it too)"
+            )
+            assert start == IMPLEMENT_NOW or start >= since, (
+                f"after the CoT (dated {_when(since)}) the harness sent Get Last Message; expected a message dated at "
+                f"or after it; the meter answered message 0x{message_id:08X} starting {_when(start)}"
+            )
+
+
+@case("ESI-07")
+def test_esi_07(bench: Bench, profile: Profile) -> None:
+    trigger = shared_trigger(bench, profile)
+    _bound(trigger.before)
+    within = profile.timings.cot_push_within
+    endpoints = list(bench.han_client.endpoints)
+    with allure.step(f"Every bound IHD endpoint {endpoints} receives Publish Change of Tenancy within {within}"):
+        pushed = _wait_for_pushes(bench, profile, every=True)
+        attach_text("pushed", "\n".join(f"endpoint {ep}: {frames}" for ep, frames in pushed.items()))
+        missed = [ep for ep, frames in pushed.items() if not frames]
+        assert not missed, (
+            f"the harness bound {len(endpoints)} IHD endpoints {endpoints} to the meter's Device Management server "
+            f"and triggered a CoT; expected Publish Change of Tenancy at every one within timings.cot_push_within "
+            f"({within}); none reached endpoint(s) {missed} (the others got {sum(map(len, pushed.values()))})"
+        )

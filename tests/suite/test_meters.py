@@ -1,0 +1,122 @@
+"""A meter under test (ESME, GPF): the harness as its IHD, the ESI cases and their guards.
+
+The reference meters and their fault variants run in the session's matrix
+(tests/suite/test_selftest.py); these tests check what the matrix cannot: that a meter
+holding no previous occupier's data makes the cases broken (never a vacuous pass), which
+cases apply to which role, the profile's refusals and the plan's operator step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.applicability import not_applicable
+from harness.catalogue import CASES
+from harness.errors import BenchError
+from harness.plan import make_plan, plan_text, run_order
+from harness.profile import ProfileError, load_profile
+from harness.sim.facade import SimulationFacade
+from tests.suite.allure_results import result_of, statuses
+from tests.suite.conftest import REPO, SuiteRun
+
+PROFILES = REPO / "device_profiles"
+ESI = sorted(c for c in CASES if c.startswith("ESI-"))
+
+
+def _variant_of(name: str, tmp_path: Path, **changes: object) -> Path:
+    data = yaml.safe_load((PROFILES / name).read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_meter_holding_no_previous_occupiers_data_is_broken_never_passed(run_suite: SuiteRun, tmp_path: Path) -> None:
+    profile = _variant_of("sim-esme.yaml", tmp_path, simulation__model="tests.suite.empty_meter:EmptyMeter")
+    run_suite(profile)
+    verdicts = statuses(tmp_path / "allure-results")
+    esi = {c: verdicts[c] for c in ESI}
+    # ESI-01 judges only the CoT before the trigger; every case after it needs the pre-CoT data.
+    assert esi == {"ESI-01": "passed"} | {c: "broken" for c in ESI[1:]}, esi
+    message = result_of(tmp_path / "allure-results", "ESI-02")["statusDetails"]["message"]
+    assert "top-up log" in message and "debt repayment log" in message and "last message" in message, message
+
+
+@pytest.mark.parametrize("name", ["sim-esme.yaml", "sim-gpf.yaml"])
+def test_for_a_meter_only_the_bench_and_esi_cases_apply(name: str) -> None:
+    profile = load_profile(PROFILES / name)
+    applies = {c for c in CASES if not_applicable(c, profile) is None}
+    assert applies == {"BENCH-01", "PROF-01", *ESI}
+    for case_id in set(CASES) - applies:
+        assert (
+            not_applicable(case_id, profile)
+            == f"not applicable: identity.role is {profile.identity.role}, not a DM client"
+        )
+
+
+def test_for_an_ihd_no_esi_case_applies_and_nothing_else_changes() -> None:
+    profile = load_profile(PROFILES / "sim-ihd.yaml")
+    for case_id in ESI:
+        assert not_applicable(case_id, profile) == "not applicable: identity.role is ihd, not a meter (esme or gpf)"
+    assert not_applicable("DM-01", profile) is None
+
+
+def test_without_trigger_or_push_the_cases_needing_them_skip_naming_the_field(tmp_path: Path) -> None:
+    no_push = load_profile(_variant_of("sim-esme.yaml", tmp_path, behaviour__push_capable=False))
+    assert (
+        not_applicable("ESI-05", no_push) == "not applicable: behaviour.push_capable is false: the meter does not push"
+    )
+    assert not_applicable("ESI-07", no_push) is not None and not_applicable("ESI-04", no_push) is None
+    no_trigger = load_profile(_variant_of("sim-gpf.yaml", tmp_path, bench__cot_trigger={"by": "none"}))
+    assert not_applicable("ESI-01", no_trigger) is None
+    for case_id in ESI[1:]:
+        assert not_applicable(case_id, no_trigger) == "not applicable: bench.cot_trigger is none"
+
+
+def test_a_meter_profile_naming_esi_sources_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as error:
+        load_profile(_variant_of("sim-esme.yaml", tmp_path, esi__sources=["esme"]))
+    assert "esi.sources" in str(error.value) and "plays no meter" in str(error.value)
+
+
+def test_the_plan_shows_the_operator_trigger_with_the_meters_address(tmp_path: Path) -> None:
+    path = _variant_of("sim-gpf.yaml", tmp_path, bench__cot_trigger={"by": "operator"})
+    text = plan_text(make_plan(load_profile(path), run_order(path), soak=False))
+    assert (
+        "send DCC SR 3.2 Restrict Access for Change of Tenancy to the GPF 00:0d:6f:00:0e:5e:00:02 (GBCS GCS09)" in text
+    )
+    assert "1 operator step(s)" in text
+
+
+def test_only_a_meter_model_takes_a_cot_in_simulation() -> None:
+    facade = SimulationFacade(load_profile(PROFILES / "sim-ihd.yaml"))
+    facade.world.uut = facade.world.model(facade.world)
+    with pytest.raises(BenchError, match="is no meter"):
+        facade.act_on_unit("change_of_tenancy")
+
+
+def test_joining_the_meters_network_is_refused_naming_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as error:
+        load_profile(_variant_of("sim-esme.yaml", tmp_path, radio__network="join"))
+    assert "radio.network" in str(error.value) and "cannot join" in str(error.value)
+
+
+def test_a_failed_trigger_is_tried_once_and_the_rest_are_broken_with_its_reason(
+    run_suite: SuiteRun, tmp_path: Path
+) -> None:
+    profile = _variant_of("sim-esme.yaml", tmp_path, bench__cot_trigger={"by": "command", "command": ["false"]})
+    run_suite(profile)
+    results = tmp_path / "allure-results"
+    verdicts = statuses(results)
+    assert {c: verdicts[c] for c in ESI} == {"ESI-01": "passed"} | {c: "broken" for c in ESI[1:]}
+    assert "cot exited 1" in result_of(results, "ESI-02")["statusDetails"]["message"]
+    for case_id in ESI[2:]:
+        assert "not tried again" in result_of(results, case_id)["statusDetails"]["message"]
