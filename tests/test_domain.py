@@ -21,6 +21,7 @@ from harness.sim.devices.ppmid import ReferencePPMID
 from harness.zcl import codec
 from harness.zcl.codec import Direction, ZclFrame
 from harness.zcl.logs import assemble
+from tests.source_tree import parse
 
 REPO = Path(__file__).resolve().parents[1]
 OCCUPIERS = [make_tenant(index) for index in range(3)]
@@ -205,7 +206,7 @@ def test_the_branch_pattern_catches_what_it_must() -> None:
 
 
 def imported(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse(path)
     names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     return names | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
 

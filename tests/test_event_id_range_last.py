@@ -11,6 +11,7 @@ import pytest
 
 from harness.errors import PreconditionNotMet
 from harness.esi.tenancy import MAX_ISSUER_EVENT_ID, Tenancy
+from tests.source_tree import parse
 
 TESTCASES = Path(__file__).resolve().parents[1] / "testcases"
 RANGE_MODULE = "test_08_event_id_range.py"
@@ -22,7 +23,7 @@ def test_the_event_id_range_module_runs_last() -> None:
 
 
 def test_the_event_id_range_module_holds_only_neg_06() -> None:
-    tree = ast.parse((TESTCASES / RANGE_MODULE).read_text(encoding="utf-8"))
+    tree = parse(TESTCASES / RANGE_MODULE)
     cases = [
         decorator.args[0].value
         for node in tree.body

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.source_tree import parse
 from tests.suite import conftest as suite
 from tests.suite.allure_results import result_of
 from tests.suite.conftest import REPO, SuiteRun
@@ -61,7 +62,7 @@ def _raises_assertion_error(node: ast.Raise) -> bool:
 
 def verdicts_outside_steps(path: Path, root: Path = REPO) -> list[str]:
     """file:line and what is wrong, for each verdict of `path` not judged inside its step."""
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = parse(path)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     where = path.relative_to(root)
     found: list[tuple[int, str]] = []

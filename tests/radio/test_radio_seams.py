@@ -34,6 +34,7 @@ from zigpy_znp.zigbee.application import ControllerApplication
 from harness.radio import seams
 from harness.radio.app import HarnessZnpApp
 from harness.radio.coordinator import RadioSettings, zigpy_config
+from tests.source_tree import parse
 
 VERSIONS = seams.versions()
 RADIO_DIR = Path(seams.__file__).resolve().parent
@@ -293,7 +294,7 @@ def test_a_missing_attribute_names_the_versions_and_the_seam() -> None:
 def _private_uses(path: Path) -> list[str]:
     """Underscore attributes reached on anything but ``self`` (dunders aside)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
                 found.append(f"{path.name}:{node.lineno} .{node.attr}")
@@ -303,7 +304,7 @@ def _private_uses(path: Path) -> list[str]:
 def _self_privates(path: Path) -> set[str]:
     return {
         node.attr
-        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        for node in ast.walk(parse(path))
         if isinstance(node, ast.Attribute)
         and node.attr.startswith("_")
         and not node.attr.startswith("__")

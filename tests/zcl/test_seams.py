@@ -13,6 +13,7 @@ import zigpy.zcl
 from zigpy.zcl.clusters import general
 
 from harness.zcl import DeviceManagement, KeyEstablishment, Messaging, Metering, Prepayment, seams
+from tests.source_tree import parse
 
 ZIGPY = f"zigpy {seams.zigpy_version()}"
 ZCL_DIR = Path(seams.__file__).resolve().parent
@@ -183,7 +184,7 @@ def test_a_missing_attribute_names_zigpy_and_the_seam() -> None:
 def _private_uses(path: Path) -> list[str]:
     """Underscore attribute accesses (dunders aside) and getattr-style string lookups."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parse(path)):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             found.append(f"{path.name}:{node.lineno} .{node.attr}")
         if (
