@@ -67,6 +67,7 @@ class RadioSettings:
     esi_endpoints: dict[str, int]  # source name -> harness endpoint
     skip_bootloader: bool = True
     request_timeout: float = 15.0  # zigpy-znp's sync_request_timeout (radio.request_timeout)
+    key_establishment_endpoint: int | None = None  # radio.security cbke: the ESI endpoint serving KE too
 
     @property
     def rogue_endpoint(self) -> int:
@@ -106,7 +107,8 @@ def zigpy_config(settings: RadioSettings) -> dict:
                 "profile": SE_PROFILE,
                 "device_type": ESI_DEVICE_TYPE,
                 "device_version": 0,
-                "input_clusters": ESI_SERVER_CLUSTERS,
+                "input_clusters": ESI_SERVER_CLUSTERS
+                + ([ids.KEY_ESTABLISHMENT] if endpoint == settings.key_establishment_endpoint else []),
                 "output_clusters": [],
             }
             for endpoint in sorted(settings.esi_endpoints.values())
@@ -212,6 +214,9 @@ class Coordinator:
         self._undelivered: list[str] = []
         self._heard_at_first_undelivered = 0
         self.lost_because: str | None = None
+        # Units whose CBKE link key is installed in the stick: every frame to them but Key
+        # Establishment's goes APS-secured (radio.security cbke; harness.bench.security).
+        self.secured_peers: set[int] = set()
 
     @property
     def trace(self):  # noqa: ANN201  (FrameTrace; typed via app)
@@ -368,7 +373,12 @@ class Coordinator:
             profile_id=profile_id,
             cluster_id=cluster_id,
             data=zt.SerializableBytes(payload),
-            tx_options=zt.TransmitOptions.ACK,
+            tx_options=zt.TransmitOptions.ACK
+            | (
+                zt.TransmitOptions.APS_Encryption
+                if dst_nwk in self.secured_peers and cluster_id != ids.KEY_ESTABLISHMENT and profile_id == SE_PROFILE
+                else zt.TransmitOptions.NONE
+            ),
             radius=30,
         )
         self.check_link()

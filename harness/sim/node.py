@@ -18,8 +18,11 @@ import zigpy.zdo.types as zdo_t
 from zigpy.util import convert_install_code
 from zigpy.zcl import foundation
 
+from harness.profile import SecurityMode
+from harness.security.test_ca import harness_test_ca
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame, ApsDuplicateFilter
+from harness.sim.device_security import DeviceSecurity
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import ZclDecodeError, ZclFrame
@@ -55,6 +58,8 @@ class SimNode:
         self._join_reason = "join"
         self._zdo_waiters: dict[int, Callable[[list[object]], None]] = {}
         self._aps_duplicates = ApsDuplicateFilter()
+        self.security: DeviceSecurity | None = None  # radio.security cbke: made at the first join
+        self.left_network = False  # it left by itself (CBKE kept failing)
 
     # -- what a model declares ---------------------------------------------------------
     def input_clusters(self) -> list[int]:
@@ -103,6 +108,27 @@ class SimNode:
             return None
         return bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
+    security_class: type[DeviceSecurity] = DeviceSecurity
+
+    def make_security(self) -> DeviceSecurity | None:
+        """With radio.security cbke, its CBKE and APS security: a certificate from the
+        harness's test CA for its own IEEE address (docs/security.md)."""
+        radio = self.world.profile.radio
+        if radio.security is not SecurityMode.CBKE or radio.cbke is None:
+            return None
+        identity = harness_test_ca(radio.cbke.suite).identity(self.ieee.serialize()[::-1])
+        trust_centre = self.world.coordinator.ieee.serialize()[::-1]
+        return self.security_class(self, identity, trust_centre, radio.cbke.attempts)
+
+    def leave_network(self) -> None:
+        """Leave by itself (a GB device whose CBKE keeps failing)."""
+        if self.nwk is None:
+            return
+        self.world.air.detach(self)
+        self.world.coordinator.announce_leave(self.nwk, self.ieee, rejoin=False)
+        self.nwk = None
+        self.left_network = True
+
     # -- power and network --------------------------------------------------------------
     def power_on(self) -> None:
         self.powered = True
@@ -117,6 +143,8 @@ class SimNode:
         self.world.air.remove_permit_listener(self._try_join)
         self._waiting_for_permit = False
         self._zdo_waiters.clear()  # RAM: requests in flight are forgotten
+        if self.security is not None:
+            self.security.on_power_off()
         self.on_power_off()
 
     def rejoin(self) -> None:
@@ -152,6 +180,11 @@ class SimNode:
             self.ieee,
             self.descriptors().mac_capabilities,
         )
+        if self.security is None:
+            self.security = self.make_security()
+        if self.security is not None and not self.security.ready:
+            self.security.establish(lambda: self.on_joined(reason))  # no Smart Energy before the key
+            return
         self.on_joined(reason)
 
     # -- receive ------------------------------------------------------------------------
@@ -164,10 +197,18 @@ class SimNode:
             return
         if frame.dst_ep not in (self.endpoint, 0xFF):
             return
+        if self.security is not None:
+            opened = self.security.incoming(frame)
+            if opened is None:
+                return  # unsecured, or under a key it does not hold: ignored
+            frame = opened
         try:
             zcl = codec.decode(frame.cluster_id, frame.payload)
         except ZclDecodeError as error:
             self.on_malformed(frame, error)
+            return
+        if self.security is not None and frame.cluster_id == ids.KEY_ESTABLISHMENT:
+            self.security.on_key_establishment(zcl)
             return
         self.on_zcl(frame, zcl)
 
@@ -213,7 +254,12 @@ class SimNode:
     def _transmit(self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes) -> bool:
         if not self.powered or self.nwk is None:
             return False
-        return self.world.air.send(self.nwk, src_ep, dst_nwk, dst_ep, profile, cluster, payload, self.next_tsn())
+        frame: AirFrame | None = AirFrame(self.nwk, src_ep, dst_nwk, dst_ep, profile, cluster, payload, self.next_tsn())
+        if self.security is not None:
+            frame = self.security.outgoing(frame)  # type: ignore[arg-type]
+            if frame is None:
+                return False  # a Smart Energy frame it has no key for: not sent
+        return self.world.air.transmit(frame)  # type: ignore[arg-type]
 
     # -- ZCL helpers models use -------------------------------------------------------
     def answer_basic(self, frame: AirFrame, zcl: ZclFrame) -> None:

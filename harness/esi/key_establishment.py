@@ -1,0 +1,98 @@
+"""The trust centre's Key Establishment server (cluster 0x0800) on the harness's Smart Energy
+endpoint: harness.security.responder's exchange over the coordinator.
+
+A claimer on the radio, beside the emulated meters: Key Establishment frames to its endpoint
+from a joined node go to the responder, whose answer is sent once, at the APS layer
+unsecured (the link key is what the exchange makes). When an exchange confirms its key, the
+key is installed in the stick for that unit (harness.radio.link_keys) *before* the Confirm
+Key Data Response leaves, so the unit's first secured frame already finds it there.
+
+`tamper` lets a SEC case change what the trust centre sends (another CA's certificate, a
+wrong MACV) to see that the unit refuses it; keys never reach a log or the evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from harness.radio.coordinator import Coordinator
+from harness.radio.trace import FrameRecord
+from harness.security import cbke
+from harness.security.responder import EstablishedKey, KeTimings, KeyEstablishmentServer, Reply
+from harness.zcl import codec
+from harness.zcl.codec import Direction, ZclDecodeError
+from harness.zcl.ids import KEY_ESTABLISHMENT
+
+LOGGER = logging.getLogger(__name__)
+Installer = Callable[[EstablishedKey, int], Awaitable[None]]  # (the key, the unit's NWK address)
+Tamper = Callable[[Reply], Reply]
+
+
+class TrustCentreKeyEstablishment:
+    def __init__(
+        self,
+        coordinator: Coordinator,
+        endpoint: int,
+        identities: Mapping[int, cbke.Identity],
+        install: Installer,
+        timings: KeTimings | None = None,
+    ) -> None:
+        self.coordinator = coordinator
+        self.endpoint = endpoint
+        self._install = install
+        self.established: list[EstablishedKey] = []
+        self.tamper: Tamper | None = None
+        self._pending: EstablishedKey | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.responder = KeyEstablishmentServer(identities, timings or KeTimings(), on_established=self._on_established)
+
+    @property
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
+    def _on_established(self, key: EstablishedKey) -> None:
+        self._pending = key
+
+    def key_for(self, ieee: bytes) -> EstablishedKey | None:
+        """The latest key established with `ieee` (big-endian)."""
+        return next((key for key in reversed(self.established) if key.peer_ieee == ieee), None)
+
+    def claim(self, record: FrameRecord) -> bool:
+        if record.cluster_id != KEY_ESTABLISHMENT or record.dst_ep != self.endpoint:
+            return False
+        try:
+            zcl = codec.decode(record.cluster_id, record.payload)
+        except ZclDecodeError:
+            return True  # a frame that does not decode ends nothing: the tap keeps it
+        if zcl.direction is not Direction.TO_SERVER or not zcl.is_cluster_specific or record.src_ieee is None:
+            return True
+        peer = bytes.fromhex(record.src_ieee.replace(":", ""))
+        now = self.coordinator.waiter.now()
+        reply = self.responder.receive(peer, zcl.command_name, zcl.fields, now)
+        established, self._pending = self._pending, None
+        if reply is None:
+            return True
+        if self.tamper is not None:
+            reply = self.tamper(reply)
+        payload = codec.build(
+            KEY_ESTABLISHMENT, reply.command, tsn=zcl.tsn, direction=Direction.TO_CLIENT, **reply.fields
+        )
+
+        async def answer() -> None:
+            if established is not None:
+                await self._install(established, record.src_nwk)
+                self.established.append(established)
+            await self.coordinator.send(
+                dst_nwk=record.src_nwk,
+                dst_ep=record.src_ep,
+                src_ep=self.endpoint,
+                cluster_id=KEY_ESTABLISHMENT,
+                payload=payload,
+            )
+
+        task = asyncio.get_running_loop().create_task(answer())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
