@@ -116,6 +116,10 @@ ESTIMATES: dict[str, Estimate] = {
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
     "ROB-01": _when(_stores, eventually),
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
+    "SEC-01": lambda p: 0.0,  # judged from the session's start
+    "SEC-02": lambda p: 0.0,  # reads the trace
+    "SEC-03": _when(_stores, eventually),
+    "SEC-04": _when(_stores, eventually),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import zigpy.types as zt
 
+from harness.errors import BenchError
 from harness.esi.key_establishment import TrustCentreKeyEstablishment
 from harness.profile import Profile, SecurityMode
 from harness.radio.coordinator import Coordinator
@@ -117,6 +118,15 @@ class CbkeLinkSecurity:
     def derived_keys(self) -> list[bytes]:
         return list(self._keys)
 
+    def unit_key(self) -> EstablishedKey | None:
+        return self.server.key_for(self.unit_ieee) if self.server is not None else None
+
+    async def install_for_unit(self, key: bytes) -> None:
+        """Put `key` in the stick as the unit's link key (SEC-04 installs the install-code key
+        for one frame, then the CBKE key again)."""
+        assert self.coordinator is not None and self.coordinator.app is not None
+        await install_link_key(self.coordinator.app, zt.EUI64(self.unit_ieee[::-1]), key)
+
     def blocked_because(self) -> str | None:
         if self.established_at is not None:
             return None
@@ -130,3 +140,7 @@ def link_security(profile: Profile) -> LinkSecurity:
     if profile.radio.security is SecurityMode.CBKE:
         return CbkeLinkSecurity(profile)
     return NoLinkSecurity()
+
+
+class UnitNotSecured(BenchError):
+    """radio.security cbke, and the unit never completed CBKE: no Smart Energy case can be judged."""

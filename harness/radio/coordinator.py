@@ -361,9 +361,16 @@ class Coordinator:
         cluster_id: int,
         payload: bytes,
         profile_id: int = SE_PROFILE,
+        aps_security: bool | None = None,
     ) -> FrameRecord:
-        """Send one APS frame, once. Delivery failure is a BenchError naming the frame."""
+        """Send one APS frame, once. Delivery failure is a BenchError naming the frame.
+
+        `aps_security` None: APS-secured when the unit's CBKE key is installed (secured_peers),
+        Key Establishment never; True/False: as a SEC case asks."""
         assert self.app is not None
+        if aps_security is None:
+            aps_security = dst_nwk in self.secured_peers and cluster_id != ids.KEY_ESTABLISHMENT
+        aps_security = aps_security and profile_id == SE_PROFILE
         packet = zt.ZigbeePacket(
             src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=self.app.state.node_info.nwk),
             src_ep=src_ep,
@@ -374,11 +381,7 @@ class Coordinator:
             cluster_id=cluster_id,
             data=zt.SerializableBytes(payload),
             tx_options=zt.TransmitOptions.ACK
-            | (
-                zt.TransmitOptions.APS_Encryption
-                if dst_nwk in self.secured_peers and cluster_id != ids.KEY_ESTABLISHMENT and profile_id == SE_PROFILE
-                else zt.TransmitOptions.NONE
-            ),
+            | (zt.TransmitOptions.APS_Encryption if aps_security else zt.TransmitOptions.NONE),
             radius=30,
         )
         self.check_link()

@@ -16,6 +16,7 @@ from harness.sim.variants import (
     no_spurious_clearing,
     query,
     robustness,
+    security,
 )
 from harness.sim.variants.spec import DUAL, IHD, PPMID, SCHEDULED, VariantSpec
 
@@ -28,6 +29,7 @@ MATRIX: tuple[VariantSpec, ...] = (
     *implementation_time.ROWS,
     *robustness.ROWS,
     *clear_scope.ROWS,
+    *security.ROWS,
 )
 REFERENCES: tuple[str, ...] = (
     IHD,
@@ -36,6 +38,9 @@ REFERENCES: tuple[str, ...] = (
     SCHEDULED,
     "sim-ihd-read-attributes.yaml",
     clear_scope.DUAL_FUEL_SCOPE,
+    security.IHD_CBKE,
+    security.PPMID_CBKE,
+    security.IHD_CBKE_SUITE1,
 )
 
 __all__ = ["MATRIX", "REFERENCES", "VariantSpec"]

@@ -79,6 +79,12 @@ from harness.sim.variants.robustness import (
     ClearsOnUnknownPrepaymentCommand,
     HangsOnUnknownPrepaymentCommand,
 )
+from harness.sim.variants.security import (
+    ActionsUnsecuredCot,
+    KeepsInstallCodeKey,
+    NeverStartsCbke,
+    SendsUnsecured,
+)
 
 __all__ = [
     "AcceptsCotFromAnyEndpoint",
@@ -141,4 +147,8 @@ __all__ = [
     "ZeroMeansNever",
     "ZeroMeansNeverWhenQueried",
     "_Keeps",
+    "ActionsUnsecuredCot",
+    "KeepsInstallCodeKey",
+    "NeverStartsCbke",
+    "SendsUnsecured",
 ]

@@ -1,0 +1,173 @@
+"""Smart Energy security (radio.security cbke): SEC-01 .. SEC-04.
+
+The harness is the trust centre: it answered the unit's CBKE at the session's start
+(harness.bench.security) and has since secured every Smart Energy frame to the unit with
+the derived key. These cases judge the unit's side: that it completed the exchange in its
+declared time, secures what it sends, and acts on no Change of Tenancy that is not secured
+with that key (unsecured, or under the install-code key it joined with).
+"""
+
+from __future__ import annotations
+
+import allure
+
+from harness.bench import Bench
+from harness.bench.security import CbkeLinkSecurity
+from harness.catalogue import case
+from harness.errors import BenchError, FatalBenchError
+from harness.evidence.trace_text import describe_frame
+from harness.plugin import applies
+from harness.profile import Profile, SecurityMode
+from harness.radio.trace import Direction, FrameRecord
+from harness.zcl import codec, ids
+from testcases import steps
+from testcases.steps import DEVICE_MANAGEMENT, attach_text, require_responsive, resident_shown, retained
+
+# Smart Energy's exemptions from APS security (the unit may send these under NWK security alone).
+UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHMENT})  # 0x0003 Identify
+
+
+def _cbke(bench: Bench, profile: Profile) -> CbkeLinkSecurity:
+    applies(profile.radio.security is SecurityMode.CBKE, "radio.security", f"is {profile.radio.security}, not cbke")
+    security = bench.security
+    if not isinstance(security, CbkeLinkSecurity):
+        raise BenchError(f"radio.security is cbke but the bench runs {type(security).__name__}")
+    return security
+
+
+@case("SEC-01")
+def test_sec_01(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    settings = profile.radio.cbke
+    if settings is None:  # the profile rules require it with security cbke
+        raise BenchError("radio.security is cbke without radio.cbke")
+    within = settings.establish_within.total_seconds()
+    with allure.step(
+        f"The unit completed CBKE (suite {settings.suite}) with the trust centre within radio.cbke.establish_within "
+        f"({within:g} s) of the join opening"
+    ):
+        server = security.server
+        events = server.responder.events if server is not None else []
+        attach_text(
+            "key establishment",
+            "\n".join(f"{e.at - (security.joined_at or 0):8.3f} s  {e.peer_ieee.hex()}  {e.what}" for e in events)
+            or "no Key Establishment frame from the unit",
+        )
+        assert security.established_at is not None and security.joined_at is not None, (
+            f"the trust centre offered Key Establishment on endpoint {server.endpoint if server else '?'}; expected "
+            f"the unit to complete CBKE within {within:g} s of joining; it did not "
+            f"({events[-1].what if events else 'it sent no Key Establishment frame'})"
+        )
+        took = security.established_at - security.joined_at
+        assert took <= within, f"expected CBKE completed within {within:g} s of the join opening; it took {took:.1f} s"
+
+
+def _must_be_secured(record: FrameRecord) -> bool:
+    return (
+        record.direction is Direction.RX
+        and record.profile_id == ids.SE_PROFILE
+        and record.dst_ep != 0
+        and record.cluster_id not in UNSECURED_CLUSTERS
+    )
+
+
+@case("SEC-02")
+def test_sec_02(bench: Bench, profile: Profile) -> None:
+    _cbke(bench, profile)
+    uut = bench.uut_nwk
+    with allure.step(
+        "Every Smart Energy frame the unit sent this session (but Basic, Identify, Time, Key Establishment) "
+        "arrived APS-secured (the stick's SecurityUse)"
+    ):
+        frames = [r for r in bench.link.frames_since(0) if r.src_nwk == uut and _must_be_secured(r)]
+        unsecured = [r for r in frames if not r.aps_secured]
+        attach_text(
+            "frames",
+            f"{len(frames)} Smart Energy frames from the unit, {len(unsecured)} of them not APS-secured\n"
+            + "\n".join(describe_frame(r) for r in unsecured[:20]),
+        )
+        assert frames, (
+            "expected the unit's Smart Energy requests (its CoT queries and fetches) APS-secured under the CBKE "
+            "link key; no Smart Energy frame from it reached the trust centre secured with that key (a frame under "
+            "another key is dropped by the stick)"
+        )
+        assert not unsecured, (
+            f"expected every Smart Energy frame from the unit APS-secured; {len(unsecured)} of {len(frames)} arrived "
+            f"without APS security, the first: {describe_frame(unsecured[0])}"
+        )
+
+
+def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: object) -> None:
+    classes, resident, upcoming = resident_shown(bench, profile)
+    # Newer than any Issuer Event ID the unit has actioned: only its security makes it false.
+    event = bench.occupancy.cot_event()
+    source = profile.esi.sources[0].value
+
+    def spoof() -> None:
+        frame = codec.build(
+            DEVICE_MANAGEMENT, "publish_change_of_tenancy", tsn=bench.link.next_tsn(), **event.publish_fields()
+        )
+        with allure.step(
+            f"The {source.upper()} endpoint sends Publish Change of Tenancy {how}, Issuer Event ID "
+            f"0x{event.issuer_event_id:08X}"
+        ):
+            sent = send(frame)  # type: ignore[operator]
+            attach_text("sent", describe_frame(sent))
+
+    retained(
+        bench,
+        classes,
+        resident,
+        upcoming,
+        steps.eventually(profile),
+        spoof,
+        f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+    )
+    require_responsive(bench, f"a Publish Change of Tenancy {how}")
+
+
+@case("SEC-03")
+def test_sec_03(bench: Bench, profile: Profile) -> None:
+    _cbke(bench, profile)
+    source = profile.esi.sources[0].value
+
+    def send(frame: bytes) -> FrameRecord:
+        return steps.delivered(
+            bench,
+            lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=False),
+            "unsecured Publish CoT",
+        )
+
+    _spoofed_cot(bench, profile, "without APS security", send)
+
+
+@case("SEC-04")
+def test_sec_04(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    source = profile.esi.sources[0].value
+    code = profile.identity.install_code
+    genuine = security.unit_key()
+    if code is None or genuine is None:  # cbke needs both (profile rules; SEC-01 blocks the rest)
+        raise BenchError("SEC-04 needs identity.install_code and the unit's CBKE link key")
+    from zigpy.util import convert_install_code
+
+    install_code_key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
+
+    def send(frame: bytes) -> FrameRecord:
+        bench.loop.run_coroutine(security.install_for_unit(install_code_key))
+        try:
+            return steps.delivered(
+                bench,
+                lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=True),
+                "Publish CoT under the install-code key",
+            )
+        finally:
+            try:
+                bench.loop.run_coroutine(security.install_for_unit(genuine.link_key))
+            except Exception as error:  # noqa: BLE001 (any failure leaves the bench unusable)
+                raise FatalBenchError(
+                    f"the unit's CBKE link key could not be put back in the stick after SEC-04 ({error!r}): "
+                    "every later frame to the unit would go under its install-code key"
+                ) from None
+
+    _spoofed_cot(bench, profile, "APS-secured under the install-code key", send)
