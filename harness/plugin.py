@@ -404,11 +404,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = int(Exit.BENCH_ERROR)
     try:
         _stop_bench(config)
+        ran = config.stash.get(_BENCH, None)
         write_run_evidence(
             session,
             StashKeys(_INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR),
             config.stash.setdefault(_VERDICTS, {}),
             bench_seconds=case_record.bench_seconds(config),
+            # The link keys CBKE derived: no profile holds them, the scan still looks for them.
+            derived_secrets=ran.security.derived_keys() if ran is not None else [],
         )
     finally:
         if signals is not None:
