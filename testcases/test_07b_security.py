@@ -15,7 +15,9 @@ from harness.bench import Bench
 from harness.bench.security import CbkeLinkSecurity
 from harness.catalogue import case
 from harness.errors import BenchError, FatalBenchError
-from harness.evidence.trace_text import describe_frame
+from harness.evidence.case_evidence import capture_dir
+from harness.evidence.pcapng import write_pcapng
+from harness.evidence.trace_text import describe_frame, trace_text
 from harness.plugin import applies
 from harness.profile import Profile, SecurityMode
 from harness.radio.trace import Direction, FrameRecord
@@ -38,6 +40,7 @@ def _cbke(bench: Bench, profile: Profile) -> CbkeLinkSecurity:
 @case("SEC-01")
 def test_sec_01(bench: Bench, profile: Profile) -> None:
     security = _cbke(bench, profile)
+    _attach_key_establishment(bench)
     settings = profile.radio.cbke
     if settings is None:  # the profile rules require it with security cbke
         raise BenchError("radio.security is cbke without radio.cbke")
@@ -60,6 +63,23 @@ def test_sec_01(bench: Bench, profile: Profile) -> None:
         )
         took = security.established_at - security.joined_at
         assert took <= within, f"expected CBKE completed within {within:g} s of the join opening; it took {took:.1f} s"
+
+
+def _attach_key_establishment(bench: Bench) -> None:
+    """The session's Key Establishment frames (they came before any case's own capture)."""
+    frames = [r for r in bench.link.frames_since(0) if r.cluster_id == ids.KEY_ESTABLISHMENT]
+    attach_text("key establishment frames", trace_text(frames) if frames else "none")
+    folder = capture_dir(bench)
+    if folder is None or not frames:
+        return
+    capture = write_pcapng(
+        frames,
+        folder / "SEC-01-key-establishment.pcapng",
+        pan_id=bench.profile.radio.pan_id,
+        channel=bench.profile.radio.channel,
+        comment=f"SEC-01 Key Establishment, {bench.profile.identity_line()}",
+    )
+    allure.attach.file(str(capture), name="SEC-01 key establishment (pcapng, Wireshark)", extension="pcapng")
 
 
 def _must_be_secured(record: FrameRecord) -> bool:

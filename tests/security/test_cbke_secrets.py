@@ -5,9 +5,12 @@ repeated."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from harness.profile import load_profile
 from harness.report.redact import named_secrets, scan_for_secrets
@@ -41,10 +44,48 @@ def test_the_groups_name_what_leaked(tmp_path: Path) -> None:
     assert private.hex() not in repr(found).lower() and LINK_KEY.hex() not in repr(found).lower()
 
 
-def test_a_real_cbke_run_leaves_no_key_in_its_evidence(tmp_path: Path) -> None:
-    done = _run(tmp_path / "run" / "allure-results")
+@pytest.fixture(scope="module")
+def cbke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cbke") / "run"
+    done = _run(root / "allure-results", "-k", "SEC")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "SECRET IN EVIDENCE" not in done.stdout
+    return root
+
+
+def test_a_real_cbke_run_leaves_no_key_in_its_evidence(cbke_run: Path) -> None:
+    profile = load_profile(PROFILE)
+    # the scan's own verdict is the exit status above; and no form of the profile's secrets either
+    assert scan_for_secrets([cbke_run], named_secrets(profile)) == []
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed: apt-get install tshark")
+def test_the_key_establishment_capture_shows_the_exchange(cbke_run: Path) -> None:
+    capture = cbke_run / "captures" / "SEC-01-key-establishment.pcapng"
+    rows = subprocess.run(
+        ["tshark", "-r", str(capture), "-Y", "zbee_zcl", "-T", "fields", "-e", "_ws.col.Info", "-e", "frame.comment"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    steps = [row.split("\t")[0].split(", Seq")[0].removeprefix("ZCL Key Establishment: ") for row in rows]
+    assert steps == [
+        f"{what} {kind}"
+        for what in ("Initiate Key Establishment", "Ephemeral Data", "Confirm Key Data")
+        for kind in ("Request", "Response")
+    ]
+    assert all("Key Establishment (0x0800) runs under NWK security only" in row for row in rows)
+    # the Publish CoT SEC-03 sent is marked unsecured, the rest of its Smart Energy frames secured
+    sec03 = subprocess.run(
+        ["tshark", "-r", str(cbke_run / "captures" / "SEC-03.pcapng"), "-Y", "zbee_zcl", "-T", "fields"]
+        + ["-e", "_ws.col.Info", "-e", "frame.comment"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    cot = [row for row in sec03 if "Publish Change Of Tenancy" in row]
+    assert len(cot) == 1 and "not APS-secured (the stick reported it so)" in cot[0]
+    assert any("and APS-secured (link key" in row for row in sec03)
 
 
 def test_a_derived_link_key_in_the_evidence_is_found(tmp_path: Path) -> None:
