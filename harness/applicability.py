@@ -113,7 +113,7 @@ _OWN: dict[str, tuple[Rule, ...]] = {
             lambda p: "is on_receipt: 0xFFFFFFFF cancels only a scheduled CoT",
         ),
     ),
-    **{f"SEC-0{n}": (_CBKE,) for n in (1, 2)},
+    **{f"SEC-0{n}": (_CBKE,) for n in (1, 2, 5, 6)},
     **{f"SEC-0{n}": (_CBKE, _STORES_ANY) for n in (3, 4)},
     "SCOPE-01": (_SCOPE_DUAL,),
     "SCOPE-02": (

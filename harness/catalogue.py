@@ -326,6 +326,21 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{ZSE_SECURITY}: only the CBKE link key secures Smart Energy frames; {SECMP_DETECT}",
         _C,
     ),
+    (
+        "SEC-05",
+        "Security",
+        "Offered a trust centre certificate from another CA, the unit terminates CBKE (UNKNOWN_ISSUER) and "
+        "uses no Smart Energy cluster",
+        f"{ZSE_SECURITY}: Key Establishment, the responder's certificate checked",
+        _C,
+    ),
+    (
+        "SEC-06",
+        "Security",
+        "Sent a wrong MACV, the unit terminates CBKE (BAD_KEY_CONFIRM) and uses no Smart Energy cluster",
+        f"{ZSE_SECURITY}: Key Establishment, key confirmation",
+        _C,
+    ),
 )
 
 CASES: Final[dict[str, CaseSpec]] = {

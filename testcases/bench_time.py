@@ -120,6 +120,9 @@ ESTIMATES: dict[str, Estimate] = {
     "SEC-02": lambda p: 0.0,  # reads the trace
     "SEC-03": _when(_stores, eventually),
     "SEC-04": _when(_stores, eventually),
+    # the provoked exchange, then poll.after_join watched for Smart Energy frames
+    "SEC-05": lambda p: p.timings.poll.after_join.total_seconds(),
+    "SEC-06": lambda p: p.timings.poll.after_join.total_seconds(),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,

@@ -21,6 +21,7 @@ from harness.evidence.trace_text import describe_frame, trace_text
 from harness.plugin import applies
 from harness.profile import Profile, SecurityMode
 from harness.radio.trace import Direction, FrameRecord
+from harness.security.responder import Reply
 from harness.zcl import codec, ids
 from testcases import steps
 from testcases.steps import DEVICE_MANAGEMENT, attach_text, require_responsive, resident_shown, retained
@@ -191,3 +192,115 @@ def test_sec_04(bench: Bench, profile: Profile) -> None:
                 ) from None
 
     _spoofed_cot(bench, profile, "APS-secured under the install-code key", send)
+
+
+def _unit_answer_to(bench: Bench, since: int, command: str, what: str) -> tuple[FrameRecord, FrameRecord | None]:
+    """The trust centre's `command` sent since trace mark `since`, and the unit's next Key
+    Establishment frame after it (None when it sent none within timings.response_timeout)."""
+    ours = next(
+        (
+            r
+            for r in bench.link.frames_since(since)
+            if r.direction is Direction.TX
+            and r.cluster_id == ids.KEY_ESTABLISHMENT
+            and codec.decode(r.cluster_id, r.payload).command_name == command
+        ),
+        None,
+    )
+    if ours is None:
+        raise BenchError(f"the trust centre never sent {command} in the provoked exchange ({what})")
+    answer = bench.link.expect(
+        lambda r: r.cluster_id == ids.KEY_ESTABLISHMENT and r.src_nwk == bench.uut_nwk,
+        since=ours.seq + 1,
+        timeout=steps.response_timeout(bench.profile),
+        what=f"the unit's answer to {what}",
+    )
+    return ours, answer
+
+
+def _terminated(answer: FrameRecord | None, status: str, what: str, step: str) -> None:
+    with allure.step(step):
+        if answer is not None:
+            attach_text("the unit's answer", describe_frame(answer))
+        assert answer is not None, (
+            f"the trust centre sent {what}; expected the unit to send Terminate Key Establishment ({status}); "
+            "it sent no Key Establishment frame within timings.response_timeout"
+        )
+        zcl = codec.decode(answer.cluster_id, answer.payload)
+        got = zcl.command_name
+        if got == "terminate_key_establishment":
+            got = f"terminate_key_establishment, status {zcl.fields['status_code'].name}"
+        assert got == f"terminate_key_establishment, status {status}", (
+            f"the trust centre sent {what}; expected the unit to send Terminate Key Establishment ({status}); "
+            f"it sent {got}"
+        )
+
+
+def _no_smart_energy(bench: Bench, profile: Profile, since: int, what: str) -> None:
+    """From trace position `since` (just after the trust centre's refused message)."""
+    window = profile.timings.poll.after_join.total_seconds()
+    with allure.step(f"Watch {window:g} s (poll.after_join): the unit sends no Smart Energy frame after {what}"):
+        bench.loop.hold(window, f"watching for Smart Energy frames after {what}")
+        used = [r for r in bench.link.frames_since(since) if r.src_nwk == bench.uut_nwk and _must_be_secured(r)]
+        attach_text("smart energy frames", "\n".join(describe_frame(r) for r in used[:20]) or "none")
+        assert not used, (
+            f"after {what} the unit holds no key the trust centre confirmed; expected no Smart Energy frame from it "
+            f"for {window:g} s; it sent {len(used)}, the first: {describe_frame(used[0])}"
+        )
+
+
+def _provoked(bench: Bench, security: CbkeLinkSecurity, how: str, judge: object, **provoke: object) -> None:
+    since = bench.link.mark()
+    try:
+        with allure.step(
+            f"The trust centre tells the unit to leave (Mgmt_Leave_req, no rejoin) and lets it join again with its "
+            f"install code: its new key establishment meets {how}"
+        ):
+            bench.loop.run_coroutine(security.provoke_cbke(**provoke))  # type: ignore[arg-type]
+        judge(since)  # type: ignore[operator]
+    finally:
+        with allure.step("The genuine trust centre again: the unit is secured with it before the next case"):
+            bench.loop.run_coroutine(security.restore())
+
+
+@case("SEC-05")
+def test_sec_05(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    what = "a certificate from another CA (Initiate Key Establishment Response)"
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "initiate_key_establishment_response", what)
+        _terminated(
+            answer, "UNKNOWN_ISSUER", what, "The unit terminates with UNKNOWN_ISSUER, not going on to Ephemeral Data"
+        )
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(
+        bench,
+        security,
+        "a trust centre whose certificate another CA issued",
+        judge,
+        responder=security.foreign_responder(),
+    )
+
+
+def _wrong_macv(reply: Reply) -> Reply:
+    if reply.command != "confirm_key_data_response":
+        return reply
+    mac = bytes(reply.fields["secure_message_authentication_code"])
+    return Reply(
+        reply.command, {**reply.fields, "secure_message_authentication_code": bytes([mac[0] ^ 0x01]) + mac[1:]}
+    )
+
+
+@case("SEC-06")
+def test_sec_06(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    what = "a wrong MACV (Confirm Key Data Response)"
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "confirm_key_data_response", what)
+        _terminated(answer, "BAD_KEY_CONFIRM", what, "The unit terminates with BAD_KEY_CONFIRM and discards the key")
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(bench, security, "a trust centre whose MACV is wrong", judge, tamper=_wrong_macv)

@@ -15,14 +15,20 @@ from __future__ import annotations
 from typing import Protocol
 
 import zigpy.types as zt
+from zigpy.util import convert_install_code
 
-from harness.errors import BenchError
-from harness.esi.key_establishment import TrustCentreKeyEstablishment
+from harness.errors import BenchError, FatalBenchError
+from harness.esi.key_establishment import Tamper, TrustCentreKeyEstablishment
 from harness.profile import Profile, SecurityMode
 from harness.radio.coordinator import Coordinator
 from harness.radio.link_keys import install_link_key, set_tc_requires_key_exchange
 from harness.security import cbke
-from harness.security.responder import EstablishedKey
+from harness.security.certificates import parse_certificate
+from harness.security.responder import EstablishedKey, KeyEstablishmentServer
+from harness.security.test_ca import other_ca
+from harness.zcl import ids
+
+REJOIN_WINDOW_S = 180  # permit-join opened for the unit's install-code join after a provoked leave
 
 
 class LinkSecurity(Protocol):
@@ -83,6 +89,9 @@ class CbkeLinkSecurity:
         self.established_at: float | None = None  # bench time the unit's key was confirmed
         self.joined_at: float | None = None
         self._keys: list[bytes] = []  # every key derived this run: for the secret scan only
+        self._genuine: KeyEstablishmentServer | None = None
+        self._provoked_mark = 0
+        self.unit_nwk: int | None = None
 
     @property
     def busy(self) -> bool:
@@ -108,6 +117,7 @@ class CbkeLinkSecurity:
 
     async def after_join(self, nwk: int, waiter: object, joined_at: float) -> None:
         self.joined_at = joined_at
+        self.unit_nwk = nwk
         within = self.profile.radio.cbke.establish_within.total_seconds()  # type: ignore[union-attr]
         remaining = max(0.0, joined_at + within - waiter.now())  # type: ignore[attr-defined]
         try:
@@ -117,6 +127,104 @@ class CbkeLinkSecurity:
 
     def derived_keys(self) -> list[bytes]:
         return list(self._keys)
+
+    # -- a second exchange, provoked (SEC-05, SEC-06) ------------------------------------
+    def foreign_responder(self) -> KeyEstablishmentServer:
+        """A trust centre whose certificate another CA issued (harness.security.test_ca.other_ca)
+        for the stick's own IEEE address: what a unit must refuse with UNKNOWN_ISSUER."""
+        assert self.server is not None
+        genuine = self.server.responder
+        foreign = {}
+        for suite, identity in genuine.identities.items():
+            subject = parse_certificate(identity.certificate).subject
+            issued = other_ca(suite).issue(subject)
+            foreign[suite] = cbke.Identity(issued.certificate, issued.private_key, identity.ca_public_key)
+        return KeyEstablishmentServer(foreign, genuine.timings, on_established=genuine.on_established, any_issuer=True)
+
+    async def provoke_cbke(self, responder: KeyEstablishmentServer | None = None, tamper: Tamper | None = None) -> None:
+        """Make the unit run CBKE again, with `responder` (another trust centre) or its answers
+        changed by `tamper`: the trust centre tells it to leave (Mgmt_Leave_req, no rejoin) and
+        opens the network to its install code; it joins afresh and starts an exchange. The
+        network is closed again once the exchange has begun."""
+        coordinator, server = self.coordinator, self.server
+        assert coordinator is not None and coordinator.app is not None and server is not None
+        self._genuine = server.responder
+        self._provoked_mark = coordinator.trace.mark()
+        if responder is not None:
+            server.responder = responder
+        server.tamper = tamper
+        nwk = coordinator.secured_peers.copy()
+        ieee = zt.EUI64(self.unit_ieee[::-1])
+        device = coordinator.app.get_device(ieee=ieee)
+        begun = len(server.responder.events)
+        try:
+            await device.zdo.leave(remove_children=False, rejoin=False)
+        except Exception as error:
+            raise CbkeNotProvoked(f"the unit did not confirm Mgmt_Leave_req (leave, no rejoin): {error!r}") from None
+        coordinator.secured_peers -= nwk
+        joining = await coordinator.open_for(self.profile.identity.ieee, self._install_code_key(), REJOIN_WINDOW_S)
+        try:
+            within = self.profile.radio.cbke.establish_within.total_seconds()  # type: ignore[union-attr]
+            await coordinator.waiter.until(
+                lambda: len(server.responder.events) > begun, within, "the unit to join again and start CBKE"
+            )
+        except TimeoutError:
+            raise CbkeNotProvoked(
+                f"told to leave and let in again with its install code, the unit started no key establishment "
+                f"within radio.cbke.establish_within ({within:g} s)"
+            ) from None
+        finally:
+            await coordinator.close_joining(joining)
+
+    async def restore(self) -> None:
+        """The genuine trust centre again, and the unit secured with it: it holds the key the
+        stick has, or runs CBKE again (after its failures it left: the network is opened to it)."""
+        coordinator, server = self.coordinator, self.server
+        assert coordinator is not None and server is not None
+        server.responder = self._genuine
+        server.tamper = None
+        if self.unit_secured():
+            return
+        settings = self.profile.radio.cbke
+        assert settings is not None
+        count = len(server.established)
+        within = settings.establish_within.total_seconds()
+        joining = await coordinator.open_for(self.profile.identity.ieee, self._install_code_key(), REJOIN_WINDOW_S)
+        try:
+            await coordinator.waiter.until(
+                lambda: len(server.established) > count or self.unit_secured(),
+                within * settings.attempts,
+                "the unit to be secured again",
+            )
+        except TimeoutError:
+            raise CbkeNotRestored(
+                "after the provoked key establishment the unit could not be secured again with the genuine "
+                f"trust centre within radio.cbke.establish_within x attempts ({within * settings.attempts:g} s): "
+                "no later Smart Energy case could be judged"
+            ) from None
+        finally:
+            await coordinator.close_joining(joining)
+
+    def unit_secured(self) -> bool:
+        """The stick holds a key for the unit, and since the unit's last Key Establishment frame
+        (its last exchange) a frame of it arrived APS-secured: it uses the key the stick has."""
+        coordinator = self.coordinator
+        if coordinator is None or not coordinator.secured_peers:
+            return False
+        frames = [
+            r
+            for r in coordinator.trace.since(self._provoked_mark)
+            if r.direction.value == "rx" and r.src_nwk == self.unit_nwk
+        ]
+        last_ke = max((i for i, r in enumerate(frames) if r.cluster_id == ids.KEY_ESTABLISHMENT), default=None)
+        if last_ke is None:
+            return False  # the provoked exchange has not even begun
+        return any(r.aps_secured for r in frames[last_ke + 1 :])
+
+    def _install_code_key(self) -> bytes:
+        code = self.profile.identity.install_code
+        assert code is not None  # the profile rules require it with security cbke
+        return bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
     def unit_key(self) -> EstablishedKey | None:
         return self.server.key_for(self.unit_ieee) if self.server is not None else None
@@ -140,6 +248,14 @@ def link_security(profile: Profile) -> LinkSecurity:
     if profile.radio.security is SecurityMode.CBKE:
         return CbkeLinkSecurity(profile)
     return NoLinkSecurity()
+
+
+class CbkeNotProvoked(BenchError):
+    """The bench could not make the unit run key establishment again."""
+
+
+class CbkeNotRestored(FatalBenchError):
+    """After a provoked exchange the unit is not secured with the genuine trust centre again."""
 
 
 class UnitNotSecured(BenchError):

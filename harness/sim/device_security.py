@@ -166,6 +166,12 @@ class DeviceSecurity:
     def _leave(self) -> None:
         self.node.leave_network()
 
+    def forget(self) -> None:
+        """Told to leave: its link key goes with the network (the next join runs CBKE again)."""
+        self.on_power_off()
+        self.link_key = None
+        self._then = None
+
     def on_power_off(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 BROADCAST_RX_ON = 0xFFFD
+LEAVE_REJOIN = 0x80  # Mgmt_Leave_req options bit 7 (zigpy's ZDO.LeaveOptions.Rejoin)
 
 
 class SimNode:
@@ -59,7 +60,8 @@ class SimNode:
         self._zdo_waiters: dict[int, Callable[[list[object]], None]] = {}
         self._aps_duplicates = ApsDuplicateFilter()
         self.security: DeviceSecurity | None = None  # radio.security cbke: made at the first join
-        self.left_network = False  # it left by itself (CBKE kept failing)
+        self.left_network = False  # it left (CBKE kept failing, or the trust centre told it to)
+        self._last_nwk: int | None = None  # the address it asks for when it joins again
 
     # -- what a model declares ---------------------------------------------------------
     def input_clusters(self) -> list[int]:
@@ -121,13 +123,26 @@ class SimNode:
         return self.security_class(self, identity, trust_centre, radio.cbke.attempts)
 
     def leave_network(self) -> None:
-        """Leave by itself (a GB device whose CBKE keeps failing)."""
+        """Leave (a GB device whose CBKE keeps failing, or told to by the trust centre), then
+        look for a network to join again, with its install code, as a factory-new device does."""
         if self.nwk is None:
             return
         self.world.air.detach(self)
         self.world.coordinator.announce_leave(self.nwk, self.ieee, rejoin=False)
-        self.nwk = None
+        self._last_nwk, self.nwk = self.nwk, None
         self.left_network = True
+        self._join_reason = "join"
+        if self.powered and not self._waiting_for_permit:
+            self._waiting_for_permit = True
+            self.world.air.on_permit_open(self._try_join)
+
+    def told_to_leave(self) -> None:
+        """Mgmt_Leave_req without rejoin: the network, its keys and what RAM held are gone."""
+        if self.security is not None:
+            self.security.forget()
+        self._zdo_waiters.clear()
+        self.on_power_off()  # the application's volatile state, as when its network ends
+        self.leave_network()
 
     # -- power and network --------------------------------------------------------------
     def power_on(self) -> None:
@@ -159,7 +174,8 @@ class SimNode:
     def _try_join(self) -> None:
         if not self.powered or self.world.air.reachable(self.nwk or -1):
             return
-        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=self.nwk, link_key=self.link_key())
+        requested = self.nwk if self.nwk is not None else self._last_nwk
+        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=requested, link_key=self.link_key())
         if nwk is None:
             if not self._waiting_for_permit:
                 self._waiting_for_permit = True
@@ -221,6 +237,15 @@ class SimNode:
             return
         if frame.is_broadcast:
             return  # permit-join and other broadcasts need no answer from an end device
+        if frame.cluster_id == zdo_t.ZDOCmd.Mgmt_Leave_req:
+            tsn, _cmd, (_ieee, options) = zdo.decode(frame.cluster_id, frame.payload)
+            answer = zdo.encode(zdo_t.ZDOCmd.Mgmt_Leave_rsp, tsn, zdo_t.Status.SUCCESS)
+            self._transmit(frame.src_nwk, 0, 0, 0x0000, zdo_t.ZDOCmd.Mgmt_Leave_rsp, answer)
+            if int(options) & LEAVE_REJOIN:
+                self.rejoin()
+            else:
+                self.told_to_leave()
+            return
         answer = self.descriptors().answer(self.nwk or 0, frame.cluster_id, frame.payload)
         if answer is not None:
             cluster, payload = answer

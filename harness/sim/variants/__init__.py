@@ -80,7 +80,9 @@ from harness.sim.variants.robustness import (
     HangsOnUnknownPrepaymentCommand,
 )
 from harness.sim.variants.security import (
+    AcceptsAnyCa,
     ActionsUnsecuredCot,
+    IgnoresMacv,
     KeepsInstallCodeKey,
     NeverStartsCbke,
     SendsUnsecured,
@@ -147,7 +149,9 @@ __all__ = [
     "ZeroMeansNever",
     "ZeroMeansNeverWhenQueried",
     "_Keeps",
+    "AcceptsAnyCa",
     "ActionsUnsecuredCot",
+    "IgnoresMacv",
     "KeepsInstallCodeKey",
     "NeverStartsCbke",
     "SendsUnsecured",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from zigpy.util import convert_install_code
 
+from harness.security.certificates import Certificate
+from harness.security.initiator import KeyEstablishmentClient
 from harness.sim.air import AirFrame
 from harness.sim.aps_link import unseal
 from harness.sim.device_security import DeviceSecurity
@@ -71,6 +73,39 @@ class KeepsInstallCodeKey(ReferenceIHD):
     security_class = _KeepsInstallCodeKey
 
 
+class _AnyCaClient(KeyEstablishmentClient):
+    def issuer_acceptable(self, theirs: Certificate) -> bool:
+        return True
+
+
+class _AcceptsAnyCa(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _AnyCaClient(self.identity, self.trust_centre_ieee)
+
+
+class AcceptsAnyCa(ReferenceIHD):
+    """Does not check that the trust centre's certificate comes from its own CA: it goes on to
+    Ephemeral Data instead of terminating with UNKNOWN_ISSUER."""
+
+    security_class = _AcceptsAnyCa
+
+
+class _MacvBlindClient(KeyEstablishmentClient):
+    def macv_acceptable(self, received: bytes, expected: bytes) -> bool:
+        return True
+
+
+class _IgnoresMacv(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _MacvBlindClient(self.identity, self.trust_centre_ieee)
+
+
+class IgnoresMacv(ReferenceIHD):
+    """Takes the link key without checking the trust centre's MACV, and uses it."""
+
+    security_class = _IgnoresMacv
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(
         NeverStartsCbke,
@@ -82,4 +117,6 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(SendsUnsecured, IHD_CBKE, "SEC-02"),
     _v(ActionsUnsecuredCot, IHD_CBKE, "SEC-03"),
     _v(KeepsInstallCodeKey, IHD_CBKE, "SEC-04"),
+    _v(AcceptsAnyCa, IHD_CBKE, "SEC-05"),
+    _v(IgnoresMacv, IHD_CBKE, "SEC-06"),
 )

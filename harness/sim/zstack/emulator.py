@@ -109,6 +109,11 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
         return nwk
 
     def announce_leave(self, nwk: int, ieee: t.EUI64, rejoin: bool) -> None:
+        if not rejoin:
+            # Gone for good: Z-Stack's trust centre drops it from its device table and its TCLK
+            # entry; joining again is a new join, with permit-join and (if asked) its install code.
+            self.joined.pop(ieee, None)
+            self.install_code_keys.pop(ieee, None)
         self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
 
     # -- dispatch --------------------------------------------------------------------
