@@ -9,6 +9,8 @@ with that key (unsecured, or under the install-code key it joined with).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import allure
 
 from harness.bench import Bench
@@ -24,7 +26,8 @@ from harness.radio.trace import Direction, FrameRecord
 from harness.security.responder import Reply
 from harness.zcl import codec, ids
 from testcases import steps
-from testcases.steps import DEVICE_MANAGEMENT, attach_text, require_responsive, resident_shown, retained
+from testcases.steps import DEVICE_MANAGEMENT, attach_text
+from testcases.steps.false_cot import false_cot_clears_nothing
 
 # Smart Energy's exemptions from APS security (the unit may send these under NWK security alone).
 UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHMENT})  # 0x0003 Identify
@@ -118,33 +121,19 @@ def test_sec_02(bench: Bench, profile: Profile) -> None:
         )
 
 
-def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: object) -> None:
-    classes, resident, upcoming = resident_shown(bench, profile)
-    # Newer than any Issuer Event ID the unit has actioned: only its security makes it false.
-    event = bench.occupancy.cot_event()
+def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[bytes], FrameRecord]) -> None:
     source = profile.esi.sources[0].value
-
-    def spoof() -> None:
-        frame = codec.build(
-            DEVICE_MANAGEMENT, "publish_change_of_tenancy", tsn=bench.link.next_tsn(), **event.publish_fields()
-        )
-        with allure.step(
+    false_cot_clears_nothing(
+        bench,
+        profile,
+        lambda event: (
             f"The {source.upper()} endpoint sends Publish Change of Tenancy {how}, Issuer Event ID "
             f"0x{event.issuer_event_id:08X}"
-        ):
-            sent = send(frame)  # type: ignore[operator]
-            attach_text("sent", describe_frame(sent))
-
-    retained(
-        bench,
-        classes,
-        resident,
-        upcoming,
-        steps.eventually(profile),
-        spoof,
-        f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+        ),
+        send,
+        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+        f"a Publish Change of Tenancy {how}",
     )
-    require_responsive(bench, f"a Publish Change of Tenancy {how}")
 
 
 @case("SEC-03")
