@@ -115,6 +115,7 @@ _OWN: dict[str, tuple[Rule, ...]] = {
     ),
     **{f"SEC-0{n}": (_CBKE,) for n in (1, 2, 5, 6)},
     **{f"SEC-0{n}": (_CBKE, _STORES_ANY) for n in (3, 4)},
+    "SEC-07": (_CBKE, _STORES_ANY, Rule("bench.foreign_node", _available("foreign_node"), lambda p: "is none")),
     "SCOPE-01": (_SCOPE_DUAL,),
     "SCOPE-02": (
         _SCOPE_DUAL,

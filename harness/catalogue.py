@@ -341,6 +341,13 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{ZSE_SECURITY}: Key Establishment, key confirmation",
         _C,
     ),
+    (
+        "SEC-07",
+        "Security",
+        "A Publish Change of Tenancy APS-secured from a node that is not the trust centre clears nothing",
+        f"{ZSE_SECURITY}: a CoT only from the ESI it discovered; {SECMP_DETECT}",
+        _C,
+    ),
 )
 
 CASES: Final[dict[str, CaseSpec]] = {

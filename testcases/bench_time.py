@@ -121,6 +121,7 @@ ESTIMATES: dict[str, Estimate] = {
     "SEC-03": _when(_stores, eventually),
     "SEC-04": _when(_stores, eventually),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
+    "SEC-07": _when(_stores, eventually),
     "SEC-05": lambda p: p.timings.poll.after_join.total_seconds(),
     "SEC-06": lambda p: p.timings.poll.after_join.total_seconds(),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),

@@ -293,3 +293,36 @@ def test_sec_06(bench: Bench, profile: Profile) -> None:
         _no_smart_energy(bench, profile, ours.seq + 1, what)
 
     _provoked(bench, security, "a trust centre whose MACV is wrong", judge, tamper=_wrong_macv)
+
+
+@case("SEC-07")
+def test_sec_07(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    applies(profile.bench.foreign_node.by != "none", "bench.foreign_node", "is none")
+    source = profile.esi.sources[0].value
+    endpoint = bench.meters[source].endpoint
+    genuine = security.unit_key()
+    if genuine is None:  # SEC-01 blocks every other case without it
+        raise BenchError("SEC-07 needs the unit's CBKE link key")
+
+    def send(frame: bytes) -> str:
+        return bench.loop.call_on_loop(
+            lambda: bench.han.send_from_foreign_node(
+                profile.identity.endpoint, endpoint, DEVICE_MANAGEMENT, frame, genuine.link_key
+            )
+        )
+
+    how = (
+        f"APS-secured with the unit's own link key, but from a node that is not the trust centre (endpoint {endpoint})"
+    )
+    false_cot_clears_nothing(
+        bench,
+        profile,
+        lambda event: (
+            f"A node that is not the trust centre sends Publish Change of Tenancy from endpoint {endpoint}, "
+            f"APS-secured, Issuer Event ID 0x{event.issuer_event_id:08X}"
+        ),
+        send,
+        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+        "a Publish Change of Tenancy from a node that is not the trust centre",
+    )

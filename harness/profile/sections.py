@@ -314,6 +314,12 @@ class Bench(Section):
         _NOT_AVAILABLE,
         description="ESI role: making the UUT meter take a CoT (ESI-02..05).",
     )
+    foreign_node: Annotated[Disabled | Simulated, Field(discriminator="by")] = Field(
+        Disabled(by="none"),
+        description="A second transmitter on the network that is not the trust centre, sending a Publish CoT "
+        "APS-secured as the trust centre would (SEC-07): simulation (the simulated air), or none. A lab bench "
+        "would need a second stick, which the harness does not drive yet.",
+    )
 
 
 class Air(Section):

@@ -81,6 +81,7 @@ from harness.sim.variants.robustness import (
 )
 from harness.sim.variants.security import (
     AcceptsAnyCa,
+    AcceptsCotFromAnyNode,
     ActionsUnsecuredCot,
     IgnoresMacv,
     KeepsInstallCodeKey,
@@ -150,6 +151,7 @@ __all__ = [
     "ZeroMeansNeverWhenQueried",
     "_Keeps",
     "AcceptsAnyCa",
+    "AcceptsCotFromAnyNode",
     "ActionsUnsecuredCot",
     "IgnoresMacv",
     "KeepsInstallCodeKey",

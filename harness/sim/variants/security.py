@@ -14,6 +14,7 @@ from harness.sim.air import AirFrame
 from harness.sim.aps_link import unseal
 from harness.sim.device_security import DeviceSecurity
 from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.devices.reference import Meter
 from harness.sim.variants.spec import VariantSpec, _v
 from harness.zcl import ids
 
@@ -120,3 +121,17 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(AcceptsAnyCa, IHD_CBKE, "SEC-05"),
     _v(IgnoresMacv, IHD_CBKE, "SEC-06"),
 )
+
+
+class AcceptsCotFromAnyNode(ReferenceIHD):
+    """Takes a Publish CoT from the ESI's endpoint number on any node, so long as it is
+    APS-secured: it checks the endpoint, not that the sender is the meter it discovered."""
+
+    def cot_source(self, frame: AirFrame) -> Meter | None:
+        found = super().cot_source(frame)
+        if found is not None:
+            return found
+        return next((m for m in self.known_meters() if m.endpoint == frame.src_ep), None)
+
+
+ROWS = (*ROWS, _v(AcceptsCotFromAnyNode, IHD_CBKE, "SEC-07"))
