@@ -20,7 +20,8 @@ from zigpy.util import convert_install_code
 from harness.errors import BenchError, FatalBenchError
 from harness.esi.key_establishment import Tamper, TrustCentreKeyEstablishment
 from harness.profile import Profile, SecurityMode
-from harness.radio.coordinator import Coordinator
+from harness.profile.sections import Cbke
+from harness.radio.coordinator import Coordinator, Waiter
 from harness.radio.link_keys import install_link_key, set_tc_requires_key_exchange
 from harness.security import cbke
 from harness.security.certificates import parse_certificate
@@ -39,7 +40,7 @@ class LinkSecurity(Protocol):
 
     async def before_join(self, coordinator: Coordinator, endpoint: int) -> None: ...
 
-    async def after_join(self, nwk: int, waiter: object, joined_at: float) -> None: ...
+    async def after_join(self, nwk: int, waiter: Waiter, joined_at: float) -> None: ...
 
     def derived_keys(self) -> list[bytes]: ...
 
@@ -55,7 +56,7 @@ class NoLinkSecurity:
     async def before_join(self, coordinator: Coordinator, endpoint: int) -> None:
         return None
 
-    async def after_join(self, nwk: int, waiter: object, joined_at: float) -> None:
+    async def after_join(self, nwk: int, waiter: Waiter, joined_at: float) -> None:
         return None
 
     def derived_keys(self) -> list[bytes]:
@@ -115,13 +116,13 @@ class CbkeLinkSecurity:
         if key.peer_ieee == self.unit_ieee:
             self.established_at = key.at
 
-    async def after_join(self, nwk: int, waiter: object, joined_at: float) -> None:
+    async def after_join(self, nwk: int, waiter: Waiter, joined_at: float) -> None:
         self.joined_at = joined_at
         self.unit_nwk = nwk
-        within = self.profile.radio.cbke.establish_within.total_seconds()  # type: ignore[union-attr]
-        remaining = max(0.0, joined_at + within - waiter.now())  # type: ignore[attr-defined]
+        within = self._settings().establish_within.total_seconds()
+        remaining = max(0.0, joined_at + within - waiter.now())
         try:
-            await waiter.until(lambda: self.established_at is not None, remaining, "the unit's CBKE")  # type: ignore[attr-defined]
+            await waiter.until(lambda: self.established_at is not None, remaining, "the unit's CBKE")
         except TimeoutError:
             pass  # judged by SEC-01; the other cases are broken (blocked_because)
 
@@ -153,7 +154,7 @@ class CbkeLinkSecurity:
         if responder is not None:
             server.responder = responder
         server.tamper = tamper
-        nwk = coordinator.secured_peers.copy()
+        secured = set(coordinator.secured_peers)
         ieee = zt.EUI64(self.unit_ieee[::-1])
         device = coordinator.app.get_device(ieee=ieee)
         begun = len(server.responder.events)
@@ -161,10 +162,10 @@ class CbkeLinkSecurity:
             await device.zdo.leave(remove_children=False, rejoin=False)
         except Exception as error:
             raise CbkeNotProvoked(f"the unit did not confirm Mgmt_Leave_req (leave, no rejoin): {error!r}") from None
-        coordinator.secured_peers -= nwk
+        coordinator.secured_peers -= secured  # until the unit is secured again
         joining = await coordinator.open_for(self.profile.identity.ieee, self._install_code_key(), REJOIN_WINDOW_S)
         try:
-            within = self.profile.radio.cbke.establish_within.total_seconds()  # type: ignore[union-attr]
+            within = self._settings().establish_within.total_seconds()
             await coordinator.waiter.until(
                 lambda: len(server.responder.events) > begun, within, "the unit to join again and start CBKE"
             )
@@ -220,6 +221,11 @@ class CbkeLinkSecurity:
         if last_ke is None:
             return False  # the provoked exchange has not even begun
         return any(r.aps_secured for r in frames[last_ke + 1 :])
+
+    def _settings(self) -> Cbke:
+        settings = self.profile.radio.cbke
+        assert settings is not None  # the profile rules require it with security cbke
+        return settings
 
     def _install_code_key(self) -> bytes:
         code = self.profile.identity.install_code
