@@ -17,15 +17,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from zigpy.zcl import foundation
+
 from harness.radio.coordinator import Coordinator
 from harness.radio.trace import FrameRecord
 from harness.security import cbke
 from harness.security.responder import EstablishedKey, KeTimings, KeyEstablishmentServer, Reply
 from harness.zcl import codec
+from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import Direction, ZclDecodeError
 from harness.zcl.ids import KEY_ESTABLISHMENT
 
 LOGGER = logging.getLogger(__name__)
+SUITE_ATTRIBUTE = 0x0000  # KeyEstablishmentSuite: the suites the server offers
 Installer = Callable[[EstablishedKey, int], Awaitable[None]]  # (the key, the unit's NWK address)
 Tamper = Callable[[Reply], Reply]
 
@@ -66,7 +70,17 @@ class TrustCentreKeyEstablishment:
             zcl = codec.decode(record.cluster_id, record.payload)
         except ZclDecodeError:
             return True  # a frame that does not decode ends nothing: the tap keeps it
-        if zcl.direction is not Direction.TO_SERVER or not zcl.is_cluster_specific or record.src_ieee is None:
+        if zcl.direction is not Direction.TO_SERVER:
+            return True
+        if not zcl.is_cluster_specific:
+            if zcl.command_name == "read_attributes":  # attribute 0x0000: the suites it offers
+                values = {SUITE_ATTRIBUTE: (foundation.DataTypeId.map16, int(self.responder.supported_suites))}
+                self._send_soon(record, None, read_attributes_rsp(zcl, values))
+            return True
+        if record.src_ieee is None:
+            LOGGER.warning(
+                "Key Establishment from 0x%04X, whose IEEE address zigpy does not know: ignored", record.src_nwk
+            )
             return True
         peer = bytes.fromhex(record.src_ieee.replace(":", ""))
         now = self.coordinator.waiter.now()
@@ -79,7 +93,10 @@ class TrustCentreKeyEstablishment:
         payload = codec.build(
             KEY_ESTABLISHMENT, reply.command, tsn=zcl.tsn, direction=Direction.TO_CLIENT, **reply.fields
         )
+        self._send_soon(record, established, payload)
+        return True
 
+    def _send_soon(self, record: FrameRecord, established: EstablishedKey | None, payload: bytes) -> None:
         async def answer() -> None:
             if established is not None:
                 await self._install(established, record.src_nwk)
@@ -95,4 +112,3 @@ class TrustCentreKeyEstablishment:
         task = asyncio.get_running_loop().create_task(answer())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return True

@@ -29,6 +29,7 @@ from harness.sim.air import COORDINATOR_NWK, AirFrame
 from harness.sim.aps_link import SE_PROFILE, needs_aps_security, seal, unseal
 from harness.sim.clock import TimerHandle
 from harness.zcl import codec
+from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction, ZclFrame
 from harness.zcl.ids import KEY_ESTABLISHMENT
 
@@ -102,7 +103,23 @@ class DeviceSecurity:
             self._leave()  # no Key Establishment server: a GB device cannot be secured here
             return
         self.ke_endpoint = int(endpoints[0])  # type: ignore[index]
-        self._start()
+        # Which suites the trust centre offers (attribute 0x0000), before offering its own.
+        payload = codec.build(
+            KEY_ESTABLISHMENT,
+            "read_attributes",
+            tsn=self.node.next_tsn(),
+            direction=Direction.TO_SERVER,
+            attribute_ids=[0x0000],
+        )
+        self.node.send_zcl(self.ke_endpoint, KEY_ESTABLISHMENT, payload)
+
+    def _on_suites(self, zcl: ZclFrame) -> None:
+        offered = read_values(zcl).get(0x0000)
+        if offered is None or not int(offered) & (1 << (self.identity.suite - 1)):  # type: ignore[call-overload]
+            self._leave()  # its suite is not offered: it cannot be secured on this network
+            return
+        if self.client is None and self.link_key is None:
+            self._start()
 
     def _start(self) -> None:
         self.tries += 1
@@ -125,6 +142,9 @@ class DeviceSecurity:
             self._settle()
 
     def on_key_establishment(self, zcl: ZclFrame) -> None:
+        if zcl.command_name == "read_attributes_rsp":
+            self._on_suites(zcl)
+            return
         client = self.client
         if client is None or zcl.direction is not Direction.TO_CLIENT or not zcl.is_cluster_specific:
             return

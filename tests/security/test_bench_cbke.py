@@ -9,6 +9,8 @@ import pytest
 from harness.bench import Bench
 from harness.profile import load_profile
 from harness.sim.aps_link import UNSECURED_CLUSTERS
+from harness.zcl import codec
+from harness.zcl.attributes import read_values
 from harness.zcl.ids import KEY_ESTABLISHMENT, SE_PROFILE
 from tests.suite.conftest import REPO
 
@@ -36,7 +38,11 @@ def test_unit_is_secured_by_cbke(name: str) -> None:
         )
         frames = bench.link.frames_since(0)
         ke = [r for r in frames if r.cluster_id == KEY_ESTABLISHMENT]
-        assert [r.direction for r in ke] == ["rx", "tx", "rx", "tx", "rx", "tx"]
+        # the suite attribute read (global), then the exchange's three requests and answers
+        assert [r.direction for r in ke] == ["rx", "tx"] * 4
+        suites = codec.decode(KEY_ESTABLISHMENT, ke[1].payload)
+        assert suites.command_name == "read_attributes_rsp"
+        assert read_values(suites) == {0x0000: bench.security.server.responder.supported_suites}
         assert not any(r.aps_secured for r in ke)  # Key Establishment goes under NWK security only
         se_rx = [
             r
