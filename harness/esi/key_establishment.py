@@ -98,6 +98,8 @@ class TrustCentreKeyEstablishment:
 
     def _send_soon(self, record: FrameRecord, established: EstablishedKey | None, payload: bytes) -> None:
         async def answer() -> None:
+            if self.coordinator.app is None:
+                return  # the bench has stopped: an exchange still under way ends with it
             if established is not None:
                 await self._install(established, record.src_nwk)
                 self.established.append(established)
