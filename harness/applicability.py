@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 
 from harness.domain import DATA_CLASSES, DataClass
-from harness.profile import ClearScope, ImplementationTime, Profile
+from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
 
 __all__ = ["NEEDS_STORED_DATA", "RULES", "Rule", "dual_fuel", "has_control", "not_applicable", "provocation"]
 
@@ -74,6 +74,11 @@ def _stores(data_class: DataClass) -> Rule:
     return Rule("stores", lambda p: data_class in p.stores, lambda p: f"does not include {data_class}")
 
 
+_CBKE = Rule(
+    "radio.security",
+    lambda p: p.radio.security is SecurityMode.CBKE,
+    lambda p: f"is {p.radio.security}, not cbke: the bench runs no key establishment with the unit",
+)
 _POWER = Rule("bench.power_control", _available("power_control"), lambda p: "is none")
 _REJOIN = Rule("bench.rejoin_control", _available("rejoin_control"), lambda p: "is none")
 
@@ -108,6 +113,9 @@ _OWN: dict[str, tuple[Rule, ...]] = {
             lambda p: "is on_receipt: 0xFFFFFFFF cancels only a scheduled CoT",
         ),
     ),
+    **{f"SEC-0{n}": (_CBKE,) for n in (1, 2, 5, 6)},
+    **{f"SEC-0{n}": (_CBKE, _STORES_ANY) for n in (3, 4)},
+    "SEC-07": (_CBKE, _STORES_ANY, Rule("bench.foreign_node", _available("foreign_node"), lambda p: "is none")),
     "SCOPE-01": (_SCOPE_DUAL,),
     "SCOPE-02": (
         _SCOPE_DUAL,

@@ -38,6 +38,7 @@ SECMP_QUERY = "SECMP0056 refinement: IHD/PPMID query the CoT"
 SECMP_DETECT = "SECMP0056 consultation: no erroneous CoT detection"
 ZSE_DM = "ZigBee SE 1.4 Device Management (0x0708)"
 ZCL_GENERAL = "ZCL general command handling (Default Response)"
+ZSE_SECURITY = "ZigBee SE 1.x security (CBKE, Annex C; APS link keys)"
 GBCS_IMPL = "GBCS GCS09 / SE Publish CoT Implementation Date/Time, profile behaviour.implementation_time"
 SECMP_SCOPE = (
     "SECMP0056 consultation: a CoT from the GPF alone clears all data or that fuel's, profile behaviour.clear_scope"
@@ -356,6 +357,56 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "(behaviour.push_capable) Publish Change of Tenancy reaches every HAN client bound to the meter's Device "
         "Management server (two bound IHD endpoints), within timings.cot_push_within",
         f"{SECMP_ESI}: every bound or known HAN device learns of the CoT",
+        _C,
+    ),
+    (
+        "SEC-01",
+        "Security",
+        "After its install-code join the unit completes CBKE with the trust centre within its declared time",
+        f"{ZSE_SECURITY}: Key Establishment (0x0800) after joining",
+        _C,
+    ),
+    (
+        "SEC-02",
+        "Security",
+        "Every Smart Energy frame the unit sends (but Basic, Identify, Time, Key Establishment) is APS-secured",
+        f"{ZSE_SECURITY}: APS link-key security on Smart Energy clusters",
+        _C,
+    ),
+    (
+        "SEC-03",
+        "Security",
+        "A Publish Change of Tenancy without APS security clears nothing",
+        f"{ZSE_SECURITY}: unsecured Smart Energy frames are ignored; {SECMP_DETECT}",
+        _C,
+    ),
+    (
+        "SEC-04",
+        "Security",
+        "A Publish Change of Tenancy APS-secured under the install-code key alone clears nothing",
+        f"{ZSE_SECURITY}: only the CBKE link key secures Smart Energy frames; {SECMP_DETECT}",
+        _C,
+    ),
+    (
+        "SEC-05",
+        "Security",
+        "Offered a trust centre certificate from another CA, the unit terminates CBKE (UNKNOWN_ISSUER) and "
+        "uses no Smart Energy cluster",
+        f"{ZSE_SECURITY}: Key Establishment, the responder's certificate checked",
+        _C,
+    ),
+    (
+        "SEC-06",
+        "Security",
+        "Sent a wrong MACV, the unit terminates CBKE (BAD_KEY_CONFIRM) and uses no Smart Energy cluster",
+        f"{ZSE_SECURITY}: Key Establishment, key confirmation",
+        _C,
+    ),
+    (
+        "SEC-07",
+        "Security",
+        "A Publish Change of Tenancy APS-secured from a node that is not the trust centre clears nothing",
+        f"{ZSE_SECURITY}: a CoT only from the ESI it discovered; {SECMP_DETECT}",
         _C,
     ),
 )

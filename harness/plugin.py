@@ -28,6 +28,7 @@ import pytest
 from harness import case_record
 from harness.applicability import not_applicable
 from harness.bench import Bench
+from harness.bench.security import UnitNotSecured
 from harness.case_record import BENCH_TIME as BENCH_TIME
 from harness.catalogue import CASES
 from harness.cli import Exit
@@ -241,6 +242,9 @@ def conformance_case(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.skip(reason)  # from the profile alone, as `cot-harness plan` says it (harness.applicability)
     _skip_if_blocked(request.config)
     bench: Bench = request.getfixturevalue("bench")
+    unsecured = bench.security.blocked_because()
+    if unsecured is not None and spec.case_id != "SEC-01":
+        raise UnitNotSecured(unsecured)  # broken, not failed: SEC-01 is the verdict on it
     case_record.open_case(request.node, bench, spec.case_id)  # its evidence and bench time (harness.case_record)
     if bench.operator is not None:
         bench.operator.case = spec.case_id  # answers filed under this case, and prompts naming it
@@ -406,11 +410,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = int(Exit.BENCH_ERROR)
     try:
         _stop_bench(config)
+        ran = config.stash.get(_BENCH, None)
         write_run_evidence(
             session,
             StashKeys(_INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR),
             config.stash.setdefault(_VERDICTS, {}),
             bench_seconds=case_record.bench_seconds(config),
+            # The link keys CBKE derived: no profile holds them, the scan still looks for them.
+            derived_secrets=ran.security.derived_keys() if ran is not None else [],
         )
     finally:
         if signals is not None:

@@ -67,6 +67,7 @@ def write_run_evidence(
     keys: StashKeys,
     verdicts: dict[str, tuple[str, str]],
     bench_seconds: float | None = None,
+    derived_secrets: list[bytes] | None = None,
 ) -> None:
     """The run-level evidence, once the last case is done: environment, traceability, the
     manifest (last) and the secret scan; sets the session's exit status when it cannot."""
@@ -113,6 +114,7 @@ def write_run_evidence(
             config.stash.get(_COORDINATOR, None),
             interruption,
             bench_seconds=bench_seconds,
+            derived_secrets=derived_secrets or [],
         )
     except EvidenceNotWritten as error:
         for line in not_written or [str(error)]:

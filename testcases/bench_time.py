@@ -17,7 +17,7 @@ from collections.abc import Callable
 from harness.applicability import dual_fuel, has_control, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES
-from harness.profile import ClearScope, ImplementationTime, Profile
+from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
 from testcases.query_soak import soak_length
 from testcases.steps import (
     cleared_hold,
@@ -39,6 +39,10 @@ Estimate = Callable[[Profile], float]
 
 def _when(applicable: Callable[[Profile], bool], estimate: Estimate) -> Estimate:
     return lambda profile: estimate(profile) if applicable(profile) else 0.0
+
+
+def _cbke(profile: Profile) -> bool:
+    return profile.radio.security is SecurityMode.CBKE
 
 
 def _stores(profile: Profile) -> bool:
@@ -116,6 +120,14 @@ ESTIMATES: dict[str, Estimate] = {
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
     "ROB-01": _when(_stores, eventually),
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
+    "SEC-01": lambda p: 0.0,  # judged from the session's start
+    "SEC-02": lambda p: 0.0,  # reads the trace
+    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), eventually),
+    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), eventually),
+    # the provoked exchange, then poll.after_join watched for Smart Energy frames
+    "SEC-07": _when(lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), eventually),
+    "SEC-05": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
+    "SEC-06": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
@@ -146,6 +158,9 @@ def worst_case(profile: Profile) -> dict[str, float]:
         worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
     if worst["CLR-08"]:
         worst["CLR-08"] += extra_query + actioned
+    for case_id in ("SEC-05", "SEC-06"):  # the provoked exchange: a join and CBKE, up to establish_within
+        if worst[case_id] and profile.radio.cbke is not None:
+            worst[case_id] += profile.radio.cbke.establish_within.total_seconds()
     for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned

@@ -17,6 +17,8 @@ SE_PROFILE = ids.SE_PROFILE
 SECURITY_NOTE = {
     SecurityMode.INSTALL_CODE: "install-code link key; Smart Energy CBKE is not provided by a Z-Stack coordinator",
     SecurityMode.WELL_KNOWN_LINK_KEY: "well-known link key (ZigBeeAlliance09); no CBKE",
+    SecurityMode.CBKE: "install-code join, then CBKE with the harness as trust centre; Smart Energy frames "
+    "APS-secured under the derived link key",
 }
 
 

@@ -7,11 +7,10 @@ import allure
 from harness.bench import Bench
 from harness.catalogue import case
 from harness.evidence.measurements import record
-from harness.evidence.trace_text import describe_frame
 from harness.plugin import applies
 from harness.profile import MalformedReply, Profile
 from harness.radio.trace import FrameRecord
-from harness.zcl import Status, codec
+from harness.zcl import Status
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from testcases import steps
 from testcases.steps import (
@@ -31,6 +30,7 @@ from testcases.steps import (
     stored_and_shown,
     unknown_command_frame,
 )
+from testcases.steps.false_cot import false_cot_clears_nothing
 
 UNKNOWN_DM_COMMAND = 0x0F  # no Device Management server-to-client command has this ID
 
@@ -203,34 +203,21 @@ def test_dm_06(bench: Bench, profile: Profile) -> None:
     """A Publish CoT from the meters' node but from an endpoint that is no declared ESI
     (the bench's rogue endpoint: SE, Basic only, no Device Management server) is ignored."""
     _dm_client(profile)
-    classes, resident, upcoming = resident_shown(bench, profile)
-    # Newer than any Issuer Event ID the unit has actioned, with the genuine change
-    # control: only its source makes it false. The meters hold no new CoT.
-    spoofed = bench.occupancy.cot_event()
     rogue = bench.link.rogue_endpoint
-
-    def spoof() -> None:
-        frame = codec.build(
-            DEVICE_MANAGEMENT, "publish_change_of_tenancy", tsn=bench.link.next_tsn(), **spoofed.publish_fields()
-        )
-        with allure.step(
-            f"Coordinator endpoint {rogue} (no ESI: no Device Management server) sends Publish Change of "
-            f"Tenancy, Issuer Event ID 0x{spoofed.issuer_event_id:08X}"
-        ):
-            sent = steps.delivered(
-                bench, lambda: bench.link.send_from_rogue(DEVICE_MANAGEMENT, frame), "spoofed Publish CoT"
-            )
-            steps.attach_text("sent", describe_frame(sent))
-
-    # Watched as long as any case waits for a genuine CoT to be actioned.
-    retained(
+    # Only its source makes it false: the rogue endpoint is the meters' node, but no ESI.
+    false_cot_clears_nothing(
         bench,
-        classes,
-        resident,
-        upcoming,
-        steps.eventually(profile),
-        spoof,
-        f"a Publish Change of Tenancy (Issuer Event ID 0x{spoofed.issuer_event_id:08X}) from coordinator endpoint "
-        f"{rogue}, which is no declared ESI source",
+        profile,
+        lambda event: (
+            f"Coordinator endpoint {rogue} (no ESI: no Device Management server) sends Publish Change of "
+            f"Tenancy, Issuer Event ID 0x{event.issuer_event_id:08X}"
+        ),
+        lambda frame: steps.delivered(
+            bench, lambda: bench.link.send_from_rogue(DEVICE_MANAGEMENT, frame), "spoofed Publish CoT"
+        ),
+        lambda event: (
+            f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) from coordinator "
+            f"endpoint {rogue}, which is no declared ESI source"
+        ),
+        "a spoofed Publish Change of Tenancy",
     )
-    require_responsive(bench, "a spoofed Publish Change of Tenancy")

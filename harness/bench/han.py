@@ -76,6 +76,11 @@ class Han(Protocol):
         """What an assessor must see about this world in the run's environment."""
         ...
 
+    def send_from_foreign_node(self, dst_ep: int, src_ep: int, cluster_id: int, payload: bytes, link_key: bytes) -> str:
+        """One frame to the unit from a node that is not the trust centre, APS-secured with
+        `link_key` (bench.foreign_node); what was sent, in words (never the key)."""
+        ...
+
 
 class LabHan:
     """A real bench: wall-clock time, never quiet (the air is not ours to see), and a unit
@@ -106,6 +111,9 @@ class LabHan:
 
     def act_on_unit(self, action: str) -> None:
         raise BenchError(f"cannot {action.replace('_', ' ')} by simulation: the radio is not simulated")
+
+    def send_from_foreign_node(self, dst_ep: int, src_ep: int, cluster_id: int, payload: bytes, link_key: bytes) -> str:
+        raise BenchError("bench.foreign_node: a lab bench has no second transmitter the harness drives")
 
     def display(self) -> Display | None:
         return None

@@ -101,13 +101,14 @@ class UutLink:
         return self._coordinator().next_tsn()
 
     # -- sending -------------------------------------------------------------------------
-    def send(self, source: str, cluster_id: int, payload: bytes) -> FrameRecord:
-        """One frame from an emulated meter's endpoint to the unit, sent once."""
+    def send(self, source: str, cluster_id: int, payload: bytes, aps_security: bool | None = None) -> FrameRecord:
+        """One frame from an emulated meter's endpoint to the unit, sent once (`aps_security`:
+        Coordinator.send's; None is the bench's own choice)."""
         meter = self.meters[source]
         uut = self.address()
         if uut is None:
             raise BenchError("the unit has no NWK address: it is not on the network")
-        return self._loop.run_coroutine(meter.push(uut, self.endpoint, cluster_id, payload))
+        return self._loop.run_coroutine(meter.push(uut, self.endpoint, cluster_id, payload, aps_security))
 
     def publish_cot(self, source: str, event: CotEvent, *, disable_default_response: bool = False) -> FrameRecord:
         frame = self.meters[source].publish_cot_frame(

@@ -205,6 +205,10 @@ class RemoteSimulation:
     def act_on_unit(self, action: str) -> None:
         self._request("act", action=action)
 
+    def send_from_foreign_node(self, dst_ep: int, src_ep: int, cluster_id: int, payload: bytes, link_key: bytes) -> str:
+        # The key would have to cross the control endpoint: it never leaves the harness's process.
+        raise BenchError("bench.foreign_node: not through a standalone emulator's control endpoint")
+
     def display(self) -> _RemoteDisplay | None:
         return _RemoteDisplay(self) if self._displays or self._display_events else None
 

@@ -19,6 +19,7 @@ from harness.bench.han import Han, open_han
 from harness.bench.link import UutLink
 from harness.bench.loop import BenchLoop
 from harness.bench.observing import Observing
+from harness.bench.security import LinkSecurity, link_security
 from harness.domain import Fuel
 from harness.errors import CoordinatorError
 from harness.esi.han_client import HanClient, MeterClient
@@ -54,14 +55,22 @@ def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool) -> Rad
         request_timeout=radio.request_timeout.total_seconds(),
         # A meter under test: the harness plays the IHD (harness.esi.han_client), not the meters.
         client_endpoints=HAN_CLIENT_ENDPOINTS if profile.identity.role.is_esi else (),
+        key_establishment_endpoint=key_establishment_endpoint(profile),
     )
+
+
+def key_establishment_endpoint(profile: Profile) -> int | None:
+    """With radio.security cbke, the ESI endpoint that also serves Key Establishment (the first)."""
+    if profile.radio.security is not SecurityMode.CBKE:
+        return None
+    return min(getattr(profile.esi.endpoints, s.value) for s in profile.esi.sources)
 
 
 def unit_link_key(profile: Profile) -> bytes | None:
     """With radio.security install_code, the unit's link key (derived from its install
     code, never logged); None for the well-known link key."""
     code = profile.identity.install_code
-    if profile.radio.security is not SecurityMode.INSTALL_CODE or code is None:
+    if profile.radio.security not in (SecurityMode.INSTALL_CODE, SecurityMode.CBKE) or code is None:
         return None
     return bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
@@ -81,6 +90,7 @@ class Bench:
             advance_to=self.han.advance_to,
             poll_interval=self.han.poll_interval,
         )
+        self.security: LinkSecurity = link_security(profile)
         self.link = UutLink(self.loop, profile)
         self.occupancy = Occupancy(self.loop, self.link, self.meters)
         # The IHD the harness plays for a meter under test (its endpoints exist only then).
@@ -99,7 +109,7 @@ class Bench:
         return self.link.nwk
 
     def _quiet(self) -> bool:
-        return self.han.quiet() and not any(m.busy for m in self.meters.values())
+        return self.han.quiet() and not any(m.busy for m in self.meters.values()) and not self.security.busy
 
     # -- start / stop -----------------------------------------------------------------
     def start(self) -> None:
@@ -116,6 +126,9 @@ class Bench:
         await self.coordinator.start()
         assert self.coordinator.app is not None
         self.han.bind_host(self.coordinator.app)  # HarnessZnpApp counts its side of the link
+        if settings.key_establishment_endpoint is not None:
+            # Its claimer before the meters': Key Establishment frames reach the trust centre.
+            await self.security.before_join(self.coordinator, settings.key_establishment_endpoint)
         for source in profile.esi.sources:
             endpoint = getattr(profile.esi.endpoints, source.value)
             meter = EmulatedMeter(
@@ -139,6 +152,7 @@ class Bench:
             ) from exc
         finally:
             await self.coordinator.close_joining(joining)
+        await self.security.after_join(self.link.nwk, self.loop, self.join_opened_at)
 
     def _build_observers(self) -> None:
         display = self.han.display()

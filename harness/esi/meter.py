@@ -199,9 +199,16 @@ class EmulatedMeter:
         task.add_done_callback(self._tasks.discard)
 
     # -- pushes ---------------------------------------------------------------------------
-    async def push(self, uut_nwk: int, uut_ep: int, cluster_id: int, payload: bytes) -> FrameRecord:
+    async def push(
+        self, uut_nwk: int, uut_ep: int, cluster_id: int, payload: bytes, aps_security: bool | None = None
+    ) -> FrameRecord:
         return await self.coordinator.send(
-            dst_nwk=uut_nwk, dst_ep=uut_ep, src_ep=self.endpoint, cluster_id=cluster_id, payload=payload
+            dst_nwk=uut_nwk,
+            dst_ep=uut_ep,
+            src_ep=self.endpoint,
+            cluster_id=cluster_id,
+            payload=payload,
+            aps_security=aps_security,
         )
 
     def publish_cot_frame(self, event: CotEvent, *, tsn: int, disable_default_response: bool = False) -> bytes:

@@ -124,6 +124,12 @@ SECURITY_REMOVED = (
     "coordinator's decrypted APS trace, no key in this file"
 )
 APS_SECURED = " and APS-encrypted (link key, as a GB HAN sends Smart Energy frames)"
+# What the stick said of each frame (FrameRecord.aps_secured): received with SecurityUse, or
+# sent with AF security; a record that does not say keeps the assumption above.
+APS_SECURED_REPORTED = " and APS-secured (link key, AES-CCM* with a 4-octet MIC: the stick reported it so)"
+APS_UNSECURED_REPORTED = "; not APS-secured (the stick reported it so)"
+APS_KEY_ESTABLISHMENT = "; not APS-secured: Key Establishment (0x0800) runs under NWK security only"
+KEY_ESTABLISHMENT_CLUSTER = 0x0800
 ACK_SECURITY = "MAC acknowledgement: never secured on air"
 SYNTHETIC_ACK = (
     "synthetic MAC ack of DSN {dsn} from 0x{by:04X}: the stick reports no acknowledgements; "
@@ -256,6 +262,16 @@ def _cot_control_note(record: FrameRecord) -> str | None:
     return COT_CONTROL_NOTE.format(value=value, octets=octets.hex(" "), swapped=int.from_bytes(octets, "big"))
 
 
+def _aps_security(record: FrameRecord) -> str:
+    if record.aps_secured:
+        return APS_SECURED_REPORTED
+    if record.cluster_id == KEY_ESTABLISHMENT_CLUSTER:
+        return APS_KEY_ESTABLISHMENT
+    if record.aps_secured is False:
+        return APS_UNSECURED_REPORTED
+    return APS_SECURED
+
+
 def _data_comments(placed: Placed, frame: bytes, skipped: tuple[int, int] | None) -> list[str]:
     record = placed.record
     first = f"{record.direction.value.upper()} seq={record.seq}"
@@ -269,7 +285,7 @@ def _data_comments(placed: Placed, frame: bytes, skipped: tuple[int, int] | None
         first += f" oversized={len(frame)}>{MAX_PHY_PACKET}"
     comments = [first]
     se_frame = record.profile_id != ZDO_PROFILE
-    comments.append(SECURITY_REMOVED.format(aps=APS_SECURED if se_frame else ""))
+    comments.append(SECURITY_REMOVED.format(aps=_aps_security(record) if se_frame else ""))
     if se_frame and len(record.payload) > MAX_SECURED_ZCL_FRAME:
         comments.append(
             f"ZCL frame of {len(record.payload)} octets: more than the {MAX_SECURED_ZCL_FRAME} a secured "

@@ -52,6 +52,7 @@ class ClearScope(StrEnum):
 class SecurityMode(StrEnum):
     INSTALL_CODE = "install_code"
     WELL_KNOWN_LINK_KEY = "well_known_link_key"
+    CBKE = "cbke"  # install-code join, then Smart Energy key establishment with the harness as trust centre
 
 
 class FlowControl(StrEnum):

@@ -122,11 +122,15 @@ class Profile(Section):
         if self.radio.network_key is not None:
             key = self.radio.network_key.get_secret_value()
             raw.append(bytes.fromhex(key.replace(":", "")))
-        forms = {text for secret in raw for text in _text_forms(secret)}
+        if self.radio.cbke is not None:
+            for credential in (self.radio.cbke.suite_1, self.radio.cbke.suite_2):
+                if credential is not None:  # the trust centre's certificate private keys
+                    raw.append(bytes.fromhex(credential.private_key.get_secret_value()))
+        forms = {text for secret in raw for text in text_forms(secret)}
         return sorted(forms, key=lambda text: (-len(text), text))
 
 
-def _text_forms(secret: bytes) -> Iterator[str]:
+def text_forms(secret: bytes) -> Iterator[str]:
     for text in (secret.hex(), secret.hex().upper()):
         yield text
         for sep in ":- ":

@@ -96,6 +96,28 @@ InstallCode = Annotated[SecretStr, AfterValidator(_install_code)]
 NetworkKey = Annotated[SecretStr, AfterValidator(_network_key)]
 
 
+def _octets(lengths: tuple[int, ...], what: str):  # noqa: ANN202 (a validator factory)
+    def check(value: str) -> str:
+        data = _hex_bytes(value)
+        if data is None or len(data) not in lengths:
+            raise ValueError(f"expected {what}: {' or '.join(map(str, lengths))} bytes of hex")
+        return data.hex()
+
+    return check
+
+
+def _cbke_private_key(value: SecretStr) -> SecretStr:
+    key = _hex_bytes(value.get_secret_value())
+    if key is None or len(key) not in (21, 36):
+        raise ValueError("expected a CBKE private key: 21 (suite 1) or 36 (suite 2) bytes of hex")
+    return SecretStr(key.hex())
+
+
+CbkeCertificate = Annotated[str, AfterValidator(_octets((48, 74), "an implicit certificate"))]
+CbkePublicKey = Annotated[str, AfterValidator(_octets((22, 37), "a compressed public key"))]
+CbkePrivateKey = Annotated[SecretStr, AfterValidator(_cbke_private_key)]
+
+
 def unique_items(items: list[Any]) -> list[Any]:
     repeated = sorted({str(item) for item in items if items.count(item) > 1})
     if repeated:

@@ -44,6 +44,16 @@ def rule_violations(p: Profile) -> Iterator[tuple[tuple[str, ...], str]]:
             ("identity", "install_code"),
             "required when radio.security is install_code",
         )
+    if p.radio.security is SecurityMode.CBKE:
+        if p.identity.install_code is None:
+            yield ("identity", "install_code"), "required when radio.security is cbke (the unit joins with it first)"
+        if p.radio.cbke is None:
+            yield ("radio", "cbke"), "required when radio.security is cbke: the trust centre's certificate and keys"
+        elif p.radio.cbke.credential(p.radio.cbke.suite) is None:
+            yield (
+                ("radio", "cbke", f"suite_{p.radio.cbke.suite}"),
+                f"required: radio.cbke.suite is {p.radio.cbke.suite}, the trust centre needs that suite's material",
+            )
     for data_class in p.stores:
         if data_class not in p.observe:
             yield (

@@ -32,6 +32,9 @@ from harness.profile.fields import (
     SIM_PATH,
     UNIQUE_SCHEMA,
     ArgvItem,
+    CbkeCertificate,
+    CbkePrivateKey,
+    CbkePublicKey,
     ClusterOrAttributeId,
     InstallCode,
     ModelRef,
@@ -74,6 +77,56 @@ class Identity(Section):
     )
 
 
+class TrustCentreCredential(Section):
+    """The trust centre's CBKE material for one crypto suite (the harness plays the trust centre)."""
+
+    certificate: CbkeCertificate = Field(
+        description="The trust centre's implicit certificate, hex: 48 bytes (suite 1) or 74 (suite 2); its "
+        "subject must be the coordinator stick's IEEE address."
+    )
+    private_key: CbkePrivateKey = Field(
+        description=f"The certificate's private key, hex: 21 bytes (suite 1) or 36 (suite 2). {REDACTED}"
+    )
+    ca_public_key: CbkePublicKey = Field(
+        description="The public key of the CA that issued the unit's certificate, compressed: 22 bytes (suite 1) "
+        "or 37 (suite 2)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrustCentreCredential:
+        from harness.security import cbke  # a leaf: pure arithmetic
+
+        try:
+            cbke.Identity(
+                bytes.fromhex(self.certificate),
+                bytes.fromhex(self.private_key.get_secret_value()),
+                bytes.fromhex(self.ca_public_key),
+            )
+        except ValueError as error:  # never quotes the private key
+            raise ValueError(f"certificate, private key and CA key do not fit together: {error}") from None
+        return self
+
+
+class Cbke(Section):
+    """Smart Energy key establishment: what the unit declares and the trust centre's material."""
+
+    suite: Literal[1, 2] = Field(
+        description="The crypto suite the unit uses: 1 (sect163k1, 48-byte certificates) or 2 (sect283k1, 74)."
+    )
+    suite_1: TrustCentreCredential | None = Field(None, description="The trust centre's suite 1 material.")
+    suite_2: TrustCentreCredential | None = Field(None, description="The trust centre's suite 2 material.")
+    establish_within: Duration = Field(
+        timedelta(seconds=60),
+        description="The unit completes CBKE within this long of its install-code join (SEC-01).",
+    )
+    attempts: int = Field(
+        3, ge=1, le=10, description="How many times the unit tries CBKE before it leaves the network."
+    )
+
+    def credential(self, suite: int) -> TrustCentreCredential | None:
+        return self.suite_1 if suite == 1 else self.suite_2
+
+
 class Radio(Section):
     """The coordinator stick (or the emulated one) and the network the harness forms."""
 
@@ -103,10 +156,10 @@ class Radio(Section):
         description=f"Network key, 16 bytes of hex; null draws a random one per run. {REDACTED}",
     )
     security: SecurityMode = Field(
-        description="How the UUT joins: install_code (link key derived from identity.install_code) "
-        "or well_known_link_key (ZigBeeAlliance09). Smart Energy key establishment (CBKE) is not "
-        "provided by a stock Z-Stack coordinator, so a device that insists on it cannot join this "
-        "bench; pre-flight reports that as a bench error, not a device failure."
+        description="How the UUT joins: install_code (link key derived from identity.install_code), "
+        "well_known_link_key (ZigBeeAlliance09), or cbke: an install-code join, then Smart Energy key "
+        "establishment (CBKE) with the harness as trust centre, and every Smart Energy frame APS-secured "
+        "under the derived link key (radio.cbke; docs/security.md)."
     )
     network: Literal["form", "join"] = Field(
         "form",
@@ -115,6 +168,7 @@ class Radio(Section):
         "harness joining a comms hub's or a meter's network) is refused: a Z-Stack coordinator driven by zigpy-znp "
         "forms networks and cannot join another's.",
     )
+    cbke: Cbke | None = Field(None, description="Required when security is cbke: the trust centre's material.")
 
 
 class EsiEndpoints(Section):
@@ -278,6 +332,12 @@ class Bench(Section):
     cot_trigger: BenchControl = Field(
         _NOT_AVAILABLE,
         description="ESI role: making the UUT meter take a CoT (ESI-02..05).",
+    )
+    foreign_node: Annotated[Disabled | Simulated, Field(discriminator="by")] = Field(
+        Disabled(by="none"),
+        description="A second transmitter on the network that is not the trust centre, sending a Publish CoT "
+        "APS-secured as the trust centre would (SEC-07): simulation (the simulated air), or none. A lab bench "
+        "would need a second stick, which the harness does not drive yet.",
     )
 
 

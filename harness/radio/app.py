@@ -90,6 +90,7 @@ class HarnessZnpApp(ControllerApplication):
             dst_ieee=str(self.state.node_info.ieee),
             lqi=packet.lqi,
             aps_counter=packet.tsn,
+            aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
         )
         if any(claim(record) for claim in list(self._claimers)):
             return
@@ -161,10 +162,15 @@ class HarnessZnpApp(ControllerApplication):
             payload=packet.data.serialize(),
             src_ieee=str(self.state.node_info.ieee),
             dst_ieee=self._ieee_of(packet.dst.address),
+            aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
         )
         options = af.TransmitOptions.SUPPRESS_ROUTE_DISC_NETWORK
         if zt.TransmitOptions.ACK in packet.tx_options:
             options |= af.TransmitOptions.ACK_REQUEST
+        if zt.TransmitOptions.APS_Encryption in packet.tx_options:
+            # As zigpy-znp's own send_packet maps it: Z-Stack secures the frame at the APS
+            # layer with its link key for the destination (the key CBKE installed).
+            options |= af.TransmitOptions.ENABLE_SECURITY
         await seams.send_request_raw(
             self,
             dst_addr=znp_t.AddrModeAddress.from_zigpy_type(packet.dst),

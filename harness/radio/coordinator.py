@@ -77,6 +77,7 @@ class RadioSettings:
     skip_bootloader: bool = True
     request_timeout: float = 15.0  # zigpy-znp's sync_request_timeout (radio.request_timeout)
     client_endpoints: tuple[int, ...] = ()  # the HAN clients the harness plays for a meter under test
+    key_establishment_endpoint: int | None = None  # radio.security cbke: the ESI endpoint serving KE too
 
     @property
     def rogue_endpoint(self) -> int:
@@ -116,7 +117,8 @@ def zigpy_config(settings: RadioSettings) -> dict:
                 "profile": SE_PROFILE,
                 "device_type": ESI_DEVICE_TYPE,
                 "device_version": 0,
-                "input_clusters": ESI_SERVER_CLUSTERS,
+                "input_clusters": ESI_SERVER_CLUSTERS
+                + ([ids.KEY_ESTABLISHMENT] if endpoint == settings.key_establishment_endpoint else []),
                 "output_clusters": [],
             }
             for endpoint in sorted(settings.esi_endpoints.values())
@@ -233,6 +235,9 @@ class Coordinator:
         self._undelivered: list[str] = []
         self._heard_at_first_undelivered = 0
         self.lost_because: str | None = None
+        # Units whose CBKE link key is installed in the stick: every frame to them but Key
+        # Establishment's goes APS-secured (radio.security cbke; harness.bench.security).
+        self.secured_peers: set[int] = set()
 
     @property
     def trace(self):  # noqa: ANN201  (FrameTrace; typed via app)
@@ -377,9 +382,16 @@ class Coordinator:
         cluster_id: int,
         payload: bytes,
         profile_id: int = SE_PROFILE,
+        aps_security: bool | None = None,
     ) -> FrameRecord:
-        """Send one APS frame, once. Delivery failure is a BenchError naming the frame."""
+        """Send one APS frame, once. Delivery failure is a BenchError naming the frame.
+
+        `aps_security` None: APS-secured when the unit's CBKE key is installed (secured_peers),
+        Key Establishment never; True/False: as a SEC case asks."""
         assert self.app is not None
+        if aps_security is None:
+            aps_security = dst_nwk in self.secured_peers and cluster_id != ids.KEY_ESTABLISHMENT
+        aps_security = aps_security and profile_id == SE_PROFILE
         packet = zt.ZigbeePacket(
             src=zt.AddrModeAddress(addr_mode=zt.AddrMode.NWK, address=self.app.state.node_info.nwk),
             src_ep=src_ep,
@@ -389,7 +401,8 @@ class Coordinator:
             profile_id=profile_id,
             cluster_id=cluster_id,
             data=zt.SerializableBytes(payload),
-            tx_options=zt.TransmitOptions.ACK,
+            tx_options=zt.TransmitOptions.ACK
+            | (zt.TransmitOptions.APS_Encryption if aps_security else zt.TransmitOptions.NONE),
             radius=30,
         )
         self.check_link()

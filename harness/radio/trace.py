@@ -38,6 +38,9 @@ class FrameRecord:
     dst_ieee: str | None = None
     lqi: int | None = None
     aps_counter: int | None = None  # APS counter when the radio reports one
+    # Received: whether it arrived APS-secured (Z-Stack's AF.IncomingMsg SecurityUse, as
+    # zigpy-znp passes it up in tx_options); sent: whether the stick was asked to secure it.
+    aps_secured: bool | None = None
 
 
 class FrameTrace:

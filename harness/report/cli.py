@@ -103,8 +103,10 @@ def finish_run(
     interruption: Interruption | None = None,
     *,
     bench_seconds: float | None = None,
+    derived_secrets: list[bytes] | None = None,
 ) -> dict[str, Any]:
-    """Run info, traceability, the manifest over the run folder, then the secret scan.
+    """Run info, traceability, the manifest over the run folder, then the secret scan
+    (the profile's secrets and `derived_secrets`, the keys the run derived).
 
     The run folder is alluredir's parent (harness.report.runs): its mark, alluredir, captures/
     and the traceability/ written here. The manifest comes after everything else it lists,
@@ -140,7 +142,7 @@ def finish_run(
                 pass  # cannot remove it either: the error below names the folder
         raise EvidenceNotWritten(Path(error.filename or run.root), error) from error
     sums = manifest.with_suffix(".sha256")
-    secrets = named_secrets(profile)
+    secrets = named_secrets(profile, derived_secrets or ())
     findings = scan_for_secrets([*roots, manifest, sums], secrets)
     return {
         "alluredir": str(alluredir),

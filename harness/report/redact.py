@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.profile import Profile
+from harness.profile.document import text_forms
 
 __all__ = ["REDACTED", "Secrets", "named_secrets", "redact_text", "scan_for_secrets"]
 
@@ -34,15 +35,23 @@ _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{20,}={0,2}")  # 20 chars = 15 bytes: s
 MIN_RAW_LEN = 6  # an install code without CRC is 6 bytes; shorter raw needles match by chance
 
 
-def named_secrets(profile: Profile) -> dict[str, list[str]]:
-    """The profile's secret forms grouped by what they are, for findings a lab can act on."""
+def named_secrets(profile: Profile, derived: Sequence[bytes] = ()) -> dict[str, list[str]]:
+    """The profile's secret forms grouped by what they are, for findings a lab can act on;
+    `derived` adds the keys a run made (the link keys CBKE derived), which no profile holds."""
     every = profile.secrets()
     radio = profile.radio.model_copy(update={"network_key": None})
     # model_copy skips validation, so the cross-field rules cannot object to the missing key.
     without_key = set(profile.model_copy(update={"radio": radio}).secrets())
+    radio_without_cbke = profile.radio.model_copy(update={"cbke": None})
+    without_cbke = set(profile.model_copy(update={"radio": radio_without_cbke}).secrets())
     groups = {
         "network_key": [form for form in every if form not in without_key],
-        "install_code": [form for form in every if form in without_key],  # and its derived link key
+        # and its derived link key
+        "install_code": [form for form in every if form in without_key and form in without_cbke],
+        "cbke_private_key": [form for form in every if form not in without_cbke],
+        "cbke_link_key": sorted(
+            {text for key in derived for text in text_forms(key)}, key=lambda text: (-len(text), text)
+        ),
     }
     return {name: forms for name, forms in groups.items() if forms}
 

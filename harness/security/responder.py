@@ -90,6 +90,9 @@ class KeyEstablishmentServer:
     ephemeral: EphemeralSource = cbke.generate_ephemeral_key
     on_established: Callable[[EstablishedKey], None] | None = None
     events: list[KeEvent] = field(default_factory=list)
+    # True only for the bench's foreign trust centre (SEC-05): it presents another CA's
+    # certificate and so must take the initiator's from its own CA.
+    any_issuer: bool = False
     _exchange: _Exchange | None = None
 
     def __post_init__(self) -> None:
@@ -144,7 +147,7 @@ class KeyEstablishmentServer:
             theirs = parse_certificate(certificate, "initiator certificate")
             if theirs.suite != int(suite):
                 raise CbkeError(f"a {len(certificate)}-octet certificate for suite {int(suite)}")
-            if theirs.issuer != parse_certificate(own.certificate).issuer:
+            if not self.any_issuer and theirs.issuer != parse_certificate(own.certificate).issuer:
                 return self._terminate(now, peer, TerminateStatus.UNKNOWN_ISSUER, bits, f"issuer {theirs.issuer.hex()}")
             if theirs.subject != peer:
                 # The certificate must be the sender's own: its subject is the initiator's IEEE address.
@@ -186,6 +189,7 @@ class KeyEstablishmentServer:
                 own_ephemeral_private=d_ev,
                 peer_certificate=exchange.peer_certificate,
                 peer_ephemeral_public=qe_u,
+                check_issuer=not self.any_issuer,
             )
         except CbkeError as error:
             self._exchange = None

@@ -24,7 +24,8 @@ MAC_MAX_FRAME_RETRIES = 3  # IEEE 802.15.4 macMaxFrameRetries default
 
 @dataclasses.dataclass(frozen=True)
 class AirFrame:
-    """One APS data frame on the simulated air (security is not modelled)."""
+    """One APS data frame on the simulated air. `secured`: APS-secured, and `payload` is then
+    what follows the APS header on air (auxiliary header, ciphertext, MIC: harness.sim.aps_link)."""
 
     src_nwk: int
     src_ep: int
@@ -35,6 +36,7 @@ class AirFrame:
     payload: bytes
     aps_counter: int = 0
     radius: int = 30
+    secured: bool = False
 
     @property
     def is_broadcast(self) -> bool:

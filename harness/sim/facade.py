@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import BenchError
-from harness.sim.air import parse_air
+from harness.sim.air import AirFrame, parse_air
+from harness.sim.aps_link import SE_PROFILE, seal
 from harness.sim.world import SimWorld
 from harness.sim.zstack import FIRMWARE_NAME
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from harness.profile import Profile
 
 UNIT_ACTIONS = ("power_off", "power_on", "power_cycle", "rejoin", "change_of_tenancy")
+FOREIGN_NWK = 0x7A11  # bench.foreign_node: another node of the HAN, not the trust centre
+FOREIGN_IEEE = bytes.fromhex("020000fffe00f0e1")  # a locally administered EUI-64, big-endian
 
 
 class SimulationFacade:
@@ -55,6 +58,7 @@ class SimulationFacade:
         )
         self.clock = self.world.clock
         self._model = profile.simulation.model if profile.simulation else "?"
+        self._foreign_counter = 0
         self._host: HostActivity | None = None
         self._offsets = (0, 0)
 
@@ -117,6 +121,22 @@ class SimulationFacade:
             getattr(unit, action)()
         else:
             raise BenchError(f"the simulated unit cannot {action!r}: one of {', '.join(UNIT_ACTIONS)}")
+
+    def send_from_foreign_node(self, dst_ep: int, src_ep: int, cluster_id: int, payload: bytes, link_key: bytes) -> str:
+        """A node beside the coordinator that is not the trust centre (bench.foreign_node): it
+        sends from the ESI's endpoint number, APS-secured with the key given, straight onto the air."""
+        unit = self.world.uut
+        if unit.nwk is None:
+            raise BenchError("the simulated unit is not on the network: no frame can reach it")
+        self._foreign_counter += 1
+        frame = AirFrame(FOREIGN_NWK, src_ep, unit.nwk, dst_ep, SE_PROFILE, cluster_id, payload, self._foreign_counter)
+        sealed = seal(frame, link_key=link_key, frame_counter=self._foreign_counter, source_ieee=FOREIGN_IEEE)
+        delivered = self.world.air.transmit(sealed)
+        return (
+            f"from node 0x{FOREIGN_NWK:04X} ({FOREIGN_IEEE.hex(':')}, not the trust centre) endpoint {src_ep} to "
+            f"0x{unit.nwk:04X} ep {dst_ep} cluster 0x{cluster_id:04X}, APS-secured, {len(payload)} octets: "
+            f"{payload.hex(' ')}{'' if delivered else ' (not acknowledged)'}"
+        )
 
     def display(self) -> _UnitDisplay:
         return _UnitDisplay(self.world.uut)

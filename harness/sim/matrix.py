@@ -17,6 +17,7 @@ from harness.sim.variants import (
     no_spurious_clearing,
     query,
     robustness,
+    security,
 )
 from harness.sim.variants.spec import DUAL, ESME, GPF, IHD, PPMID, SCHEDULED, VariantSpec
 
@@ -30,6 +31,7 @@ MATRIX: tuple[VariantSpec, ...] = (
     *robustness.ROWS,
     *clear_scope.ROWS,
     *meter.ROWS,
+    *security.ROWS,
 )
 REFERENCES: tuple[str, ...] = (
     IHD,
@@ -40,6 +42,9 @@ REFERENCES: tuple[str, ...] = (
     clear_scope.DUAL_FUEL_SCOPE,
     ESME,
     GPF,
+    security.IHD_CBKE,
+    security.PPMID_CBKE,
+    security.IHD_CBKE_SUITE1,
 )
 
 __all__ = ["MATRIX", "REFERENCES", "VariantSpec"]

@@ -18,8 +18,11 @@ import zigpy.zdo.types as zdo_t
 from zigpy.util import convert_install_code
 from zigpy.zcl import foundation
 
+from harness.profile import SecurityMode
+from harness.security.test_ca import harness_test_ca
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame, ApsDuplicateFilter
+from harness.sim.device_security import DeviceSecurity
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import ZclDecodeError, ZclFrame
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 BROADCAST_RX_ON = 0xFFFD
+LEAVE_REJOIN = 0x80  # Mgmt_Leave_req options bit 7 (zigpy's ZDO.LeaveOptions.Rejoin)
 
 
 class SimNode:
@@ -55,6 +59,9 @@ class SimNode:
         self._join_reason = "join"
         self._zdo_waiters: dict[int, Callable[[list[object]], None]] = {}
         self._aps_duplicates = ApsDuplicateFilter()
+        self.security: DeviceSecurity | None = None  # radio.security cbke: made at the first join
+        self.left_network = False  # it left (CBKE kept failing, or the trust centre told it to)
+        self._last_nwk: int | None = None  # the address it asks for when it joins again
 
     # -- what a model declares ---------------------------------------------------------
     def input_clusters(self) -> list[int]:
@@ -103,6 +110,40 @@ class SimNode:
             return None
         return bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
+    security_class: type[DeviceSecurity] = DeviceSecurity
+
+    def make_security(self) -> DeviceSecurity | None:
+        """With radio.security cbke, its CBKE and APS security: a certificate from the
+        harness's test CA for its own IEEE address (docs/security.md)."""
+        radio = self.world.profile.radio
+        if radio.security is not SecurityMode.CBKE or radio.cbke is None:
+            return None
+        identity = harness_test_ca(radio.cbke.suite).identity(self.ieee.serialize()[::-1])
+        trust_centre = self.world.coordinator.ieee.serialize()[::-1]
+        return self.security_class(self, identity, trust_centre, radio.cbke.attempts)
+
+    def leave_network(self) -> None:
+        """Leave (a GB device whose CBKE keeps failing, or told to by the trust centre), then
+        look for a network to join again, with its install code, as a factory-new device does."""
+        if self.nwk is None:
+            return
+        self.world.air.detach(self)
+        self.world.coordinator.announce_leave(self.nwk, self.ieee, rejoin=False)
+        self._last_nwk, self.nwk = self.nwk, None
+        self.left_network = True
+        self._join_reason = "join"
+        if self.powered and not self._waiting_for_permit:
+            self._waiting_for_permit = True
+            self.world.air.on_permit_open(self._try_join)
+
+    def told_to_leave(self) -> None:
+        """Mgmt_Leave_req without rejoin: the network, its keys and what RAM held are gone."""
+        if self.security is not None:
+            self.security.forget()
+        self._zdo_waiters.clear()
+        self.on_power_off()  # the application's volatile state, as when its network ends
+        self.leave_network()
+
     # -- power and network --------------------------------------------------------------
     def power_on(self) -> None:
         self.powered = True
@@ -117,6 +158,8 @@ class SimNode:
         self.world.air.remove_permit_listener(self._try_join)
         self._waiting_for_permit = False
         self._zdo_waiters.clear()  # RAM: requests in flight are forgotten
+        if self.security is not None:
+            self.security.on_power_off()
         self.on_power_off()
 
     def rejoin(self) -> None:
@@ -131,7 +174,8 @@ class SimNode:
     def _try_join(self) -> None:
         if not self.powered or self.world.air.reachable(self.nwk or -1):
             return
-        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=self.nwk, link_key=self.link_key())
+        requested = self.nwk if self.nwk is not None else self._last_nwk
+        nwk = self.world.coordinator.admit(self.ieee, requested_nwk=requested, link_key=self.link_key())
         if nwk is None:
             if not self._waiting_for_permit:
                 self._waiting_for_permit = True
@@ -152,6 +196,11 @@ class SimNode:
             self.ieee,
             self.descriptors().mac_capabilities,
         )
+        if self.security is None:
+            self.security = self.make_security()
+        if self.security is not None and not self.security.ready:
+            self.security.establish(lambda: self.on_joined(reason))  # no Smart Energy before the key
+            return
         self.on_joined(reason)
 
     # -- receive ------------------------------------------------------------------------
@@ -164,10 +213,18 @@ class SimNode:
             return
         if frame.dst_ep not in (self.endpoint, 0xFF):
             return
+        if self.security is not None:
+            opened = self.security.incoming(frame)
+            if opened is None:
+                return  # unsecured, or under a key it does not hold: ignored
+            frame = opened
         try:
             zcl = codec.decode(frame.cluster_id, frame.payload)
         except ZclDecodeError as error:
             self.on_malformed(frame, error)
+            return
+        if self.security is not None and frame.cluster_id == ids.KEY_ESTABLISHMENT:
+            self.security.on_key_establishment(zcl)
             return
         self.on_zcl(frame, zcl)
 
@@ -180,6 +237,15 @@ class SimNode:
             return
         if frame.is_broadcast:
             return  # permit-join and other broadcasts need no answer from an end device
+        if frame.cluster_id == zdo_t.ZDOCmd.Mgmt_Leave_req:
+            tsn, _cmd, (_ieee, options) = zdo.decode(frame.cluster_id, frame.payload)
+            answer = zdo.encode(zdo_t.ZDOCmd.Mgmt_Leave_rsp, tsn, zdo_t.Status.SUCCESS)
+            self._transmit(frame.src_nwk, 0, 0, 0x0000, zdo_t.ZDOCmd.Mgmt_Leave_rsp, answer)
+            if int(options) & LEAVE_REJOIN:
+                self.rejoin()
+            else:
+                self.told_to_leave()
+            return
         answer = self.descriptors().answer(self.nwk or 0, frame.cluster_id, frame.payload)
         if answer is not None:
             cluster, payload = answer
@@ -213,7 +279,12 @@ class SimNode:
     def _transmit(self, dst_nwk: int, src_ep: int, dst_ep: int, profile: int, cluster: int, payload: bytes) -> bool:
         if not self.powered or self.nwk is None:
             return False
-        return self.world.air.send(self.nwk, src_ep, dst_nwk, dst_ep, profile, cluster, payload, self.next_tsn())
+        frame: AirFrame | None = AirFrame(self.nwk, src_ep, dst_nwk, dst_ep, profile, cluster, payload, self.next_tsn())
+        if self.security is not None:
+            frame = self.security.outgoing(frame)  # type: ignore[arg-type]
+            if frame is None:
+                return False  # a Smart Energy frame it has no key for: not sent
+        return self.world.air.transmit(frame)  # type: ignore[arg-type]
 
     # -- ZCL helpers models use -------------------------------------------------------
     def answer_basic(self, frame: AirFrame, zcl: ZclFrame) -> None:

@@ -46,12 +46,16 @@ def test_reference_device_passes_every_applicable_case(reference_outcomes: list[
     assert {v for v in verdicts.values()} <= {"passed", "skipped"}, verdicts
     skipped = [c for c, v in verdicts.items() if v == "skipped"]
     # Single-fuel profiles skip the dual-fuel and clear-scope cases, on_receipt ones IMPL-04;
-    # every IHD/PPMID skips the meter cases (ESI), which judge an ESME or GPF under test.
-    assert len([c for c in skipped if not c.startswith("ESI-")]) <= 6, f"too many cases not applicable: {skipped}"
+    # every IHD/PPMID skips the meter cases (ESI), which judge an ESME or GPF under test; the SEC
+    # cases apply only with radio.security cbke (every one of them, then).
+    security = [c for c in skipped if c.startswith("SEC-")]
+    assert len(security) in (0, len([c for c in CASES if c.startswith("SEC-")])), security
+    assert len([c for c in skipped if not c.startswith(("ESI-", "SEC-"))]) <= 6, f"too many cases not applicable: {skipped}"
     for case_id in skipped:  # a skip names the profile field that decided it
         message = result_of(results, case_id)["statusDetails"]["message"]
         assert "not applicable:" in message and any(
-            field in message for field in ("stores", "esi.sources", "behaviour.", "bench.", "identity.role")
+            field in message
+            for field in ("stores", "esi.sources", "behaviour.", "bench.", "identity.role", "radio.security")
         ), message
 
 

@@ -99,6 +99,15 @@ from harness.sim.variants.robustness import (
     ClearsOnUnknownPrepaymentCommand,
     HangsOnUnknownPrepaymentCommand,
 )
+from harness.sim.variants.security import (
+    AcceptsAnyCa,
+    AcceptsCotFromAnyNode,
+    ActionsUnsecuredCot,
+    IgnoresMacv,
+    KeepsInstallCodeKey,
+    NeverStartsCbke,
+    SendsUnsecured,
+)
 
 __all__ = [
     "AcceptsCotFromAnyEndpoint",
@@ -179,4 +188,11 @@ __all__ = [
     "ServesPreviousDayHistory",
     "ServesProfileBeforeCot",
     "_Keeps",
+    "AcceptsAnyCa",
+    "AcceptsCotFromAnyNode",
+    "ActionsUnsecuredCot",
+    "IgnoresMacv",
+    "KeepsInstallCodeKey",
+    "NeverStartsCbke",
+    "SendsUnsecured",
 ]

@@ -15,6 +15,7 @@ class VariantSpec:
     broken: frozenset[str] = frozenset()  # cases that may be inconclusive on it (and why)
     why: str = ""
     may_fail: frozenset[str] = frozenset()  # later cases its fault also reaches (and why)
+    blocks_rest: bool = False  # every other case may be broken (a fault no other case can be judged past)
 
     @property
     def reference(self) -> str:
@@ -28,8 +29,9 @@ def _v(
     broken: tuple[str, ...] = (),
     may_fail: tuple[str, ...] = (),
     why: str = "",
+    blocks_rest: bool = False,
 ) -> VariantSpec:
-    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail))
+    return VariantSpec(model, profile, frozenset(failed), frozenset(broken), why, frozenset(may_fail), blocks_rest)
 
 
 IHD, PPMID, DUAL, SCHEDULED = "sim-ihd.yaml", "sim-ppmid.yaml", "sim-dual-fuel-ihd.yaml", "sim-ihd-scheduled.yaml"

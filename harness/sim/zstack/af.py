@@ -14,12 +14,14 @@ import zigpy_znp.commands as c
 import zigpy_znp.types as t
 
 from harness.sim import zdo
-from harness.sim.air import COORDINATOR_NWK
+from harness.sim.air import COORDINATOR_NWK, AirFrame
+from harness.sim.aps_link import seal
 from harness.sim.zstack.core import LOGGER, EmulatorCore
 from harness.sim.zstack.tables import advance_nwk_frame_counter
 
 BROADCAST_RX_ON_WHEN_IDLE = 0xFFFD
 NO_SUCH_DEVICE = 0xFFFE  # an IEEE address the address manager does not know
+DEFAULT_TC_LINK_KEY = b"ZigBeeAlliance09"
 
 
 class AfHandlers(EmulatorCore):
@@ -80,18 +82,40 @@ class AfHandlers(EmulatorCore):
             return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
         src_desc = self.endpoints.get(req.SrcEndpoint)
         profile = src_desc.profile if src_desc else 0x0104
+        # AF_EN_SECURITY: APS security with the trust centre's link key for the destination.
+        secured = bool(req.Options & c.af.TransmitOptions.ENABLE_SECURITY) and dst.mode != t.AddrMode.Broadcast
         delivered = dst_nwk != NO_SUCH_DEVICE and self._transmit(
-            req.SrcEndpoint, dst_nwk, dst_ep, profile, req.ClusterId, data
+            req.SrcEndpoint, dst_nwk, dst_ep, profile, req.ClusterId, data, secured=secured
         )
         if confirm:
             status = t.Status.SUCCESS if delivered or dst.mode == t.AddrMode.Group else t.Status.MAC_NO_ACK
             self._later(c.AF.DataConfirm.Callback(Status=status, Endpoint=req.SrcEndpoint, TSN=req.TSN))
         return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
 
-    def _transmit(self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes) -> bool:
+    def _transmit(
+        self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes, secured: bool = False
+    ) -> bool:
         self._aps_counter = (self._aps_counter + 1) & 0xFF
         advance_nwk_frame_counter(self.nvram)  # every NWK frame sent is secured with the next counter
-        return self.air.send(COORDINATOR_NWK, src_ep, dst_nwk, dst_ep, profile, cluster, data, self._aps_counter)
+        frame = AirFrame(COORDINATOR_NWK, src_ep, dst_nwk, dst_ep, profile, cluster, data, self._aps_counter)
+        if secured:
+            self.aps_frame_counter += 1
+            frame = seal(
+                frame,
+                link_key=self.link_key_for(self.ieee_of(dst_nwk)),
+                frame_counter=self.aps_frame_counter,
+                source_ieee=self.ieee.serialize()[::-1],
+            )
+        return self.air.transmit(frame)
+
+    def ieee_of(self, nwk: int) -> t.EUI64 | None:
+        return next((ieee for ieee, known in self.joined.items() if known == nwk), None)
+
+    def link_key_for(self, ieee: t.EUI64 | None) -> bytes:
+        """The TCLK table's key for a device (what BDBAddInstallCode wrote), else the default
+        trust-centre link key, as Z-Stack 3.x looks it up (APSME_LinkKeyNVIdGet)."""
+        key = self.install_code_keys.get(ieee) if ieee is not None else None
+        return key if key is not None else DEFAULT_TC_LINK_KEY
 
     def _own_descriptors(self) -> zdo.Descriptors:
         return zdo.Descriptors(

@@ -67,6 +67,8 @@ class EmulatorCore:
         self._send: Send | None = None
         self._pending: list[t.CommandBase] = []
         self._aps_counter = 0
+        self.aps_frame_counter = 0  # outgoing APS security frame counter (the trust centre's)
+        self.aps_dropped = 0  # secured frames that did not open under the sender's link key
         self._zdo_tsn = 0  # ZDO requests the stick itself sends (MT ZDO commands)
         self._aps_duplicates = ApsDuplicateFilter()
         self._rng = random.Random(ieee.serialize())

@@ -13,6 +13,7 @@ import zigpy_znp.types as t
 
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame
+from harness.sim.aps_link import unseal
 from harness.sim.zstack.commissioning import CommissioningHandlers
 from harness.sim.zstack.core import LOGGER, Handler, RawHandler
 from harness.sim.zstack.network import NetworkHandlers
@@ -52,6 +53,15 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
         # Z-Stack delivers only to registered endpoints (or broadcast endpoint 0xFF).
         if frame.dst_ep not in self.endpoints and frame.dst_ep != 0xFF:
             return
+        secured = frame.secured
+        if secured:
+            # Checked and decrypted with the sender's link key; one that fails is dropped
+            # unreported, as Z-Stack's APS layer drops it.
+            opened = unseal(frame, link_key=self.link_key_for(self.ieee_of(frame.src_nwk)))
+            if opened is None:
+                self.aps_dropped += 1
+                return
+            frame = opened
         self._callback(
             c.AF.IncomingMsg.Callback(
                 GroupId=0x0000,
@@ -61,7 +71,7 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
                 DstEndpoint=frame.dst_ep,
                 WasBroadcast=frame.is_broadcast,
                 LQI=255,
-                SecurityUse=False,
+                SecurityUse=secured,
                 TimeStamp=int(self.clock.now() * 1000) & 0xFFFFFFFF,
                 TSN=frame.aps_counter,
                 Data=t.ShortBytes(frame.payload),
@@ -99,6 +109,11 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
         return nwk
 
     def announce_leave(self, nwk: int, ieee: t.EUI64, rejoin: bool) -> None:
+        if not rejoin:
+            # Gone for good: Z-Stack's trust centre drops it from its device table and its TCLK
+            # entry; joining again is a new join, with permit-join and (if asked) its install code.
+            self.joined.pop(ieee, None)
+            self.install_code_keys.pop(ieee, None)
         self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
 
     # -- dispatch --------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Fault variants for the SEC cases (radio.security cbke), and their rows of the matrix.
+
+Each breaks one rule of Smart Energy security by overriding one hook of the device's
+security (harness.sim.device_security.DeviceSecurity), named as its `security_class`.
+"""
+
+from __future__ import annotations
+
+from zigpy.util import convert_install_code
+
+from harness.security.certificates import Certificate
+from harness.security.initiator import KeyEstablishmentClient
+from harness.sim.air import AirFrame
+from harness.sim.aps_link import unseal
+from harness.sim.device_security import DeviceSecurity
+from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.devices.reference import Meter
+from harness.sim.variants.spec import VariantSpec, _v
+from harness.zcl import ids
+
+IHD_CBKE = "sim-ihd-cbke.yaml"
+PPMID_CBKE = "sim-ppmid-cbke.yaml"
+IHD_CBKE_SUITE1 = "sim-ihd-cbke-suite1.yaml"
+
+
+class _NeverStarts(DeviceSecurity):
+    def starts_cbke(self) -> bool:
+        return False
+
+
+class NeverStartsCbke(ReferenceIHD):
+    """Joins with its install code and never starts key establishment: it holds no link key,
+    so it sends and accepts no Smart Energy frame."""
+
+    security_class = _NeverStarts
+
+
+class _SendsUnsecured(DeviceSecurity):
+    def outgoing(self, frame: AirFrame) -> AirFrame | None:
+        return frame  # NWK security only, whatever the cluster
+
+
+class SendsUnsecured(ReferenceIHD):
+    """Completes CBKE but sends its Smart Energy frames without APS security."""
+
+    security_class = _SendsUnsecured
+
+
+class _ActionsUnsecured(DeviceSecurity):
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return frame.cluster_id == ids.DEVICE_MANAGEMENT
+
+
+class ActionsUnsecuredCot(ReferenceIHD):
+    """Acts on Device Management frames (a Publish CoT) that arrive without APS security."""
+
+    security_class = _ActionsUnsecured
+
+
+class _KeepsInstallCodeKey(DeviceSecurity):
+    def incoming(self, frame: AirFrame) -> AirFrame | None:
+        opened = super().incoming(frame)
+        code = self.node.world.profile.identity.install_code
+        if opened is None and frame.secured and code is not None:
+            self.ignored -= 1  # not ignored after all: the install-code key still opens it
+            key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
+            opened = unseal(frame, link_key=key)
+        return opened
+
+
+class KeepsInstallCodeKey(ReferenceIHD):
+    """After CBKE it still takes frames secured under the install-code key it joined with."""
+
+    security_class = _KeepsInstallCodeKey
+
+
+class _AnyCaClient(KeyEstablishmentClient):
+    def issuer_acceptable(self, theirs: Certificate) -> bool:
+        return True
+
+
+class _AcceptsAnyCa(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _AnyCaClient(self.identity, self.trust_centre_ieee)
+
+
+class AcceptsAnyCa(ReferenceIHD):
+    """Does not check that the trust centre's certificate comes from its own CA: it goes on to
+    Ephemeral Data instead of terminating with UNKNOWN_ISSUER."""
+
+    security_class = _AcceptsAnyCa
+
+
+class _MacvBlindClient(KeyEstablishmentClient):
+    def macv_acceptable(self, received: bytes, expected: bytes) -> bool:
+        return True
+
+
+class _IgnoresMacv(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _MacvBlindClient(self.identity, self.trust_centre_ieee)
+
+
+class IgnoresMacv(ReferenceIHD):
+    """Takes the link key without checking the trust centre's MACV, and uses it."""
+
+    security_class = _IgnoresMacv
+
+
+ROWS: tuple[VariantSpec, ...] = (
+    _v(
+        NeverStartsCbke,
+        IHD_CBKE,
+        "SEC-01",
+        blocks_rest=True,
+        why="a unit without a link key can be judged on nothing else: every other case is broken, naming SEC-01",
+    ),
+    _v(SendsUnsecured, IHD_CBKE, "SEC-02"),
+    _v(ActionsUnsecuredCot, IHD_CBKE, "SEC-03"),
+    _v(KeepsInstallCodeKey, IHD_CBKE, "SEC-04"),
+    _v(AcceptsAnyCa, IHD_CBKE, "SEC-05"),
+    _v(IgnoresMacv, IHD_CBKE, "SEC-06"),
+)
+
+
+class AcceptsCotFromAnyNode(ReferenceIHD):
+    """Takes a Publish CoT from the ESI's endpoint number on any node, so long as it is
+    APS-secured: it checks the endpoint, not that the sender is the meter it discovered."""
+
+    def cot_source(self, frame: AirFrame) -> Meter | None:
+        found = super().cot_source(frame)
+        if found is not None:
+            return found
+        return next((m for m in self.known_meters() if m.endpoint == frame.src_ep), None)
+
+
+ROWS = (*ROWS, _v(AcceptsCotFromAnyNode, IHD_CBKE, "SEC-07"))

@@ -1,0 +1,328 @@
+"""Smart Energy security (radio.security cbke): SEC-01 .. SEC-04.
+
+The harness is the trust centre: it answered the unit's CBKE at the session's start
+(harness.bench.security) and has since secured every Smart Energy frame to the unit with
+the derived key. These cases judge the unit's side: that it completed the exchange in its
+declared time, secures what it sends, and acts on no Change of Tenancy that is not secured
+with that key (unsecured, or under the install-code key it joined with).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import allure
+
+from harness.bench import Bench
+from harness.bench.security import CbkeLinkSecurity
+from harness.catalogue import case
+from harness.errors import BenchError, FatalBenchError
+from harness.evidence.case_evidence import capture_dir
+from harness.evidence.pcapng import write_pcapng
+from harness.evidence.trace_text import describe_frame, trace_text
+from harness.plugin import applies
+from harness.profile import Profile, SecurityMode
+from harness.radio.trace import Direction, FrameRecord
+from harness.security.responder import Reply
+from harness.zcl import codec, ids
+from testcases import steps
+from testcases.steps import DEVICE_MANAGEMENT, attach_text
+from testcases.steps.false_cot import false_cot_clears_nothing
+
+# Smart Energy's exemptions from APS security (the unit may send these under NWK security alone).
+UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHMENT})  # 0x0003 Identify
+
+
+def _cbke(bench: Bench, profile: Profile) -> CbkeLinkSecurity:
+    applies(profile.radio.security is SecurityMode.CBKE, "radio.security", f"is {profile.radio.security}, not cbke")
+    security = bench.security
+    if not isinstance(security, CbkeLinkSecurity):
+        raise BenchError(f"radio.security is cbke but the bench runs {type(security).__name__}")
+    return security
+
+
+@case("SEC-01")
+def test_sec_01(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    _attach_key_establishment(bench)
+    settings = profile.radio.cbke
+    if settings is None:  # the profile rules require it with security cbke
+        raise BenchError("radio.security is cbke without radio.cbke")
+    within = settings.establish_within.total_seconds()
+    with allure.step(
+        f"The unit completed CBKE (suite {settings.suite}) with the trust centre within radio.cbke.establish_within "
+        f"({within:g} s) of the join opening"
+    ):
+        server = security.server
+        events = server.responder.events if server is not None else []
+        attach_text(
+            "key establishment",
+            "\n".join(f"{e.at - (security.joined_at or 0):8.3f} s  {e.peer_ieee.hex()}  {e.what}" for e in events)
+            or "no Key Establishment frame from the unit",
+        )
+        assert security.established_at is not None and security.joined_at is not None, (
+            f"the trust centre offered Key Establishment on endpoint {server.endpoint if server else '?'}; expected "
+            f"the unit to complete CBKE within {within:g} s of joining; it did not "
+            f"({events[-1].what if events else 'it sent no Key Establishment frame'})"
+        )
+        took = security.established_at - security.joined_at
+        assert took <= within, f"expected CBKE completed within {within:g} s of the join opening; it took {took:.1f} s"
+
+
+def _attach_key_establishment(bench: Bench) -> None:
+    """The session's Key Establishment frames (they came before any case's own capture)."""
+    frames = [r for r in bench.link.frames_since(0) if r.cluster_id == ids.KEY_ESTABLISHMENT]
+    attach_text("key establishment frames", trace_text(frames) if frames else "none")
+    folder = capture_dir(bench)
+    if folder is None or not frames:
+        return
+    capture = write_pcapng(
+        frames,
+        folder / "SEC-01-key-establishment.pcapng",
+        pan_id=bench.profile.radio.pan_id,
+        channel=bench.profile.radio.channel,
+        comment=f"SEC-01 Key Establishment, {bench.profile.identity_line()}",
+    )
+    allure.attach.file(str(capture), name="SEC-01 key establishment (pcapng, Wireshark)", extension="pcapng")
+
+
+def _must_be_secured(record: FrameRecord) -> bool:
+    return (
+        record.direction is Direction.RX
+        and record.profile_id == ids.SE_PROFILE
+        and record.dst_ep != 0
+        and record.cluster_id not in UNSECURED_CLUSTERS
+    )
+
+
+@case("SEC-02")
+def test_sec_02(bench: Bench, profile: Profile) -> None:
+    _cbke(bench, profile)
+    uut = bench.uut_nwk
+    with allure.step(
+        "Every Smart Energy frame the unit sent this session (but Basic, Identify, Time, Key Establishment) "
+        "arrived APS-secured (the stick's SecurityUse)"
+    ):
+        frames = [r for r in bench.link.frames_since(0) if r.src_nwk == uut and _must_be_secured(r)]
+        unsecured = [r for r in frames if not r.aps_secured]
+        attach_text(
+            "frames",
+            f"{len(frames)} Smart Energy frames from the unit, {len(unsecured)} of them not APS-secured\n"
+            + "\n".join(describe_frame(r) for r in unsecured[:20]),
+        )
+        assert frames, (
+            "expected the unit's Smart Energy requests (its CoT queries and fetches) APS-secured under the CBKE "
+            "link key; no Smart Energy frame from it reached the trust centre secured with that key (a frame under "
+            "another key is dropped by the stick)"
+        )
+        assert not unsecured, (
+            f"expected every Smart Energy frame from the unit APS-secured; {len(unsecured)} of {len(frames)} arrived "
+            f"without APS security, the first: {describe_frame(unsecured[0])}"
+        )
+
+
+def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[bytes], FrameRecord]) -> None:
+    source = profile.esi.sources[0].value
+    false_cot_clears_nothing(
+        bench,
+        profile,
+        lambda event: (
+            f"The {source.upper()} endpoint sends Publish Change of Tenancy {how}, Issuer Event ID "
+            f"0x{event.issuer_event_id:08X}"
+        ),
+        send,
+        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+        f"a Publish Change of Tenancy {how}",
+    )
+
+
+@case("SEC-03")
+def test_sec_03(bench: Bench, profile: Profile) -> None:
+    _cbke(bench, profile)
+    source = profile.esi.sources[0].value
+
+    def send(frame: bytes) -> FrameRecord:
+        return steps.delivered(
+            bench,
+            lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=False),
+            "unsecured Publish CoT",
+        )
+
+    _spoofed_cot(bench, profile, "without APS security", send)
+
+
+@case("SEC-04")
+def test_sec_04(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    source = profile.esi.sources[0].value
+    code = profile.identity.install_code
+    genuine = security.unit_key()
+    if code is None or genuine is None:  # cbke needs both (profile rules; SEC-01 blocks the rest)
+        raise BenchError("SEC-04 needs identity.install_code and the unit's CBKE link key")
+    from zigpy.util import convert_install_code
+
+    install_code_key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
+
+    def send(frame: bytes) -> FrameRecord:
+        bench.loop.run_coroutine(security.install_for_unit(install_code_key))
+        try:
+            return steps.delivered(
+                bench,
+                lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=True),
+                "Publish CoT under the install-code key",
+            )
+        finally:
+            try:
+                bench.loop.run_coroutine(security.install_for_unit(genuine.link_key))
+            except Exception as error:  # noqa: BLE001 (any failure leaves the bench unusable)
+                raise FatalBenchError(
+                    f"the unit's CBKE link key could not be put back in the stick after SEC-04 ({error!r}): "
+                    "every later frame to the unit would go under its install-code key"
+                ) from None
+
+    _spoofed_cot(bench, profile, "APS-secured under the install-code key", send)
+
+
+def _unit_answer_to(bench: Bench, since: int, command: str, what: str) -> tuple[FrameRecord, FrameRecord | None]:
+    """The trust centre's `command` sent since trace mark `since`, and the unit's next Key
+    Establishment frame after it (None when it sent none within timings.response_timeout)."""
+    ours = next(
+        (
+            r
+            for r in bench.link.frames_since(since)
+            if r.direction is Direction.TX
+            and r.cluster_id == ids.KEY_ESTABLISHMENT
+            and codec.decode(r.cluster_id, r.payload).command_name == command
+        ),
+        None,
+    )
+    if ours is None:
+        raise BenchError(f"the trust centre never sent {command} in the provoked exchange ({what})")
+    answer = bench.link.expect(
+        lambda r: r.cluster_id == ids.KEY_ESTABLISHMENT and r.src_nwk == bench.uut_nwk,
+        since=ours.seq + 1,
+        timeout=steps.response_timeout(bench.profile),
+        what=f"the unit's answer to {what}",
+    )
+    return ours, answer
+
+
+def _terminated(answer: FrameRecord | None, status: str, what: str, step: str) -> None:
+    with allure.step(step):
+        if answer is not None:
+            attach_text("the unit's answer", describe_frame(answer))
+        assert answer is not None, (
+            f"the trust centre sent {what}; expected the unit to send Terminate Key Establishment ({status}); "
+            "it sent no Key Establishment frame within timings.response_timeout"
+        )
+        zcl = codec.decode(answer.cluster_id, answer.payload)
+        got = zcl.command_name
+        if got == "terminate_key_establishment":
+            got = f"terminate_key_establishment, status {zcl.fields['status_code'].name}"
+        assert got == f"terminate_key_establishment, status {status}", (
+            f"the trust centre sent {what}; expected the unit to send Terminate Key Establishment ({status}); "
+            f"it sent {got}"
+        )
+
+
+def _no_smart_energy(bench: Bench, profile: Profile, since: int, what: str) -> None:
+    """From trace position `since` (just after the trust centre's refused message)."""
+    window = profile.timings.poll.after_join.total_seconds()
+    with allure.step(f"Watch {window:g} s (poll.after_join): the unit sends no Smart Energy frame after {what}"):
+        bench.loop.hold(window, f"watching for Smart Energy frames after {what}")
+        used = [r for r in bench.link.frames_since(since) if r.src_nwk == bench.uut_nwk and _must_be_secured(r)]
+        attach_text("smart energy frames", "\n".join(describe_frame(r) for r in used[:20]) or "none")
+        assert not used, (
+            f"after {what} the unit holds no key the trust centre confirmed; expected no Smart Energy frame from it "
+            f"for {window:g} s; it sent {len(used)}, the first: {describe_frame(used[0])}"
+        )
+
+
+def _provoked(bench: Bench, security: CbkeLinkSecurity, how: str, judge: object, **provoke: object) -> None:
+    since = bench.link.mark()
+    try:
+        with allure.step(
+            f"The trust centre tells the unit to leave (Mgmt_Leave_req, no rejoin) and lets it join again with its "
+            f"install code: its new key establishment meets {how}"
+        ):
+            bench.loop.run_coroutine(security.provoke_cbke(**provoke))  # type: ignore[arg-type]
+        judge(since)  # type: ignore[operator]
+    finally:
+        with allure.step("The genuine trust centre again: the unit is secured with it before the next case"):
+            bench.loop.run_coroutine(security.restore())
+
+
+@case("SEC-05")
+def test_sec_05(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    what = "a certificate from another CA (Initiate Key Establishment Response)"
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "initiate_key_establishment_response", what)
+        _terminated(
+            answer, "UNKNOWN_ISSUER", what, "The unit terminates with UNKNOWN_ISSUER, not going on to Ephemeral Data"
+        )
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(
+        bench,
+        security,
+        "a trust centre whose certificate another CA issued",
+        judge,
+        responder=security.foreign_responder(),
+    )
+
+
+def _wrong_macv(reply: Reply) -> Reply:
+    if reply.command != "confirm_key_data_response":
+        return reply
+    mac = bytes(reply.fields["secure_message_authentication_code"])
+    return Reply(
+        reply.command, {**reply.fields, "secure_message_authentication_code": bytes([mac[0] ^ 0x01]) + mac[1:]}
+    )
+
+
+@case("SEC-06")
+def test_sec_06(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    what = "a wrong MACV (Confirm Key Data Response)"
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "confirm_key_data_response", what)
+        _terminated(answer, "BAD_KEY_CONFIRM", what, "The unit terminates with BAD_KEY_CONFIRM and discards the key")
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(bench, security, "a trust centre whose MACV is wrong", judge, tamper=_wrong_macv)
+
+
+@case("SEC-07")
+def test_sec_07(bench: Bench, profile: Profile) -> None:
+    security = _cbke(bench, profile)
+    applies(profile.bench.foreign_node.by != "none", "bench.foreign_node", "is none")
+    source = profile.esi.sources[0].value
+    endpoint = bench.meters[source].endpoint
+    genuine = security.unit_key()
+    if genuine is None:  # SEC-01 blocks every other case without it
+        raise BenchError("SEC-07 needs the unit's CBKE link key")
+
+    def send(frame: bytes) -> str:
+        return bench.loop.call_on_loop(
+            lambda: bench.han.send_from_foreign_node(
+                profile.identity.endpoint, endpoint, DEVICE_MANAGEMENT, frame, genuine.link_key
+            )
+        )
+
+    how = (
+        f"APS-secured with the unit's own link key, but from a node that is not the trust centre (endpoint {endpoint})"
+    )
+    false_cot_clears_nothing(
+        bench,
+        profile,
+        lambda event: (
+            f"A node that is not the trust centre sends Publish Change of Tenancy from endpoint {endpoint}, "
+            f"APS-secured, Issuer Event ID 0x{event.issuer_event_id:08X}"
+        ),
+        send,
+        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+        "a Publish Change of Tenancy from a node that is not the trust centre",
+    )
