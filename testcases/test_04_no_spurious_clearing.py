@@ -65,9 +65,7 @@ def test_neg_01(bench: Bench, profile: Profile) -> None:
     settled = soak.settled
     if settled is None:  # the soak settles whenever the unit stores something and its precondition held
         raise BenchError("the query soak has no CoT actioned at its start: NEG-01 cannot judge it")
-    answered = {
-        source: [q for q in queries if q.at < soak.cot_set_at] for source, queries in soak.queries.items()
-    }
+    answered = {source: [q for q in queries if q.at < soak.cot_set_at] for source, queries in soak.queries.items()}
     part_1 = soak.cot_set_at - soak.start
     how = f"a query provoked by a {soak.provoked}, then" if soak.provoked else "no query provoked (no control):"
     what = (
@@ -76,9 +74,7 @@ def test_neg_01(bench: Bench, profile: Profile) -> None:
     )
     attach_text(
         "CoT queries answered NOT_FOUND",
-        "\n".join(
-            f"{bench.meters[s].label}:\n" + query_log(queries, soak.start) for s, queries in answered.items()
-        ),
+        "\n".join(f"{bench.meters[s].label}:\n" + query_log(queries, soak.start) for s, queries in answered.items()),
     )
     with allure.step(
         f"{settled.resident.name}'s data retained over part 1 of the soak (NOT_FOUND answers, to +{part_1:.1f} s)"

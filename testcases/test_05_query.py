@@ -127,9 +127,7 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.min_interval.total_seconds()
     soak = shared_soak(bench, profile, "POLL-04")
     for source, label, _queries in soak_per_meter(bench, soak):
-        with allure.step(
-            f"{label}: no two CoT queries closer than poll.min_interval ({limit:g} s) while undisturbed"
-        ):
+        with allure.step(f"{label}: no two CoT queries closer than poll.min_interval ({limit:g} s) while undisturbed"):
             # After the anchor query only: the pair around the provoked query is not undisturbed.
             undisturbed = soak.periodic(source)
             pairs = list(zip(undisturbed, undisturbed[1:], strict=False))

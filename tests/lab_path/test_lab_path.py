@@ -29,7 +29,10 @@ from lab_bench import (
 )
 
 # `cot-harness run`'s default: the simulated reference IHD (README, docs/measurements.md).
-REFERENCE_TALLY = {"passed": 32, "skipped": 20}  # 14 of the skips: the meter cases (ESI) and the SEC cases (radio.security is not cbke)
+REFERENCE_TALLY = {
+    "passed": 32,
+    "skipped": 20,
+}  # 14 of the skips: the meter cases (ESI) and the SEC cases (radio.security is not cbke)
 
 
 def _output(done: subprocess.CompletedProcess[str]) -> str:

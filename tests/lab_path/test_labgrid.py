@@ -96,4 +96,7 @@ def test_the_suite_runs_on_the_port_a_labgrid_network_serial_port_names(tmp_path
         emulator.stop()
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     found = verdicts(tmp_path / "run" / "allure-results")
-    assert dict(collections.Counter(found.values())) == {"passed": 32, "skipped": 20}  # 7 SEC (not cbke), 7 ESI (not a meter)
+    assert dict(collections.Counter(found.values())) == {
+        "passed": 32,
+        "skipped": 20,
+    }  # 7 SEC (not cbke), 7 ESI (not a meter)

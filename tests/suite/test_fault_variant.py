@@ -50,7 +50,9 @@ def test_reference_device_passes_every_applicable_case(reference_outcomes: list[
     # cases apply only with radio.security cbke (every one of them, then).
     security = [c for c in skipped if c.startswith("SEC-")]
     assert len(security) in (0, len([c for c in CASES if c.startswith("SEC-")])), security
-    assert len([c for c in skipped if not c.startswith(("ESI-", "SEC-"))]) <= 6, f"too many cases not applicable: {skipped}"
+    assert len([c for c in skipped if not c.startswith(("ESI-", "SEC-"))]) <= 6, (
+        f"too many cases not applicable: {skipped}"
+    )
     for case_id in skipped:  # a skip names the profile field that decided it
         message = result_of(results, case_id)["statusDetails"]["message"]
         assert "not applicable:" in message and any(
