@@ -107,6 +107,12 @@ def _remote_simulation_violations(p: Profile) -> Iterator[tuple[tuple[str, ...],
             f"required when radio.path is not '{SIM_PATH}': the tcp://host:port of the control endpoint of the "
             f"emulator that radio.path reaches (cot-harness emulate --control); for a real stick drop simulation",
         )
+    if not p.is_simulated and isinstance(p.bench.foreign_node, Simulated):
+        yield (
+            ("bench", "foreign_node", "by"),
+            "a standalone emulator does not offer the foreign node over its control endpoint (the unit's link key "
+            "would cross it): set by: none, and SEC-07 is not applicable (cot-harness emulate --write-profile does)",
+        )
     if not p.is_simulated:
         for name in ("air", "seed"):
             if name in simulation.model_fields_set:
