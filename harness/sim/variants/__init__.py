@@ -101,12 +101,17 @@ from harness.sim.variants.robustness import (
 )
 from harness.sim.variants.security import (
     AcceptsAnyCa,
+    AcceptsAnyCaSuite1,
     AcceptsCotFromAnyNode,
     ActionsUnsecuredCot,
+    ActionsUnsecuredCotPpmid,
     IgnoresMacv,
+    IgnoresMacvSuite1,
     KeepsInstallCodeKey,
+    KeepsInstallCodeKeyPpmid,
     NeverStartsCbke,
     SendsUnsecured,
+    SendsUnsecuredPpmid,
 )
 
 __all__ = [
@@ -195,4 +200,9 @@ __all__ = [
     "KeepsInstallCodeKey",
     "NeverStartsCbke",
     "SendsUnsecured",
+    "AcceptsAnyCaSuite1",
+    "IgnoresMacvSuite1",
+    "SendsUnsecuredPpmid",
+    "ActionsUnsecuredCotPpmid",
+    "KeepsInstallCodeKeyPpmid",
 ]

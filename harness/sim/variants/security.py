@@ -14,6 +14,7 @@ from harness.sim.air import AirFrame
 from harness.sim.aps_link import unseal
 from harness.sim.device_security import DeviceSecurity
 from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.devices.reference import Meter
 from harness.sim.variants.spec import VariantSpec, _v
 from harness.zcl import ids
@@ -135,3 +136,44 @@ class AcceptsCotFromAnyNode(ReferenceIHD):
 
 
 ROWS = (*ROWS, _v(AcceptsCotFromAnyNode, IHD_CBKE, "SEC-07"))
+
+
+# The same faults in the other situations the SEC requirements cover: key establishment on
+# suite 1 (sect163k1 certificates, another curve and certificate layout), and a PPMID, whose
+# Smart Energy frames and CoT handling are its own device's.
+
+
+class AcceptsAnyCaSuite1(AcceptsAnyCa):
+    """AcceptsAnyCa, on crypto suite 1."""
+
+
+class IgnoresMacvSuite1(IgnoresMacv):
+    """IgnoresMacv, on crypto suite 1."""
+
+
+class SendsUnsecuredPpmid(ReferencePPMID):
+    """A PPMID that completes CBKE but sends its Smart Energy frames without APS security."""
+
+    security_class = _SendsUnsecured
+
+
+class ActionsUnsecuredCotPpmid(ReferencePPMID):
+    """A PPMID that acts on a Publish CoT arriving without APS security."""
+
+    security_class = _ActionsUnsecured
+
+
+class KeepsInstallCodeKeyPpmid(ReferencePPMID):
+    """A PPMID that still takes frames under the install-code key after CBKE."""
+
+    security_class = _KeepsInstallCodeKey
+
+
+ROWS = (
+    *ROWS,
+    _v(AcceptsAnyCaSuite1, IHD_CBKE_SUITE1, "SEC-05"),
+    _v(IgnoresMacvSuite1, IHD_CBKE_SUITE1, "SEC-06"),
+    _v(SendsUnsecuredPpmid, PPMID_CBKE, "SEC-02"),
+    _v(ActionsUnsecuredCotPpmid, PPMID_CBKE, "SEC-03"),
+    _v(KeepsInstallCodeKeyPpmid, PPMID_CBKE, "SEC-04"),
+)
