@@ -328,8 +328,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "ESI-04",
         "ESI role",
-        "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile and the day "
-        "history attributes return nothing dated before the CoT (the meter served the previous occupier's "
+        "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile and the day, "
+        "week and month history attributes return nothing dated before the CoT (the meter served the previous occupier's "
         "data before it)",
         f"{SECMP_ESI}; {GBCS_COT}: the date is the boundary from which the previous occupier's data is withheld",
         _B,

@@ -20,6 +20,7 @@ from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.han_client import BOUND_CLUSTERS, Answer
 from harness.profile import Profile
 from harness.zcl import ids
+from harness.zcl.history_periods import Period
 from harness.zcl.metering import HISTORY_ATTRIBUTES
 from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
@@ -34,6 +35,18 @@ PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if pe
 DAY_HISTORY = (
     ("previous day consumption", METERING, PREVIOUS_DAY),
     ("previous day cost", PREPAYMENT, PREVIOUS_DAY_COST),
+)
+# The week and month history an IHD reads: (what, cluster, attribute, period, optional). Every
+# GB meter serves the consumption history; the cost history only where it does (an attribute
+# it answers UNSUPPORTED_ATTRIBUTE is not required before the CoT, and still judged after it).
+PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
+    (f"previous {period} {kind}", cluster, attr, period, optional)
+    for kind, cluster, names, optional in (
+        ("consumption", METERING, {d.name: a for a, d in HISTORY_ATTRIBUTES.items()}, False),
+        ("cost", PREPAYMENT, {f"{q}_consumption_delivered": a for a, q in COST_HISTORY_DELIVERED.items()}, True),
+    )
+    for period in ("week", "month")
+    for attr in (names[f"previous_{period}_consumption_delivered"],)
 )
 
 # The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
@@ -82,6 +95,7 @@ class Served:
 
     fetched: dict[str, Answer]
     day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
+    period_history: dict[str, object | None] = dataclasses.field(default_factory=dict)  # PERIOD_HISTORY's, by what
 
     @property
     def message_ids(self) -> set[int]:
@@ -155,10 +169,11 @@ def served_before(bench: Bench) -> Served:
         for what, cluster, command, fields in FETCHES:
             fetched[what] = client.request(cluster, command, **fields)
         day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
+        period_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr, *_ in PERIOD_HISTORY}
         attach_text(
             "served before the CoT",
             "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items())
-            + "".join(f"\n{what}: {value}" for what, value in day_history.items()),
+            + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items()),
         )
         missing = [
             what
@@ -171,13 +186,18 @@ def served_before(bench: Bench) -> Served:
             for what, cluster, attr in DAY_HISTORY
             if not day_history[what]
         ]
+        missing += [
+            f"{what} (cluster 0x{cluster:04X} attribute 0x{attr:04X})"
+            for what, cluster, attr, _period, optional in PERIOD_HISTORY
+            if not period_history[what] and not (optional and period_history[what] is None)
+        ]
         if missing:
             raise PreconditionNotMet(
                 f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
-                "with a top-up, a debt collection, a supplier message and a day of consumption first"
+                "with a top-up, a debt collection, a supplier message and the previous month's consumption first"
             )
-    return Served(fetched, day_history)
+    return Served(fetched, day_history, period_history)
 
 
 def shared_trigger(bench: Bench, profile: Profile) -> Taken:

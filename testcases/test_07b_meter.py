@@ -17,6 +17,7 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
+from harness.zcl.history_periods import previous
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
     DAY_HISTORY,
@@ -25,6 +26,7 @@ from testcases.meter_cot import (
     MAX_PERIODS,
     MESSAGING,
     METERING,
+    PERIOD_HISTORY,
     Before,
     before_trigger,
     boundary,
@@ -223,6 +225,28 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
                 f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} attribute "
                 f"0x{attribute:04X}), a day wholly before it; expected 0; the meter read {value}: the previous "
                 "occupier's history is still served"
+            )
+    _check_period_history(bench, since, now_zcl, trigger.served.period_history)
+
+
+def _check_period_history(bench: Bench, since: int, now_zcl: int, before: dict[str, object | None]) -> None:
+    """The previous week's and month's consumption and cost read 0 when that period (UTC, as
+    harness.zcl.history_periods says why) ended by the CoT's date; else it is partly the new
+    occupier's and not judged."""
+    for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
+        start, end = previous(period, now_zcl)
+        with allure.step(f"The {what} ({_when(start)} to {_when(end)}, before the CoT's) reads 0"):
+            value = bench.han_client.read(cluster, [attribute]).get(attribute)
+            attach_text(what, f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}")
+            if before.get(what) is None:
+                attach_text("served before", "not served before the CoT either: a 0 now shows nothing withheld")
+            if end > since:
+                attach_text("not judged", f"the {period} ends after the CoT's date: it is partly the new occupier's")
+                continue
+            assert not value, (
+                f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} "
+                f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it; expected 0; the "
+                f"meter read {value}: the previous occupier's history is still served"
             )
 
 

@@ -34,6 +34,7 @@ from harness.zcl import codec, ids
 from harness.zcl.attributes import read_attributes_rsp
 from harness.zcl.codec import ZclFrame
 from harness.zcl.device_management import TenancyChangeControl
+from harness.zcl.history_periods import Period, previous
 from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
 from harness.zcl.prepayment import COST_HISTORY_DELIVERED, DebtRecord, TopUpRecord
@@ -58,10 +59,20 @@ COT_CONTROL = int(
 )
 NO_COT_TIME, NO_COT_CONTROL = 0xFFFFFFFF, 0  # 0x0200/0x0201 before any CoT (ZCL's invalid time)
 MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.zcl.limits)
-HELD_DAYS = 3  # the previous occupier's half-hours go back this far
+# The previous occupier's half-hours go back this far: past the start of the month before the
+# current one, so the previous week and month are wholly the previous occupier's.
+HELD_DAYS = 62
 CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
 PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
+# The week and month history an IHD reads: Metering's consumption, Prepayment's cost.
+PREVIOUS_PERIOD = {
+    p: next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == f"previous_{p}_consumption_delivered")
+    for p in ("week", "month")
+}
+PREVIOUS_PERIOD_COST = {
+    p: next(a for a, q in COST_HISTORY_DELIVERED.items() if q == f"previous_{p}") for p in PREVIOUS_PERIOD
+}
 PENCE_PER_KWH = 30
 
 
@@ -238,13 +249,22 @@ class ReferenceMeter(SimNode):
             return {0x0200: (T.UTC, update_time), 0x0201: (T.map32, control)}
         if cluster == METERING:
             midnight = self.zcl_now() // DAY * DAY
+            periods = {
+                attr: (T.uint24 if p == "week" else T.uint32, self.period_history(p, *previous(p, self.zcl_now())))
+                for p, attr in PREVIOUS_PERIOD.items()
+            }
             return {
                 CURRENT_DAY: (T.uint24, self.consumed(midnight, midnight + DAY)),
                 PREVIOUS_DAY: (T.uint24, self.day_history(midnight - DAY, midnight)),
+                **periods,
             }
         if cluster == PREPAYMENT:
             midnight = self.zcl_now() // DAY * DAY
-            return {PREVIOUS_DAY_COST: (T.uint48, self.day_cost(midnight - DAY, midnight))}
+            periods = {
+                attr: (T.uint48, self.period_cost(p, *previous(p, self.zcl_now())))
+                for p, attr in PREVIOUS_PERIOD_COST.items()
+            }
+            return {PREVIOUS_DAY_COST: (T.uint48, self.day_cost(midnight - DAY, midnight)), **periods}
         if cluster == ids.TIME:
             return {0x0000: (T.UTC, self.zcl_now())}
         return {}
@@ -254,6 +274,14 @@ class ReferenceMeter(SimNode):
 
     def day_cost(self, start: int, end: int) -> int:
         """Pence, from the same half-hours (Prepayment's Historical Cost Consumption set)."""
+        return self.consumed(start, end) * PENCE_PER_KWH // 1000
+
+    def period_history(self, period: Period, start: int, end: int) -> int:
+        """Previous Week/Month Consumption Delivered: the half-hours of [start, end) it serves."""
+        return self.consumed(start, end)
+
+    def period_cost(self, period: Period, start: int, end: int) -> int:
+        """Previous Week/Month cost (pence), from the same half-hours."""
         return self.consumed(start, end) * PENCE_PER_KWH // 1000
 
     def not_found(self, zcl: ZclFrame) -> list[bytes]:

@@ -14,6 +14,7 @@ import zigpy.types as zt
 from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf, ReferenceMeter
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import ids
+from harness.zcl.history_periods import Period
 
 
 @contextlib.contextmanager
@@ -204,4 +205,32 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(RedatesLastMessage, GPF, "ESI-04", "ESI-06"),
     _v(NoPushOnReceipt, ESME, "ESI-05", "ESI-07"),
     _v(PushesToFirstBoundOnly, GPF, "ESI-07"),
+)
+
+
+class ServesPreviousWeekHistory(ReferenceGpf):
+    """Restricts the day's and month's history, but the previous week's consumption (Metering
+    0x0432) still reads the previous occupier's total."""
+
+    def period_history(self, period: Period, start: int, end: int) -> int:
+        if period != "week":
+            return super().period_history(period, start, end)
+        with unrestricted(self):
+            return super().period_history(period, start, end)
+
+
+class ServesPreviousMonthCost(ReferenceEsme):
+    """Restricts the consumption history, but the previous month's cost (Prepayment 0x0542)
+    still reads the previous occupier's."""
+
+    def period_cost(self, period: Period, start: int, end: int) -> int:
+        if period != "month":
+            return super().period_cost(period, start, end)
+        with unrestricted(self):
+            return super().period_cost(period, start, end)
+
+
+ROWS += (
+    _v(ServesPreviousWeekHistory, GPF, "ESI-04"),
+    _v(ServesPreviousMonthCost, ESME, "ESI-04"),
 )
