@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.applicability import dual_fuel, has_control, provocation
+from harness.applicability import dual_fuel, has_control, not_applicable, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES
 from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
@@ -72,6 +72,22 @@ def _impl_02(profile: Profile) -> float:
         return cleared_hold(profile)
     # scheduled: retained until the due time (an hour ahead), then actioned after it
     return HOUR + cleared_hold(profile)
+
+
+def _applies(case_id: str) -> Callable[[Profile], bool]:
+    return lambda profile: not_applicable(case_id, profile) is None
+
+
+def _cot_trigger(profile: Profile) -> float:
+    """The meter's CoT trigger (testcases/meter_cot.py): a command holds the bench up to its
+    declared timeout (a DCC service request's script may well use most of it); a simulated
+    one takes no bench time; an operator's has no declared time (the plan lists the step)."""
+    trigger = profile.bench.cot_trigger
+    return trigger.timeout.total_seconds() if trigger.by == "command" else 0.0
+
+
+def _cot_push_within(profile: Profile) -> float:
+    return profile.timings.cot_push_within.total_seconds()
 
 
 ESTIMATES: dict[str, Estimate] = {
@@ -133,9 +149,12 @@ ESTIMATES: dict[str, Estimate] = {
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
         lambda p: cleared_hold(p) + eventually(p),
     ),
-    # A meter under test answers the harness's IHD at once, and a conforming one pushes on
-    # receipt: the ESI cases hold the bench for their requests only (plus an operator's trigger).
-    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(1, 8)},
+    # A meter under test answers the harness's IHD at once (round trips are negligible), and a
+    # conforming one pushes on receipt (ESI-05/07 end their cot_push_within wait early: counted
+    # in worst_case). The shared trigger is taken by ESI-02, the first post-CoT case of a run.
+    "ESI-01": lambda p: 0.0,
+    "ESI-02": _when(_applies("ESI-02"), _cot_trigger),
+    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(3, 8)},
 }
 
 
@@ -164,6 +183,12 @@ def worst_case(profile: Profile) -> dict[str, float]:
     for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned
+    # Each waits for the push until trigger done + cot_push_within (one deadline: ESI-05 may
+    # use it all when no push comes, ESI-07 all of it after ESI-05 saw an early push to one
+    # endpoint), so each case's worst is the whole window; their sum books it twice.
+    for case_id in ("ESI-05", "ESI-07"):
+        if not_applicable(case_id, profile) is None:
+            worst[case_id] += _cot_push_within(profile)
     return worst
 
 

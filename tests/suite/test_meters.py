@@ -120,3 +120,25 @@ def test_a_failed_trigger_is_tried_once_and_the_rest_are_broken_with_its_reason(
     assert "cot exited 1" in result_of(results, "ESI-02")["statusDetails"]["message"]
     for case_id in ESI[2:]:
         assert "not tried again" in result_of(results, case_id)["statusDetails"]["message"]
+
+
+def test_the_plan_books_a_trigger_commands_timeout_and_the_push_window_as_worst_case(tmp_path: Path) -> None:
+    from testcases.bench_time import ESTIMATES, worst_case
+
+    script = tmp_path / "dcc-sr-3-2.sh"
+    script.write_text("#!/bin/sh\n", encoding="utf-8")
+    script.chmod(0o755)
+    command = {"by": "command", "command": ["./dcc-sr-3-2.sh"], "timeout": "90s"}
+    path = _variant_of("sim-esme.yaml", tmp_path, bench__cot_trigger=command, timings__cot_push_within="45s")
+    profile = load_profile(path)
+    plan = make_plan(profile, run_order(path), soak=False)
+    seconds = {c.case_id: c.seconds for c in plan.cases if c.runs}
+    assert seconds["ESI-02"] == 90.0 and sum(seconds.values()) == 90.0, seconds  # the one trigger, by ESI-02
+    worst = worst_case(profile)
+    assert worst["ESI-05"] == worst["ESI-07"] == 45.0 and worst["ESI-02"] == 90.0
+    no_push = load_profile(_variant_of("sim-esme.yaml", tmp_path, behaviour__push_capable=False))
+    assert worst_case(no_push)["ESI-05"] == worst_case(no_push)["ESI-07"] == 0.0
+    operator = load_profile(_variant_of("sim-gpf.yaml", tmp_path, bench__cot_trigger={"by": "operator"}))
+    assert ESTIMATES["ESI-02"](operator) == 0.0  # no declared time: the plan lists the operator's step
+    ihd = load_profile(PROFILES / "sim-ihd.yaml")
+    assert not any(f(ihd) or worst_case(ihd)[c] for c, f in ESTIMATES.items() if c.startswith("ESI-"))
