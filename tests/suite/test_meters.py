@@ -142,3 +142,26 @@ def test_the_plan_books_a_trigger_commands_timeout_and_the_push_window_as_worst_
     assert ESTIMATES["ESI-02"](operator) == 0.0  # no declared time: the plan lists the operator's step
     ihd = load_profile(PROFILES / "sim-ihd.yaml")
     assert not any(f(ihd) or worst_case(ihd)[c] for c, f in ESTIMATES.items() if c.startswith("ESI-"))
+
+
+def test_a_meter_serving_no_previous_week_is_broken_and_week_cost_is_optional_but_judged(
+    run_suite: SuiteRun, tmp_path: Path
+) -> None:
+    def run(name: str, model: str) -> Path:
+        folder = tmp_path / model
+        folder.mkdir()
+        profile = _variant_of(name, folder, simulation__model=f"tests.suite.period_history_meters:{model}")
+        done = run_suite(profile, alluredir=folder / "allure-results")
+        assert "ESI-04" in statuses(folder / "allure-results"), done.stdout[-2000:] + done.stderr[-2000:]
+        return folder / "allure-results"
+
+    no_week = run("sim-esme.yaml", "NoWeekHistoryMeter")
+    assert statuses(no_week)["ESI-04"] == "broken"
+    message = result_of(no_week, "ESI-02")["statusDetails"]["message"]
+    assert "previous week consumption (cluster 0x0702 attribute 0x0432)" in message, message
+    assert "previous month consumption (" not in message, message
+    assert statuses(run("sim-gpf.yaml", "NoPeriodCostMeter"))["ESI-04"] == "passed"  # optional before the CoT
+    appears = run("sim-gpf.yaml", "CostAppearsAfterCotMeter")
+    assert statuses(appears)["ESI-04"] == "failed"  # and still judged after it
+    message = result_of(appears, "ESI-04")["statusDetails"]["message"]
+    assert "previous week cost (cluster 0x0705 attribute 0x0532)" in message and "wholly before it" in message, message
