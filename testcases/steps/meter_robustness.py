@@ -74,9 +74,11 @@ def fuzz_frames(tsn: int = 0) -> list[tuple[str, int, bytes]]:
         proposed_tenancy_change_control=0x0000_00FF,
     )
     frames: list[tuple[str, int, bytes]] = []
-    # Truncated: the header alone and every cut of the fixed payload short of whole.
+    # Truncated: the header without its command ID (once: it is the same for both), then
+    # every cut of each request short of whole.
+    frames.append(("Prepayment header cut before the command ID", PREPAYMENT, top_up[:2]))
     for name, full in (("Get Top Up Log", top_up), ("Get Debt Repayment Log", debt)):
-        frames += [(f"{name} truncated to {n} octets", PREPAYMENT, full[:n]) for n in range(2, len(full))]
+        frames += [(f"{name} truncated to {n} octets", PREPAYMENT, full[:n]) for n in range(3, len(full))]
     frames += [(f"Get Change of Tenancy truncated to {n} octets", DM, get_cot[:n]) for n in (1, 2)]
     # Unknown client-to-server commands on each cluster, with a few payload octets.
     for name, cluster, commands in (
