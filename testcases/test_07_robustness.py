@@ -1,4 +1,8 @@
-"""Robustness: ROB-01 (fuzzed frames), ROB-02 (a burst of identical Publish CoT)."""
+"""Robustness: ROB-01 (fuzzed frames), ROB-02 (a burst of identical Publish CoT).
+
+Both roles: for a meter under test each case judges what its requirement means for a DM
+server (testcases/steps/meter_robustness.py); what follows here is the DM client's.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from testcases.steps import (
     send_publish_cot,
     stored_and_shown,
 )
+from testcases.steps.meter_robustness import meter_rob_01, meter_rob_02
 
 DM, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.PREPAYMENT
 PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
@@ -65,6 +70,9 @@ def fuzz_frames(seed: int, count: int, newer_event_id: int) -> list[tuple[int, b
 
 @case("ROB-01")
 def test_rob_01(bench: Bench, profile: Profile) -> None:
+    if profile.identity.role.is_esi:
+        meter_rob_01(bench, profile)
+        return
     classes, resident, upcoming = resident_shown(bench, profile)
     source = steps.sources(profile)[0]
     frames = fuzz_frames(FUZZ_SEED, FUZZ_FRAMES, bench.occupancy.cot_event().issuer_event_id)
@@ -94,6 +102,9 @@ def test_rob_01(bench: Bench, profile: Profile) -> None:
 
 @case("ROB-02")
 def test_rob_02(bench: Bench, profile: Profile) -> None:
+    if profile.identity.role.is_esi:
+        meter_rob_02(bench, profile)
+        return
     classes = stored_and_shown(bench, profile)
     previous, new, event = new_occupier(bench)
     # One meter's CoT clears everything under clear_scope all; under fuel each meter's

@@ -14,6 +14,7 @@ from harness.sim.variants import (
     device_management,
     implementation_time,
     meter,
+    meter_robustness,
     no_spurious_clearing,
     query,
     robustness,
@@ -31,6 +32,7 @@ MATRIX: tuple[VariantSpec, ...] = (
     *robustness.ROWS,
     *clear_scope.ROWS,
     *meter.ROWS,
+    *meter_robustness.ROWS,
     *security.ROWS,
 )
 REFERENCES: tuple[str, ...] = (

@@ -17,6 +17,8 @@ def test_the_meter_cases_through_a_standalone_emulator_match_the_in_process_run(
     expected = verdicts(tmp_path / "in-process" / "allure-results")
     esi = {name.split(":")[0]: v for name, v in expected.items() if name.startswith("ESI-")}
     assert esi == {f"ESI-0{n}": "passed" for n in range(1, 8)}
+    rob = {name.split(":")[0]: v for name, v in expected.items() if name.startswith("ROB-")}
+    assert rob == {"ROB-01": "passed", "ROB-02": "passed"}  # the fuzz and the burst cross the serial path
     emulator = start_emulator(tmp_path, profile=ESME)
     try:
         assert emulator.profile is not None and emulator.control is not None

@@ -51,10 +51,11 @@ def test_a_meter_holding_no_previous_occupiers_data_is_broken_never_passed(run_s
 
 
 @pytest.mark.parametrize("name", ["sim-esme.yaml", "sim-gpf.yaml"])
-def test_for_a_meter_only_the_bench_and_esi_cases_apply(name: str) -> None:
+def test_for_a_meter_only_the_bench_esi_and_robustness_cases_apply(name: str) -> None:
     profile = load_profile(PROFILES / name)
     applies = {c for c in CASES if not_applicable(c, profile) is None}
-    assert applies == {"BENCH-01", "PROF-01", *ESI}
+    # ROB-01/02 judge either role (a meter: testcases/steps/meter_robustness.py).
+    assert applies == {"BENCH-01", "PROF-01", "ROB-01", "ROB-02", *ESI}
     for case_id in set(CASES) - applies:
         assert (
             not_applicable(case_id, profile)

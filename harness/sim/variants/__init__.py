@@ -71,6 +71,11 @@ from harness.sim.variants.meter import (
     ServesPreviousDayHistory,
     ServesProfileBeforeCot,
 )
+from harness.sim.variants.meter_robustness import (
+    AdoptsCotSentToServer,
+    DropsGetCotBeyondQueue,
+    SwallowsFrameAfterTruncatedLogRequest,
+)
 from harness.sim.variants.no_spurious_clearing import (
     ClearsOnChangeOfSupplier,
     ClearsOnNotFound,
@@ -205,4 +210,7 @@ __all__ = [
     "SendsUnsecuredPpmid",
     "ActionsUnsecuredCotPpmid",
     "KeepsInstallCodeKeyPpmid",
+    "AdoptsCotSentToServer",
+    "DropsGetCotBeyondQueue",
+    "SwallowsFrameAfterTruncatedLogRequest",
 ]
