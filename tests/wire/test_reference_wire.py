@@ -136,9 +136,12 @@ def test_logs_arrive_split_with_index_and_total_and_every_record(
         assert indices == list(range(len(parts))) and len(parts) <= total  # in order, none twice
         if len(parts) < total:
             # the case ended with the log in flight: its last parts went out between two
-            # captures, in no case's capture
-            last, gap = ends[parts[-1]["capture"]]
-            assert gap and last - trace_seq(parts[-1]) < 10, f"log parts {indices} of {total} in mid-capture"
+            # captures, in no case's capture (frames followed outside every capture). How many
+            # of the case's other frames came after its last captured part depends on how the
+            # unit's concurrent fetches interleave on a loaded machine (a bound of 10 failed once
+            # in CI), so only the gap is required, never a count.
+            _last, gap = ends[parts[-1]["capture"]]
+            assert gap, f"log parts {indices} of {total} in mid-capture, and no frame outside the captures after it"
             continue
         whole += 1
         split += total > 1
