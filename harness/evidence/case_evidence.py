@@ -11,7 +11,7 @@ import allure
 from harness.catalogue import CASES
 from harness.evidence import measurements
 from harness.evidence.msc import sequence_chart_svg
-from harness.evidence.pcapng import run_air, write_pcapng
+from harness.evidence.pcapng import pcapng_bytes, run_air
 from harness.evidence.trace_text import trace_text
 from harness.report.runs import RunFolder
 
@@ -89,14 +89,15 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
         return
     capture = folder / f"{case_id}.pcapng"
     try:
-        write_pcapng(
+        data = pcapng_bytes(
             records,
-            capture,
             pan_id=bench.profile.radio.pan_id,
             channel=bench.profile.radio.channel,
             comment=f"{case_id} {bench.profile.identity_line()}",
             air=run_air(bench, bench.link.frames_since),  # counters continue across the run's files
         )
+        folder.mkdir(parents=True, exist_ok=True)
+        capture.write_bytes(data)
     except (OSError, ValueError) as error:
         if isinstance(error, OSError):
             _not_written.append(f"{getattr(error, 'filename', None) or capture}: {error.strerror or error}")
@@ -106,4 +107,6 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
             attachment_type=allure.attachment_type.TEXT,
         )
         return
-    allure.attach.file(str(capture), name=f"{case_id} frames (pcapng, Wireshark)", extension="pcapng")
+    # The octets just written, attached as they are: the same attachment attach.file makes
+    # of the file (name, extension, no type), without reading the capture back to copy it.
+    allure.attach(data, name=f"{case_id} frames (pcapng, Wireshark)", extension="pcapng")

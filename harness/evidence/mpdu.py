@@ -8,6 +8,7 @@ each frame-control field declared as data below.
 
 from __future__ import annotations
 
+import binascii
 import struct
 from collections.abc import Mapping
 
@@ -106,23 +107,18 @@ def _bits(layout: BitLayout, **values: int) -> int:
     return word
 
 
-def _crc_of_octet(octet: int) -> int:
-    crc = octet
-    for _ in range(8):
-        crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc
-
-
-# One octet at a time instead of one bit: every frame and every ack is checksummed.
-_CRC_TABLE = tuple(_crc_of_octet(octet) for octet in range(256))
+# Every frame and every ack is checksummed, so the CRC runs in C: CRC-16/KERMIT is the
+# reflected form of CRC-16/XMODEM (same polynomial 0x1021, init 0, no final xor), and a
+# reflected CRC equals the plain one over bit-reversed octets, bit-reversed. binascii.crc_hqx
+# is XMODEM; bytes.translate reverses the octets' bits (tests/evidence/test_golden_evidence.py
+# holds it to a bit-by-bit KERMIT).
+_BIT_REVERSED = bytes(int(f"{octet:08b}"[::-1], 2) for octet in range(256))
 
 
 def crc16_kermit(data: bytes) -> int:
     """The 802.15.4 FCS: CRC-16/KERMIT (poly 0x1021 reflected, init 0), sent low octet first."""
-    crc = 0
-    for octet in data:
-        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ octet) & 0xFF]
-    return crc
+    xmodem = binascii.crc_hqx(data.translate(_BIT_REVERSED), 0)
+    return _BIT_REVERSED[xmodem & 0xFF] << 8 | _BIT_REVERSED[xmodem >> 8]
 
 
 def _ieee_on_air(ieee: str) -> bytes:
