@@ -28,7 +28,7 @@ from harness.report.runs import (
     RunFolder,
     resolve_results,
 )
-from harness.report.traceability import traceability_rows, write_traceability
+from harness.report.traceability import Row, traceability_rows, write_traceability
 
 __all__ = ["CAPTURES_DIR", "MANIFEST_NAME", "TRACEABILITY_DIR", "finish_run", "register"]
 
@@ -118,19 +118,20 @@ def finish_run(
     run = RunFolder.of(alluredir)
     alluredir = run.alluredir
     try:
+        env = environment(profile, coordinator_info, interruption, bench_seconds)
         write_run_info(
             alluredir,
             profile=profile,
             coordinator=coordinator_info,
             interruption=interruption,
             bench_seconds=bench_seconds,
+            env=env,
         )
-        csv_path, md_path = write_traceability(alluredir, run.traceability, interruption)
-        verdicts = _verdict_counts(alluredir, interruption)
+        rows = traceability_rows(alluredir, interruption)
+        csv_path, md_path = write_traceability(alluredir, run.traceability, interruption, rows)
+        verdicts = _verdict_counts(rows)
         # In the report itself, not only beside it: an assessor may be handed the HTML alone.
-        summary = run_summary(
-            environment(profile, coordinator_info, interruption, bench_seconds), verdicts, run.root, interruption
-        )
+        summary = run_summary(env, verdicts, run.root, interruption)
         attach_run_evidence(alluredir, summary, (csv_path, md_path))
         roots = run.evidence_roots()
         manifest = write_manifest(roots, run.manifest)
@@ -159,9 +160,9 @@ def finish_run(
     }
 
 
-def _verdict_counts(alluredir: Path, interruption: Interruption | None) -> dict[str, int]:
+def _verdict_counts(rows: list[Row]) -> dict[str, int]:
     verdicts: dict[str, int] = {}
-    for row in traceability_rows(alluredir, interruption):
+    for row in rows:
         verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
     return verdicts
 

@@ -158,11 +158,15 @@ def write_run_info(
     coordinator: dict[str, str] | None,
     interruption: Interruption | None = None,
     bench_seconds: float | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> None:
-    """Write environment.properties and executor.json into alluredir (created if missing)."""
+    """Write environment.properties and executor.json into alluredir (created if missing).
+    `env`: environment() of the same arguments when the caller has it already (it asks git
+    three times: a run's end needs it once)."""
     alluredir = Path(alluredir)
     alluredir.mkdir(parents=True, exist_ok=True)
-    env = environment(profile, coordinator, interruption, bench_seconds)
+    if env is None:
+        env = environment(profile, coordinator, interruption, bench_seconds)
     (alluredir / ENVIRONMENT_FILE).write_text(dump_properties(env), encoding="ascii")
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
     executor = {

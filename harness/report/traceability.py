@@ -97,10 +97,15 @@ def _markdown(rows: list[Row], alluredir: Path, interruption: Interruption | Non
     return "\n".join(lines)
 
 
-def write_traceability(alluredir: Path, out_dir: Path, interruption: Interruption | None = None) -> tuple[Path, Path]:
-    """Write traceability.csv and traceability.md into out_dir; returns (csv, md)."""
+def write_traceability(
+    alluredir: Path, out_dir: Path, interruption: Interruption | None = None, rows: list[Row] | None = None
+) -> tuple[Path, Path]:
+    """Write traceability.csv and traceability.md into out_dir; returns (csv, md). `rows`:
+    traceability_rows() of the same results when the caller has them (a run's end counts its
+    verdicts from them too, and reading every result once is enough)."""
     alluredir, out_dir = Path(alluredir), Path(out_dir)
-    rows = traceability_rows(alluredir, interruption)
+    if rows is None:
+        rows = traceability_rows(alluredir, interruption)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = out_dir / CSV_NAME, out_dir / MD_NAME
     csv_path.write_text(_csv(rows), encoding="utf-8")
