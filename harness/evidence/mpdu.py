@@ -9,6 +9,7 @@ each frame-control field declared as data below.
 from __future__ import annotations
 
 import binascii
+import functools
 import struct
 from collections.abc import Mapping
 
@@ -121,6 +122,32 @@ def crc16_kermit(data: bytes) -> int:
     return _BIT_REVERSED[xmodem & 0xFF] << 8 | _BIT_REVERSED[xmodem >> 8]
 
 
+# The frame control fields take a handful of values over a run: worked out (and checked)
+# once each instead of bit by bit for every frame.
+@functools.cache
+def _mac_fcf(broadcast: bool) -> int:
+    return _bits(
+        MAC_FCF,
+        frame_type=MAC_DATA,
+        ack_request=int(not broadcast),
+        pan_id_compression=1,
+        dst_addr_mode=SHORT_ADDR_MODE,
+        frame_version=0,
+        src_addr_mode=SHORT_ADDR_MODE,
+    )
+
+
+@functools.cache
+def _nwk_fcf(dst_ieee: int, src_ieee: int) -> int:
+    return _bits(NWK_FCF, frame_type=0, protocol_version=2, discover_route=0, dst_ieee=dst_ieee, src_ieee=src_ieee)
+
+
+@functools.cache
+def _aps_fcf(broadcast: bool) -> int:
+    return _bits(APS_FCF, frame_type=0, delivery_mode=APS_BROADCAST if broadcast else APS_UNICAST)
+
+
+@functools.lru_cache(maxsize=256)  # a run has a few devices: their addresses recur on every frame
 def _ieee_on_air(ieee: str) -> bytes:
     """'00:11:..:77' (most significant octet first, as displayed) -> 8 octets little-endian."""
     raw = bytes.fromhex(ieee.replace(":", "").replace("-", ""))
@@ -142,6 +169,18 @@ RECORD_LIMITS = {
 
 
 def check_record(record: FrameRecord) -> None:
+    r = record
+    # Every frame passes here twice: the usual in-range record costs one expression, and only
+    # a bad one is looked at field by field to name what is wrong.
+    if (
+        0 <= r.src_nwk <= 0xFFFF
+        and 0 <= r.dst_nwk <= 0xFFFF
+        and 0 <= r.src_ep <= 0xFF
+        and 0 <= r.dst_ep <= 0xFF
+        and 0 <= r.profile_id <= 0xFFFF
+        and 0 <= r.cluster_id <= 0xFFFF
+    ):
+        return
     for name, limit in RECORD_LIMITS.items():
         value = getattr(record, name)
         if not 0 <= value <= limit:
@@ -190,15 +229,7 @@ def frame_bytes(
 
     mac = struct.pack(
         MAC_HEADER,
-        _bits(
-            MAC_FCF,
-            frame_type=MAC_DATA,
-            ack_request=int(not broadcast),
-            pan_id_compression=1,
-            dst_addr_mode=SHORT_ADDR_MODE,
-            frame_version=0,
-            src_addr_mode=SHORT_ADDR_MODE,
-        ),
+        _mac_fcf(broadcast),
         mac_seq & 0xFF,
         pan_id,
         MAC_BROADCAST if broadcast else destination,
@@ -207,7 +238,7 @@ def frame_bytes(
     # The IEEE addresses follow the fixed part, destination before source (the flags' order).
     nwk = struct.pack(
         NWK_HEADER,
-        _bits(NWK_FCF, frame_type=0, protocol_version=2, discover_route=0, **flags),
+        _nwk_fcf(flags["dst_ieee"], flags["src_ieee"]),
         destination,
         record.src_nwk,
         NWK_RADIUS,
@@ -215,11 +246,7 @@ def frame_bytes(
     ) + b"".join(octets for _, octets in ieee)
     aps = struct.pack(
         APS_HEADER,
-        _bits(
-            APS_FCF,
-            frame_type=0,
-            delivery_mode=APS_BROADCAST if broadcast else APS_UNICAST,
-        ),
+        _aps_fcf(broadcast),
         record.dst_ep,
         record.cluster_id,
         record.profile_id,
@@ -232,5 +259,10 @@ def frame_bytes(
 
 def ack_bytes(mac_seq: int) -> bytes:
     """The MAC acknowledgement of the data frame with this DSN (no addresses, no security)."""
-    mpdu = struct.pack("<HB", _bits(MAC_FCF, frame_type=MAC_ACK), mac_seq & 0xFF)
+    return _ack(mac_seq & 0xFF)
+
+
+@functools.lru_cache(maxsize=256)  # one per DSN: after every unicast of the run
+def _ack(dsn: int) -> bytes:
+    mpdu = struct.pack("<HB", _bits(MAC_FCF, frame_type=MAC_ACK), dsn)
     return mpdu + struct.pack("<H", crc16_kermit(mpdu))

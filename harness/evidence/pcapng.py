@@ -309,15 +309,24 @@ def _pad4(data: bytes) -> bytes:
     return data + b"\0" * (-len(data) % 4)
 
 
+_OPTION_HEADER = struct.Struct("<HH")
+_END_OF_OPTIONS = _OPTION_HEADER.pack(OPT_ENDOFOPT, 0)
+_BLOCK_HEAD = struct.Struct("<II")
+_BLOCK_TAIL = struct.Struct("<I")
+_EPB_HEADER = struct.Struct("<IIIII")
+
+
 def _options(options: Iterable[tuple[int, bytes]]) -> bytes:
-    body = b"".join(struct.pack("<HH", code, len(value)) + _pad4(value) for code, value in options)
-    return body + struct.pack("<HH", OPT_ENDOFOPT, 0) if body else b""
+    body = b"".join(
+        [_OPTION_HEADER.pack(code, len(value)) + value + b"\0" * (-len(value) % 4) for code, value in options]
+    )
+    return body + _END_OF_OPTIONS if body else b""
 
 
 def _block(block_type: int, body: bytes) -> bytes:
     body = _pad4(body)
     total = 12 + len(body)  # type, total length, body, total length again
-    return struct.pack("<II", block_type, total) + body + struct.pack("<I", total)
+    return _BLOCK_HEAD.pack(block_type, total) + body + _BLOCK_TAIL.pack(total)
 
 
 def _section_header(comment: str | None) -> bytes:
@@ -342,11 +351,19 @@ def _interface(pan_id: int, channel: int | None) -> bytes:
     )
 
 
+# The epb_flags option of each direction, padded: the same few octets on every packet.
+_FLAGS_OPTION = {
+    direction: _options([(EPB_FLAGS, struct.pack("<I", flags))])[: -len(_END_OF_OPTIONS)]
+    for direction, flags in EPB_DIRECTION.items()
+}
+
+
 def _packet(micros: int, direction: Direction, frame: bytes, comments: Sequence[str]) -> bytes:
-    options = [(EPB_FLAGS, struct.pack("<I", EPB_DIRECTION[direction]))]
-    options += [(OPT_COMMENT, text.encode()) for text in comments]
-    header = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(frame), len(frame))
-    return _block(BLOCK_EPB, header + _pad4(frame) + _options(options))
+    options = _FLAGS_OPTION[direction] + _options([(OPT_COMMENT, text.encode()) for text in comments])
+    if not comments:
+        options += _END_OF_OPTIONS
+    header = _EPB_HEADER.pack(0, micros >> 32, micros & 0xFFFFFFFF, len(frame), len(frame))
+    return _block(BLOCK_EPB, header + _pad4(frame) + options)
 
 
 def _packets(placed: Placed, comment: bool, skipped: tuple[int, int] | None) -> list[bytes]:
