@@ -187,19 +187,24 @@ def _arrow_svg(arrow: _Arrow, xs: list[float], y: float, t0: float) -> str:
     left = min(x1, x2)
     span = abs(x2 - x1)
     limit = max(MIN_LABEL_CHARS, int((span - 12) / CHAR_W))
-    stamp = f"#{record.seq} +{record.timestamp - t0:.3f} s"
-    full = f"{stamp} {record.direction.upper()} 0x{record.src_nwk:04X}/{record.src_ep} -> " + (
-        f"0x{record.dst_nwk:04X}/{record.dst_ep} cluster 0x{record.cluster_id:04X}: {arrow.summary}"
-    )
+    stamp = f"#{record.seq} +{record.timestamp - t0:.3f} s"  # digits and "#+. s": nothing to escape
+    # _xml works character by character, so the summary is escaped once for the tooltip, the
+    # label and the frame's full line (its prefix escaped apart).
+    summary = _xml(arrow.summary)
+    shown = summary if len(arrow.summary) <= limit else _xml(_ellipsis(arrow.summary, limit))
+    full = _xml(
+        f"{stamp} {record.direction.upper()} 0x{record.src_nwk:04X}/{record.src_ep} -> "
+        f"0x{record.dst_nwk:04X}/{record.dst_ep} cluster 0x{record.cluster_id:04X}: "
+    ) + summary
     if x1 == x2:  # both ends on one lifeline: a small loop to the right
         path = f"M{x1:.1f},{y} h40 v10 h-40"
     else:
         path = f"M{x1:.1f},{y} L{x2:.1f},{y}"
     return (
-        f'<g class="frame {record.direction}"><title>{_xml(full)}</title>'
-        f'<text x="{MARGIN}" y="{y + 4}" fill="#555555">{_xml(stamp)}</text>'
+        f'<g class="frame {record.direction}"><title>{full}</title>'
+        f'<text x="{MARGIN}" y="{y + 4}" fill="#555555">{stamp}</text>'
         f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.4" '
         f'marker-end="url(#{"tx" if tx else "rx"})"/>'
-        f'<text x="{left + 6:.1f}" y="{y - 5}" fill="{colour}">{_xml(_ellipsis(arrow.summary, limit))}'
-        f"<title>{_xml(arrow.summary)}</title></text></g>"
+        f'<text x="{left + 6:.1f}" y="{y - 5}" fill="{colour}">{shown}'
+        f"<title>{summary}</title></text></g>"
     )
