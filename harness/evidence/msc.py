@@ -192,10 +192,13 @@ def _arrow_svg(arrow: _Arrow, xs: list[float], y: float, t0: float) -> str:
     # label and the frame's full line (its prefix escaped apart).
     summary = _xml(arrow.summary)
     shown = summary if len(arrow.summary) <= limit else _xml(_ellipsis(arrow.summary, limit))
-    full = _xml(
-        f"{stamp} {record.direction.upper()} 0x{record.src_nwk:04X}/{record.src_ep} -> "
-        f"0x{record.dst_nwk:04X}/{record.dst_ep} cluster 0x{record.cluster_id:04X}: "
-    ) + summary
+    full = (
+        _xml(
+            f"{stamp} {record.direction.upper()} 0x{record.src_nwk:04X}/{record.src_ep} -> "
+            f"0x{record.dst_nwk:04X}/{record.dst_ep} cluster 0x{record.cluster_id:04X}: "
+        )
+        + summary
+    )
     if x1 == x2:  # both ends on one lifeline: a small loop to the right
         path = f"M{x1:.1f},{y} h40 v10 h-40"
     else:
