@@ -2,22 +2,56 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from zigpy.zcl import foundation
 
 from harness.zcl.codec import ZclFrame, build
+from harness.zcl.frame import Direction
 
 AttributeTable = Mapping[int, tuple[foundation.DataTypeId, object]]
+# One asked attribute as the answer depends on it: its ID, and its (type, value) or None.
+Asked = tuple[tuple[int, tuple[foundation.DataTypeId, object] | None], ...]
+_TSN_OFFSET = 1  # frame control, then the TSN: the answer carries no manufacturer code
 
 
 def read_attributes_rsp(request: ZclFrame, values: AttributeTable, *, limit: int | None = None) -> bytes:
     """Answer a Read Attributes request: each asked ID with its value, or UNSUPPORTED_ATTRIBUTE.
 
     With `limit` (octets of the whole ZCL frame), only the first records that fit, at least
-    one: ZCL has a server leave out what does not fit, and the client asks again for it."""
+    one: ZCL has a server leave out what does not fit, and the client asks again for it.
+
+    The answer is a pure function of the asked IDs' entries, the cluster, the direction and
+    the limit, and its TSN the request's: a unit reading the same attributes of an unchanged
+    table (every poll) gets the octets encoded once, its TSN put in. tests/zcl/
+    test_attributes_cache.py proves it equals `read_attributes_rsp_uncached`."""
+    asked = tuple((attr_id, values.get(attr_id)) for attr_id in request.fields["attribute_ids"])
+    try:
+        hash(asked)
+    except TypeError:  # a value that cannot be a key (none of the meters' tables has one)
+        return read_attributes_rsp_uncached(request, values, limit=limit)
+    octets = _encoded(request.cluster_id, request.direction, asked, limit)
+    return octets[:_TSN_OFFSET] + bytes((request.tsn,)) + octets[_TSN_OFFSET + 1 :]
+
+
+@functools.lru_cache(maxsize=2048)
+def _encoded(cluster_id: int, direction: Direction, asked: Asked, limit: int | None) -> bytes:
+    """The answer's octets with TSN 0 (bounded: a run asks a few hundred distinct reads)."""
+    table = {attr_id: entry for attr_id, entry in asked if entry is not None}
+    return _answer(cluster_id, 0, direction, [attr_id for attr_id, _entry in asked], table, limit)
+
+
+def read_attributes_rsp_uncached(request: ZclFrame, values: AttributeTable, *, limit: int | None = None) -> bytes:
+    """`read_attributes_rsp` encoded afresh: the reference its cache is proven against."""
+    return _answer(request.cluster_id, request.tsn, request.direction, request.fields["attribute_ids"], values, limit)
+
+
+def _answer(
+    cluster_id: int, tsn: int, direction: Direction, attribute_ids: list[int], values: AttributeTable, limit: int | None
+) -> bytes:
     records = []
-    for attr_id in request.fields["attribute_ids"]:
+    for attr_id in attribute_ids:
         if attr_id in values:
             type_id, value = values[attr_id]
             python_type = foundation.DataType.from_type_id(type_id).python_type
@@ -43,10 +77,10 @@ def read_attributes_rsp(request: ZclFrame, values: AttributeTable, *, limit: int
             kept += 1
         records = records[:kept]
     return build(
-        request.cluster_id,
+        cluster_id,
         "read_attributes_rsp",
-        tsn=request.tsn,
-        direction=request.direction.flip(),
+        tsn=tsn,
+        direction=direction.flip(),
         disable_default_response=True,
         status_records=records,
     )
