@@ -1,9 +1,10 @@
-"""A Read Attributes Response from the cache is the one encoded afresh, octet for octet.
+"""A Read Attributes Response written straight from the integer layouts is the one zigpy's
+records and the codec encode, octet for octet.
 
-harness.zcl.attributes encodes an answer once per (cluster, direction, asked entries,
-limit) and puts each request's TSN in; over many tables, requests, TSNs and both limits
-(the secured frame's 65 octets, none), asked again after the table changed, it must equal
-`read_attributes_rsp_uncached`.
+harness.zcl.attributes writes each SUCCESS record from INTEGER_TYPES and the header once
+per cluster and direction; over many tables (every integer type at its edges, booleans,
+types it leaves to zigpy), requests, TSNs and both limits (the secured frame's 65 octets,
+none), it must equal `read_attributes_rsp_uncached`.
 """
 
 from __future__ import annotations
@@ -33,12 +34,25 @@ TYPES = {
 }
 
 
+SIGNED = {T.int8: 0x7F, T.int16: 0x7FFF, T.int24: 0x7FFFFF, T.int32: 0x7FFFFFFF}
+# Left to zigpy's records: not an integer type, or not an int value.
+OTHERS = [(T.bool_, True), (T.bool_, False), (T.octstr, b"\x01\x02"), (T.string, "IHD"), (T.single, 1.5)]
+
+
+def _entry(rng: random.Random) -> tuple[foundation.DataTypeId, object]:
+    draw = rng.random()
+    if draw < 0.05:
+        return rng.choice(OTHERS)
+    if draw < 0.25:
+        type_id = rng.choice(list(SIGNED))
+        top = SIGNED[type_id]
+        return type_id, rng.choice((0, -1, top, -top - 1, rng.randint(-top - 1, top)))
+    type_id = rng.choice(list(TYPES))
+    return type_id, rng.choice((0, 1, True, TYPES[type_id], rng.randint(0, TYPES[type_id])))
+
+
 def _table(rng: random.Random) -> dict[int, tuple[foundation.DataTypeId, object]]:
-    table = {}
-    for attr_id in rng.sample(range(0x0000, 0x0700), rng.randint(0, 60)):
-        type_id = rng.choice(list(TYPES))
-        table[attr_id] = (type_id, rng.choice((0, 1, TYPES[type_id], rng.randint(0, TYPES[type_id]))))
-    return table
+    return {attr_id: _entry(rng) for attr_id in rng.sample(range(0x0000, 0x0700), rng.randint(0, 60))}
 
 
 def _request(rng: random.Random, cluster: int, table: dict, tsn: int) -> codec.ZclFrame:
