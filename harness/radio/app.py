@@ -18,12 +18,12 @@ from collections.abc import Callable
 
 import zigpy.profiles.zha
 import zigpy.types as zt
-from zigpy.zcl import foundation
 from zigpy_znp.zigbee.application import ControllerApplication
 
 from harness.errors import CoordinatorError
 from harness.radio import seams
 from harness.radio.trace import Direction, FrameRecord, FrameTrace
+from harness.zcl.header import parse_header
 from harness.zcl.ids import SE_PROFILE
 
 Claimer = Callable[[FrameRecord], bool]
@@ -94,7 +94,7 @@ class HarnessZnpApp(ControllerApplication):
         )
         if any(claim(record) for claim in list(self._claimers)):
             return
-        if packet.dst_ep != 0 and not self._answers_zigpy_request(packet):
+        if packet.dst_ep != 0 and not self._answers_zigpy_request(packet, record.payload):
             # zigpy would answer an unsolicited frame itself (Default Responses, even to a
             # Default Response): on a conformance bench only the case speaks to the unit.
             self.unsolicited_swallowed += 1
@@ -104,19 +104,22 @@ class HarnessZnpApp(ControllerApplication):
             packet = packet.replace(profile_id=zigpy.profiles.zha.PROFILE_ID)
         super().packet_received(packet)
 
-    def _answers_zigpy_request(self, packet: zt.ZigbeePacket) -> bool:
-        """Is this ZCL frame the answer to a request zigpy itself is waiting for (its
-        interview's Basic read)? Matched as zigpy matches: endpoint, cluster, direction, TSN."""
+    def _answers_zigpy_request(self, packet: zt.ZigbeePacket, payload: bytes) -> bool:
+        """Is this ZCL frame (`payload`, the packet's octets) the answer to a request zigpy
+        itself is waiting for (its interview's Basic read)? Matched as zigpy matches:
+        endpoint, cluster, direction, TSN. The header is read by harness.zcl.header (the
+        same octets as zigpy's ZCLHeader, tests/zcl/test_header_fast.py), not zigpy's
+        struct: this runs for every frame of the unit's that no meter claims."""
         try:
             device = self.get_device_with_address(packet.src)
-            header, _ = foundation.ZCLHeader.deserialize(packet.data.serialize())
+            header = parse_header(payload)
         except (KeyError, ValueError):
             return False
         return seams.zigpy_awaits_response(
             device,
             endpoint_id=packet.src_ep,
             cluster_id=packet.cluster_id,
-            direction=header.frame_control.direction,
+            direction=header.direction.to_zigpy(),
             tsn=header.tsn,
         )
 
