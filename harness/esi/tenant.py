@@ -16,6 +16,7 @@ DATA_CLASSES says (the records of consumption history are (attribute ID, reading
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -83,9 +84,23 @@ class Tenant:
         return tuple(self.records.get(data_class, {}).get(fuel, ()))
 
     def items(self, data_class: DataClass, fuel: Fuel | None = None) -> frozenset[Item]:
+        # Asked on every look at the unit's display (each observation judges it against the
+        # occupiers): worked out once per (data class, fuel). The records are not changed
+        # once the occupier is made (harness.esi.tenancy builds them, then the Tenant).
+        key = (data_class, fuel)
+        items = self._items.get(key)
+        if items is None:
+            items = self._items[key] = self.items_uncached(data_class, fuel)
+        return items
+
+    def items_uncached(self, data_class: DataClass, fuel: Fuel | None = None) -> frozenset[Item]:
         item = DATA_CLASSES[data_class].item
         fuels = [fuel] if fuel is not None else list(Fuel)
         return frozenset((str(f), *item(record)) for f in fuels for record in self.records_of(data_class, f))
+
+    @functools.cached_property
+    def _items(self) -> dict[tuple[DataClass, Fuel | None], frozenset[Item]]:
+        return {}
 
     # The records as the meters serve them.
     def readings(self, fuel: Fuel) -> dict[int, int]:
