@@ -133,7 +133,7 @@ def _incoming_command(f: dict[str, object]) -> c.AF.IncomingMsg.Callback:
 
 def test_an_incoming_message_serialises_as_zigpy_znp_serialises_it() -> None:
     for fields in _incoming(random.Random(RNG_SEED)):
-        fast = af_frames.incoming_msg(**fields)  # type: ignore[arg-type]
+        fast = af_frames.incoming_msg(af_frames.IncomingFields(**fields))  # type: ignore[arg-type]
         slow = _incoming_command(fields).to_frame(align=True)
         assert fast is not None
         assert (fast.header, bytes(fast.data)) == (slow.header, bytes(slow.data)), fields
@@ -142,7 +142,7 @@ def test_an_incoming_message_serialises_as_zigpy_znp_serialises_it() -> None:
 @pytest.mark.parametrize("field, value", [("radius", 0x100), ("tsn", -1), ("cluster", 0x10000), ("data", bytes(256))])
 def test_a_value_out_of_its_field_is_left_to_the_command_objects(field: str, value: object) -> None:
     fields = next(_incoming(random.Random(RNG_SEED))) | {field: value}
-    assert af_frames.incoming_msg(**fields) is None  # type: ignore[arg-type]
+    assert af_frames.incoming_msg(af_frames.IncomingFields(**fields)) is None  # type: ignore[arg-type]
 
 
 # -- the emulator, with and without the fast path ---------------------------------------
@@ -222,7 +222,7 @@ def test_the_emulator_hands_the_host_an_incoming_frame_alike_either_way(monkeypa
         outcomes = []
         for fast in (True, False):
             if not fast:
-                monkeypatch.setattr(af_frames, "incoming_msg", lambda **_fields: None)
+                monkeypatch.setattr(af_frames, "incoming_msg", lambda _fields: None)
             emulator, sent = _emulator(loop, fast=True)
             emulator.running = True
             emulator.endpoints[1] = None  # type: ignore[assignment]  # registered: only the key counts

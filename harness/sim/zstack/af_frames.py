@@ -16,6 +16,7 @@ import struct
 from typing import NamedTuple
 
 import zigpy_znp.commands as c
+import zigpy_znp.types as t
 from zigpy_znp.frames import GeneralFrame
 
 # (field, struct code), little-endian as MT is; a length-prefixed Data sits between parts.
@@ -99,29 +100,61 @@ def data_confirm(status: int, endpoint: int, tsn: int) -> GeneralFrame:
     return GeneralFrame(DATA_CONFIRM_HEADER, _CONFIRM.pack(status, endpoint, tsn))
 
 
-def incoming_msg(
-    *,
-    cluster: int,
-    src_nwk: int,
-    src_ep: int,
-    dst_ep: int,
-    broadcast: bool,
-    lqi: int,
-    secured: bool,
-    timestamp: int,
-    tsn: int,
-    data: bytes,
-    radius: int,
-) -> GeneralFrame | None:
-    """AF.IncomingMsg from the coordinator's radio, or None when a value does not fit its
-    field (the command objects then say so as they always did)."""
-    if len(data) > 0xFF:
+class IncomingFields(NamedTuple):
+    """What the coordinator's radio tells the host of a frame it received."""
+
+    cluster: int
+    src_nwk: int
+    src_ep: int
+    dst_ep: int
+    broadcast: bool
+    lqi: int
+    secured: bool
+    timestamp: int
+    tsn: int
+    data: bytes
+    radius: int
+
+
+def incoming_msg(f: IncomingFields) -> GeneralFrame | None:
+    """AF.IncomingMsg on raw octets, or None when a value does not fit its field (then
+    `incoming_msg_command` says so, as the command objects always did)."""
+    if len(f.data) > 0xFF:
         return None
     try:
         head = _INCOMING_HEAD.pack(
-            0x0000, cluster, src_nwk, src_ep, dst_ep, broadcast, lqi, secured, timestamp, tsn, len(data)
+            0x0000,
+            f.cluster,
+            f.src_nwk,
+            f.src_ep,
+            f.dst_ep,
+            f.broadcast,
+            f.lqi,
+            f.secured,
+            f.timestamp,
+            f.tsn,
+            len(f.data),
         )
-        tail = _INCOMING_TAIL.pack(src_nwk, radius)
+        tail = _INCOMING_TAIL.pack(f.src_nwk, f.radius)
     except struct.error:
         return None
-    return GeneralFrame(INCOMING_MSG, head + data + tail)
+    return GeneralFrame(INCOMING_MSG, head + f.data + tail)
+
+
+def incoming_msg_command(f: IncomingFields) -> c.AF.IncomingMsg.Callback:
+    """AF.IncomingMsg as zigpy-znp's command object (MacSrcAddr: the sender, one hop)."""
+    return c.AF.IncomingMsg.Callback(
+        GroupId=0x0000,
+        ClusterId=f.cluster,
+        SrcAddr=f.src_nwk,
+        SrcEndpoint=f.src_ep,
+        DstEndpoint=f.dst_ep,
+        WasBroadcast=f.broadcast,
+        LQI=f.lqi,
+        SecurityUse=f.secured,
+        TimeStamp=f.timestamp,
+        TSN=f.tsn,
+        Data=t.ShortBytes(f.data),
+        MacSrcAddr=f.src_nwk,
+        MsgResultRadius=f.radius,
+    )

@@ -63,8 +63,7 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
                 self.aps_dropped += 1
                 return
             frame = opened
-        timestamp = int(self.clock.now() * 1000) & 0xFFFFFFFF
-        fast = af_frames.incoming_msg(
+        fields = af_frames.IncomingFields(
             cluster=frame.cluster_id,
             src_nwk=frame.src_nwk,
             src_ep=frame.src_ep,
@@ -72,29 +71,12 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
             broadcast=frame.is_broadcast,
             lqi=255,
             secured=secured,
-            timestamp=timestamp,
+            timestamp=int(self.clock.now() * 1000) & 0xFFFFFFFF,
             tsn=frame.aps_counter,
             data=frame.payload,
             radius=frame.radius,
         )
-        self._callback(
-            fast
-            or c.AF.IncomingMsg.Callback(
-                GroupId=0x0000,
-                ClusterId=frame.cluster_id,
-                SrcAddr=frame.src_nwk,
-                SrcEndpoint=frame.src_ep,
-                DstEndpoint=frame.dst_ep,
-                WasBroadcast=frame.is_broadcast,
-                LQI=255,
-                SecurityUse=secured,
-                TimeStamp=timestamp,
-                TSN=frame.aps_counter,
-                Data=t.ShortBytes(frame.payload),
-                MacSrcAddr=frame.src_nwk,
-                MsgResultRadius=frame.radius,
-            )
-        )
+        self._callback(af_frames.incoming_msg(fields) or af_frames.incoming_msg_command(fields))
 
     def permits_join(self) -> bool:
         return self.running and self.clock.now() < self.permit_until
