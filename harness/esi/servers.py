@@ -8,7 +8,7 @@ one secured radio frame (harness.zcl.limits, harness.zcl.logs), sent in their or
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -89,17 +89,7 @@ def not_found(zcl: ZclFrame) -> bytes:
 def attribute_table(meter: EmulatedMeter, cluster_id: int) -> dict[int, tuple[foundation.DataTypeId, object]]:
     tenant = meter.tenant
     if cluster_id == METERING:
-        table: dict[int, tuple[foundation.DataTypeId, object]] = {
-            METERING_DEVICE_TYPE: (T.map8, 0 if meter.fuel is Fuel.ELECTRICITY else 1),
-        }
-        table |= meter_own_metering(meter.fuel)
-        history = tenant.readings(meter.fuel)
-        for attr in SERVED_HISTORY:
-            wide = HISTORY_ATTRIBUTES[attr].type is zt.uint32_t
-            table[attr] = (T.uint32 if wide else T.uint24, history.get(attr, 0))
-            # Received (delivered + 1): occupiers export nothing, so 0 (nothing to show).
-            table[attr + 1] = (T.uint32 if wide else T.uint24, 0)
-        return table
+        return metering_table(meter.fuel, tenant.readings(meter.fuel))
     if cluster_id == PREPAYMENT:
         return prepayment_table(meter)
     if cluster_id == DEVICE_MANAGEMENT:
@@ -111,6 +101,29 @@ def attribute_table(meter: EmulatedMeter, cluster_id: int) -> dict[int, tuple[fo
     if cluster_id == BASIC:
         return {0x0000: (T.uint8, 3)}
     return {}
+
+
+# The last Metering table per fuel and the occupier's readings it was made from (held, so
+# compared by identity): a unit polling its meter reads the same occupier's table each time.
+_METERING_TABLES: dict[Fuel, tuple[Mapping[int, int], dict[int, tuple[foundation.DataTypeId, object]]]] = {}
+
+
+def metering_table(fuel: Fuel, history: Mapping[int, int]) -> dict[int, tuple[foundation.DataTypeId, object]]:
+    """The Metering attributes a meter serves: its own, and an occupier's history."""
+    made = _METERING_TABLES.get(fuel)
+    if made is not None and made[0] is history:
+        return made[1]
+    table: dict[int, tuple[foundation.DataTypeId, object]] = {
+        METERING_DEVICE_TYPE: (T.map8, 0 if fuel is Fuel.ELECTRICITY else 1),
+    }
+    table |= meter_own_metering(fuel)
+    for attr in SERVED_HISTORY:
+        wide = HISTORY_ATTRIBUTES[attr].type is zt.uint32_t
+        table[attr] = (T.uint32 if wide else T.uint24, history.get(attr, 0))
+        # Received (delivered + 1): occupiers export nothing, so 0 (nothing to show).
+        table[attr + 1] = (T.uint32 if wide else T.uint24, 0)
+    _METERING_TABLES[fuel] = (history, table)
+    return table
 
 
 def meter_own_metering(fuel: Fuel) -> dict[int, tuple[foundation.DataTypeId, object]]:

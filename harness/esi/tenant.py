@@ -16,7 +16,9 @@ DATA_CLASSES says (the records of consumption history are (attribute ID, reading
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from harness.domain import DATA_CLASSES, MESSAGE_KEY, SERVED_HISTORY, DataClass, Fuel, Item
@@ -83,18 +85,44 @@ class Tenant:
         return tuple(self.records.get(data_class, {}).get(fuel, ()))
 
     def items(self, data_class: DataClass, fuel: Fuel | None = None) -> frozenset[Item]:
+        # Asked on every look at the unit's display (each observation judges it against the
+        # occupiers): worked out once per (data class, fuel). The records are not changed
+        # once the occupier is made (harness.esi.tenancy builds them, then the Tenant).
+        key = (data_class, fuel)
+        items = self._items.get(key)
+        if items is None:
+            items = self._items[key] = self.items_uncached(data_class, fuel)
+        return items
+
+    def items_uncached(self, data_class: DataClass, fuel: Fuel | None = None) -> frozenset[Item]:
         item = DATA_CLASSES[data_class].item
         fuels = [fuel] if fuel is not None else list(Fuel)
         return frozenset((str(f), *item(record)) for f in fuels for record in self.records_of(data_class, f))
 
-    # The records as the meters serve them.
-    def readings(self, fuel: Fuel) -> dict[int, int]:
-        """Consumption history: Metering attribute ID -> reading."""
-        return {k: v for k, v in self.records_of(DataClass.CONSUMPTION_HISTORY, fuel) if k in HISTORY_ATTRIBUTES}
+    @functools.cached_property
+    def _items(self) -> dict[tuple[DataClass, Fuel | None], frozenset[Item]]:
+        return {}
 
-    def costs(self, fuel: Fuel) -> dict[int, int]:
-        """Cost history: Prepayment attribute ID (delivered) -> pence."""
-        return {k: v for k, v in self.records_of(DataClass.CONSUMPTION_HISTORY, fuel) if k in COST_HISTORY_DELIVERED}
+    @functools.cached_property
+    def _memo(self) -> dict[tuple[str, Fuel], object]:
+        return {}
+
+    # The records as the meters serve them.
+    def readings(self, fuel: Fuel) -> Mapping[int, int]:
+        """Consumption history: Metering attribute ID -> reading (the same read-only mapping
+        each time: the meters' answer to every Read Attributes starts from it)."""
+        return self._served(("readings", fuel), HISTORY_ATTRIBUTES, fuel)
+
+    def costs(self, fuel: Fuel) -> Mapping[int, int]:
+        """Cost history: Prepayment attribute ID (delivered) -> pence (as `readings`)."""
+        return self._served(("costs", fuel), COST_HISTORY_DELIVERED, fuel)
+
+    def _served(self, key: tuple[str, Fuel], attributes: Mapping[int, object], fuel: Fuel) -> Mapping[int, int]:
+        served = self._memo.get(key)
+        if served is None:
+            records = self.records_of(DataClass.CONSUMPTION_HISTORY, fuel)
+            served = self._memo[key] = MappingProxyType({k: v for k, v in records if k in attributes})
+        return served  # type: ignore[return-value]
 
     def intervals(self, fuel: Fuel) -> list[tuple[int, int]]:
         """Half-hourly delivered intervals as (end time, reading), the most recent first."""

@@ -13,23 +13,31 @@ Default Responses. A conformance bench needs the opposite on each point:
 from __future__ import annotations
 
 import contextvars
+import functools
 import time
 from collections.abc import Callable
 
 import zigpy.profiles.zha
 import zigpy.types as zt
-from zigpy.zcl import foundation
 from zigpy_znp.zigbee.application import ControllerApplication
 
 from harness.errors import CoordinatorError
 from harness.radio import seams
 from harness.radio.trace import Direction, FrameRecord, FrameTrace
+from harness.zcl.header import parse_header
 from harness.zcl.ids import SE_PROFILE
 
 Claimer = Callable[[FrameRecord], bool]
 
 # The source endpoint a harness send asked for; zigpy-znp otherwise picks one itself.
 _requested_src_ep: contextvars.ContextVar[int | None] = contextvars.ContextVar("requested_src_ep", default=None)
+
+
+@functools.lru_cache(maxsize=256)
+def _ieee_text(ieee: zt.EUI64) -> str:
+    """An IEEE address as the trace writes it (str of zigpy's EUI64), worked out once per
+    address: every frame recorded names two."""
+    return str(ieee)
 
 
 class HarnessZnpApp(ControllerApplication):
@@ -87,14 +95,14 @@ class HarnessZnpApp(ControllerApplication):
             cluster_id=packet.cluster_id,
             payload=packet.data.serialize(),
             src_ieee=self._ieee_of(src_nwk),
-            dst_ieee=str(self.state.node_info.ieee),
+            dst_ieee=_ieee_text(self.state.node_info.ieee),
             lqi=packet.lqi,
             aps_counter=packet.tsn,
             aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
         )
         if any(claim(record) for claim in list(self._claimers)):
             return
-        if packet.dst_ep != 0 and not self._answers_zigpy_request(packet):
+        if packet.dst_ep != 0 and not self._answers_zigpy_request(packet, record.payload):
             # zigpy would answer an unsolicited frame itself (Default Responses, even to a
             # Default Response): on a conformance bench only the case speaks to the unit.
             self.unsolicited_swallowed += 1
@@ -104,26 +112,29 @@ class HarnessZnpApp(ControllerApplication):
             packet = packet.replace(profile_id=zigpy.profiles.zha.PROFILE_ID)
         super().packet_received(packet)
 
-    def _answers_zigpy_request(self, packet: zt.ZigbeePacket) -> bool:
-        """Is this ZCL frame the answer to a request zigpy itself is waiting for (its
-        interview's Basic read)? Matched as zigpy matches: endpoint, cluster, direction, TSN."""
+    def _answers_zigpy_request(self, packet: zt.ZigbeePacket, payload: bytes) -> bool:
+        """Is this ZCL frame (`payload`, the packet's octets) the answer to a request zigpy
+        itself is waiting for (its interview's Basic read)? Matched as zigpy matches:
+        endpoint, cluster, direction, TSN. The header is read by harness.zcl.header (the
+        same octets as zigpy's ZCLHeader, tests/zcl/test_header_fast.py), not zigpy's
+        struct: this runs for every frame of the unit's that no meter claims."""
         try:
             device = self.get_device_with_address(packet.src)
-            header, _ = foundation.ZCLHeader.deserialize(packet.data.serialize())
+            header = parse_header(payload)
         except (KeyError, ValueError):
             return False
         return seams.zigpy_awaits_response(
             device,
             endpoint_id=packet.src_ep,
             cluster_id=packet.cluster_id,
-            direction=header.frame_control.direction,
+            direction=header.direction.to_zigpy(),
             tsn=header.tsn,
         )
 
     def _ieee_of(self, nwk: int) -> str | None:
         for device in self.devices.values():
             if device.nwk == nwk:
-                return str(device.ieee)
+                return _ieee_text(device.ieee)
         return None
 
     # -- send ------------------------------------------------------------------------
@@ -160,7 +171,7 @@ class HarnessZnpApp(ControllerApplication):
             profile_id=profile,
             cluster_id=packet.cluster_id,
             payload=packet.data.serialize(),
-            src_ieee=str(self.state.node_info.ieee),
+            src_ieee=_ieee_text(self.state.node_info.ieee),
             dst_ieee=self._ieee_of(packet.dst.address),
             aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
         )

@@ -34,13 +34,30 @@ class MtStream:
         self.frames_in = 0
         self.frames_out = 0
         self.bad_frames = 0
+        # While a chunk from the host is being answered, the answers (an SRSP and the
+        # callbacks it queued) are gathered and written once at its end: one write, and one
+        # chunk for the host to read, instead of one per frame. Same octets, same order.
+        self._held: list[bytes] | None = None
         emulator.connect_host(self.send)
 
     def send(self, frame: GeneralFrame) -> None:
         self.frames_out += 1
-        self._write(TransportFrame(frame).serialize())
+        octets = TransportFrame(frame).serialize()
+        if self._held is not None:
+            self._held.append(octets)
+        else:
+            self._write(octets)
 
     def feed(self, data: bytes) -> None:
+        self._held = []
+        try:
+            self._feed(data)
+        finally:
+            held, self._held = self._held, None
+            if held:
+                self._write(b"".join(held))
+
+    def _feed(self, data: bytes) -> None:
         self._buffer += data
         while True:
             start = self._buffer.find(SOF)

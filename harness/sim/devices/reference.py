@@ -26,6 +26,7 @@ from harness.sim.air import AirFrame
 from harness.sim.clock import TimerHandle
 from harness.sim.display import Display
 from harness.sim.node import BROADCAST_RX_ON, SimNode
+from harness.sim.request_frames import request_frame
 from harness.zcl import codec
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
@@ -214,7 +215,7 @@ class ReferenceDevice(SimNode):
     # -- requests -----------------------------------------------------------------------
     def request(self, meter: Meter, cluster: int, command: str, on_answer: Handler, **fields: object) -> None:
         tsn = self.next_tsn()
-        payload = codec.build(cluster, command, tsn=tsn, direction=Direction.TO_SERVER, **fields)
+        payload = request_frame(cluster, command, tsn, **fields)
         self._pending[(cluster, tsn)] = on_answer
         self._pending_fuel[(cluster, tsn)] = meter.fuel
         self._stale.discard((cluster, tsn))  # the TSN has wrapped: this one is current

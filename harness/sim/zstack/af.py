@@ -16,6 +16,7 @@ import zigpy_znp.types as t
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame
 from harness.sim.aps_link import seal
+from harness.sim.zstack import af_frames
 from harness.sim.zstack.core import LOGGER, EmulatorCore
 from harness.sim.zstack.tables import advance_nwk_frame_counter
 
@@ -46,51 +47,71 @@ class AfHandlers(EmulatorCore):
         return c.AF.Delete.Rsp(Status=t.Status.SUCCESS)
 
     def _af_data_request(self, req: Any) -> t.CommandBase:
-        if not self.running:
-            return c.AF.DataRequestExt.Rsp(
-                Status=t.Status.FAILURE  # not on a network yet
-            )
         dst = req.DstAddrModeAddress
-        dst_ep = req.DstEndpoint
+        status, confirm = self._af_send(
+            dst.mode, dst.address, req.DstEndpoint, req.SrcEndpoint, req.ClusterId, req.Options, bytes(req.Data)
+        )
+        if confirm is not None:
+            self._later(c.AF.DataConfirm.Callback(Status=confirm, Endpoint=req.SrcEndpoint, TSN=req.TSN))
+        return c.AF.DataRequestExt.Rsp(Status=status)
+
+    def _fast_af_data_request(self, payload: bytes) -> bytes | None:
+        """AF.DataRequestExt to an NWK address from its octets (the path of every ZCL frame
+        the harness sends); None leaves any other request to `_af_data_request`."""
+        req = af_frames.parse_nwk_data_request(payload)
+        if req is None:
+            return None
+        status, confirm = self._af_send(
+            t.AddrMode.NWK, req.dst_nwk, req.dst_ep, req.src_ep, req.cluster, req.options, req.data
+        )
+        if confirm is not None:
+            self._later(af_frames.data_confirm(confirm, req.src_ep, req.tsn))
+        return af_frames.status_payload(status)
+
+    def _af_send(
+        self, mode: t.AddrMode, address: Any, dst_ep: int, src_ep: int, cluster: int, options: int, data: bytes
+    ) -> tuple[t.Status, t.Status | None]:
+        """The stick's part of a data request: its SRSP status, and its DataConfirm's (None
+        for none). One body for the command-object path and the raw one."""
+        if not self.running:
+            return t.Status.FAILURE, None  # not on a network yet
         confirm = True  # unicast and group frames end with AF.DataConfirm, broadcasts not
-        if dst.mode == t.AddrMode.NWK:
-            dst_nwk = int(dst.address)
-        elif dst.mode == t.AddrMode.Broadcast:
-            dst_nwk = int(dst.address)
+        if mode == t.AddrMode.NWK:
+            dst_nwk = int(address)
+        elif mode == t.AddrMode.Broadcast:
+            dst_nwk = int(address)
             confirm = False
-        elif dst.mode == t.AddrMode.IEEE:
+        elif mode == t.AddrMode.IEEE:
             # Z-Stack resolves the IEEE address through its address manager.
-            known = self.joined.get(t.EUI64(dst.address))
-            if known is None and dst.address == self.ieee:
+            known = self.joined.get(t.EUI64(address))
+            if known is None and address == self.ieee:
                 known = COORDINATOR_NWK
             dst_nwk = known if known is not None else NO_SUCH_DEVICE
-        elif dst.mode == t.AddrMode.Group:
+        elif mode == t.AddrMode.Group:
             # A group frame is an NWK broadcast to rx-on-when-idle devices; group membership
             # is not modelled, so every rx-on node's endpoints see it as a broadcast.
             dst_nwk = BROADCAST_RX_ON_WHEN_IDLE
             dst_ep = 0xFF
         else:
-            LOGGER.warning("emulated Z-Stack: unsupported address mode %s", dst.mode)
-            return c.AF.DataRequestExt.Rsp(Status=t.Status.INVALID_PARAMETER)
-        data = bytes(req.Data)
+            LOGGER.warning("emulated Z-Stack: unsupported address mode %s", mode)
+            return t.Status.INVALID_PARAMETER, None
         if dst_ep == 0:
             # ZDO: the stick itself answers requests addressed to it; no DataConfirm.
             if dst_nwk == COORDINATOR_NWK:
-                self._answer_own_zdo(req.ClusterId, data)
+                self._answer_own_zdo(cluster, data)
             elif dst_nwk != NO_SUCH_DEVICE:
-                self._transmit(req.SrcEndpoint, dst_nwk, 0, 0x0000, req.ClusterId, data)
-            return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
-        src_desc = self.endpoints.get(req.SrcEndpoint)
+                self._transmit(src_ep, dst_nwk, 0, 0x0000, cluster, data)
+            return t.Status.SUCCESS, None
+        src_desc = self.endpoints.get(src_ep)
         profile = src_desc.profile if src_desc else 0x0104
         # AF_EN_SECURITY: APS security with the trust centre's link key for the destination.
-        secured = bool(req.Options & c.af.TransmitOptions.ENABLE_SECURITY) and dst.mode != t.AddrMode.Broadcast
+        secured = bool(options & c.af.TransmitOptions.ENABLE_SECURITY) and mode != t.AddrMode.Broadcast
         delivered = dst_nwk != NO_SUCH_DEVICE and self._transmit(
-            req.SrcEndpoint, dst_nwk, dst_ep, profile, req.ClusterId, data, secured=secured
+            src_ep, dst_nwk, dst_ep, profile, cluster, data, secured=secured
         )
-        if confirm:
-            status = t.Status.SUCCESS if delivered or dst.mode == t.AddrMode.Group else t.Status.MAC_NO_ACK
-            self._later(c.AF.DataConfirm.Callback(Status=status, Endpoint=req.SrcEndpoint, TSN=req.TSN))
-        return c.AF.DataRequestExt.Rsp(Status=t.Status.SUCCESS)
+        if not confirm:
+            return t.Status.SUCCESS, None
+        return t.Status.SUCCESS, (t.Status.SUCCESS if delivered or mode == t.AddrMode.Group else t.Status.MAC_NO_ACK)
 
     def _transmit(
         self, src_ep: int, dst_nwk: int, dst_ep: int, profile: int, cluster: int, data: bytes, secured: bool = False

@@ -28,8 +28,12 @@ LOGGER = logging.getLogger("harness.sim.zstack")
 
 Send = Callable[[GeneralFrame], None]
 Handler = Callable[[Any], t.CommandBase | None]
+# What the stick sends the host: a command object, or a frame a fast path built on raw octets.
+Outgoing = t.CommandBase | GeneralFrame
 # A request answered from its raw payload: the response payload, or None to fall back.
 RawHandler = Callable[[bytes], bytes | None]
+# The callbacks that carry a frame from the air to the host (counted as data_to_host).
+_DATA_TO_HOST = frozenset({c.AF.IncomingMsg.Callback.header, c.ZDO.MsgCbIncoming.Callback.header})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +69,7 @@ class EmulatorCore:
         self.callbacks_sent = 0
         self.data_to_host = 0  # AF.IncomingMsg and ZDO.MsgCbIncoming sent to the host
         self._send: Send | None = None
-        self._pending: list[t.CommandBase] = []
+        self._pending: list[Outgoing] = []
         self._aps_counter = 0
         self.aps_frame_counter = 0  # outgoing APS security frame counter (the trust centre's)
         self.aps_dropped = 0  # secured frames that did not open under the sender's link key
@@ -142,29 +146,35 @@ class EmulatorCore:
         try:
             payload = raw(bytes(frame.data))
         except Exception:
+            self.served[name] += 1  # as the command path counts a request whose handler failed
             self.faults.append(name)
+            self._pending.clear()
             LOGGER.exception("emulated Z-Stack: raw handler for %s failed", name)
             return True  # as for any handler: the host's request times out
         if payload is None:
+            self._pending.clear()
             return False
         self.served[name] += 1
-        if self._send is not None:
-            self._send(GeneralFrame(response, payload))
+        self._emit(GeneralFrame(response, payload), first=True)
+        for callback in self._pending:
+            self._emit(callback)
+        self._pending.clear()
         return True
 
-    def _later(self, *callbacks: t.CommandBase) -> None:
+    def _later(self, *callbacks: Outgoing) -> None:
         """Queue callbacks to follow the synchronous response of this request."""
         self._pending.extend(callbacks)
 
-    def _callback(self, command: t.CommandBase) -> None:
+    def _callback(self, command: Outgoing) -> None:
         """An unsolicited callback (from the air or a timer), outside any request."""
         self._emit(command)
 
-    def _emit(self, command: t.CommandBase, first: bool = False) -> None:
+    def _emit(self, command: Outgoing, first: bool = False) -> None:
         if self._send is None:
             return
         if not first:
             self.callbacks_sent += 1
-        if isinstance(command, (c.AF.IncomingMsg.Callback, c.ZDO.MsgCbIncoming.Callback)):
+        frame = command if isinstance(command, GeneralFrame) else command.to_frame(align=True)
+        if frame.header in _DATA_TO_HOST:
             self.data_to_host += 1
-        self._send(command.to_frame(align=True))
+        self._send(frame)

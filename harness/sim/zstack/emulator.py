@@ -14,6 +14,7 @@ import zigpy_znp.types as t
 from harness.sim import zdo
 from harness.sim.air import COORDINATOR_NWK, AirFrame
 from harness.sim.aps_link import unseal
+from harness.sim.zstack import af_frames
 from harness.sim.zstack.commissioning import CommissioningHandlers
 from harness.sim.zstack.core import LOGGER, Handler, RawHandler
 from harness.sim.zstack.network import NetworkHandlers
@@ -62,23 +63,20 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
                 self.aps_dropped += 1
                 return
             frame = opened
-        self._callback(
-            c.AF.IncomingMsg.Callback(
-                GroupId=0x0000,
-                ClusterId=frame.cluster_id,
-                SrcAddr=frame.src_nwk,
-                SrcEndpoint=frame.src_ep,
-                DstEndpoint=frame.dst_ep,
-                WasBroadcast=frame.is_broadcast,
-                LQI=255,
-                SecurityUse=secured,
-                TimeStamp=int(self.clock.now() * 1000) & 0xFFFFFFFF,
-                TSN=frame.aps_counter,
-                Data=t.ShortBytes(frame.payload),
-                MacSrcAddr=frame.src_nwk,
-                MsgResultRadius=frame.radius,
-            )
+        fields = af_frames.IncomingFields(
+            cluster=frame.cluster_id,
+            src_nwk=frame.src_nwk,
+            src_ep=frame.src_ep,
+            dst_ep=frame.dst_ep,
+            broadcast=frame.is_broadcast,
+            lqi=255,
+            secured=secured,
+            timestamp=int(self.clock.now() * 1000) & 0xFFFFFFFF,
+            tsn=frame.aps_counter,
+            data=frame.payload,
+            radius=frame.radius,
         )
+        self._callback(af_frames.incoming_msg(fields) or af_frames.incoming_msg_command(fields))
 
     def permits_join(self) -> bool:
         return self.running and self.clock.now() < self.permit_until
@@ -122,6 +120,7 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
             (c.SYS.NVLength.Req, c.SYS.NVLength.Rsp, self._fast_nv_length),
             (c.SYS.NVRead.Req, c.SYS.NVRead.Rsp, self._fast_nv_read),
             (c.SYS.NVWrite.Req, c.SYS.NVWrite.Rsp, self._fast_nv_write),
+            (c.AF.DataRequestExt.Req, c.AF.DataRequestExt.Rsp, self._fast_af_data_request),
         ]
 
     def _handler_table(self) -> dict[type, Handler]:
