@@ -146,8 +146,16 @@ def test_a_value_out_of_its_field_is_left_to_the_command_objects(field: str, val
 
 
 # -- the emulator, with and without the fast path ---------------------------------------
+class _StillClock(VirtualClock):
+    """Bench time that does not move: both emulators stamp their frames (AF.IncomingMsg's
+    TimeStamp) alike however long the machine takes between them."""
+
+    def now(self) -> float:
+        return 1_800_000_000.0
+
+
 def _emulator(loop: asyncio.AbstractEventLoop, fast: bool) -> tuple[ZStackEmulator, list[GeneralFrame]]:
-    clock = VirtualClock()
+    clock = _StillClock()
     emulator = ZStackEmulator(zt.EUI64.convert(STICK_IEEE), Air(loop, clock), clock)
     if not fast:
         emulator._raw_handlers.pop(af_frames.DATA_REQUEST_EXT)
