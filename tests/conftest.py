@@ -23,7 +23,10 @@ GROUP = "shared-runs"
 # made on every worker a test reading them landed on, as the shared runs were. Their own
 # group, so that worker is free to be another than the shared runs' one.
 REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run"})
-GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"))
+# The determinism tests' rounds (tests/suite/test_determinism.py): three templates' runs,
+# made once for the module's tests, so they too stay on one worker.
+DETERMINISM_RUNS = frozenset({"determinism_rounds"})
+GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"), (DETERMINISM_RUNS, "determinism-runs"))
 
 
 @pytest.hookimpl(tryfirst=True)
