@@ -27,7 +27,14 @@ REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run", "referenc
 # The determinism tests' rounds (tests/suite/test_determinism.py): three templates' runs,
 # made once for the module's tests, so they too stay on one worker.
 DETERMINISM_RUNS = frozenset({"determinism_rounds"})
-GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"), (DETERMINISM_RUNS, "determinism-runs"))
+# The meter tests' runs (tests/suite/test_meters.py meter_runs): one template's, likewise.
+METER_RUNS = frozenset({"meter_runs"})
+GROUPS = (
+    (SHARED_RUNS, GROUP),
+    (REPORT_RUNS, "report-runs"),
+    (DETERMINISM_RUNS, "determinism-runs"),
+    (METER_RUNS, "meter-runs"),
+)
 
 
 @pytest.hookimpl(tryfirst=True)
