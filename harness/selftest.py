@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import yaml
@@ -79,6 +79,7 @@ class Outcome:
     seconds: float
     output: str = ""
     results: Path | None = None  # the run's allure-results (None: the run never started)
+    exit: int | None = None  # the run's exit status (None: the run never started)
 
 
 def entries(only: list[str] | None = None) -> list[Entry]:
@@ -159,9 +160,18 @@ def longest_first(chosen: list[Entry], known: dict[str, float]) -> list[Entry]:
     return sorted(chosen, key=lambda e: -known.get(e.name, slowest))
 
 
-def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int) -> Iterator[Outcome]:
+def run_entries(
+    chosen: list[Entry],
+    workdir: Path,
+    extra: list[str],
+    jobs: int,
+    extra_for: Mapping[str, Sequence[str]] | None = None,
+) -> Iterator[Outcome]:
     """Run each entry's whole suite in a forked child of the template, `jobs` at a time,
-    longest first; yield each Outcome as its run ends (in the order they end)."""
+    longest first; yield each Outcome as its run ends (in the order they end). `extra_for`:
+    more pytest arguments for some entries (by name) after `extra`, so runs of different
+    options share one template (the harness's own tests: one run with air faults)."""
+    more = extra_for or {}
     by_name = {e.name: e for e in chosen}
     jobs_file = workdir / "template-jobs.json"
     jobs_file.write_text(
@@ -171,7 +181,7 @@ def run_entries(chosen: list[Entry], workdir: Path, extra: list[str], jobs: int)
                 "runs": [
                     {"name": e.name, "args": args, "folder": str(folder)}
                     for e in longest_first(chosen, _known_seconds())
-                    for args, folder in [pytest_args(e, workdir, extra)]
+                    for args, folder in [pytest_args(e, workdir, [*extra, *more.get(e.name, ())])]
                 ],
             }
         )
@@ -210,7 +220,7 @@ def _outcome(entry: Entry, folder: Path, report: dict[str, object]) -> Outcome:
     verdicts = {case_id: case.status for case_id, case in read_cases(results).items()} if results.is_dir() else {}
     output_file = _output_file(folder)
     output = output_file.read_text(errors="replace")[-6000:] if output_file.exists() else ""
-    outcome = Outcome(entry, verdicts, [], float(report["seconds"]), output, results)  # type: ignore[arg-type]
+    outcome = Outcome(entry, verdicts, [], float(report["seconds"]), output, results, int(report["exit"]))  # type: ignore[arg-type]
     outcome.problems = judge(entry, verdicts)
     if not verdicts:
         outcome.problems.insert(0, f"the run wrote no verdict (exit status {report['exit']})")

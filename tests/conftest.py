@@ -13,6 +13,7 @@ import dataclasses
 import pytest
 
 from harness.selftest import Outcome, entries, run_chosen
+from tests.report.report_runs import VARIANT, CliRun, run_suite
 
 # The session's shared runs are made once per worker that needs them: under pytest-xdist
 # (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
@@ -22,8 +23,18 @@ GROUP = "shared-runs"
 # The other session runs, each a `cot-harness run` of a few seconds (tests/report/conftest.py):
 # made on every worker a test reading them landed on, as the shared runs were. Their own
 # group, so that worker is free to be another than the shared runs' one.
-REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run"})
-GROUPS = ((SHARED_RUNS, GROUP), (REPORT_RUNS, "report-runs"))
+REPORT_RUNS = frozenset({"reference_run", "variant_run", "secret_run", "reference_cli_run", "variant_cli_run"})
+# The determinism tests' rounds (tests/suite/test_determinism.py): three templates' runs,
+# made once for the module's tests, so they too stay on one worker.
+DETERMINISM_RUNS = frozenset({"determinism_rounds"})
+# The meter tests' runs (tests/suite/test_meters.py meter_runs): one template's, likewise.
+METER_RUNS = frozenset({"meter_runs"})
+GROUPS = (
+    (SHARED_RUNS, GROUP),
+    (REPORT_RUNS, "report-runs"),
+    (DETERMINISM_RUNS, "determinism-runs"),
+    (METER_RUNS, "meter-runs"),
+)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -73,3 +84,21 @@ def matrix_outcomes(reference_outcomes: list[Outcome], tmp_path_factory: pytest.
     )
     order = {entry.name: i for i, entry in enumerate(entries())}
     return sorted(ran, key=lambda outcome: order[outcome.entry.name])
+
+
+@pytest.fixture(scope="session")
+def reference_cli_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """`cot-harness run` of the reference IHD as a lab starts it, made once a session: the
+    report tests read its results (tests/report/conftest.py reference_run), the suite's tests
+    its exit status and verdicts (test_fault_variant, test_operator_pty). Read-only: a test
+    that changes files works on a copy (copy_run)."""
+    alluredir = tmp_path_factory.mktemp("reference") / "allure-results"
+    return CliRun(run_suite(alluredir), alluredir)
+
+
+@pytest.fixture(scope="session")
+def variant_cli_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """`cot-harness run` of the fault variant that keeps consumption history (CLR-01 fails),
+    made once a session: the report tests' variant_run, and test_fault_variant's."""
+    alluredir = tmp_path_factory.mktemp("variant") / "allure-results"
+    return CliRun(run_suite(alluredir, VARIANT), alluredir)

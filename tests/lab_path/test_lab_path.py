@@ -28,6 +28,9 @@ from lab_bench import (
     with_radio_path,
 )
 
+from tests.report.report_runs import REFERENCE as CLI_RUN_PROFILE
+from tests.report.report_runs import CliRun
+
 # `cot-harness run`'s default: the simulated reference IHD (README, docs/measurements.md).
 REFERENCE_TALLY = {
     "passed": 32,
@@ -40,14 +43,18 @@ def _output(done: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def in_process(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The in-process run (radio.path sim://) every lab path must match."""
-    folder = tmp_path_factory.mktemp("in-process")
-    done = run_harness(REFERENCE, folder)
+def in_process(reference_cli_run: CliRun) -> dict[str, str]:
+    """The in-process run (radio.path sim://) every lab path must match: the session's
+    `cot-harness run` of REFERENCE (tests/conftest.py), the report tests' too."""
+    done = reference_cli_run.done
     assert done.returncode == 0, _output(done)
-    found = verdicts(folder / "allure-results")
+    found = verdicts(reference_cli_run.alluredir)
     assert dict(collections.Counter(found.values())) == REFERENCE_TALLY
     return found
+
+
+def test_the_in_process_run_is_of_the_reference_profile() -> None:
+    assert CLI_RUN_PROFILE == REFERENCE  # what `in_process` reads is the run these paths must match
 
 
 def _nothing_left(tmp: Path, *ports: int) -> None:

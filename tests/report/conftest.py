@@ -14,7 +14,7 @@ import pytest
 from report_runs import (
     INSTALL_CODE,
     NETWORK_KEY,
-    VARIANT,
+    CliRun,
     CopyRun,
     MeasuringRun,
     measuring_run,
@@ -34,17 +34,15 @@ def _results(done: subprocess.CompletedProcess[str], alluredir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def reference_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def reference_run(reference_cli_run: CliRun) -> Path:
     """allure-results of the suite against the simulated reference IHD (captures/ beside it)."""
-    alluredir = tmp_path_factory.mktemp("reference") / "allure-results"
-    return _results(run_suite(alluredir), alluredir)
+    return _results(reference_cli_run.done, reference_cli_run.alluredir)
 
 
 @pytest.fixture(scope="session")
-def variant_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def variant_run(variant_cli_run: CliRun) -> Path:
     """The fault variant that keeps consumption history: CLR-01 fails."""
-    alluredir = tmp_path_factory.mktemp("variant") / "allure-results"
-    return _results(run_suite(alluredir, VARIANT), alluredir)
+    return _results(variant_cli_run.done, variant_cli_run.alluredir)
 
 
 @pytest.fixture(scope="session")

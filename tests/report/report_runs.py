@@ -3,6 +3,7 @@ it, and a tiny pytest + allure-pytest run that records measurements the way a ca
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -21,6 +22,14 @@ INSTALL_CODE = "83FED3407A939723A5C639B26916D505C3B5"  # the example of the real
 
 CopyRun = Callable[[Path], Path]
 MeasuringRun = Callable[[str, float], Path]
+
+
+@dataclasses.dataclass(frozen=True)
+class CliRun:
+    """A `cot-harness run` made once a session (tests/conftest.py) and read by several tests."""
+
+    done: subprocess.CompletedProcess[str]
+    alluredir: Path
 
 
 def run_suite(alluredir: Path, profile: Path = REFERENCE) -> subprocess.CompletedProcess[str]:

@@ -7,71 +7,75 @@ samples CI repeats on every change.
 from __future__ import annotations
 
 import concurrent.futures
-from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.suite.allure_results import statuses
-from tests.suite.conftest import REPO, SuiteRun
+from harness.selftest import Entry, Outcome, run_entries
 
-PROFILES = REPO / "device_profiles"
 REPEATS = 3
+AIR = ("--air", "loss=0.1,jitter=200ms", "--air-seed", "7")
+OWN_TIMER = Entry(
+    "determinism ClearsByOwnTimer", "sim-ihd.yaml", "tests.suite.own_timer_clearing:ClearsByOwnTimer", None
+)
+SAME_RUN = {
+    "reference": Entry("determinism reference sim-ihd", "sim-ihd.yaml", None, None),
+    "ClearsTooSlowly": Entry(
+        "determinism ClearsTooSlowly", "sim-ihd.yaml", "harness.sim.variants:ClearsTooSlowly", None
+    ),
+    "KeepsTopUpHistory": Entry(
+        "determinism KeepsTopUpHistory", "sim-ppmid.yaml", "harness.sim.variants:KeepsTopUpHistory", None
+    ),
+}
+AIR_SEED = Entry("determinism reference sim-ihd, air seed 7", "sim-ihd.yaml", None, None)
+CHOSEN = [OWN_TIMER, *SAME_RUN.values(), AIR_SEED]
+
+Rounds = list[dict[str, Outcome]]
 
 
-def _with_model(tmp_path: Path, base: str, model: str) -> Path:
-    data = yaml.safe_load((PROFILES / base).read_text())
-    data["simulation"]["model"] = model
-    profile = tmp_path / f"{model.rpartition(':')[2]}.yaml"
-    profile.write_text(yaml.safe_dump(data))
-    return profile
+@pytest.fixture(scope="module")
+def determinism_rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
+    """REPEATS rounds of every run these tests compare, each round its own selftest template:
+    a fresh interpreter (its own hash seed, its own import of everything) whose forked
+    children make the round's runs one after another. A run is thus repeated in three
+    processes that share nothing, as three `cot-harness run` processes would be, without
+    paying the imports once per run. The rounds run side by side: they share nothing, so
+    running them at once proves the same as one after another."""
 
-
-def _verdicts(run_suite: SuiteRun, tmp_path: Path, profile: Path, *extra: str) -> list[dict[str, str]]:
-    """REPEATS runs of the same profile, each a fresh `cot-harness run` process (its own hash
-    seed, its own import of everything), made side by side: the runs share nothing, so
-    running them at once proves the same as one after another, in a third of the time."""
-
-    def one(number: int) -> dict[str, str]:
-        results = tmp_path / f"run-{number + 1}" / "allure-results"
-        done = run_suite(profile, *extra, alluredir=results)
-        assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr[-2000:]
-        found = statuses(results)
-        assert found, f"run {number + 1} wrote no results"
-        return found
+    def one(number: int) -> dict[str, Outcome]:
+        workdir = tmp_path_factory.mktemp(f"round-{number + 1}")
+        ran = run_entries(CHOSEN, workdir, [], jobs=1, extra_for={AIR_SEED.name: AIR})
+        return {outcome.entry.name: outcome for outcome in ran}
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=REPEATS) as pool:
         return list(pool.map(one, range(REPEATS)))
 
 
-def test_a_device_that_clears_by_its_own_timer_passes_every_time(run_suite: SuiteRun, tmp_path: Path) -> None:
-    profile = _with_model(tmp_path, "sim-ihd.yaml", "tests.suite.own_timer_clearing:ClearsByOwnTimer")
-    runs = _verdicts(run_suite, tmp_path, profile)
+def _verdicts(rounds: Rounds, entry: Entry) -> list[dict[str, str]]:
+    """The entry's verdicts in each round; every run ended as a run of the suite does (0 or 1)."""
+    runs = []
+    for number, ran in enumerate(rounds, 1):
+        outcome = ran[entry.name]
+        assert outcome.exit in (0, 1), f"round {number}, {entry.name}: exit {outcome.exit}\n{outcome.output[-3000:]}"
+        assert outcome.verdicts, f"round {number}, {entry.name}: the run wrote no results\n{outcome.output[-3000:]}"
+        runs.append(outcome.verdicts)
+    return runs
+
+
+def test_a_device_that_clears_by_its_own_timer_passes_every_time(determinism_rounds: Rounds) -> None:
+    runs = _verdicts(determinism_rounds, OWN_TIMER)
     for verdicts in runs:
         assert verdicts["CLR-05"] == "passed", verdicts
         assert set(verdicts.values()) <= {"passed", "skipped"}, verdicts
     assert all(run == runs[0] for run in runs), runs
 
 
-@pytest.mark.parametrize(
-    ("base", "model"),
-    [
-        ("sim-ihd.yaml", None),
-        ("sim-ihd.yaml", "harness.sim.variants:ClearsTooSlowly"),
-        ("sim-ppmid.yaml", "harness.sim.variants:KeepsTopUpHistory"),
-    ],
-)
-def test_the_same_run_gives_the_same_verdicts(
-    run_suite: SuiteRun, tmp_path: Path, base: str, model: str | None
-) -> None:
-    profile = PROFILES / base if model is None else _with_model(tmp_path, base, model)
-    runs = _verdicts(run_suite, tmp_path, profile)
+@pytest.mark.parametrize("which", list(SAME_RUN))
+def test_the_same_run_gives_the_same_verdicts(determinism_rounds: Rounds, which: str) -> None:
+    runs = _verdicts(determinism_rounds, SAME_RUN[which])
     assert all(run == runs[0] for run in runs), runs
 
 
-def test_the_same_air_seed_gives_the_same_verdicts(run_suite: SuiteRun, tmp_path: Path) -> None:
-    runs = _verdicts(
-        run_suite, tmp_path, PROFILES / "sim-ihd.yaml", "--air", "loss=0.1,jitter=200ms", "--air-seed", "7"
-    )
+def test_the_same_air_seed_gives_the_same_verdicts(determinism_rounds: Rounds) -> None:
+    runs = _verdicts(determinism_rounds, AIR_SEED)
     assert all(run == runs[0] for run in runs), runs
     assert set(runs[0].values()) <= {"passed", "skipped"}, runs[0]

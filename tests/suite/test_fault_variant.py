@@ -6,15 +6,14 @@ end (zigpy-znp, serial, emulator, simulated device) and read the Allure verdicts
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from harness.catalogue import CASES
 from harness.selftest import Outcome
 from harness.sim.matrix import MATRIX
+from tests.report.report_runs import CliRun
 from tests.suite.allure_results import result_of, statuses
-from tests.suite.conftest import REPO, SuiteRun
+from tests.suite.conftest import REPO
 
 PROFILES = REPO / "device_profiles"
 REFERENCES = [
@@ -27,13 +26,13 @@ REFERENCES = [
 ]
 
 
-def test_a_reference_run_exits_zero(run_suite: SuiteRun, tmp_path: Path) -> None:
-    """`cot-harness run` as a lab starts it; the verdicts of every reference are read from
-    the session's reference runs (below, as the matrix makes them), the same suite on the same
-    profiles."""
-    done = run_suite(PROFILES / "sim-ihd.yaml")
+def test_a_reference_run_exits_zero(reference_cli_run: CliRun) -> None:
+    """`cot-harness run` as a lab starts it (the session's, which the report tests read too);
+    the verdicts of every reference are read from the session's reference runs (below, as the
+    matrix makes them), the same suite on the same profiles."""
+    done = reference_cli_run.done
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert set(statuses(tmp_path / "allure-results")) == set(CASES)
+    assert set(statuses(reference_cli_run.alluredir)) == set(CASES)
 
 
 @pytest.mark.parametrize("profile", REFERENCES)
@@ -61,10 +60,11 @@ def test_reference_device_passes_every_applicable_case(reference_outcomes: list[
         ), message
 
 
-def test_keeps_consumption_history_is_caught_by_clr_01(run_suite: SuiteRun, tmp_path: Path) -> None:
-    done = run_suite(PROFILES / "variants" / "keeps-consumption-history.yaml")
+def test_keeps_consumption_history_is_caught_by_clr_01(variant_cli_run: CliRun) -> None:
+    """`cot-harness run` of variants/keeps-consumption-history.yaml (the session's)."""
+    done = variant_cli_run.done
     assert done.returncode != 0, "a failing case must make the run exit non-zero"
-    results = tmp_path / "allure-results"
+    results = variant_cli_run.alluredir
     verdicts = statuses(results)
     # failed (a device fault), not broken (a bench fault), and only where the rule is checked:
     # CLR-01, and the cases that judge the cleared data staying gone (power cycle, refresh)

@@ -18,12 +18,22 @@ from harness.catalogue import CASES
 from harness.errors import BenchError
 from harness.plan import make_plan, plan_text, run_order
 from harness.profile import ProfileError, load_profile
+from harness.selftest import Entry, Outcome, run_entries
 from harness.sim.facade import SimulationFacade
 from tests.suite.allure_results import result_of, statuses
-from tests.suite.conftest import REPO, SuiteRun
+from tests.suite.conftest import REPO
 
 PROFILES = REPO / "device_profiles"
 ESI = sorted(c for c in CASES if c.startswith("ESI-"))
+HISTORY_MODELS = "tests.suite.period_history_meters"
+# The whole-suite runs these tests read, by name: (reference profile, changes to it).
+RUNS: dict[str, tuple[str, dict[str, object]]] = {
+    "EmptyMeter": ("sim-esme.yaml", {"simulation__model": "tests.suite.empty_meter:EmptyMeter"}),
+    "failed trigger": ("sim-esme.yaml", {"bench__cot_trigger": {"by": "command", "command": ["false"]}}),
+    "NoWeekHistoryMeter": ("sim-esme.yaml", {"simulation__model": f"{HISTORY_MODELS}:NoWeekHistoryMeter"}),
+    "NoPeriodCostMeter": ("sim-gpf.yaml", {"simulation__model": f"{HISTORY_MODELS}:NoPeriodCostMeter"}),
+    "CostAppearsAfterCotMeter": ("sim-gpf.yaml", {"simulation__model": f"{HISTORY_MODELS}:CostAppearsAfterCotMeter"}),
+}
 
 
 def _variant_of(name: str, tmp_path: Path, **changes: object) -> Path:
@@ -39,14 +49,32 @@ def _variant_of(name: str, tmp_path: Path, **changes: object) -> Path:
     return path
 
 
-def test_a_meter_holding_no_previous_occupiers_data_is_broken_never_passed(run_suite: SuiteRun, tmp_path: Path) -> None:
-    profile = _variant_of("sim-esme.yaml", tmp_path, simulation__model="tests.suite.empty_meter:EmptyMeter")
-    run_suite(profile)
-    verdicts = statuses(tmp_path / "allure-results")
+@pytest.fixture(scope="module")
+def meter_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each of RUNS, a whole-suite run forked from one selftest template (the imports made
+    once, not once a `cot-harness run` process): name -> its allure-results."""
+    workdir = tmp_path_factory.mktemp("meter-runs")
+    chosen = []
+    for name, (reference, changes) in RUNS.items():
+        folder = workdir / "profiles" / name.replace(" ", "_")
+        folder.mkdir(parents=True)
+        chosen.append(Entry(f"meters {name}", str(_variant_of(reference, folder, **changes)), None, None))
+    ran: dict[str, Outcome] = {outcome.entry.name: outcome for outcome in run_entries(chosen, workdir, [], jobs=2)}
+    found = {}
+    for name in RUNS:
+        outcome = ran[f"meters {name}"]
+        assert outcome.results is not None and outcome.verdicts, f"{name}: no verdicts\n{outcome.output[-3000:]}"
+        found[name] = outcome.results
+    return found
+
+
+def test_a_meter_holding_no_previous_occupiers_data_is_broken_never_passed(meter_runs: dict[str, Path]) -> None:
+    results = meter_runs["EmptyMeter"]
+    verdicts = statuses(results)
     esi = {c: verdicts[c] for c in ESI}
     # ESI-01 judges only the CoT before the trigger; every case after it needs the pre-CoT data.
     assert esi == {"ESI-01": "passed"} | {c: "broken" for c in ESI[1:]}, esi
-    message = result_of(tmp_path / "allure-results", "ESI-02")["statusDetails"]["message"]
+    message = result_of(results, "ESI-02")["statusDetails"]["message"]
     assert "top-up log" in message and "debt repayment log" in message and "last message" in message, message
 
 
@@ -110,12 +138,8 @@ def test_joining_the_meters_network_is_refused_naming_the_field(tmp_path: Path) 
     assert "radio.network" in str(error.value) and "cannot join" in str(error.value)
 
 
-def test_a_failed_trigger_is_tried_once_and_the_rest_are_broken_with_its_reason(
-    run_suite: SuiteRun, tmp_path: Path
-) -> None:
-    profile = _variant_of("sim-esme.yaml", tmp_path, bench__cot_trigger={"by": "command", "command": ["false"]})
-    run_suite(profile)
-    results = tmp_path / "allure-results"
+def test_a_failed_trigger_is_tried_once_and_the_rest_are_broken_with_its_reason(meter_runs: dict[str, Path]) -> None:
+    results = meter_runs["failed trigger"]
     verdicts = statuses(results)
     assert {c: verdicts[c] for c in ESI} == {"ESI-01": "passed"} | {c: "broken" for c in ESI[1:]}
     assert "cot exited 1" in result_of(results, "ESI-02")["statusDetails"]["message"]
@@ -146,23 +170,19 @@ def test_the_plan_books_a_trigger_commands_timeout_and_the_push_window_as_worst_
 
 
 def test_a_meter_serving_no_previous_week_is_broken_and_week_cost_is_optional_but_judged(
-    run_suite: SuiteRun, tmp_path: Path
+    meter_runs: dict[str, Path],
 ) -> None:
-    def run(name: str, model: str) -> Path:
-        folder = tmp_path / model
-        folder.mkdir()
-        profile = _variant_of(name, folder, simulation__model=f"tests.suite.period_history_meters:{model}")
-        done = run_suite(profile, alluredir=folder / "allure-results")
-        assert "ESI-04" in statuses(folder / "allure-results"), done.stdout[-2000:] + done.stderr[-2000:]
-        return folder / "allure-results"
+    def run(model: str) -> Path:
+        assert "ESI-04" in statuses(meter_runs[model]), model
+        return meter_runs[model]
 
-    no_week = run("sim-esme.yaml", "NoWeekHistoryMeter")
+    no_week = run("NoWeekHistoryMeter")
     assert statuses(no_week)["ESI-04"] == "broken"
     message = result_of(no_week, "ESI-02")["statusDetails"]["message"]
     assert "previous week consumption (cluster 0x0702 attribute 0x0432)" in message, message
     assert "previous month consumption (" not in message, message
-    assert statuses(run("sim-gpf.yaml", "NoPeriodCostMeter"))["ESI-04"] == "passed"  # optional before the CoT
-    appears = run("sim-gpf.yaml", "CostAppearsAfterCotMeter")
+    assert statuses(run("NoPeriodCostMeter"))["ESI-04"] == "passed"  # optional before the CoT
+    appears = run("CostAppearsAfterCotMeter")
     assert statuses(appears)["ESI-04"] == "failed"  # and still judged after it
     message = result_of(appears, "ESI-04")["statusDetails"]["message"]
     assert "previous week cost (cluster 0x0705 attribute 0x0532)" in message and "wholly before it" in message, message

@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from harness.cli import Exit
+from tests.report.report_runs import CliRun
 from tests.suite.conftest import REPO
 from tests.suite.screen_ihd import SCREEN_FILE
 
@@ -162,25 +163,14 @@ def _answers_file(path: Path, written: dict[tuple[str | None, str], list[str]]) 
 
 
 @pytest.fixture(scope="module")
-def reference_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The same device observed by simulation: what an honest operator must reproduce."""
-    tmp = tmp_path_factory.mktemp("simulated")
-    alluredir = tmp / "run" / "allure-results"  # a run's folder holds only what the run writes
-    data = yaml.safe_load((REPO / "device_profiles" / "sim-ihd.yaml").read_text())
-    data["simulation"]["model"] = "tests.suite.screen_ihd:ScreenIHD"
-    profile = tmp / "simulated.yaml"
-    profile.write_text(yaml.safe_dump(data, sort_keys=False))
-    done = subprocess.run(
-        _command(profile, alluredir),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=RUN_DEADLINE_S,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
+def reference_verdicts(reference_cli_run: CliRun) -> dict[str, str]:
+    """The same device observed by simulation: what an honest operator must reproduce. The
+    session's `cot-harness run` of the reference IHD (ScreenIHD is that model plus a screen
+    file, written only where $COT_TEST_SCREEN names one): the operator's verdicts must be the
+    reference's."""
+    done = reference_cli_run.done
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return _statuses(alluredir)
+    return _statuses(reference_cli_run.alluredir)
 
 
 def test_operator_answers_on_the_controlling_terminal_then_unattended(
