@@ -82,6 +82,10 @@ class Plan:
         }
 
 
+_COLLECTION_ATTEMPTS = 3
+_AST_RACE = "AST constructor recursion depth mismatch"
+
+
 class _Collector:
     def __init__(self) -> None:
         self.order: list[tuple[str, bool]] = []  # (case ID, marked soak), in run order
@@ -97,14 +101,20 @@ def run_order(profile_path: Path) -> list[tuple[str, bool]]:
     """The cases in the order `cot-harness run` runs them, and whether each is a soak case."""
     import testcases
 
-    collector = _Collector()
-    said = io.StringIO()
-    with contextlib.redirect_stdout(said):  # pytest's own report of a collection is not the plan
-        code = pytest.main(
-            [str(Path(testcases.__file__).parent), "--collect-only", "-q", "-p", "no:cacheprovider"]
-            + ["--profile", str(profile_path)],
-            plugins=[collector],
-        )
+    for attempt in range(_COLLECTION_ATTEMPTS):
+        collector = _Collector()
+        said = io.StringIO()
+        with contextlib.redirect_stdout(said):  # pytest's own report of a collection is not the plan
+            code = pytest.main(
+                [str(Path(testcases.__file__).parent), "--collect-only", "-q", "-p", "no:cacheprovider"]
+                + ["--profile", str(profile_path)],
+                plugins=[collector],
+            )
+        # CPython 3.11's AST bookkeeping (gh-106905, harness/ast_serial.py) can fail the
+        # rewrite of a case module in a long-lived process that already ran other sessions;
+        # the module is then not imported, and the next collection rewrites it afresh.
+        if _AST_RACE not in said.getvalue() or attempt == _COLLECTION_ATTEMPTS - 1:
+            break
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise RuntimeError(
             f"the suite could not be collected with {profile_path} (pytest exit {int(code)}):\n{said.getvalue()[-2000:]}"

@@ -188,3 +188,37 @@ def test_on_hardware_the_soak_cases_are_planned_only_with_soak(tmp_path: Path) -
     assert all(case.why_not == SOAK_SKIP for case in without.cases if case.soak)
     assert all(case.runs for case in with_soak.cases if case.case_id in soak_cases)
     assert with_soak.total_seconds > without.total_seconds
+
+
+def _failing_once(real: Any, said: str, code: int) -> tuple[Any, list[int]]:
+    calls: list[int] = []
+
+    def main(args: list[str], plugins: list[object]) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            print(said)  # what pytest prints of the collection error, into the plan's capture
+            return code
+        return real(args, plugins=plugins)
+
+    return main, calls
+
+
+def test_the_ast_race_of_cpython_3_11_is_collected_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.plan
+
+    main, calls = _failing_once(
+        pytest.main, "E   SystemError: AST constructor recursion depth mismatch (before=261, after=277)", 2
+    )
+    monkeypatch.setattr(harness.plan.pytest, "main", main)
+    order = run_order(profiles_dir() / "sim-ihd.yaml")
+    assert len(calls) == 2 and [case for case, _soak in order][:2] == ["BENCH-01", "PROF-01"]
+
+
+def test_any_other_collection_error_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.plan
+
+    main, calls = _failing_once(pytest.main, "E   ImportError: no module named testcases.steps", 2)
+    monkeypatch.setattr(harness.plan.pytest, "main", main)
+    with pytest.raises(RuntimeError, match="could not be collected"):
+        run_order(profiles_dir() / "sim-ihd.yaml")
+    assert len(calls) == 1
