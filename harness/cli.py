@@ -198,8 +198,8 @@ def selftest(args: argparse.Namespace) -> int:
     if args.mutants:
         from harness import mutation
 
-        return mutation.main(args.only, args.jobs)
-    return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat)
+        return mutation.main(args.only, args.jobs, keep=args.keep)
+    return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat, keep=args.keep)
 
 
 def emulate(args: argparse.Namespace) -> int:
@@ -297,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         "--mutants",
         action="store_true",
         help="run the mutants derived from the reference devices' hooks instead and print the mutation score",
+    )
+    self_p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the runs' results folder even when every run went as declared (it is kept when one did not)",
     )
     self_p.set_defaults(func=selftest)
     emulate_p = commands.add_parser(

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.selftest import Entry, run_entries
+from harness.selftest import Entry, run_entries, work_folder
 from harness.sim.mutants import MUTANTS, Mutation
 
 CAUGHT, ELSEWHERE, INCONCLUSIVE, SURVIVED = "caught", "caught elsewhere", "inconclusive", "survived"
@@ -47,13 +47,13 @@ def score(mutation: Mutation, verdicts: dict[str, str]) -> str:
     return SURVIVED
 
 
-def run(only: list[str] | None, jobs: int, progress=print) -> list[Scored]:  # noqa: ANN001
+def run(only: list[str] | None, jobs: int, progress=print, workdir: Path | None = None) -> list[Scored]:  # noqa: ANN001
     chosen = [
         (name, mutation)
         for name, (mutation, _cls) in MUTANTS.items()
         if not only or any(word.lower() in name.lower() for word in only)
     ]
-    root = Path(tempfile.mkdtemp(prefix="cot-mutants-"))
+    root = workdir or Path(tempfile.mkdtemp(prefix="cot-mutants-"))
     by_name = dict(chosen)
     runs = [Entry(name, m.profile, f"harness.sim.mutants:{name}", None) for name, m in chosen]
     scored: list[Scored] = []
@@ -88,11 +88,13 @@ def format_score(scored: list[Scored]) -> str:
     return "\n".join(lines)
 
 
-def main(only: list[str] | None, jobs: int) -> int:
+def main(only: list[str] | None, jobs: int, keep: bool = False) -> int:
     started = time.monotonic()
     print(f"cot-harness selftest --mutants: {len(MUTANTS)} mutants, {jobs} at a time", flush=True)
-    scored = run(only, jobs, progress=lambda line: print(line, flush=True))
-    print(format_score(scored))
-    print(f"mutation time {time.monotonic() - started:.1f} s")
-    survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]
+    with work_folder("cot-mutants-", keep) as (root, problems):
+        scored = run(only, jobs, progress=lambda line: print(line, flush=True), workdir=root)
+        print(format_score(scored))
+        print(f"mutation time {time.monotonic() - started:.1f} s")
+        survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]
+        problems.append(len(survivors))
     return 1 if survivors else 0

@@ -27,6 +27,7 @@ import dataclasses
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -487,7 +488,33 @@ def format_matrix(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def main(only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int) -> int:
+@contextlib.contextmanager
+def work_folder(prefix: str, keep: bool) -> Iterator[tuple[Path, list[int]]]:
+    """The folder a selftest's runs write into, made here, and removed when the selftest ends
+    with every run as declared (about 100 MB a matrix of throwaway runs: left in /tmp, a
+    day's matrices filled 22 GB). Kept, and its path printed, when a run went wrong (its
+    results and output are what the engineer reads next), when asked (--keep), or when the
+    selftest is interrupted. Only this folder is removed: the selftest made it and everything
+    in it. Yields (folder, problems): the caller adds its problem count to the list."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    problems: list[int] = []
+    yield root, problems
+    if keep or sum(problems):
+        print(f"the runs' results and output are kept in {root}", flush=True)
+        return
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def main(
+    only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, keep: bool = False
+) -> int:
+    with work_folder("cot-selftest-", keep) as (root, problems):
+        code = _main(only, air, air_seed, jobs, repeat, root)
+        problems.append(code)
+    return code
+
+
+def _main(only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, root: Path) -> int:
     extra = []
     if air:
         extra += ["--air", air]
@@ -498,7 +525,8 @@ def main(only: list[str] | None, air: str | None, air_seed: int | None, jobs: in
         label = f" (round {round_no}/{repeat}, air {air}, seed {seed})" if air or repeat > 1 else ""
         print(f"cot-harness selftest{label}: {len(entries(only))} runs, {jobs} at a time", flush=True)
         started = time.monotonic()
-        outcomes = run_matrix(only, args, jobs, progress=lambda line: print(line, flush=True))
+        workdir = root / f"round-{round_no}" if repeat > 1 else root
+        outcomes = run_matrix(only, args, jobs, workdir, progress=lambda line: print(line, flush=True))
         print(format_matrix(outcomes))
         print(f"matrix time {time.monotonic() - started:.1f} s")
         total_problems += sum(len(o.problems) for o in outcomes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,9 +10,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "harness.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -110,8 +116,11 @@ def test_selftest_only_without_a_match_is_an_error() -> None:
     assert "no variant or reference matches" in done.stderr and "QueriesEveryTenMinutes" in done.stderr
 
 
-def test_selftest_only_one_variant_runs_it() -> None:
-    done = cli("selftest", "--only", "RedatesLastMessage", "--jobs", "1")
+def test_selftest_only_one_variant_runs_it(tmp_path: Path) -> None:
+    done = cli("selftest", "--only", "RedatesLastMessage", "--jobs", "1", env={"TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Traceback" not in done.stdout + done.stderr
     assert "variants caught as declared: 1/1" in done.stdout, done.stdout
+    # Every run as declared: the selftest's own results folder is gone, nothing else touched.
+    assert not list(tmp_path.glob("cot-selftest-*")), sorted(tmp_path.iterdir())
+    assert "kept in" not in done.stdout
