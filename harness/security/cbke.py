@@ -8,13 +8,14 @@ compressed points (22 octets suite 1, 37 suite 2), certificates (48 / 74), priva
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Literal
 
 from harness.security import ecmqv, kdf
 from harness.security.certificates import Certificate, parse_certificate
-from harness.security.curves import KoblitzCurve, curve_for_suite
+from harness.security.curves import KoblitzCurve, Point, curve_for_suite
 from harness.security.ecqv import extract_public_key
 from harness.security.errors import CbkeError, InvalidCertificate, InvalidKey, InvalidPoint, UnsupportedSuite
 
@@ -51,8 +52,18 @@ def public_key_from_certificate(certificate: bytes, ca_public_key: bytes) -> byt
     """The subject's static public key an implicit certificate and its CA's key imply (ECQV)."""
     cert = parse_certificate(certificate)
     curve = _curve_for_ca_key(ca_public_key, cert)
-    ca_point = curve.decompress(ca_public_key, "CA public key")
-    return curve.compress(extract_public_key(cert, ca_point))
+    return curve.compress(_implied_key(bytes(certificate), bytes(ca_public_key), "certificate"))
+
+
+@functools.lru_cache(maxsize=128)
+def _implied_key(certificate: bytes, ca_public_key: bytes, what: str) -> Point:
+    """ECQV's reconstruction (a point decompressed, a scalar multiplication, an addition) is a
+    pure function of the two octet strings, and the bench and the unit meet the same
+    certificates at every exchange: worked out once per process for each pair (a third of a
+    CBKE reference run's key-establishment arithmetic). An error is raised, never remembered."""
+    cert = parse_certificate(certificate, what)
+    curve = cert.layout.curve
+    return extract_public_key(cert, curve.decompress(ca_public_key, "CA public key"), what)
 
 
 def _private_scalar(private_key: bytes, curve: KoblitzCurve, what: str) -> int:
@@ -139,7 +150,7 @@ def agree(
     d_e = _private_scalar(own_ephemeral_private, curve, "own ephemeral private key")
     q_e = curve.base_mul(d_e)
     assert q_e is not None  # d_e is not 0 mod n
-    peer_static = extract_public_key(theirs, curve.decompress(own.ca_public_key, "CA public key"), "peer certificate")
+    peer_static = _implied_key(bytes(peer_certificate), bytes(own.ca_public_key), "peer certificate")
     peer_ephemeral = curve.decompress(peer_ephemeral_public, "peer ephemeral public key")
     z = ecmqv.shared_secret(
         curve,
