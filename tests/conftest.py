@@ -9,6 +9,9 @@ variants, and the whole matrix reuses them instead of running them again.
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +21,23 @@ from tests.report.report_runs import VARIANT, CliRun, run_suite
 # The session's shared runs are made once per worker that needs them: under pytest-xdist
 # (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
 # one worker, so the matrix is not run twice.
+
+
+def _bytecode_for_the_tests_own_processes() -> None:
+    """Let the ~45 fresh interpreters the tests start (`cot-harness run`, the selftest's
+    templates, zigpy-znp's and zigpy-cli's tools) keep their compiled bytecode, outside the
+    source tree. A machine that sets PYTHONDONTWRITEBYTECODE (this one does) makes every such
+    process compile the harness and rewrite the suite again: ~0.5 s of CPU of a
+    `cot-harness run`'s ~2.7 s (docs/performance.md). PYTHONPYCACHEPREFIX puts the cache
+    under the temporary directory, never beside the sources (pytest's rewritten case
+    modules too), so the tree a test checks stays as it is. A prefix the caller chose is kept."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        os.environ.pop("PYTHONDONTWRITEBYTECODE")
+        os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / f"cot-harness-pycache-{os.getuid()}")
+
+
+_bytecode_for_the_tests_own_processes()
+
 SHARED_RUNS = frozenset({"reference_outcomes", "matrix_outcomes", "reference_runs"})
 GROUP = "shared-runs"
 # The other session runs, each a `cot-harness run` of a few seconds (tests/report/conftest.py):
