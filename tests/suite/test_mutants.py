@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from harness import mutation
@@ -27,8 +29,10 @@ def test_the_score_of_a_verdict_set() -> None:
     assert mutation.score(m, {"CLR-01": "passed", "CLR-02": "skipped"}) == mutation.SURVIVED
 
 
-def test_a_sample_of_mutants_is_caught_where_expected() -> None:
-    scored = mutation.run(["ReferenceIHD_clear_delay", "default_response_wrong_tsn"], jobs=2, progress=lambda _: None)
+def test_a_sample_of_mutants_is_caught_where_expected(tmp_path: Path) -> None:
+    scored = mutation.run(
+        ["ReferenceIHD_clear_delay", "default_response_wrong_tsn"], jobs=2, progress=lambda _: None, workdir=tmp_path
+    )
     assert len(scored) == 2
     for s in scored:
         assert s.score == mutation.CAUGHT, (s.mutation.name, s.verdicts)
