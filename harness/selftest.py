@@ -355,6 +355,7 @@ def form_sticks(profiles: Sequence[str]) -> None:
             continue
         if not profile.is_simulated:
             continue
+        _warm_key_establishment(profile)
         key = world.stick_key(profile)
         if key in seen:
             continue
@@ -363,6 +364,17 @@ def form_sticks(profiles: Sequence[str]) -> None:
             asyncio.run(world.prepare_formed_stick(profile, lambda serial, p=profile: form(p, serial)))
         except Exception as error:  # noqa: BLE001 - its runs then form their own stick, and report
             print(f"selftest template: {path} not formed in advance ({error!r})", file=sys.stderr)
+
+
+def _warm_key_establishment(profile: object) -> None:
+    """A CBKE profile's curve gets its fixed-base table here, once, before the forks: every
+    child's key pairs and ephemeral keys then start from it instead of each making it again."""
+    from harness.profile.choices import SecurityMode
+    from harness.security.curves import curve_for_suite
+
+    radio = getattr(profile, "radio", None)
+    if radio is not None and radio.security is SecurityMode.CBKE and radio.cbke is not None:
+        curve_for_suite(radio.cbke.suite).base_table()
 
 
 def _suite_modules() -> tuple[str, ...]:
