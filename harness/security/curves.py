@@ -7,6 +7,7 @@ Crypto suite 1 is sect163k1, suite 2 sect283k1 (Smart Energy 1.x, Annex C). Poin
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from harness.security.errors import InvalidPoint, UnsupportedSuite
@@ -15,7 +16,6 @@ from harness.security.field import BinaryField
 Point = tuple[int, int] | None
 _WINDOW_BITS = 4
 _WINDOW_MASK = (1 << _WINDOW_BITS) - 1
-_BASE_TABLES: dict[str, list[list[Point]]] = {}  # curve name -> base_mul's table
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class KoblitzCurve:
         every exchange's ephemeral key is a multiple of G (two a side an exchange), so the
         table (made once per process: ~0.15 s for sect283k1) pays for itself within the first
         exchange. A k the table does not span (negative, or longer than n) goes through `mul`."""
-        table = self.base_table()
+        table = self.base_table
         if k < 0 or k.bit_length() > _WINDOW_BITS * len(table):
             return self.mul(k, self.g)
         result: Point = None
@@ -127,20 +127,18 @@ class KoblitzCurve:
             k >>= _WINDOW_BITS
         return result
 
+    @functools.cached_property
     def base_table(self) -> list[list[Point]]:
-        """Row i holds d·16^i·G for d = 0..15 (made on first use, then shared in the process)."""
-        table = _BASE_TABLES.get(self.name)
-        if table is None:
-            table = []
-            base: Point = self.g
-            for _ in range((self.n.bit_length() + _WINDOW_BITS - 1) // _WINDOW_BITS):
-                row: list[Point] = [None, base]
-                for _d in range(2, _WINDOW_MASK + 1):
-                    row.append(self.add(row[-1], base))
-                table.append(row)
-                for _ in range(_WINDOW_BITS):
-                    base = self.double(base)
-            _BASE_TABLES[self.name] = table
+        """Row i holds d·16^i·G for d = 0..15 (made on first use, then kept with the curve)."""
+        table = []
+        base: Point = self.g
+        for _ in range((self.n.bit_length() + _WINDOW_BITS - 1) // _WINDOW_BITS):
+            row: list[Point] = [None, base]
+            for _d in range(2, _WINDOW_MASK + 1):
+                row.append(self.add(row[-1], base))
+            table.append(row)
+            for _ in range(_WINDOW_BITS):
+                base = self.double(base)
         return table
 
     # -- SEC 1 encoding --------------------------------------------------------------
