@@ -23,6 +23,7 @@ from harness.profile import Profile, SecurityMode
 from harness.profile.sections import Cbke
 from harness.radio.coordinator import Coordinator, Waiter
 from harness.radio.link_keys import install_link_key, set_tc_requires_key_exchange
+from harness.radio.trace import Direction
 from harness.security import cbke
 from harness.security.certificates import parse_certificate
 from harness.security.responder import EstablishedKey, KeyEstablishmentServer
@@ -113,8 +114,8 @@ class CbkeLinkSecurity:
         self._keys.append(key.link_key)
         await install_link_key(coordinator.app, zt.EUI64(key.peer_ieee[::-1]), key.link_key)
         coordinator.secured_peers.add(nwk)
-        if key.peer_ieee == self.unit_ieee:
-            self.established_at = key.at
+        if key.peer_ieee == self.unit_ieee and self.established_at is None:
+            self.established_at = key.at  # the session's first: SEC-01 judges the join's exchange
 
     async def after_join(self, nwk: int, waiter: Waiter, joined_at: float) -> None:
         self.joined_at = joined_at
@@ -215,7 +216,7 @@ class CbkeLinkSecurity:
         frames = [
             r
             for r in coordinator.trace.since(self._provoked_mark)
-            if r.direction.value == "rx" and r.src_nwk == self.unit_nwk
+            if r.direction is Direction.RX and r.src_nwk == self.unit_nwk
         ]
         last_ke = max((i for i, r in enumerate(frames) if r.cluster_id == ids.KEY_ESTABLISHMENT), default=None)
         if last_ke is None:

@@ -8,7 +8,6 @@ compressed points (22 octets suite 1, 37 suite 2), certificates (48 / 74), priva
 
 from __future__ import annotations
 
-import functools
 import secrets
 from dataclasses import dataclass
 from typing import Literal
@@ -55,15 +54,25 @@ def public_key_from_certificate(certificate: bytes, ca_public_key: bytes) -> byt
     return curve.compress(_implied_key(bytes(certificate), bytes(ca_public_key), "certificate"))
 
 
-@functools.lru_cache(maxsize=128)
+_IMPLIED_KEYS: dict[tuple[bytes, bytes], Point] = {}
+_IMPLIED_KEYS_HELD = 128
+
+
 def _implied_key(certificate: bytes, ca_public_key: bytes, what: str) -> Point:
     """ECQV's reconstruction (a point decompressed, a scalar multiplication, an addition) is a
     pure function of the two octet strings, and the bench and the unit meet the same
-    certificates at every exchange: worked out once per process for each pair (a third of a
-    CBKE reference run's key-establishment arithmetic). An error is raised, never remembered."""
-    cert = parse_certificate(certificate, what)
-    curve = cert.layout.curve
-    return extract_public_key(cert, curve.decompress(ca_public_key, "CA public key"), what)
+    certificates at every exchange (the responder checks a certificate, then agrees with it):
+    worked out once per process for each pair. `what` only names the certificate in an
+    error, and an error is raised every time, never remembered."""
+    pair = (certificate, ca_public_key)
+    found = _IMPLIED_KEYS.get(pair)
+    if found is None:
+        cert = parse_certificate(certificate, what)
+        curve = cert.layout.curve
+        found = extract_public_key(cert, curve.decompress(ca_public_key, "CA public key"), what)
+        if len(_IMPLIED_KEYS) < _IMPLIED_KEYS_HELD:
+            _IMPLIED_KEYS[pair] = found
+    return found
 
 
 def _private_scalar(private_key: bytes, curve: KoblitzCurve, what: str) -> int:

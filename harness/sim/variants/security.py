@@ -6,8 +6,6 @@ security (harness.sim.device_security.DeviceSecurity), named as its `security_cl
 
 from __future__ import annotations
 
-from zigpy.util import convert_install_code
-
 from harness.security.certificates import Certificate
 from harness.security.initiator import KeyEstablishmentClient
 from harness.sim.air import AirFrame
@@ -61,10 +59,9 @@ class ActionsUnsecuredCot(ReferenceIHD):
 class _KeepsInstallCodeKey(DeviceSecurity):
     def incoming(self, frame: AirFrame) -> AirFrame | None:
         opened = super().incoming(frame)
-        code = self.node.world.profile.identity.install_code
-        if opened is None and frame.secured and code is not None:
+        key = self.node.link_key()
+        if opened is None and frame.secured and key is not None:
             self.ignored -= 1  # not ignored after all: the install-code key still opens it
-            key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
             opened = unseal(frame, link_key=key)
         return opened
 
