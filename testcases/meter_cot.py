@@ -18,6 +18,7 @@ from harness.bench import Bench
 from harness.bench.controls import cot_instruction
 from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.han_client import BOUND_CLUSTERS, Answer
+from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
 from harness.zcl.history_periods import Period
@@ -28,7 +29,7 @@ from testcases.steps import attach_text
 
 DM, MESSAGING, METERING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.METERING, ids.PREPAYMENT
 LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
-MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.esi.servers.MAX_PROFILE_PERIODS)
+MAX_PERIODS = MAX_PROFILE_PERIODS  # Get Profile intervals one secured frame carries
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
 PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
 # The day history an IHD reads: (what, cluster, attribute).

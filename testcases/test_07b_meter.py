@@ -18,6 +18,7 @@ from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
 from harness.zcl.history_periods import previous
+from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
     DAY_HISTORY,
@@ -36,7 +37,7 @@ from testcases.meter_cot import (
 )
 from testcases.steps import attach_text
 
-HALF_HOUR, DAY = 1800, 86_400
+DAY = 86_400
 
 
 # ProfileIntervalPeriod (SE 1.4 Table D-36) in seconds; an unknown one is taken as the longest
