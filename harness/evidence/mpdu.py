@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import binascii
 import functools
+import operator
 import struct
 from collections.abc import Mapping
 
@@ -168,18 +169,15 @@ RECORD_LIMITS = {
 }
 
 
+_RECORD_FIELDS = operator.attrgetter(*RECORD_LIMITS)
+_RECORD_MAXIMA = tuple(RECORD_LIMITS.values())
+
+
 def check_record(record: FrameRecord) -> None:
-    r = record
-    # Every frame passes here twice: the usual in-range record costs one expression, and only
-    # a bad one is looked at field by field to name what is wrong.
-    if (
-        0 <= r.src_nwk <= 0xFFFF
-        and 0 <= r.dst_nwk <= 0xFFFF
-        and 0 <= r.src_ep <= 0xFF
-        and 0 <= r.dst_ep <= 0xFF
-        and 0 <= r.profile_id <= 0xFFFF
-        and 0 <= r.cluster_id <= 0xFFFF
-    ):
+    # Every frame passes here twice: the usual in-range record costs one pass over the limits
+    # (derived from RECORD_LIMITS, so the two cannot drift), and only a bad one is looked at
+    # field by field to name what is wrong.
+    if all(0 <= value <= limit for value, limit in zip(_RECORD_FIELDS(record), _RECORD_MAXIMA, strict=True)):
         return
     for name, limit in RECORD_LIMITS.items():
         value = getattr(record, name)

@@ -13,7 +13,6 @@ Default Responses. A conformance bench needs the opposite on each point:
 from __future__ import annotations
 
 import contextvars
-import functools
 import time
 from collections.abc import Callable
 
@@ -31,13 +30,6 @@ Claimer = Callable[[FrameRecord], bool]
 
 # The source endpoint a harness send asked for; zigpy-znp otherwise picks one itself.
 _requested_src_ep: contextvars.ContextVar[int | None] = contextvars.ContextVar("requested_src_ep", default=None)
-
-
-@functools.lru_cache(maxsize=256)
-def _ieee_text(ieee: zt.EUI64) -> str:
-    """An IEEE address as the trace writes it (str of zigpy's EUI64), worked out once per
-    address: every frame recorded names two."""
-    return str(ieee)
 
 
 class HarnessZnpApp(ControllerApplication):
@@ -95,7 +87,7 @@ class HarnessZnpApp(ControllerApplication):
             cluster_id=packet.cluster_id,
             payload=packet.data.serialize(),
             src_ieee=self._ieee_of(src_nwk),
-            dst_ieee=_ieee_text(self.state.node_info.ieee),
+            dst_ieee=str(self.state.node_info.ieee),
             lqi=packet.lqi,
             aps_counter=packet.tsn,
             aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
@@ -134,7 +126,7 @@ class HarnessZnpApp(ControllerApplication):
     def _ieee_of(self, nwk: int) -> str | None:
         for device in self.devices.values():
             if device.nwk == nwk:
-                return _ieee_text(device.ieee)
+                return str(device.ieee)
         return None
 
     # -- send ------------------------------------------------------------------------
@@ -171,7 +163,7 @@ class HarnessZnpApp(ControllerApplication):
             profile_id=profile,
             cluster_id=packet.cluster_id,
             payload=packet.data.serialize(),
-            src_ieee=_ieee_text(self.state.node_info.ieee),
+            src_ieee=str(self.state.node_info.ieee),
             dst_ieee=self._ieee_of(packet.dst.address),
             aps_secured=zt.TransmitOptions.APS_Encryption in packet.tx_options,
         )

@@ -31,7 +31,10 @@ def request_frame(cluster_id: int, command: str, tsn: int, **fields: object) -> 
 
 
 def _key(fields: dict[str, object]) -> Key | None:
-    """The fields as a cache key, each value with its exact type; None if one is not plain."""
+    """The fields as a cache key, each value with its exact type; None if one is not plain, or
+    if the frame is manufacturer-specific (its TSN then follows the code, not at _TSN_OFFSET)."""
+    if "manufacturer_code" in fields:
+        return None
     key = []
     for name, value in fields.items():
         if isinstance(value, list) and all(isinstance(v, _PLAIN) for v in value):
