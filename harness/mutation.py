@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness.selftest import Entry, run_entries, work_folder
+from harness.selftest import Entry, end_work_folder, run_entries
 from harness.sim.mutants import MUTANTS, Mutation
 
 CAUGHT, ELSEWHERE, INCONCLUSIVE, SURVIVED = "caught", "caught elsewhere", "inconclusive", "survived"
@@ -91,10 +91,10 @@ def format_score(scored: list[Scored]) -> str:
 def main(only: list[str] | None, jobs: int, keep: bool = False) -> int:
     started = time.monotonic()
     print(f"cot-harness selftest --mutants: {len(MUTANTS)} mutants, {jobs} at a time", flush=True)
-    with work_folder("cot-mutants-", keep) as (root, problems):
-        scored = run(only, jobs, progress=lambda line: print(line, flush=True), workdir=root)
-        print(format_score(scored))
-        print(f"mutation time {time.monotonic() - started:.1f} s")
-        survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]
-        problems.append(len(survivors))
+    root = Path(tempfile.mkdtemp(prefix="cot-mutants-"))
+    scored = run(only, jobs, progress=lambda line: print(line, flush=True), workdir=root)
+    print(format_score(scored))
+    print(f"mutation time {time.monotonic() - started:.1f} s")
+    survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]
+    end_work_folder(root, keep or bool(survivors))
     return 1 if survivors else 0

@@ -500,18 +500,14 @@ def format_matrix(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def work_folder(prefix: str, keep: bool) -> Iterator[tuple[Path, list[int]]]:
-    """The folder a selftest's runs write into, made here, and removed when the selftest ends
-    with every run as declared (about 100 MB a matrix of throwaway runs: left in /tmp, a
-    day's matrices filled 22 GB). Kept, and its path printed, when a run went wrong (its
-    results and output are what the engineer reads next), when asked (--keep), or when the
-    selftest is interrupted. Only this folder is removed: the selftest made it and everything
-    in it. Yields (folder, problems): the caller adds its problem count to the list."""
-    root = Path(tempfile.mkdtemp(prefix=prefix))
-    problems: list[int] = []
-    yield root, problems
-    if keep or sum(problems):
+def end_work_folder(root: Path, keep: bool) -> None:
+    """The folder a selftest's runs wrote into (made by it with tempfile.mkdtemp): removed
+    when the selftest ended with every run as declared (about 100 MB a matrix of throwaway
+    runs: left in /tmp, a day's matrices filled 22 GB); kept, and its path printed, when a run
+    went wrong (its results and output are what the engineer reads next) or when asked
+    (--keep). An interrupted selftest never gets here, so its folder stays too. Only this
+    folder is removed: the selftest made it and everything in it."""
+    if keep:
         print(f"the runs' results and output are kept in {root}", flush=True)
         return
     shutil.rmtree(root, ignore_errors=True)
@@ -520,9 +516,9 @@ def work_folder(prefix: str, keep: bool) -> Iterator[tuple[Path, list[int]]]:
 def main(
     only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, keep: bool = False
 ) -> int:
-    with work_folder("cot-selftest-", keep) as (root, problems):
-        code = _main(only, air, air_seed, jobs, repeat, root)
-        problems.append(code)
+    root = Path(tempfile.mkdtemp(prefix="cot-selftest-"))
+    code = _main(only, air, air_seed, jobs, repeat, root)
+    end_work_folder(root, keep or code != 0)
     return code
 
 

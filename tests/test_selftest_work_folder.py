@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.selftest import work_folder
+from harness import selftest
 
 
-@pytest.fixture(autouse=True)
-def _own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-
-
-def _made(tmp_path: Path) -> list[Path]:
-    return sorted(tmp_path.glob("cot-selftest-*"))
+def _made(tmp_path: Path) -> Path:
+    root = Path(tempfile.mkdtemp(prefix="cot-selftest-", dir=tmp_path))
+    (root / "run" / "allure-results").mkdir(parents=True)
+    (root / "run" / "allure-results" / "x-result.json").write_text("{}")
+    return root
 
 
 def test_every_run_as_declared_removes_only_the_folder_it_made(
@@ -25,30 +23,32 @@ def test_every_run_as_declared_removes_only_the_folder_it_made(
 ) -> None:
     beside = tmp_path / "a lab's notes.txt"
     beside.write_text("kept")
-    with work_folder("cot-selftest-", keep=False) as (root, problems):
-        (root / "run" / "allure-results").mkdir(parents=True)
-        (root / "run" / "allure-results" / "x-result.json").write_text("{}")
-        problems.append(0)
-    assert not root.exists() and _made(tmp_path) == []
-    assert beside.read_text() == "kept"
+    root = _made(tmp_path)
+    selftest.end_work_folder(root, keep=False)
+    assert not root.exists() and beside.read_text() == "kept"
     assert "kept in" not in capsys.readouterr().out
 
 
-def test_a_problem_keeps_it_and_says_where(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with work_folder("cot-selftest-", keep=False) as (root, problems):
-        (root / "evidence.txt").write_text("the failing run's output")
-        problems.append(1)
-    assert (root / "evidence.txt").read_text() == "the failing run's output"
+def test_kept_and_named_when_asked_or_when_a_run_went_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = _made(tmp_path)
+    selftest.end_work_folder(root, keep=True)  # main passes keep or a non-zero exit status
+    assert (root / "run" / "allure-results" / "x-result.json").is_file()
     assert f"kept in {root}" in capsys.readouterr().out
 
 
-def test_keep_keeps_it(tmp_path: Path) -> None:
-    with work_folder("cot-selftest-", keep=True) as (root, problems):
-        problems.append(0)
-    assert root.is_dir()
+def test_a_failing_or_interrupted_matrix_keeps_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(selftest, "_main", lambda *_args: 1)
+    assert selftest.main(None, None, None, 1, 1) == 1
+    assert len(list(tmp_path.glob("cot-selftest-*"))) == 1
 
-
-def test_an_interrupted_selftest_keeps_it(tmp_path: Path) -> None:
-    with pytest.raises(KeyboardInterrupt), work_folder("cot-selftest-", keep=False) as (root, _problems):
+    def interrupted(*_args: object) -> int:
         raise KeyboardInterrupt
-    assert root.is_dir()
+
+    monkeypatch.setattr(selftest, "_main", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        selftest.main(None, None, None, 1, 1)
+    assert len(list(tmp_path.glob("cot-selftest-*"))) == 2
+    monkeypatch.setattr(selftest, "_main", lambda *_args: 0)
+    assert selftest.main(None, None, None, 1, 1) == 0
+    assert len(list(tmp_path.glob("cot-selftest-*"))) == 2  # the clean one is gone
