@@ -178,6 +178,8 @@ class Bench:
             return
 
         async def _stop() -> None:
+            for meter in self.meters.values():
+                await meter.stop()
             if self.coordinator is not None:
                 await self.coordinator.stop()
             await self.han.stop()

@@ -198,6 +198,15 @@ class EmulatedMeter:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def stop(self) -> None:
+        """End the answers still in flight when the bench closes: a task left to the closing
+        loop would run its sends against a stopped coordinator, and its errors would surface
+        later in whatever code the garbage collector happens to run in."""
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     # -- pushes ---------------------------------------------------------------------------
     async def push(
         self, uut_nwk: int, uut_ep: int, cluster_id: int, payload: bytes, aps_security: bool | None = None
