@@ -20,7 +20,7 @@ from harness.sim.zstack.core import LOGGER, Handler, RawHandler
 from harness.sim.zstack.network import NetworkHandlers
 from harness.sim.zstack.nv import NvHandlers
 from harness.sim.zstack.system import SysHandlers
-from harness.sim.zstack.tables import record_join
+from harness.sim.zstack.tables import record_join, record_leave
 
 
 class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHandlers):
@@ -112,6 +112,7 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
             # entry; joining again is a new join, with permit-join and (if asked) its install code.
             self.joined.pop(ieee, None)
             self.install_code_keys.pop(ieee, None)
+            record_leave(self.nvram, ieee)  # and from NV: a stick reset must not bring it back
         self._callback(c.ZDO.LeaveInd.Callback(NWK=nwk, IEEE=ieee, Request=False, Remove=False, Rejoin=rejoin))
 
     # -- dispatch --------------------------------------------------------------------

@@ -69,6 +69,20 @@ def record_join(nv: Nvram, ieee: t.EUI64, nwk: int) -> bool:
     return addr is not None and tclk is not None
 
 
+def record_leave(nv: Nvram, ieee: t.EUI64) -> bool:
+    """A device gone for good (a leave without rejoin): its address manager and TCLK entries
+    blanked, as Z-Stack's trust centre removes them, so a restarted stick (or a backup taken
+    now) no longer knows it. False when neither table held it."""
+    ext = ieee.serialize()
+    removed = False
+    for table, start, blank in ((ExNvIds.ADDRMGR, 4, ADDRMGR_BLANK), (ExNvIds.TCLK_TABLE, 8, TCLK_BLANK)):
+        for _sub, entry in nv.table(table):
+            if entry[start : start + 8] == ext:
+                entry[:] = blank
+                removed = True
+    return removed
+
+
 def write_frame_counter_entry(nv: Nvram, ext_pan: t.EUI64, counter: int = 0) -> None:
     """At formation Z-Stack writes the security material entry of the new network."""
     pan = ext_pan.serialize()
