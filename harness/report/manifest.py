@@ -36,21 +36,6 @@ def _relative(path: Path, base: Path) -> str:
     return Path(os.path.relpath(path.absolute(), base.absolute())).as_posix()
 
 
-def _files(roots: list[Path], skip: set[Path]) -> Iterator[Path]:
-    # os.walk does not follow symlinked folders, so a link loop cannot hang the run.
-    for root in roots:
-        if root.is_file():
-            candidates: list[Path] = [root]
-        else:
-            candidates = []
-            for folder, dirs, names in os.walk(root):
-                dirs.sort()
-                candidates += [Path(folder) / name for name in sorted(names)]
-        for path in candidates:
-            if path.is_file() and path.absolute() not in skip:
-                yield path
-
-
 def _sums_line(digest: str, path: str) -> str:
     # sha256sum's own escaping: a name with a backslash or a newline gets a leading backslash.
     if "\\" in path or "\n" in path:
@@ -59,9 +44,10 @@ def _sums_line(digest: str, path: str) -> str:
 
 
 def _walk(folder: str, rel: str) -> Iterator[tuple[str, str]]:
-    """(path, path relative to the manifest's folder) of every file under folder, as _files
-    finds them (symlinked folders not followed, a symlink to a file listed) but from the
-    directory entries alone: the run's ~550 files cost no stat or Path object each."""
+    """(path, path relative to the manifest's folder) of every file under folder, from the
+    directory entries alone (the run's ~550 files cost no stat or Path object each).
+    Symlinked folders are not followed, so a link loop cannot hang the run; a symlink to a
+    file is listed."""
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda entry: entry.name)
     for entry in entries:
@@ -71,6 +57,23 @@ def _walk(folder: str, rel: str) -> Iterator[tuple[str, str]]:
                 yield from _walk(entry.path, child)
         elif entry.is_file():
             yield entry.path, child
+
+
+def _listing(roots: list[Path], base: Path, skip: set[str]) -> dict[str, str]:
+    """Every file under the roots (a root may be a file): path relative to base -> path. The
+    writer and the verifier both list with this, so what one covers the other checks;
+    overlapping roots list a file once; the manifest's own two files are skipped."""
+    found: dict[str, str] = {}
+    for root in roots:
+        rel_root = _relative(root, base)
+        if root.is_dir():
+            files: Iterator[tuple[str, str]] = _walk(str(root), rel_root)
+        else:
+            files = iter([(str(root), rel_root)] if root.is_file() else [])
+        for path, rel in files:
+            if rel not in found and os.path.abspath(path) not in skip:
+                found[rel] = path
+    return found
 
 
 def _entry(path: str, rel: str) -> dict[str, Any]:
@@ -87,18 +90,7 @@ def write_manifest(root_dirs: list[Path], out: Path) -> Path:
     sums = _sums_path(out)
     roots = [Path(r) for r in root_dirs if Path(r).exists()]
     skip = {os.path.abspath(out), os.path.abspath(sums)}
-    seen: dict[str, dict[str, Any]] = {}
-    for root in roots:
-        rel_root = _relative(root, base)
-        if root.is_dir():
-            found: Iterator[tuple[str, str]] = _walk(str(root), rel_root)
-        else:
-            found = iter([(str(root), rel_root)] if root.is_file() else [])
-        for path, rel in found:
-            # overlapping roots must not list a file twice
-            if rel not in seen and os.path.abspath(path) not in skip:
-                seen[rel] = _entry(path, rel)
-    entries = sorted(seen.values(), key=lambda e: e["path"])
+    entries = [_entry(path, rel) for rel, path in sorted(_listing(roots, base, skip).items())]
     document = {
         "schema": SCHEMA,
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -110,6 +102,15 @@ def write_manifest(root_dirs: list[Path], out: Path) -> Path:
     out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     sums.write_text("".join(_sums_line(e["sha256"], e["path"]) for e in entries), encoding="utf-8")
     return out
+
+
+def _valid_entry(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("path"), str)
+        and isinstance(entry.get("size"), int)
+        and isinstance(entry.get("sha256"), str)
+    )
 
 
 def verify_manifest(path: Path) -> list[str]:
@@ -124,7 +125,13 @@ def verify_manifest(path: Path) -> list[str]:
         return [f"{path}: not an evidence manifest ({SCHEMA})"]
     problems: list[str] = []
     listed: set[str] = set()
-    for entry in document.get("files", []):
+    files = document.get("files", [])
+    if not isinstance(files, list):
+        return [f"{path}: field 'files' is not a list"]
+    for index, entry in enumerate(files):
+        if not _valid_entry(entry):
+            problems.append(f"{path}: files[{index}] is not an entry with path, size and sha256: {entry!r:.120}")
+            continue
         rel = entry["path"]
         listed.add(rel)
         file = base / rel
@@ -134,14 +141,16 @@ def verify_manifest(path: Path) -> list[str]:
             problems.append(f"changed: {rel} (size {file.stat().st_size}, manifest says {entry['size']})")
         elif sha256_of(file) != entry["sha256"]:
             problems.append(f"changed: {rel} (SHA-256 differs)")
-    roots = [base / r for r in document.get("roots", [])]
-    skip = {path.absolute(), _sums_path(path).absolute()}
-    for file in _files([r for r in roots if r.exists()], skip):
-        rel = _relative(file, base)
+    named = document.get("roots", [])
+    if not isinstance(named, list) or not all(isinstance(r, str) for r in named):
+        return [*problems, f"{path}: field 'roots' is not a list of folder names"]
+    roots = [base / r for r in named]
+    skip = {os.path.abspath(path), os.path.abspath(_sums_path(path))}
+    for rel in _listing([r for r in roots if r.exists()], base, skip):
         if rel not in listed:
             problems.append(f"not in the manifest: {rel}")
     sums = _sums_path(path)
-    expected = "".join(_sums_line(e["sha256"], e["path"]) for e in document.get("files", []))
+    expected = "".join(_sums_line(e["sha256"], e["path"]) for e in files if _valid_entry(e))
     if sums.is_file() and sums.read_text(encoding="utf-8") != expected:
         problems.append(f"{sums.name} does not match {path.name}")
     return problems

@@ -1,5 +1,5 @@
-"""The manifest lists, from directory entries and one read a file, exactly what the walk the
-verifier uses finds, with each file's size and SHA-256 as stat and a streamed digest give them:
+"""The manifest lists, from directory entries and one read a file, exactly what an independent
+walk (os.walk and Path.is_file, below) finds, with each file's size and SHA-256 as stat and a streamed digest give them:
 over nested folders, a symlink to a file (listed), a symlinked folder and a broken link (not
 followed, not listed), overlapping roots, a root that is a file, the manifest beside its files."""
 
@@ -7,9 +7,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-from harness.report.manifest import _files, _relative, sha256_of, verify_manifest, write_manifest
+import pytest
+
+from harness.report.manifest import _relative, sha256_of, verify_manifest, write_manifest
+
+
+def _files(roots: list[Path], skip: set[Path]) -> Iterator[Path]:
+    """The oracle: every file under the roots by os.walk (symlinked folders not followed)."""
+    for root in roots:
+        candidates = [root] if root.is_file() else []
+        for folder, dirs, names in os.walk(root):
+            dirs.sort()
+            candidates += [Path(folder) / name for name in sorted(names)]
+        yield from (path for path in candidates if path.is_file() and path.absolute() not in skip)
 
 
 def _tree(tmp_path: Path) -> tuple[list[Path], Path]:
@@ -59,3 +72,25 @@ def test_a_manifest_written_again_over_itself_does_not_list_itself(tmp_path: Pat
     assert [entry["path"] for entry in json.loads(out.read_text())["files"]] == ["a.txt"]
     (run / "planted.txt").write_text("not written by the harness\n")
     assert verify_manifest(out) == ["not in the manifest: planted.txt"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("files", {"a.txt": 1}, "field 'files' is not a list"),
+        ("files", [{"path": "a.txt"}], "files[0] is not an entry with path, size and sha256"),
+        ("files", ["a.txt"], "files[0] is not an entry"),
+        ("roots", "run", "field 'roots' is not a list of folder names"),
+    ],
+)
+def test_a_malformed_manifest_is_named_not_a_crash(tmp_path: Path, field: str, value: object, named: str) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "a.txt").write_text("a\n")
+    out = run / "evidence-manifest.json"
+    write_manifest([run], out)
+    document = json.loads(out.read_text())
+    document[field] = value
+    out.write_text(json.dumps(document))
+    problems = verify_manifest(out)
+    assert any(named in problem and str(out) in problem for problem in problems), problems
