@@ -14,10 +14,10 @@ the selftest's template (as a fault variant does: harness.selftest.run_entries),
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 import time
 from pathlib import Path
 
+from harness.scratch import make_work_folder
 from harness.selftest import Entry, end_work_folder, run_entries
 from harness.sim.mutants import MUTANTS, Mutation
 
@@ -53,7 +53,7 @@ def run(only: list[str] | None, jobs: int, progress=print, workdir: Path | None 
         for name, (mutation, _cls) in MUTANTS.items()
         if not only or any(word.lower() in name.lower() for word in only)
     ]
-    root = workdir or Path(tempfile.mkdtemp(prefix="cot-mutants-"))
+    root = workdir or make_work_folder("cot-mutants-")
     by_name = dict(chosen)
     runs = [Entry(name, m.profile, f"harness.sim.mutants:{name}", None) for name, m in chosen]
     scored: list[Scored] = []
@@ -91,8 +91,12 @@ def format_score(scored: list[Scored]) -> str:
 def main(only: list[str] | None, jobs: int, keep: bool = False) -> int:
     started = time.monotonic()
     print(f"cot-harness selftest --mutants: {len(MUTANTS)} mutants, {jobs} at a time", flush=True)
-    root = Path(tempfile.mkdtemp(prefix="cot-mutants-"))
-    scored = run(only, jobs, progress=lambda line: print(line, flush=True), workdir=root)
+    root = make_work_folder("cot-mutants-")
+    try:
+        scored = run(only, jobs, progress=lambda line: print(line, flush=True), workdir=root)
+    except BaseException:  # an interrupt: what the runs wrote so far is kept, and named
+        end_work_folder(root, keep=True)
+        raise
     print(format_score(scored))
     print(f"mutation time {time.monotonic() - started:.1f} s")
     survivors = [s for s in scored if s.score == SURVIVED and not s.mutation.equivalent]

@@ -31,7 +31,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -40,6 +39,7 @@ import yaml
 
 from harness.reference_profiles import profiles_dir
 from harness.report.results import read_cases
+from harness.scratch import keep_work_folder, make_work_folder
 from harness.sim.matrix import MATRIX, REFERENCES, VariantSpec
 
 PROFILES = profiles_dir()  # the repository's, or the installed package's (a wheel)
@@ -465,7 +465,7 @@ def run_chosen(
     """run_matrix over a chosen list of entries (the harness's own tests run the references
     and the variants as two parts, so a test of the references alone need not wait for the
     variants); the outcomes in the entries' order."""
-    root = workdir or Path(tempfile.mkdtemp(prefix="cot-selftest-"))
+    root = workdir or make_work_folder("cot-selftest-")
     outcomes: list[Outcome] = []
     for outcome in run_entries(chosen, root, extra, jobs):
         outcomes.append(outcome)
@@ -500,24 +500,31 @@ def format_matrix(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def end_work_folder(root: Path, keep: bool) -> None:
-    """The folder a selftest's runs wrote into (made by it with tempfile.mkdtemp): removed
-    when the selftest ended with every run as declared (about 100 MB a matrix of throwaway
-    runs: left in /tmp, a day's matrices filled 22 GB); kept, and its path printed, when a run
-    went wrong (its results and output are what the engineer reads next) or when asked
-    (--keep). An interrupted selftest never gets here, so its folder stays too. Only this
-    folder is removed: the selftest made it and everything in it."""
+def end_work_folder(root: Path, keep: bool) -> Path | None:
+    """The folder a selftest's runs wrote into (made by it, harness.scratch.make_work_folder):
+    removed when the selftest ended with every run as declared (about 100 MB a matrix of
+    throwaway runs: left in /tmp, a day's matrices filled 22 GB); kept, and its path printed,
+    when a run went wrong (its results and output are what the engineer reads next), when
+    asked (--keep) or when the selftest was interrupted; a kept folder made in memory moves
+    to the ordinary temporary directory first (harness.scratch.keep_work_folder). Only this
+    folder is removed: the selftest made it and everything in it. Returns where it is kept."""
     if keep:
-        print(f"the runs' results and output are kept in {root}", flush=True)
-        return
+        kept = keep_work_folder(root)
+        print(f"the runs' results and output are kept in {kept}", flush=True)
+        return kept
     shutil.rmtree(root, ignore_errors=True)
+    return None
 
 
 def main(
     only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, keep: bool = False
 ) -> int:
-    root = Path(tempfile.mkdtemp(prefix="cot-selftest-"))
-    code = _main(only, air, air_seed, jobs, repeat, root)
+    root = make_work_folder("cot-selftest-")
+    try:
+        code = _main(only, air, air_seed, jobs, repeat, root)
+    except BaseException:  # an interrupt: what the runs wrote so far is kept, and named
+        end_work_folder(root, keep=True)
+        raise
     end_work_folder(root, keep or code != 0)
     return code
 
