@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.scratch import keep_work_folder, make_work_folder
 from harness.selftest import Outcome, entries, run_chosen
 from tests.report.report_runs import VARIANT, CliRun, run_suite
 
@@ -89,19 +92,32 @@ def _suffix_group(item: pytest.Item, group: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def reference_outcomes(tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
-    """Every reference device's whole-suite run, as `cot-harness selftest` makes it."""
-    chosen = [entry for entry in entries() if entry.spec is None]
-    return run_chosen(chosen, [], jobs=2, workdir=tmp_path_factory.mktemp("references"), progress=lambda _line: None)
+def matrix_folder(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Where the session's matrix runs write, as `cot-harness selftest`'s do (harness/scratch.py:
+    in memory when the machine has room): removed at the session's end when every test
+    passed, else kept on disk and named, for whoever reads the failure next."""
+    root = make_work_folder("cot-tests-matrix-")
+    yield root
+    if request.session.testsfailed:
+        print(f"\nthe matrix runs' results are kept in {keep_work_folder(root)}")
+    else:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def matrix_outcomes(reference_outcomes: list[Outcome], tmp_path_factory: pytest.TempPathFactory) -> list[Outcome]:
+def reference_outcomes(matrix_folder: Path) -> list[Outcome]:
+    """Every reference device's whole-suite run, as `cot-harness selftest` makes it."""
+    chosen = [entry for entry in entries() if entry.spec is None]
+    (workdir := matrix_folder / "references").mkdir()
+    return run_chosen(chosen, [], jobs=2, workdir=workdir, progress=lambda _line: None)
+
+
+@pytest.fixture(scope="session")
+def matrix_outcomes(reference_outcomes: list[Outcome], matrix_folder: Path) -> list[Outcome]:
     """The whole matrix (every reference device and fault variant), in the matrix's order."""
     variants = [entry for entry in entries() if entry.spec is not None]
-    ran = reference_outcomes + run_chosen(
-        variants, [], jobs=2, workdir=tmp_path_factory.mktemp("matrix"), progress=lambda _line: None
-    )
+    (workdir := matrix_folder / "matrix").mkdir()
+    ran = reference_outcomes + run_chosen(variants, [], jobs=2, workdir=workdir, progress=lambda _line: None)
     order = {entry.name: i for i, entry in enumerate(entries())}
     return sorted(ran, key=lambda outcome: order[outcome.entry.name])
 
