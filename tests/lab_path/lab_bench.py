@@ -321,8 +321,12 @@ class Relay:
                 if not data:
                     self.cut()
                     return
-                with self._lock:
-                    peers[sock].sendall(data)
+                try:
+                    with self._lock:
+                        peers[sock].sendall(data)
+                except OSError:  # the test cut the link meanwhile (cut() closed the peer): the relay ends
+                    self.cut()
+                    return
 
     def inject(self, garbage: bytes, *, toward_client: bool = True) -> None:
         with self._lock:
