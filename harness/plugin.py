@@ -418,6 +418,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             bench_seconds=case_record.bench_seconds(config),
             # The link keys CBKE derived: no profile holds them, the scan still looks for them.
             derived_secrets=ran.security.derived_keys() if ran is not None else [],
+            bench=ran,
         )
     finally:
         if signals is not None:

@@ -68,9 +68,11 @@ def write_run_evidence(
     verdicts: dict[str, tuple[str, str]],
     bench_seconds: float | None = None,
     derived_secrets: list[bytes] | None = None,
+    bench: Any = None,
 ) -> None:
-    """The run-level evidence, once the last case is done: environment, traceability, the
-    manifest (last) and the secret scan; sets the session's exit status when it cannot."""
+    """The run-level evidence, once the last case is done: the whole run's capture (of the
+    stopped `bench`), environment, traceability, the manifest (last) and the secret scan;
+    sets the session's exit status when it cannot."""
     config = session.config
     _INTERRUPTION, _PROFILE, _RUN_FOLDER, _COORDINATOR = (
         keys.interruption,
@@ -104,6 +106,8 @@ def write_run_evidence(
     if not any(Path(alluredir).glob("*-result.json")):
         write(f"cot-harness: no case ran: {config.stash[_RUN_FOLDER]} holds no results and no manifest")
         return
+    if bench is not None:
+        case_evidence.write_run_capture(bench)  # before the manifest, which lists it
     not_written = case_evidence.not_written()
     try:
         if not_written:

@@ -98,6 +98,9 @@ class Bench:
         self.observing = Observing(self.loop, profile, {}, before_require=self.occupancy.before_observing)
         self.operator: Any = None  # the one operator for questions and bench steps
         self.controls = BenchControls(profile, self.han, self.loop, lambda: self.operator)
+        # Every frame of the session, kept past the coordinator's stop for the whole-run
+        # capture (harness.evidence.case_evidence.write_run_capture): set when the bench stops.
+        self.session_trace: Any = None
         self.coordinator: Coordinator | None = None
         self.join_opened_at = 0.0  # bench time permit-join opened for the unit
         self.start_seconds = 0.0  # real seconds the start-up took
@@ -176,6 +179,8 @@ class Bench:
     def stop(self) -> None:
         if not self.loop.running:
             return
+        if self.coordinator is not None and self.coordinator.app is not None:
+            self.session_trace = self.coordinator.trace
 
         async def _stop() -> None:
             for meter in self.meters.values():

@@ -11,7 +11,7 @@ import allure
 from harness.catalogue import CASES
 from harness.evidence import measurements
 from harness.evidence.msc import sequence_chart_svg
-from harness.evidence.pcapng import pcapng_bytes, run_air
+from harness.evidence.pcapng import RunAir, pcapng_bytes, run_air
 from harness.evidence.trace_text import trace_text
 from harness.report.runs import RunFolder
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from harness.bench import Bench
 
 COORDINATOR_NWK = 0x0000
+WHOLE_RUN_CAPTURE = "whole-run.pcapng"  # beside the cases' captures; no case ID looks like it
 NO_CAPTURE = (
     "No capture: no frame crossed the air during this case (it judged frames an earlier case "
     "recorded, such as the shared query soak's, or the declared profile), so there is nothing to write."
@@ -110,3 +111,36 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
     # The octets just written, attached as they are: the same attachment attach.file makes
     # of the file (name, extension, no type), without reading the capture back to copy it.
     allure.attach(data, name=f"{case_id} frames (pcapng, Wireshark)", extension="pcapng")
+
+
+def write_run_capture(bench: Bench) -> Path | None:
+    """Every frame of the session in one capture, captures/whole-run.pcapng: the cases'
+    captures hold each case's own span, and what crossed the air between two cases (the
+    unit's own queries, a log's last parts) is in none of them; here nothing is missing. Its
+    numbering and air time are the cases' captures' own (both count from the session's first
+    frame). Not written without a run folder or without frames; a write that fails is
+    recorded (the run cannot exit 0)."""
+    folder = capture_dir(bench)
+    trace = getattr(bench, "session_trace", None)
+    if folder is None or trace is None:
+        return None
+    records = trace.since(0)
+    if not records:
+        return None
+    capture = folder / WHOLE_RUN_CAPTURE
+    try:
+        data = pcapng_bytes(
+            records,
+            pan_id=bench.profile.radio.pan_id,
+            channel=bench.profile.radio.channel,
+            comment=f"whole run, {len(records)} frames: {bench.profile.identity_line()}",
+            air=RunAir(),
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        capture.write_bytes(data)
+    except (OSError, ValueError) as error:
+        _not_written.append(
+            f"{getattr(error, 'filename', None) or capture}: {getattr(error, 'strerror', None) or error}"
+        )
+        return None
+    return capture

@@ -146,7 +146,10 @@ COT_CONTROL_NOTE = (
 )
 COT_SHORT_NOTE = "Publish Change of Tenancy of {length} octets: too short to carry its Proposed Tenancy Change Control"
 SHIFTED_NOTE = "timestamp moved +{us} µs: the trace time fell inside the air time of the frame before (or its ack)"
-SKIPPED_NOTE = "trace frames seq {first}..{last} came before this case and are in no capture: the numbers count them"
+SKIPPED_NOTE = (
+    "trace frames seq {first}..{last} came before this case, outside its capture (they are in "
+    "whole-run.pcapng): the numbers count them"
+)
 INTERFACE_NOTE = (
     "IEEE 802.15.4 {where}PAN 0x{pan:04x}, reconstructed from the coordinator's APS trace: NWK and APS "
     "security removed (no key written), MAC/NWK sequence numbers, acknowledgements and moved timestamps "
@@ -163,7 +166,7 @@ class RunAir:
     MAC and NWK sequence numbers and APS counter, and when the air is next free.
 
     Given `history` (the run's trace from a position: FrameTrace.since), it also counts
-    the frames that are in no capture (the unit's join, the frames between two cases), so a
+    the frames that are in no case's capture (the unit's join, the frames between two cases), so a
     device's numbers continue as a sniffer would have seen them. Without it, a capture's
     numbers follow only the frames it holds."""
 

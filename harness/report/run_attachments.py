@@ -57,7 +57,8 @@ def run_summary(
         f"{Path(MANIFEST_NAME).with_suffix('.sha256').name} in that folder. To check what you were handed:",
         f"    cd <run folder> && sha256sum -c {Path(MANIFEST_NAME).with_suffix('.sha256').name}",
         "Each case's frames are attached to the case: a pcapng capture (Wireshark), a sequence",
-        "chart and a text trace; the same captures are in captures/<case ID>.pcapng.",
+        "chart and a text trace; the same captures are in captures/<case ID>.pcapng, and every",
+        "frame of the run (between cases too) in captures/whole-run.pcapng.",
     ]
     return "\n".join(lines) + "\n"
 

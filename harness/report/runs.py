@@ -4,7 +4,7 @@ A run folder holds exactly what one run wrote:
 
     <run>/.cot-harness-run            the mark: this folder is the harness's (JSON)
     <run>/allure-results/             the Allure results (the --alluredir folder)
-    <run>/captures/                   one pcapng per case
+    <run>/captures/                   one pcapng per case, and whole-run.pcapng (every frame)
     <run>/traceability/               traceability.csv and traceability.md
     <run>/evidence-manifest.json      written last, over all of the above
     <run>/evidence-manifest.sha256    `sha256sum -c` checks it without our code

@@ -2,6 +2,9 @@
 made cheaper: the text trace, the sequence chart and the pcapng of each of the reference IHD's
 cases, rebuilt from that run's records, hash to what commit 4c4caf1 (main before the work)
 wrote. The records and digests come from tests/evidence/golden_evidence.py, run on that tree.
+Re-digested once since, on purpose, from the same records: the pcapng of the five cases whose
+first packet names the trace frames before it (that note now says they are in
+whole-run.pcapng); no other digest moved.
 
 A change meant to alter the evidence regenerates the file (the module says how) and says why
 in its commit; a change meant only to make it cheaper must leave this test as it is.

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.evidence.case_evidence import WHOLE_RUN_CAPTURE
+
 REPO = Path(__file__).resolve().parents[2]
 PROFILES = REPO / "device_profiles"
 # The reference IHD and PPMID, and the dual-fuel IHD: two meters (ESME and GPF endpoints).
@@ -101,8 +103,13 @@ class ReferenceRun:
     @property
     def captures(self) -> list[Path]:
         """The run's capture files in the order their cases ran (by their first frame's trace seq)."""
-        files = list((self.folder / "captures").glob("*.pcapng"))
+        files = [f for f in (self.folder / "captures").glob("*.pcapng") if f.name != WHOLE_RUN_CAPTURE]
         return sorted(files, key=lambda f: next(p.trace_seq for p in read_packets(f) if p.trace_seq is not None))
+
+    @property
+    def whole_run(self) -> Path:
+        """The capture of every frame of the session (harness.evidence.case_evidence)."""
+        return self.folder / "captures" / WHOLE_RUN_CAPTURE
 
     def packets(self) -> list[Packet]:
         return [packet for capture in self.captures for packet in read_packets(capture)]
