@@ -328,8 +328,9 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "ESI-04",
         "ESI role",
-        "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile and the day, "
-        "week and month history attributes return nothing dated before the CoT (the meter served the previous occupier's "
+        "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile (the latest "
+        "intervals and, probed back over 48 h and further, any ending by the CoT) and the day, week and month "
+        "history attributes return nothing dated before the CoT (the meter served the previous occupier's "
         "data before it)",
         f"{SECMP_ESI}; {GBCS_COT}: the date is the boundary from which the previous occupier's data is withheld",
         _B,
@@ -338,7 +339,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "ESI-05",
         "ESI role",
         "(behaviour.push_capable) The meter pushes Publish Change of Tenancy with the new event to the HAN "
-        "within timings.cot_push_within of the trigger",
+        "within timings.cot_push_within of the trigger; every push carries the CoT Get Change of Tenancy answers, "
+        "field for field",
         f"{SECMP_ESI}: a server may push Publish Change of Tenancy on receipt",
         _C,
     ),
@@ -354,8 +356,9 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "ESI-07",
         "ESI role",
-        "(behaviour.push_capable) Publish Change of Tenancy reaches every HAN client bound to the meter's Device "
-        "Management server (two bound IHD endpoints), within timings.cot_push_within",
+        "(behaviour.push_capable) Publish Change of Tenancy with the new CoT (the one Get Change of Tenancy "
+        "answers) reaches every HAN client bound to the meter's Device Management server (two bound IHD "
+        "endpoints), within timings.cot_push_within",
         f"{SECMP_ESI}: every bound or known HAN device learns of the CoT",
         _C,
     ),

@@ -22,12 +22,13 @@ from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
 from harness.zcl.history_periods import Period
-from harness.zcl.metering import HISTORY_ATTRIBUTES
+from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES
 from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.steps import attach_text
 
 DM, MESSAGING, METERING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.METERING, ids.PREPAYMENT
+DAY = 86_400
 LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
 MAX_PERIODS = MAX_PROFILE_PERIODS  # Get Profile intervals one secured frame carries
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
@@ -67,6 +68,24 @@ FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
         {"interval_channel": 0, "end_time": 0, "number_of_periods": MAX_PERIODS},
     ),
 )
+# ESI-04's Get Profile probes of what ends by the CoT's date. SE 1.4 answers the most recent block
+# ending at or before End Time, but a meter may answer a fixed window back from it instead: one
+# MAX_PERIODS answer then shows only PROFILE_SPAN. So the probes step back a span at a time,
+# contiguous over at least PROFILE_RECENT before the CoT (a meter clearing only the CoT's day is
+# seen), then sample further back: a week, a month, and just inside the 13 months of half-hours
+# a GB ESME keeps (GBCS). Nine requests in all: each costs a round trip of bench time.
+PROFILE_SPAN = MAX_PERIODS * HALF_HOUR  # 9 h
+PROFILE_RECENT = 48 * 3600
+PROFILE_FARTHER_BACK = (7 * DAY, 31 * DAY, 390 * DAY)
+
+
+def profile_probe_ends(since: int) -> list[int]:
+    """The End Times ESI-04 asks Get Profile for, newest first: every answer to one must hold
+    no interval, since each interval ending by it began before the CoT."""
+    contiguous = -(-PROFILE_RECENT // PROFILE_SPAN)  # spans to cover PROFILE_RECENT: 6 (54 h)
+    return [since - n * PROFILE_SPAN for n in range(contiguous)] + [since - back for back in PROFILE_FARTHER_BACK]
+
+
 SERVED = {  # what a fetch answers when it has data
     "get_top_up_log": "publish_top_up_log",
     "get_debt_repayment_log": "publish_debt_log",

@@ -10,6 +10,8 @@ following SECMP0056 and GBCS answers, and what came back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import allure
 
 from harness.bench import Bench
@@ -17,7 +19,7 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
-from harness.zcl.history_periods import previous
+from harness.zcl.history_periods import Period, calendars, previous, wholly_before
 from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
@@ -31,6 +33,7 @@ from testcases.meter_cot import (
     Before,
     before_trigger,
     boundary,
+    profile_probe_ends,
     published,
     shared_trigger,
     taken,
@@ -201,61 +204,105 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     since, why = boundary(bench, trigger)
     _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
-    with allure.step("Get Profile up to the CoT's date: no half-hour before it"):
-        answer = bench.han_client.request(
-            METERING, "get_profile", interval_channel=0, end_time=since, number_of_periods=MAX_PERIODS
-        )
-        attach_text("profile up to the CoT", answer.describe())
-        intervals = answer.frame.fields.get("intervals", []) if answer.frame is not None else []
-        assert answer.frame is not None and not intervals, (
-            f"after the CoT the harness sent Get Profile with End Time {_when(since)} (the CoT's date); expected no "
-            f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
-        )
-    now_zcl = int(bench.loop.now()) - UNIX_OFFSET
-    midnight = now_zcl // DAY * DAY
+    _check_profile_before(bench, since)
     for what, cluster, attribute in DAY_HISTORY:
-        with allure.step(f"The {what} (a day before the CoT's) reads 0"):
-            value = bench.han_client.read(cluster, [attribute]).get(attribute)
-            attach_text(what, f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}")
-            if since < midnight:
-                attach_text(
-                    "not judged", "the CoT is dated before today's midnight: yesterday is partly the new occupier's"
-                )
-                continue
-            assert not value, (
-                f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} attribute "
-                f"0x{attribute:04X}), a day wholly before it; expected 0; the meter read {value}: the previous "
-                "occupier's history is still served"
-            )
-    _check_period_history(bench, since, now_zcl, trigger.served.period_history)
-
-
-def _check_period_history(bench: Bench, since: int, now_zcl: int, before: dict[str, object | None]) -> None:
-    """The previous week's and month's consumption and cost read 0 when that period (UTC, as
-    harness.zcl.history_periods says why) ended by the CoT's date; else it is partly the new
-    occupier's and not judged."""
+        _check_history(bench, since, what, cluster, attribute, "day", None)
     for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
-        start, end = previous(period, now_zcl)
-        with allure.step(f"The {what} ({_when(start)} to {_when(end)}, before the CoT's) reads 0"):
-            value = bench.han_client.read(cluster, [attribute]).get(attribute)
-            attach_text(what, f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}")
-            if before.get(what) is None:
-                attach_text("served before", "not served before the CoT either: a 0 now shows nothing withheld")
-            if end > since:
-                attach_text("not judged", f"the {period} ends after the CoT's date: it is partly the new occupier's")
-                continue
-            assert not value, (
-                f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} "
-                f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it; expected 0; the "
-                f"meter read {value}: the previous occupier's history is still served"
+        _check_history(bench, since, what, cluster, attribute, period, trigger.served.period_history)
+
+
+def _check_profile_before(bench: Bench, since: int) -> None:
+    """Get Profile for End Times back from the CoT's date (testcases.meter_cot.profile_probe_ends):
+    each answer holds no interval. An interval ending by the End Time asked began before the
+    CoT; a block claiming a later end than asked is not what was asked and cannot be dated, so
+    any interval in any answer is the previous occupier's."""
+    ends = profile_probe_ends(since)
+    hours = ", ".join(f"{(since - end) // 3600} h" for end in ends)
+    with allure.step(f"Get Profile with End Time the CoT's date and back ({hours} before): no interval in any"):
+        answers = [
+            (
+                end,
+                bench.han_client.request(
+                    METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
+                ),
+            )
+            for end in ends
+        ]
+        attach_text(
+            "profile up to the CoT",
+            "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers),
+        )
+        for end, answer in answers:
+            intervals = answer.frame.fields.get("intervals", []) if answer.frame is not None else []
+            assert answer.frame is not None and not intervals, (
+                f"after the CoT (dated {_when(since)}) the harness sent Get Profile with End Time {_when(end)} "
+                f"({(since - end) // 3600} h before the CoT's date) for {MAX_PERIODS} half-hours; expected no "
+                f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
             )
 
 
-def _pushes_by_endpoint(bench: Bench, mark: int) -> dict[int, list[dict[str, int]]]:
-    pushed: dict[int, list[dict[str, int]]] = {ep: [] for ep in bench.han_client.endpoints}
-    for record, zcl in bench.han_client.received_since(mark, DM, "publish_change_of_tenancy"):
-        pushed[record.dst_ep].append({k: int(v) for k, v in zcl.fields.items()})
-    return pushed
+def _zcl_now(bench: Bench) -> int:
+    return int(bench.loop.now()) - UNIX_OFFSET
+
+
+def _check_history(
+    bench: Bench,
+    since: int,
+    what: str,
+    cluster: int,
+    attribute: int,
+    period: Period,
+    before: dict[str, object | None] | None,
+) -> None:
+    """The previous day's, week's or month's consumption or cost reads 0 when that period ended
+    by the CoT's date both in UTC and in UK local time (harness.zcl.history_periods: a meter may
+    count in either, and in BST between 23:00 and 24:00 UTC the local one has already rolled to
+    a period ending after the CoT); otherwise it is partly the new occupier's and not judged.
+    `before`: what the precondition read (None: required non-zero there, nothing to add)."""
+    start, end = previous(period, _zcl_now(bench))
+    with allure.step(f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0"):
+        value = bench.han_client.read(cluster, [attribute]).get(attribute)
+        # Judged as of the answer: the period the meter counted in is this one or an earlier
+        # one, and a rollover during the read leaves this one ending after the CoT (not judged).
+        answered = _zcl_now(bench)
+        periods = {name: previous(period, answered, zone) for name, zone in calendars().items()}
+        attach_text(
+            what,
+            f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}\n"
+            + "\n".join(f"previous {period} in {name}: {_when(a)} to {_when(b)}" for name, (a, b) in periods.items()),
+        )
+        if before is not None and before.get(what) is None:
+            attach_text("served before", "not served before the CoT either: a 0 now shows nothing withheld")
+        if not wholly_before(period, answered, since):
+            late = [name for name, (_a, b) in periods.items() if b > since]
+            attach_text(
+                "not judged",
+                f"the previous {period} ends after the CoT's date ({_when(since)}) in {' and '.join(late)}: it is "
+                "partly the new occupier's",
+            )
+            return
+        assert not value, (
+            f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} "
+            f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it (in UTC and in UK "
+            f"local time); expected 0; the meter read {value}: the previous occupier's history is still served"
+        )
+
+
+Pushed = list[tuple[int, dict[str, int]]]  # (IHD endpoint, Publish CoT fields), in trace order
+
+
+def _pushes(bench: Bench, mark: int) -> Pushed:
+    return [
+        (record.dst_ep, {k: int(v) for k, v in zcl.fields.items()})
+        for record, zcl in bench.han_client.received_since(mark, DM, "publish_change_of_tenancy")
+    ]
+
+
+def _by_endpoint(bench: Bench, pushed: Pushed) -> dict[int, list[dict[str, int]]]:
+    found: dict[int, list[dict[str, int]]] = {ep: [] for ep in bench.han_client.endpoints}
+    for endpoint, fields in pushed:
+        found.setdefault(endpoint, []).append(fields)
+    return found
 
 
 def _bound(before: Before) -> None:
@@ -268,39 +315,70 @@ def _bound(before: Before) -> None:
         )
 
 
-def _wait_for_pushes(bench: Bench, profile: Profile, every: bool) -> dict[int, list[dict[str, int]]]:
+def _wait_for_pushes(bench: Bench, profile: Profile, done: Callable[[dict[int, list[dict[str, int]]]], bool]) -> Pushed:
+    """The pushes since the trigger once `done` says so of them by endpoint, or at the
+    deadline (trigger done + timings.cot_push_within) whatever came."""
     trigger = shared_trigger(bench, profile)
     deadline = trigger.done + profile.timings.cot_push_within.total_seconds()
 
-    def arrived() -> dict[int, list[dict[str, int]]] | None:
-        pushed = _pushes_by_endpoint(bench, trigger.mark)
-        return pushed if (all(pushed.values()) if every else any(pushed.values())) else None
+    def arrived() -> Pushed | None:
+        pushed = _pushes(bench, trigger.mark)
+        return pushed if done(_by_endpoint(bench, pushed)) else None
 
     try:
         return bench.loop.wait_for(arrived, max(0.0, deadline - bench.loop.now()), "the meter's Publish CoT push")
     except TimeoutError:
-        return _pushes_by_endpoint(bench, trigger.mark)
+        return _pushes(bench, trigger.mark)
+
+
+def _describe_pushes(pushed: Pushed) -> str:
+    return "\n".join(f"endpoint {ep}: {fields}" for ep, fields in pushed) or "nothing pushed"
+
+
+def _differences(pushed: dict[str, int], queried: dict[str, int]) -> str:
+    """The fields in which a push differs from the queried CoT, each as push/queried."""
+    names = sorted(set(pushed) | set(queried))
+    return ", ".join(
+        f"{n} {pushed.get(n)} (Get CoT: {queried.get(n)})" for n in names if pushed.get(n) != queried.get(n)
+    )
 
 
 @case("ESI-05")
 def test_esi_05(bench: Bench, profile: Profile) -> None:
+    """Every Publish CoT the meter pushes after the trigger is the new CoT: newer than the one it
+    held before, and in every field the CoT it answers Get Change of Tenancy with (ESI-07 judges
+    that each bound endpoint gets one)."""
     trigger = shared_trigger(bench, profile)
     _bound(trigger.before)
     within = profile.timings.cot_push_within
+    _answer, queried = _published_after_trigger(
+        bench, "The CoT the meter holds (Get Change of Tenancy), to compare with"
+    )
     with allure.step(f"A Publish Change of Tenancy pushed to the HAN within timings.cot_push_within ({within})"):
-        pushed = _wait_for_pushes(bench, profile, every=False)
-        attach_text("pushed", "\n".join(f"endpoint {ep}: {frames}" for ep, frames in pushed.items()))
-        frames = [f for per in pushed.values() for f in per]
-        assert frames, (
+        # Until every bound endpoint has had one (or the deadline): each push is judged, not
+        # just the first to arrive, so a stale one to the second endpoint is never missed.
+        pushed = _wait_for_pushes(bench, profile, lambda by_ep: all(by_ep.values()))
+        attach_text("pushed", _describe_pushes(pushed))
+        assert pushed, (
             f"after the CoT trigger the harness's IHD endpoints, bound to the meter, waited {within} for Publish "
             "Change of Tenancy (behaviour.push_capable is true); the meter pushed none"
         )
     earlier = _earlier_event(trigger.before, profile)
     with allure.step("The pushed event is the new CoT (newer Issuer Event ID)"):
-        events = sorted({f["issuer_event_id"] for f in frames})
+        events = sorted({fields["issuer_event_id"] for _ep, fields in pushed})
         assert earlier is None or all(e > earlier for e in events), (
             f"the meter pushed Publish Change of Tenancy with Issuer Event ID(s) {[f'0x{e:08X}' for e in events]}; "
             f"expected the new CoT, newer than the 0x{earlier:08X} held before the trigger"
+        )
+    with allure.step("Every push carries the CoT the meter answers Get Change of Tenancy with, field for field"):
+        wrong = [(n, ep, fields) for n, (ep, fields) in enumerate(pushed, 1) if fields != queried]
+        assert not wrong, (
+            f"after the CoT trigger the harness sent Get Change of Tenancy and the meter answered Publish Change of "
+            f"Tenancy {queried}; expected every Publish CoT it pushed to a bound IHD endpoint to carry the same "
+            f"fields (the new CoT); of its {len(pushed)} push(es), "
+            + "; ".join(
+                f"push {n} to endpoint {ep} differs: {_differences(fields, queried)}" for n, ep, fields in wrong
+            )
         )
 
 
@@ -343,16 +421,33 @@ def test_esi_06(bench: Bench, profile: Profile) -> None:
 
 @case("ESI-07")
 def test_esi_07(bench: Bench, profile: Profile) -> None:
+    """Each bound IHD endpoint receives the new CoT: a push whose every field is the CoT the
+    meter answers Get Change of Tenancy with. A push of another (a stale CoT, an old date) is
+    not the new CoT reaching that endpoint (ESI-05 judges every push)."""
     trigger = shared_trigger(bench, profile)
     _bound(trigger.before)
     within = profile.timings.cot_push_within
     endpoints = list(bench.han_client.endpoints)
-    with allure.step(f"Every bound IHD endpoint {endpoints} receives Publish Change of Tenancy within {within}"):
-        pushed = _wait_for_pushes(bench, profile, every=True)
-        attach_text("pushed", "\n".join(f"endpoint {ep}: {frames}" for ep, frames in pushed.items()))
-        missed = [ep for ep, frames in pushed.items() if not frames]
+    _answer, queried = _published_after_trigger(
+        bench, "The CoT the meter holds (Get Change of Tenancy), to compare with"
+    )
+    with allure.step(f"Every bound IHD endpoint {endpoints} receives that CoT pushed within {within}"):
+        pushed = _wait_for_pushes(bench, profile, lambda by_ep: all(queried in got for got in by_ep.values()))
+        attach_text("pushed", _describe_pushes(pushed))
+        by_endpoint = _by_endpoint(bench, pushed)
+        missed = [ep for ep in endpoints if not by_endpoint.get(ep)]
         assert not missed, (
             f"the harness bound {len(endpoints)} IHD endpoints {endpoints} to the meter's Device Management server "
             f"and triggered a CoT; expected Publish Change of Tenancy at every one within timings.cot_push_within "
-            f"({within}); none reached endpoint(s) {missed} (the others got {sum(map(len, pushed.values()))})"
+            f"({within}); none reached endpoint(s) {missed} (the others got {len(pushed)})"
+        )
+        stale = {ep: got for ep, got in by_endpoint.items() if ep in endpoints and queried not in got}
+        assert not stale, (
+            f"the harness bound IHD endpoints {endpoints} to the meter and triggered a CoT; the meter answers Get "
+            f"Change of Tenancy with {queried}; expected each endpoint to receive that CoT pushed within "
+            f"timings.cot_push_within ({within}); "
+            + "; ".join(
+                f"endpoint {ep} received only another: " + " / ".join(_differences(f, queried) for f in got)
+                for ep, got in stale.items()
+            )
         )

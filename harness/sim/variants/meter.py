@@ -7,14 +7,28 @@ the reference meter (harness.sim.devices.meter); ROWS says which case must catch
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 
 import zigpy.types as zt
 
-from harness.sim.devices.meter import DAY, LastMessage, MeterCot, ReferenceEsme, ReferenceGpf, ReferenceMeter
+from harness.sim.devices.meter import (
+    DAY,
+    DM,
+    MAX_PERIODS,
+    METERING,
+    LastMessage,
+    MeterCot,
+    ReferenceEsme,
+    ReferenceGpf,
+    ReferenceMeter,
+)
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
-from harness.zcl import ids
+from harness.zcl import codec, ids
+from harness.zcl.device_management import TenancyChangeControl
 from harness.zcl.history_periods import Period
+from harness.zcl.metering import HALF_HOUR, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
+from harness.zcl.time import INVALID
 
 
 @contextlib.contextmanager
@@ -69,14 +83,16 @@ class NewEventIdEachGet(ReferenceEsme):
 
 class DatesCotTenDaysEarly(ReferenceGpf):
     """Executes the CoT dated ten days before it arrived, and withholds only what is older: the
-    previous occupier's recent top-ups, debts and half-hours stay served."""
+    previous occupier's recent top-ups, debts and half-hours stay served. It pushes the CoT it
+    holds (that early date), as it answers Get Change of Tenancy: one fault, not two."""
 
     def change_of_tenancy(self) -> None:
-        super().change_of_tenancy()
-        assert self.cot is not None
-        early = self.cot.implementation_time - 10 * DAY
-        self.cot = MeterCot(self.cot.issuer_event_id, early)
+        now = self.zcl_now()
+        early = now - 10 * DAY
+        self.cot = MeterCot(self.next_event_id(), early)
         self.boundary = early
+        self.clear_last_message(now)
+        self.push_cot()
 
 
 class AttributesKeepNoCot(ReferenceEsme):
@@ -190,9 +206,21 @@ ROWS: tuple[VariantSpec, ...] = (
     ),
     _v(PublishesCotBeforeAnyTrigger, ESME, "ESI-01"),
     _v(ForgetsEarlierCot, GPF, "ESI-01"),
-    _v(AnswersNotFoundAfterCot, ESME, "ESI-02", may_fail=("ESI-03",), why="ESI-03 compares with the CoT it publishes"),
+    _v(
+        AnswersNotFoundAfterCot,
+        ESME,
+        "ESI-02",
+        may_fail=("ESI-03", "ESI-05", "ESI-07"),
+        why="ESI-03, ESI-05 and ESI-07 compare the attributes and the pushes with the CoT it publishes",
+    ),
     _v(ReusesIssuerEventId, GPF, "ESI-02", "ESI-05"),
-    _v(NewEventIdEachGet, ESME, "ESI-02"),
+    _v(
+        NewEventIdEachGet,
+        ESME,
+        "ESI-02",
+        may_fail=("ESI-05", "ESI-07"),
+        why="each later Get Change of Tenancy answers another event than the one it pushed",
+    ),
     _v(AttributesKeepNoCot, ESME, "ESI-03"),
     _v(AttributesOffByADay, GPF, "ESI-03"),
     _v(DatesCotTenDaysEarly, GPF, "ESI-04"),
@@ -233,4 +261,142 @@ class ServesPreviousMonthCost(ReferenceEsme):
 ROWS += (
     _v(ServesPreviousWeekHistory, GPF, "ESI-04"),
     _v(ServesPreviousMonthCost, ESME, "ESI-04"),
+)
+
+
+@contextlib.contextmanager
+def holding(meter: ReferenceMeter, cot: MeterCot | None) -> Iterator[None]:
+    """The meter builds its frames from `cot` for the while (its own CoT put back after)."""
+    own, meter.cot = meter.cot, cot
+    try:
+        yield
+    finally:
+        meter.cot = own
+
+
+class _PushesOtherCot(ReferenceMeter):
+    """Holds and answers the new CoT (Get Change of Tenancy, 0x0200/0x0201), but what it pushes
+    is `pushed(n)`: the CoT of its n-th push after the trigger."""
+
+    held_before: MeterCot | None = None  # the CoT it held when the trigger came
+
+    def change_of_tenancy(self) -> None:
+        self.held_before = self.cot
+        super().change_of_tenancy()
+
+    def push_cot(self) -> None:
+        for n, (ieee, endpoint) in enumerate(self.pushes()):
+            with holding(self, self.pushed(n)):
+                self.send_to(ieee, endpoint, DM, self.publish_cot_frame(self.next_tsn()))
+
+    def pushes(self) -> list[tuple[zt.EUI64, int]]:
+        return self.push_targets()
+
+    def pushed(self, n: int) -> MeterCot | None:
+        return self.cot
+
+    def previous_cot(self) -> MeterCot:
+        assert self.held_before is not None, "a variant pushing the previous CoT runs on a meter that held one (GPF)"
+        return self.held_before
+
+
+class PushesStaleCotToSecondEndpoint(_PushesOtherCot, ReferenceGpf):
+    """Pushes the new CoT to the first client bound to Device Management, and to the second the
+    CoT it held before (event, date and control): a push queue per binding never refreshed."""
+
+    def pushed(self, n: int) -> MeterCot | None:
+        return self.cot if n == 0 else self.previous_cot()
+
+
+class PushesOldImplementationTime(_PushesOtherCot, ReferenceGpf):
+    """Pushes the new Issuer Event ID with the previous CoT's Implementation Date/Time (answering
+    Get Change of Tenancy with the new date): an IHD told the CoT took effect months ago."""
+
+    def pushed(self, n: int) -> MeterCot | None:
+        assert self.cot is not None
+        return dataclasses.replace(self.cot, implementation_time=self.previous_cot().implementation_time)
+
+
+class PushesWrongControl(_PushesOtherCot, ReferenceEsme):
+    """Pushes the new event and date with a Proposed Tenancy Change Control clearing nothing
+    (the contactor bits only), while Get Change of Tenancy and 0x0201 answer the GB control."""
+
+    def pushed(self, n: int) -> MeterCot | None:
+        assert self.cot is not None
+        contactor = TenancyChangeControl.Meter_Contactor_State_Bit0 | TenancyChangeControl.Meter_Contactor_State_Bit1
+        return dataclasses.replace(self.cot, control=self.cot.control & int(contactor))
+
+
+class RepeatsPreviousCot(_PushesOtherCot, ReferenceGpf):
+    """Pushes the new CoT to each bound client, but repeats the CoT it held before to the first
+    one between them (a retry queue holding the old frame): every endpoint gets the new CoT, one
+    push is stale. Sent before the second endpoint's push, so a case waiting for every endpoint
+    has it in the trace."""
+
+    def pushes(self) -> list[tuple[zt.EUI64, int]]:
+        targets = self.push_targets()
+        return targets[:1] + targets[:1] + targets[1:]
+
+    def pushed(self, n: int) -> MeterCot | None:
+        return self.previous_cot() if n == 1 else self.cot
+
+
+ROWS += (
+    _v(PushesStaleCotToSecondEndpoint, GPF, "ESI-05", "ESI-07"),
+    _v(PushesOldImplementationTime, GPF, "ESI-05", "ESI-07"),
+    _v(PushesWrongControl, ESME, "ESI-05", "ESI-07"),
+    _v(RepeatsPreviousCot, GPF, "ESI-05"),
+)
+
+
+class _AnswersProfileByWindow(ReferenceEsme):
+    """Answers Get Profile by a fixed window: the half-hours ending in the requested number of
+    periods back from End Time (0: now), not the most recent block ending by it (SE 1.4 lets a
+    meter answer either way). Its profile store is its own: `profile_served` says which of the
+    previous occupier's half-hours it still serves there; the day/week/month history is the
+    reference's, restricted."""
+
+    def profile_served(self, start: int) -> bool:
+        return self.served(start, "interval")
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        end_time = int(zcl.fields["end_time"])
+        if int(zcl.fields["interval_channel"]) != IntervalChannel.Consumption_Delivered or end_time == INVALID:
+            return super().on_get_profile(zcl)
+        last = end_time or self.zcl_now() // HALF_HOUR * HALF_HOUR
+        wanted = min(int(zcl.fields["number_of_periods"]), MAX_PERIODS)
+        with unrestricted(self):
+            every = self.intervals()
+        block = [
+            (end, value)
+            for end, value in every
+            if last - wanted * HALF_HOUR < end <= last and self.profile_served(end - HALF_HOUR)
+        ]
+        status = ProfileStatus.Success if block else ProfileStatus.No_Intervals_Available_For_The_Requested_Time
+        fields = {"end_time": block[0][0] if block else last, "status": status}
+        fields |= {"profile_interval_period": ProfileIntervalPeriod.Thirty_Minutes}
+        fields |= {"number_of_periods_delivered": len(block), "intervals": [value for _end, value in block]}
+        return [codec.build(METERING, "get_profile_response", tsn=zcl.tsn, **fields)]
+
+
+class ClearsOnlyTodaysProfile(_AnswersProfileByWindow):
+    """Withholds the half-hours of the CoT's day before it (since UTC midnight) but still serves
+    yesterday's and older by Get Profile: its window back from the CoT's date or from now shows
+    only today's, so only End Times a day and more before the CoT see them."""
+
+    def profile_served(self, start: int) -> bool:
+        return self.boundary is None or start >= self.boundary or start < self.boundary // DAY * DAY
+
+
+class KeepsProfileOlderThanAWeek(_AnswersProfileByWindow):
+    """Withholds the previous occupier's last week of half-hours, but serves older ones by Get
+    Profile (a purge of the recent store only)."""
+
+    def profile_served(self, start: int) -> bool:
+        return self.boundary is None or start >= self.boundary or start < self.boundary - 7 * DAY
+
+
+ROWS += (
+    _v(ClearsOnlyTodaysProfile, ESME, "ESI-04"),
+    _v(KeepsProfileOlderThanAWeek, ESME, "ESI-04"),
 )
