@@ -141,7 +141,12 @@ class HarnessZnpApp(ControllerApplication):
             async with seams.limit_concurrency(self, priority=packet.priority):
                 return await self._send_recorded(packet)
         finally:
-            _requested_src_ep.reset(token)
+            try:
+                _requested_src_ep.reset(token)
+            except ValueError:
+                # Finalised by the garbage collector after its loop closed (a send still in
+                # flight at the session's end), outside the task's context: nothing reads it now.
+                pass
 
     async def _send_recorded(self, packet: zt.ZigbeePacket) -> FrameRecord:
         from zigpy_znp import types as znp_t
