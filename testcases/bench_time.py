@@ -138,10 +138,13 @@ ESTIMATES: dict[str, Estimate] = {
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start
     "SEC-02": lambda p: 0.0,  # reads the trace
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), eventually),
-    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), eventually),
+    # one spoofed CoT from each ESI in turn, each watched for as long as a genuine one may take
+    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
+    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
+    "SEC-07": _when(
+        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: len(sources(p)) * eventually(p)
+    ),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
-    "SEC-07": _when(lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), eventually),
     "SEC-05": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
     "SEC-06": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),

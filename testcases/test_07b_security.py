@@ -1,10 +1,13 @@
-"""Smart Energy security (radio.security cbke): SEC-01 .. SEC-04.
+"""Smart Energy security (radio.security cbke): SEC-01 .. SEC-07.
 
 The harness is the trust centre: it answered the unit's CBKE at the session's start
 (harness.bench.security) and has since secured every Smart Energy frame to the unit with
 the derived key. These cases judge the unit's side: that it completed the exchange in its
 declared time, secures what it sends, and acts on no Change of Tenancy that is not secured
-with that key (unsecured, or under the install-code key it joined with).
+with that key (unsecured, or under the install-code key it joined with) or that comes from a
+node other than the trust centre, whichever of the profile's ESIs it claims to come from.
+The unit's own frames are told by its IEEE address (harness.radio.trace.sent_by), not by a
+NWK address it may have changed since it joined.
 """
 
 from __future__ import annotations
@@ -95,15 +98,20 @@ def _must_be_secured(record: FrameRecord) -> bool:
     )
 
 
+def unit_must_be_secured(unit_frames: list[FrameRecord]) -> list[FrameRecord]:
+    """Of the unit's frames (told by its IEEE address: UutLink.unit_frames_since), those Smart
+    Energy requires APS-secured."""
+    return [r for r in unit_frames if _must_be_secured(r)]
+
+
 @case("SEC-02")
 def test_sec_02(bench: Bench, profile: Profile) -> None:
     _cbke(bench, profile)
-    uut = bench.uut_nwk
     with allure.step(
         "Every Smart Energy frame the unit sent this session (but Basic, Identify, Time, Key Establishment) "
-        "arrived APS-secured (the stick's SecurityUse)"
+        "arrived APS-secured (the stick's SecurityUse), under whichever NWK address it had then"
     ):
-        frames = [r for r in bench.link.frames_since(0) if r.src_nwk == uut and _must_be_secured(r)]
+        frames = unit_must_be_secured(bench.link.unit_frames_since(0))
         unsecured = [r for r in frames if not r.aps_secured]
         attach_text(
             "frames",
@@ -121,27 +129,43 @@ def test_sec_02(bench: Bench, profile: Profile) -> None:
         )
 
 
-def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[bytes], FrameRecord]) -> None:
-    source = profile.esi.sources[0].value
-    false_cot_clears_nothing(
-        bench,
-        profile,
-        lambda event: (
-            f"The {source.upper()} endpoint sends Publish Change of Tenancy {how}, Issuer Event ID "
-            f"0x{event.issuer_event_id:08X}"
-        ),
-        send,
-        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
-        f"a Publish Change of Tenancy {how}",
-    )
+def _sources(profile: Profile) -> list[str]:
+    """Every ESI the profile declares: a unit must refuse a spoofed CoT whichever meter it
+    claims to come from (on a dual-fuel home the gas meter's as well as the electricity
+    meter's), so each is judged in a step of its own and a refusal at one stands for no other."""
+    return [source.value for source in profile.esi.sources]
+
+
+def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[str, bytes], FrameRecord]) -> None:
+    """`send(source, frame)` sends the spoof from `source`'s endpoint once."""
+    for source in _sources(profile):
+        _spoofed_from(bench, profile, source, how, send)
+
+
+def _spoofed_from(
+    bench: Bench, profile: Profile, source: str, how: str, send: Callable[[str, bytes], FrameRecord]
+) -> None:
+    label = bench.meters[source].label
+    with allure.step(f"As from the {label}: a Publish Change of Tenancy {how} must clear nothing"):
+        false_cot_clears_nothing(
+            bench,
+            profile,
+            lambda event: (
+                f"The {label} sends Publish Change of Tenancy {how}, Issuer Event ID 0x{event.issuer_event_id:08X}"
+            ),
+            lambda frame: send(source, frame),
+            lambda event: (
+                f"the {label} sent a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}"
+            ),
+            f"a Publish Change of Tenancy from the {label} {how}",
+        )
 
 
 @case("SEC-03")
 def test_sec_03(bench: Bench, profile: Profile) -> None:
     _cbke(bench, profile)
-    source = profile.esi.sources[0].value
 
-    def send(frame: bytes) -> FrameRecord:
+    def send(source: str, frame: bytes) -> FrameRecord:
         return steps.delivered(
             bench,
             lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=False),
@@ -154,7 +178,6 @@ def test_sec_03(bench: Bench, profile: Profile) -> None:
 @case("SEC-04")
 def test_sec_04(bench: Bench, profile: Profile) -> None:
     security = _cbke(bench, profile)
-    source = profile.esi.sources[0].value
     code = profile.identity.install_code
     genuine = security.unit_key()
     if code is None or genuine is None:  # cbke needs both (profile rules; SEC-01 blocks the rest)
@@ -163,7 +186,9 @@ def test_sec_04(bench: Bench, profile: Profile) -> None:
 
     install_code_key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
-    def send(frame: bytes) -> FrameRecord:
+    def send(source: str, frame: bytes) -> FrameRecord:
+        # The stick holds one key per peer: the install-code key for this frame only, then the
+        # CBKE key again before anything else (the next source's spoof included) is sent.
         bench.loop.run_coroutine(security.install_for_unit(install_code_key))
         try:
             return steps.delivered(
@@ -198,8 +223,10 @@ def _unit_answer_to(bench: Bench, since: int, command: str, what: str) -> tuple[
     )
     if ours is None:
         raise BenchError(f"the trust centre never sent {command} in the provoked exchange ({what})")
-    answer = bench.link.expect(
-        lambda r: r.cluster_id == ids.KEY_ESTABLISHMENT and r.src_nwk == bench.uut_nwk,
+    # By its IEEE address: the unit left and joined again for this exchange, and may have
+    # come back under another NWK address.
+    answer = bench.link.expect_from_unit(
+        lambda r: r.cluster_id == ids.KEY_ESTABLISHMENT,
         since=ours.seq + 1,
         timeout=steps.response_timeout(bench.profile),
         what=f"the unit's answer to {what}",
@@ -230,7 +257,7 @@ def _no_smart_energy(bench: Bench, profile: Profile, since: int, what: str) -> N
     window = profile.timings.poll.after_join.total_seconds()
     with allure.step(f"Watch {window:g} s (poll.after_join): the unit sends no Smart Energy frame after {what}"):
         bench.loop.hold(window, f"watching for Smart Energy frames after {what}")
-        used = [r for r in bench.link.frames_since(since) if r.src_nwk == bench.uut_nwk and _must_be_secured(r)]
+        used = unit_must_be_secured(bench.link.unit_frames_since(since))
         attach_text("smart energy frames", "\n".join(describe_frame(r) for r in used[:20]) or "none")
         assert not used, (
             f"after {what} the unit holds no key the trust centre confirmed; expected no Smart Energy frame from it "
@@ -299,30 +326,40 @@ def test_sec_06(bench: Bench, profile: Profile) -> None:
 def test_sec_07(bench: Bench, profile: Profile) -> None:
     security = _cbke(bench, profile)
     applies(profile.bench.foreign_node.by != "none", "bench.foreign_node", "is none")
-    source = profile.esi.sources[0].value
-    endpoint = bench.meters[source].endpoint
     genuine = security.unit_key()
     if genuine is None:  # SEC-01 blocks every other case without it
         raise BenchError("SEC-07 needs the unit's CBKE link key")
+    for source in _sources(profile):
+        _foreign_cot(bench, profile, source, genuine.link_key)
+
+
+def _foreign_cot(bench: Bench, profile: Profile, source: str, link_key: bytes) -> None:
+    """From the endpoint number of `source`'s meter, on a node that is not the trust centre."""
+    endpoint = bench.meters[source].endpoint
+    fuel_meter = source.upper()
 
     def send(frame: bytes) -> str:
         return bench.loop.call_on_loop(
             lambda: bench.han.send_from_foreign_node(
-                profile.identity.endpoint, endpoint, DEVICE_MANAGEMENT, frame, genuine.link_key
+                profile.identity.endpoint, endpoint, DEVICE_MANAGEMENT, frame, link_key
             )
         )
 
     how = (
-        f"APS-secured with the unit's own link key, but from a node that is not the trust centre (endpoint {endpoint})"
+        f"APS-secured with the unit's own link key, but from a node that is not the trust centre (endpoint {endpoint}, "
+        f"the {fuel_meter}'s number)"
     )
-    false_cot_clears_nothing(
-        bench,
-        profile,
-        lambda event: (
-            f"A node that is not the trust centre sends Publish Change of Tenancy from endpoint {endpoint}, "
-            f"APS-secured, Issuer Event ID 0x{event.issuer_event_id:08X}"
-        ),
-        send,
-        lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
-        "a Publish Change of Tenancy from a node that is not the trust centre",
-    )
+    with allure.step(
+        f"As from the {fuel_meter}'s endpoint number ({endpoint}) on another node: the CoT must clear nothing"
+    ):
+        false_cot_clears_nothing(
+            bench,
+            profile,
+            lambda event: (
+                f"A node that is not the trust centre sends Publish Change of Tenancy from endpoint {endpoint} "
+                f"(the {fuel_meter}'s), APS-secured, Issuer Event ID 0x{event.issuer_event_id:08X}"
+            ),
+            send,
+            lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
+            f"a Publish Change of Tenancy from a node that is not the trust centre (endpoint {endpoint})",
+        )

@@ -14,7 +14,7 @@ import zigpy.types as zt
 
 from harness.errors import BenchError, ObserverError
 from harness.radio.coordinator import SILENT_AFTER, Coordinator, DeliveryFailed
-from harness.radio.trace import FrameRecord
+from harness.radio.trace import FrameRecord, normal_ieee, sender_of, sent_by
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction
@@ -100,6 +100,18 @@ class UutLink:
     def next_tsn(self) -> int:
         return self._coordinator().next_tsn()
 
+    def unit_frames_since(self, mark: int) -> list[FrameRecord]:
+        """The frames the unit sent from trace mark `mark` on, told by its IEEE address
+        (identity.ieee), not its NWK address: under whichever address it had when it sent
+        each, if it rejoined under another in the session (harness.radio.trace.sent_by)."""
+        return sent_by(self._coordinator().trace.since(0), self.ieee, since=mark)
+
+    def from_unit(self, record: FrameRecord) -> bool:
+        """Whether the unit sent `record` (by its IEEE address, as unit_frames_since)."""
+        if record.src_ieee:  # the common case: no copy of the trace for each frame matched
+            return normal_ieee(record.src_ieee) == normal_ieee(self.ieee)
+        return sender_of(record, self._coordinator().trace.since(0)) == normal_ieee(self.ieee)
+
     # -- sending -------------------------------------------------------------------------
     def send(self, source: str, cluster_id: int, payload: bytes, aps_security: bool | None = None) -> FrameRecord:
         """One frame from an emulated meter's endpoint to the unit, sent once (`aps_security`:
@@ -160,6 +172,15 @@ class UutLink:
         return self._loop.run_coroutine(
             coordinator.expect(
                 lambda r: r.src_nwk == self.address() and match(r), since=since, timeout=timeout, what=what
+            )
+        )
+
+    def expect_from_unit(self, match: Match, *, since: int, timeout: float, what: str) -> FrameRecord | None:
+        """As expect, the unit told by its IEEE address (from_unit) rather than the NWK address
+        it has now: a frame it sent under an address since left counts."""
+        return self._loop.run_coroutine(
+            self._coordinator().expect(
+                lambda r: self.from_unit(r) and match(r), since=since, timeout=timeout, what=what
             )
         )
 

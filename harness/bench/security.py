@@ -23,7 +23,7 @@ from harness.profile import Profile, SecurityMode
 from harness.profile.sections import Cbke
 from harness.radio.coordinator import Coordinator, Waiter
 from harness.radio.link_keys import install_link_key, set_tc_requires_key_exchange
-from harness.radio.trace import Direction
+from harness.radio.trace import sent_by
 from harness.security import cbke
 from harness.security.certificates import parse_certificate
 from harness.security.responder import EstablishedKey, KeyEstablishmentServer
@@ -93,7 +93,6 @@ class CbkeLinkSecurity:
         self._keys: list[bytes] = []  # every key derived this run: for the secret scan only
         self._genuine: KeyEstablishmentServer | None = None
         self._provoked_mark = 0
-        self.unit_nwk: int | None = None
 
     @property
     def busy(self) -> bool:
@@ -119,7 +118,6 @@ class CbkeLinkSecurity:
 
     async def after_join(self, nwk: int, waiter: Waiter, joined_at: float) -> None:
         self.joined_at = joined_at
-        self.unit_nwk = nwk
         within = self._settings().establish_within.total_seconds()
         remaining = max(0.0, joined_at + within - waiter.now())
         try:
@@ -155,15 +153,15 @@ class CbkeLinkSecurity:
         if responder is not None:
             server.responder = responder
         server.tamper = tamper
-        secured = set(coordinator.secured_peers)
         ieee = zt.EUI64(self.unit_ieee[::-1])
         device = coordinator.app.get_device(ieee=ieee)
+        unit_nwk = device.nwk  # the unit's link only: another peer's key is not the bench's to drop
         begun = len(server.responder.events)
         try:
             await device.zdo.leave(remove_children=False, rejoin=False)
         except Exception as error:
             raise CbkeNotProvoked(f"the unit did not confirm Mgmt_Leave_req (leave, no rejoin): {error!r}") from None
-        coordinator.secured_peers -= secured  # until the unit is secured again
+        coordinator.secured_peers.discard(unit_nwk)  # until the unit is secured again
         joining = await coordinator.open_for(self.profile.identity.ieee, self._install_code_key(), REJOIN_WINDOW_S)
         try:
             within = self._settings().establish_within.total_seconds()
@@ -208,16 +206,18 @@ class CbkeLinkSecurity:
             await coordinator.close_joining(joining)
 
     def unit_secured(self) -> bool:
-        """The stick holds a key for the unit, and since the unit's last Key Establishment frame
-        (its last exchange) a frame of it arrived APS-secured: it uses the key the stick has."""
+        """The coordinator secures its frames to the unit (its NWK address now, in
+        secured_peers: another peer's key says nothing of the unit's link), and since the unit's
+        last Key Establishment frame (its last exchange) a frame of it arrived APS-secured: it
+        uses the key the stick has. The unit's frames are told by its IEEE address: it left
+        and joined again, perhaps under another NWK address."""
         coordinator = self.coordinator
-        if coordinator is None or not coordinator.secured_peers:
+        if coordinator is None or coordinator.app is None:
             return False
-        frames = [
-            r
-            for r in coordinator.trace.since(self._provoked_mark)
-            if r.direction is Direction.RX and r.src_nwk == self.unit_nwk
-        ]
+        device = coordinator.app.devices.get(zt.EUI64(self.unit_ieee[::-1]))
+        if device is None or device.nwk not in coordinator.secured_peers:
+            return False
+        frames = sent_by(coordinator.trace.since(0), self.profile.identity.ieee, since=self._provoked_mark)
         last_ke = max((i for i, r in enumerate(frames) if r.cluster_id == ids.KEY_ESTABLISHMENT), default=None)
         if last_ke is None:
             return False  # the provoked exchange has not even begun

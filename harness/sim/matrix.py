@@ -47,6 +47,7 @@ REFERENCES: tuple[str, ...] = (
     security.IHD_CBKE,
     security.PPMID_CBKE,
     security.IHD_CBKE_SUITE1,
+    security.DUAL_CBKE,
 )
 
 __all__ = ["MATRIX", "REFERENCES", "VariantSpec"]

@@ -15,7 +15,9 @@ from harness.zcl.ids import KEY_ESTABLISHMENT, SE_PROFILE
 from tests.suite.conftest import REPO
 
 
-@pytest.mark.parametrize("name", ["sim-ihd-cbke.yaml", "sim-ihd-cbke-suite1.yaml", "sim-ppmid-cbke.yaml"])
+@pytest.mark.parametrize(
+    "name", ["sim-ihd-cbke.yaml", "sim-ihd-cbke-suite1.yaml", "sim-ppmid-cbke.yaml", "sim-dual-fuel-ihd-cbke.yaml"]
+)
 def test_unit_is_secured_by_cbke(name: str) -> None:
     bench = Bench(load_profile(REPO / "device_profiles" / name))
     bench.start()
@@ -60,5 +62,10 @@ def test_unit_is_secured_by_cbke(name: str) -> None:
         ]
         assert se_tx and all(r.aps_secured for r in se_tx)
         assert stick.aps_dropped == 0 and unit.security.ignored == 0
+        # The unit's frames told by its IEEE address (the SEC cases' way) are every frame from its NWK address
+        # here, where it never changed (tests/security/test_unit_frames.py has a trace where it did).
+        assert bench.link.unit_frames_since(0) == [
+            r for r in frames if r.direction == "rx" and r.src_nwk == bench.uut_nwk
+        ]
     finally:
         bench.stop()

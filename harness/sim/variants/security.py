@@ -6,20 +6,24 @@ security (harness.sim.device_security.DeviceSecurity), named as its `security_cl
 
 from __future__ import annotations
 
+from typing import cast
+
+from harness.domain import Fuel
 from harness.security.certificates import Certificate
 from harness.security.initiator import KeyEstablishmentClient
 from harness.sim.air import AirFrame
 from harness.sim.aps_link import unseal
 from harness.sim.device_security import DeviceSecurity
-from harness.sim.devices.ihd import ReferenceIHD
+from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
-from harness.sim.devices.reference import Meter
+from harness.sim.devices.reference import Meter, ReferenceDevice
 from harness.sim.variants.spec import VariantSpec, _v
 from harness.zcl import ids
 
 IHD_CBKE = "sim-ihd-cbke.yaml"
 PPMID_CBKE = "sim-ppmid-cbke.yaml"
 IHD_CBKE_SUITE1 = "sim-ihd-cbke-suite1.yaml"
+DUAL_CBKE = "sim-dual-fuel-ihd-cbke.yaml"  # SEC-03/04/07 judged for each fuel's meter
 
 
 class _NeverStarts(DeviceSecurity):
@@ -174,3 +178,54 @@ ROWS = (
     _v(ActionsUnsecuredCotPpmid, PPMID_CBKE, "SEC-03"),
     _v(KeepsInstallCodeKeyPpmid, PPMID_CBKE, "SEC-04"),
 )
+
+
+# A dual-fuel unit whose security is enforced on one fuel's frames only: a refusal of the
+# electricity meter's spoofed CoT says nothing of the gas meter's (SEC-03, SEC-04 and SEC-07
+# send theirs from every ESI the profile declares).
+
+
+def _from_gas_meter(node: ReferenceDevice, frame: AirFrame) -> bool:
+    meter = node.meter_of(frame)
+    return meter is not None and meter.fuel is Fuel.GAS
+
+
+class _ElectricityOnly(DeviceSecurity):
+    """APS security checked on every frame but the gas meter's Device Management frames:
+    those are taken unsecured or under the install-code key the unit joined with."""
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return frame.cluster_id == ids.DEVICE_MANAGEMENT and _from_gas_meter(cast(ReferenceDevice, self.node), frame)
+
+    def incoming(self, frame: AirFrame) -> AirFrame | None:
+        opened = super().incoming(frame)
+        key = self.node.link_key()
+        if (
+            opened is None
+            and frame.secured
+            and key is not None
+            and frame.cluster_id == ids.DEVICE_MANAGEMENT
+            and _from_gas_meter(cast(ReferenceDevice, self.node), frame)
+        ):
+            opened = unseal(frame, link_key=key)
+            if opened is not None:
+                self.ignored -= 1  # not ignored after all: the install-code key opens the gas meter's
+        return opened
+
+
+class EnforcesSecurityOnElectricityOnly(DualFuelIHD):
+    """A dual-fuel IHD that enforces Smart Energy security on the electricity meter's frames
+    only: a Publish CoT from the gas meter's endpoint is acted on without APS security, under
+    the install-code key, or from a node that is not the trust centre (the GPF's endpoint
+    number on any node); the ESME's are refused as the reference refuses them."""
+
+    security_class = _ElectricityOnly
+
+    def cot_source(self, frame: AirFrame) -> Meter | None:
+        found = super().cot_source(frame)
+        if found is not None:
+            return found
+        return next((m for m in self.known_meters() if m.fuel is Fuel.GAS and m.endpoint == frame.src_ep), None)
+
+
+ROWS = (*ROWS, _v(EnforcesSecurityOnElectricityOnly, DUAL_CBKE, "SEC-03", "SEC-04", "SEC-07"))
