@@ -96,8 +96,11 @@ def test_the_plans_bench_time_is_the_runs_within_ten_percent(name: str, referenc
     measured = sum(_bench_time(result) for result in reference_runs[name].values())
     assert measured > 0
     # A meter under test only answers requests: its run's bench time is the real time its frames
-    # take (a fraction of a second, planned as 0), not a deadline's; a second covers it.
-    slack = 1.0 if load_profile(path).identity.role.is_esi else 0.0
+    # take (planned as 0), not a deadline's. ROB-01 makes the most exchanges (each of its 27
+    # fuzzed frames followed by a Get CoT, and the CoT, logs, last message and attributes asked
+    # before and after the set: about 65 round trips, 1.2 s of the simulated air's time on
+    # sim-esme.yaml); two seconds cover the run.
+    slack = 2.0 if load_profile(path).identity.role.is_esi else 0.0
     assert abs(plan.total_seconds - measured) <= AGREEMENT * measured + slack, (
         f"{name}: plan {plan.total_seconds:.0f} s, run {measured:.0f} s of bench time; per case (plan / run): "
         + ", ".join(

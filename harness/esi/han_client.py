@@ -6,11 +6,26 @@ attributes 0x0200/0x0201, and fetches the occupier's logs, last message and hist
 module makes exactly those requests from the coordinator's HAN client endpoints
 (harness.radio.coordinator.HAN_CLIENT_ENDPOINTS), each sent once through bench.link, and
 returns the meter's answers decoded; judging them is the cases' (testcases/test_07b_meter.py).
+
+Answers and pushes. An answer is the meter's frame from the endpoint the request went to, to
+the requesting endpoint, on its cluster, server to client, echoing the request's TSN, and of a
+command that answers the request (ANSWER_COMMANDS) or a Default Response naming the request's
+command ID. A push (Publish CoT, Cancel All Messages, Display Message sent unasked) cannot always
+be told from an answer by its octets: the reference meters and GB meters push to the bound
+endpoints, which are the endpoints the IHD asks from, with the same command, direction and frame
+control (the Disable Default Response bit is set on responses only from ZCL revision 6, which
+the SE 1.x meters in GB need not follow; both go as APS-acknowledged unicasts), and the push
+takes its TSN from the meter's own counter, which can equal that of a request in flight
+(docs/meters.md, "Answers and pushes"). So the pairing is conservative where a pass rests on it:
+a frame that could be a request's answer (within timings.response_timeout of it, or the first
+one after a request left unanswered) is never counted as a push (`received_since`).
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import threading
 from typing import TYPE_CHECKING, Protocol
 
 import zigpy.types as zt
@@ -18,16 +33,16 @@ import zigpy.zdo.types as zdo_t
 from zigpy.zcl import foundation
 
 from harness.errors import BenchError
+from harness.radio.trace import Direction as Way
+from harness.radio.trace import FrameRecord
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_values
 from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
-from harness.zcl.header import answers, tsn_of
+from harness.zcl.header import header_or_none, parse_header
 from harness.zcl.logs import LogAssembler, is_log_part
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from harness.radio.trace import FrameRecord
 
 ZDO_PROFILE = 0x0000
 BIND_REQ, BIND_RSP = zdo_t.ZDOCmd.Bind_req, zdo_t.ZDOCmd.Bind_rsp
@@ -45,6 +60,44 @@ ANSWER_COMMANDS = {
     "get_profile": {"get_profile_response"},
     "read_attributes": {"read_attributes_rsp"},
 }
+DEFAULT_RESPONSE = "default_response"
+
+
+def addressed_as_answer(record: FrameRecord, sent: FrameRecord) -> bool:
+    """Whether `record` is addressed as the answer to the request `sent`, by its header alone:
+    from the endpoint the request went to, to the endpoint it came from, on its cluster, server
+    to client, with its TSN (and manufacturer code). Whether its command answers the request is
+    `answers_command`'s, on the decoded frame."""
+    request, header = header_or_none(sent.payload), header_or_none(record.payload)
+    return (
+        request is not None
+        and header is not None
+        and record.cluster_id == sent.cluster_id
+        and record.src_ep == sent.dst_ep
+        and record.dst_ep == sent.src_ep
+        and header.direction is Direction.TO_CLIENT
+        and header.tsn == request.tsn
+        and header.manufacturer_code == request.manufacturer_code
+    )
+
+
+def answers_command(zcl: ZclFrame, command: str, command_id: int) -> bool:
+    """Whether the decoded frame answers a `command` request (ID `command_id`): one of its
+    answer commands, or a Default Response naming that command ID."""
+    if zcl.command_name == DEFAULT_RESPONSE:
+        return not zcl.is_cluster_specific and int(zcl.fields["command_id"]) == command_id
+    return zcl.command_name in ANSWER_COMMANDS.get(command, set())
+
+
+@dataclasses.dataclass
+class _Asked:
+    """A request a HAN client endpoint made, as the trace showed it (for telling pushes apart)."""
+
+    record: FrameRecord
+    command: str
+    command_id: int
+    manufacturer_code: int | None
+    answered: bool = False  # a frame that could be its answer has arrived
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +174,8 @@ class MeterClient(Protocol):
 
     def received_since(self, mark: int, cluster_id: int, command: str) -> list[tuple[FrameRecord, ZclFrame]]: ...
 
+    def answer_to(self, sent: FrameRecord, command: str) -> Answer: ...
+
 
 class HanClient:
     """The harness's HAN client endpoints, asking the meter under test."""
@@ -128,6 +183,13 @@ class HanClient:
     def __init__(self, link: HanLink, response_timeout: float) -> None:
         self._link = link
         self.response_timeout = response_timeout
+        # received_since's reading of the trace: how far it has read, the latest request per
+        # (cluster, client endpoint, TSN), and the pushes found, in trace order. A case may
+        # poll it from the bench loop's wait while another thread asks: one reader at a time.
+        self._reading = threading.Lock()
+        self._read = 0
+        self._asked: dict[tuple[int, int, int], _Asked] = {}
+        self._pushes: list[tuple[FrameRecord, ZclFrame]] = []
 
     @property
     def endpoints(self) -> tuple[int, ...]:
@@ -159,32 +221,39 @@ class HanClient:
     # -- ZCL requests ----------------------------------------------------------------------
     def request(self, cluster_id: int, command: str, *, endpoint: int | None = None, **fields: object) -> Answer:
         """One client-to-server command from the HAN client `endpoint` (the first unless
-        named), and the meter's answer: the frames echoing its TSN on the same cluster to that
-        endpoint (every part of a split log), or none within timings.response_timeout."""
+        named), and the meter's answer (`answer_to`)."""
         link = self._link
         source = self.endpoints[0] if endpoint is None else endpoint
-        tsn = link.next_tsn()
-        payload = codec.build(cluster_id, command, tsn=tsn, direction=Direction.TO_SERVER, **fields)
-        sent = link.send_from(source, cluster_id, payload)
+        payload = codec.build(cluster_id, command, tsn=link.next_tsn(), direction=Direction.TO_SERVER, **fields)
+        return self.answer_to(link.send_from(source, cluster_id, payload), command)
+
+    def answer_to(self, sent: FrameRecord, command: str) -> Answer:
+        """The meter's answer to the `command` request `sent` (already sent from a HAN client
+        endpoint): the frames addressed as its answer (`addressed_as_answer`) whose command
+        answers it (every part of a split log, assembled), or none within
+        timings.response_timeout. A frame echoing the TSN with another command (a push that
+        happens to reuse it, a Default Response to another command) is no answer."""
+        link = self._link
+        command_id = parse_header(sent.payload).command_id
         logs = LogAssembler()
         since = sent.seq
         while True:
             record = link.expect(
-                lambda r: r.cluster_id == cluster_id and r.dst_ep == source and answers(r.payload, tsn=tsn),
+                lambda r: addressed_as_answer(r, sent),
                 since=since,
                 timeout=self.response_timeout,
                 what=f"the meter's answer to {command}",
             )
             if record is None:
                 return Answer(sent, ())
-            since = record.seq
+            since = record.seq + 1  # the next look starts past this frame, not on it again
             try:
-                zcl = codec.decode(cluster_id, record.payload)
+                zcl = codec.decode(sent.cluster_id, record.payload)
             except ZclDecodeError as error:
                 raise AssertionError(
                     f"the meter answered {command} with a frame that does not decode: {error}"
                 ) from error
-            if zcl.command_name != "default_response" and zcl.command_name not in ANSWER_COMMANDS.get(command, set()):
+            if not answers_command(zcl, command, command_id):
                 continue
             whole = logs.add(zcl) if is_log_part(zcl) else zcl
             if whole is not None:
@@ -205,30 +274,72 @@ class HanClient:
     # -- the pushes the meter made ------------------------------------------------------------
     def received_since(self, mark: int, cluster_id: int, command: str) -> list[tuple[FrameRecord, ZclFrame]]:
         """Every frame the meter sent to a HAN client endpoint since trace mark `mark` that is
-        `command` of `cluster_id`, pushed: not an answer to a request a client endpoint made."""
-        # An answer is the first frame after a client endpoint's request that echoes its TSN
-        # (ZCL): not a push. Paired in trace order, so a push that happens to reuse a TSN of
-        # an answered request still counts.
-        endpoints, unit = self._link.client_endpoints, self._link.address()
-        waiting: set[tuple[int, int | None]] = set()
-        pushes = []
-        for record in self._link.frames_since(0):
-            if record.cluster_id != cluster_id:
-                continue
-            if record.src_ep in endpoints and record.src_nwk != unit:
-                waiting.add((record.src_ep, tsn_of(record.payload)))
-            elif record.src_nwk == unit and record.dst_ep in endpoints:
-                key = (record.dst_ep, tsn_of(record.payload))
-                if key in waiting:
-                    waiting.discard(key)
-                elif record.seq >= mark:
-                    pushes.append(record)
-        found = []
-        for record in pushes:
-            try:
-                zcl = codec.decode(cluster_id, record.payload)
-            except ZclDecodeError:
-                continue
-            if zcl.command_name == command:
-                found.append((record, zcl))
-        return found
+        `command` of `cluster_id`, server to client, pushed: not a possible answer to a request
+        a client endpoint made (`_file`). The trace is read once, in order, from where the last
+        call stopped (requests made before `mark` decide whether a frame after it is an answer),
+        so a case polling for a push reads only the frames that arrived since its last poll."""
+        with self._reading:
+            self._catch_up()
+            start = bisect.bisect_left(self._pushes, mark, key=lambda pushed: pushed[0].seq)
+            return [
+                (record, dataclasses.replace(zcl))  # each caller its own frame, as codec.decode gives
+                for record, zcl in self._pushes[start:]
+                if record.cluster_id == cluster_id and zcl.command_name == command
+            ]
+
+    def _catch_up(self) -> None:
+        unit = self._link.address()
+        if unit is None:
+            return  # not joined: nothing of the meter's to read yet, and its frames are told by its address
+        fresh = self._link.frames_since(self._read)
+        self._read += len(fresh)
+        for record in fresh:
+            self._file(record, unit)
+
+    def _file(self, record: FrameRecord, unit: int) -> None:
+        """One trace record, in trace order: a request of a HAN client endpoint is remembered
+        (the latest per cluster, endpoint and TSN); a frame of the meter's to a client endpoint
+        is a push unless it could be the answer to the remembered request with its TSN: from
+        the endpoint that request went to, of a command answering it, and either within
+        timings.response_timeout of it (its answer, or a duplicate of it) or the first such
+        frame after it went unanswered that long (its late answer). Either is octet for octet
+        what a push with that TSN would be; counting it as a push could pass ESI-05/07 on a
+        meter that never pushed, so it is not counted (a push that happens to take such a TSN is
+        missed: a fail, never a false pass). A frame after an answered request's window is a
+        push, whatever its TSN."""
+        endpoints = self._link.client_endpoints
+        header = header_or_none(record.payload)
+        if header is None or record.src_ep == 0 or record.dst_ep == 0:
+            return  # no ZCL header, or ZDO
+        if record.direction == Way.TX:
+            if record.src_ep not in endpoints or record.dst_nwk != unit or header.direction is not Direction.TO_SERVER:
+                return
+            zcl = _decoded(record)
+            if zcl is not None and zcl.command_name in ANSWER_COMMANDS:
+                key = (record.cluster_id, record.src_ep, header.tsn)
+                self._asked[key] = _Asked(record, zcl.command_name, header.command_id, header.manufacturer_code)
+            return
+        if record.src_nwk != unit or record.dst_ep not in endpoints or header.direction is not Direction.TO_CLIENT:
+            return
+        zcl = _decoded(record)
+        if zcl is None:
+            return  # a frame that does not decode is no push of any command
+        asked = self._asked.get((record.cluster_id, record.dst_ep, header.tsn))
+        if (
+            asked is not None
+            and record.src_ep == asked.record.dst_ep
+            and header.manufacturer_code == asked.manufacturer_code
+            and answers_command(zcl, asked.command, asked.command_id)
+        ):
+            in_window = record.timestamp - asked.record.timestamp <= self.response_timeout
+            if in_window or not asked.answered:
+                asked.answered = True
+                return  # could be its answer (in time, duplicated or late): never a push
+        self._pushes.append((record, zcl))
+
+
+def _decoded(record: FrameRecord) -> ZclFrame | None:
+    try:
+        return codec.decode(record.cluster_id, record.payload)
+    except ZclDecodeError:
+        return None

@@ -2,8 +2,10 @@
 
 For a DM server the catalogue's "the UUT stays responsive and clears nothing" means: after
 malformed client-to-server frames it still answers a well-formed Get Change of Tenancy within
-timings.response_timeout, and what it publishes of its CoT (the Publish CoT's fields, attributes
-0x0200/0x0201) is what it published before them. Neither case takes the shared CoT trigger
+timings.response_timeout, what it publishes of its CoT (the Publish CoT's fields, attributes
+0x0200/0x0201) is what it published before them, and so is what it serves of the occupier's data
+on the fuzzed clusters (its top-up and debt logs, record for record, its last message, Prepayment's
+Payment Control Configuration). Neither case takes the shared CoT trigger
 (testcases/meter_cot.py): each compares the meter with itself just before its stimulus, so it
 judges the same whether pytest runs it before the trigger (a whole run: test_07 sorts before
 test_07b) or after it, or alone (`-k ROB`); and it leaves the meter as it found it, so ESI-01
@@ -19,7 +21,7 @@ from harness.esi.han_client import Answer
 from harness.profile import Profile
 from harness.radio.trace import FrameRecord
 from harness.zcl import DeviceManagement, Messaging, Prepayment, codec, ids
-from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+from harness.zcl.codec import Direction
 from harness.zcl.header import answers
 from testcases.steps.facts import attach_text, response_timeout
 
@@ -33,6 +35,28 @@ BURST = 8
 # client, each with Disable Default Response clear.
 TO_SERVER, TO_CLIENT = 0x01, 0x09
 NEWER = 0xFFFF_FFF0  # the Issuer Event ID of a Publish CoT sent to the server: newer than any real one
+LATEST = 0xFFFF_FFFE  # Latest End Time: every record the meter holds (0xFFFFFFFF is ZCL's invalid time)
+# The occupier's data the fuzzed clusters hold, as an IHD asks for it: (what, cluster, command,
+# fields). "Clears nothing" covers these as much as the CoT: a malformed Prepayment or Messaging
+# frame that wipes or alters a log or the last message is the fault ROB-01 looks for. Each is
+# asked before the set and after it, and must answer the same: a meter that legitimately adds a
+# record meanwhile (a debt collected on its schedule) would fail, so a lab runs ROB-01 with none
+# due (docs/meters.md).
+SERVED: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+    ("Get Top Up Log", PREPAYMENT, "get_top_up_log", {"latest_end_time": LATEST, "number_of_records": 0}),
+    (
+        "Get Debt Repayment Log",
+        PREPAYMENT,
+        "get_debt_repayment_log",
+        {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": 0xFF},
+    ),
+    ("Get Last Message", MESSAGING, "get_last_message", {}),
+)
+# Prepayment's Payment Control Configuration (bitmap16, mandatory): the one Prepayment attribute
+# a malformed frame must not change that does not move by itself (credit and debt remaining
+# fall as the meter runs; the cost history turns over at midnight). Absent before and after
+# when the meter does not serve it.
+PAYMENT_CONFIGURATION = [0x0000]
 
 
 def _unknown_ids(commands: type, count: int) -> list[int]:
@@ -117,8 +141,18 @@ def _state(bench: Bench) -> tuple[Answer, dict[int, object]]:
     return client.request(DM, "get_change_of_tenancy"), client.read(DM, COT_ATTRIBUTES)
 
 
-def _attributes(values: dict[int, object]) -> str:
-    return ", ".join(f"0x{a:04X}={values.get(a, 'absent')}" for a in COT_ATTRIBUTES)
+def _attributes(values: dict[int, object], attributes: list[int] = COT_ATTRIBUTES) -> str:
+    return ", ".join(f"0x{a:04X}={values.get(a, 'absent')}" for a in attributes)
+
+
+def _served(bench: Bench) -> dict[str, str]:
+    """What the meter serves of the occupier's data that a malformed frame could wipe or alter:
+    each of SERVED's answers (its records, its message, or NOT_FOUND) and PAYMENT_CONFIGURATION,
+    each as it reads (Answer.describe: every field of the answer, a split log assembled)."""
+    client = bench.han_client
+    got = {what: client.request(cluster, command, **fields).describe() for what, cluster, command, fields in SERVED}
+    got["Prepayment attributes"] = _attributes(client.read(PREPAYMENT, PAYMENT_CONFIGURATION), PAYMENT_CONFIGURATION)
+    return got
 
 
 def _silent(after: str, bench: Bench) -> str:
@@ -136,6 +170,12 @@ def meter_rob_01(bench: Bench, profile: Profile) -> None:
         before, attributes = _state(bench)
         attach_text("before", f"Get Change of Tenancy: {before.describe()}\n{_attributes(attributes)}")
         assert before.frame is not None, _silent("joining", bench)
+    with allure.step(
+        "What the meter serves before the fuzzed frames: Get Top Up Log, Get Debt Repayment Log, Get Last Message, "
+        "Prepayment's Payment Control Configuration"
+    ):
+        served = _served(bench)
+        attach_text("served before", "\n".join(f"{what}: {answer}" for what, answer in served.items()))
     frames = fuzz_frames()
     evidence: list[str] = []
     with allure.step(
@@ -169,16 +209,20 @@ def meter_rob_01(bench: Bench, profile: Profile) -> None:
             f"after {len(frames)} malformed frames the harness read attributes 0x0200/0x0201 of Device Management; "
             f"expected what they held before, {_attributes(attributes)}; the meter answered {_attributes(now)}"
         )
-
-
-def _decoded(record: FrameRecord | None) -> tuple[ZclFrame, ...] | str:
-    """The answer's frame (none when nothing came), or why it does not decode."""
-    if record is None:
-        return ()
-    try:
-        return (codec.decode(DM, record.payload),)
-    except ZclDecodeError as error:
-        return str(error)
+    with allure.step(
+        "After the set the meter serves the same top-up log, debt log, last message and Payment Control Configuration"
+    ):
+        served_now = _served(bench)
+        attach_text("served after", "\n".join(f"{what}: {answer}" for what, answer in served_now.items()))
+        changed = [what for what in served if served_now[what] != served[what]]
+        assert not changed, (
+            f"after {len(frames)} malformed Device Management, Messaging and Prepayment frames the harness asked "
+            + "; ".join(
+                f"{what}: expected what the meter served before the set, {served[what]}; it answered {served_now[what]}"
+                for what in changed
+            )
+            + ": a malformed frame changed the occupier's data"
+        )
 
 
 def meter_rob_02(bench: Bench, profile: Profile) -> None:
@@ -193,19 +237,10 @@ def meter_rob_02(bench: Bench, profile: Profile) -> None:
         # a dropped answer is told from a late one.
         tsns = [link.next_tsn() for _ in range(BURST)]
         sent = [link.send_from(source, DM, _request(DM, "get_change_of_tenancy", tsn)) for tsn in tsns]
-        got: list[Answer] = []
-        for tsn, record in zip(tsns, sent, strict=True):
-            answer = link.expect(
-                lambda r, t=tsn: r.cluster_id == DM and r.dst_ep == source and answers(r.payload, tsn=t),
-                since=sent[0].seq,
-                timeout=client.response_timeout,
-                what=f"the meter's answer to Get Change of Tenancy TSN {tsn}",
-            )
-            decoded = _decoded(answer)
-            assert not isinstance(decoded, str), (
-                f"the meter answered Get Change of Tenancy TSN {tsn} with a frame that does not decode: {decoded}"
-            )
-            got.append(Answer(record, decoded))
+        # Each answer as the client matches one (harness.esi.han_client.answer_to: from the
+        # meter's endpoint to ours, server to client, the TSN echoed, Publish CoT or a Default
+        # Response naming Get CoT): a frame that merely echoes a TSN answers nothing.
+        got = [client.answer_to(record, "get_change_of_tenancy") for record in sent]
         attach_text("answers", "\n".join(f"TSN {t}: {a.describe()}" for t, a in zip(tsns, got, strict=True)))
         for tsn, answer in zip(tsns, got, strict=True):
             assert answer.frame is not None, (

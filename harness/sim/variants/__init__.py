@@ -74,7 +74,11 @@ from harness.sim.variants.meter import (
 from harness.sim.variants.meter_robustness import (
     AdoptsCotSentToServer,
     DropsGetCotBeyondQueue,
+    MalformedPrepaymentDropsTopUpRecord,
+    MalformedPrepaymentResetsPaymentControl,
     SwallowsFrameAfterTruncatedLogRequest,
+    UnknownMessagingCommandReplacesLastMessage,
+    UnknownPrepaymentCommandAltersDebtLog,
 )
 from harness.sim.variants.no_spurious_clearing import (
     ClearsOnChangeOfSupplier,
@@ -214,5 +218,9 @@ __all__ = [
     "KeepsInstallCodeKeyPpmid",
     "AdoptsCotSentToServer",
     "DropsGetCotBeyondQueue",
+    "MalformedPrepaymentDropsTopUpRecord",
+    "MalformedPrepaymentResetsPaymentControl",
     "SwallowsFrameAfterTruncatedLogRequest",
+    "UnknownMessagingCommandReplacesLastMessage",
+    "UnknownPrepaymentCommandAltersDebtLog",
 ]

@@ -7,13 +7,16 @@ by overriding one hook of the reference meter (harness.sim.devices.meter).
 
 from __future__ import annotations
 
+from zigpy.zcl import foundation
+
 from harness.sim.air import AirFrame
-from harness.sim.devices.meter import MeterCot, ReferenceEsme, ReferenceGpf
+from harness.sim.devices.meter import LastMessage, MeterCot, ReferenceEsme, ReferenceGpf
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import ids
 from harness.zcl.codec import ZclDecodeError, ZclFrame
 
-DM, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.PREPAYMENT
+DM, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.PREPAYMENT
+PAYMENT_CONTROL_CONFIGURATION = 0x0000  # Prepayment, bitmap16 (the reference meters do not serve it)
 
 
 class SwallowsFrameAfterTruncatedLogRequest(ReferenceEsme):
@@ -66,6 +69,69 @@ class DropsGetCotBeyondQueue(ReferenceEsme):
         self.world.clock.call_later(self.service_s * self.waiting, serve)
 
 
+# The next four damage the occupier's data on a malformed or unknown frame. Each damage leaves the
+# data served (a record fewer or altered, another message, another configuration), not gone: the
+# shared CoT trigger's precondition (testcases/meter_cot.py: the previous occupier's logs and last
+# message served) still holds after ROB-01, which runs first, and the CoT withholds or clears
+# what was damaged, so ESI-01..07 judge the meter as they judge the reference and only ROB-01's
+# before-and-after comparison sees the damage.
+
+
+def _unknown(zcl: ZclFrame, cluster: int) -> bool:
+    """A client-to-server command of `cluster` the harness's definitions do not name."""
+    return zcl.cluster_id == cluster and zcl.command_name.startswith("unknown_")
+
+
+class MalformedPrepaymentDropsTopUpRecord(ReferenceEsme):
+    """Its Prepayment parser, given a request it cannot decode, still advances its top-up log's
+    read pointer: the latest top-up record is lost (the log served one record short)."""
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if frame.cluster_id == PREPAYMENT and len(self.top_ups) > 1:
+            self.top_ups = self.top_ups[1:]
+        super().on_malformed(frame, error)
+
+
+class UnknownPrepaymentCommandAltersDebtLog(ReferenceGpf):
+    """Takes an unknown Prepayment command for a debt adjustment: every debt record's
+    outstanding debt is rewritten from the frame's first payload octets."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if _unknown(zcl, PREPAYMENT):
+            outstanding = int.from_bytes(zcl.trailing[:4].ljust(4, b"\0"), "little")
+            self.debts = [d.replace(outstanding_debt=outstanding) for d in self.debts]
+        super().on_zcl(frame, zcl)
+
+
+class UnknownMessagingCommandReplacesLastMessage(ReferenceEsme):
+    """Takes an unknown Messaging command for a Display Message: its last message is replaced by
+    one read from the frame (message ID from its first payload octets, no text), dated now."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if _unknown(zcl, MESSAGING):
+            message_id = int.from_bytes(zcl.trailing[:4].ljust(4, b"\0"), "little")
+            self.last_message = LastMessage(message_id, self.zcl_now(), "")
+        super().on_zcl(frame, zcl)
+
+
+class MalformedPrepaymentResetsPaymentControl(ReferenceGpf):
+    """Serves Prepayment's Payment Control Configuration (credit mode, disconnection enabled) and
+    resets it to 0 on a Prepayment request it cannot decode."""
+
+    payment_control = 0x0003
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if frame.cluster_id == PREPAYMENT:
+            self.payment_control = 0
+        super().on_malformed(frame, error)
+
+    def attribute_table(self, cluster: int) -> dict[int, tuple[foundation.DataTypeId, object]]:
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            table[PAYMENT_CONTROL_CONFIGURATION] = (foundation.DataTypeId.map16, self.payment_control)
+        return table
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(SwallowsFrameAfterTruncatedLogRequest, ESME, "ROB-01"),
     _v(
@@ -77,4 +143,8 @@ ROWS: tuple[VariantSpec, ...] = (
         "(behaviour.prior_issuer_event_id) that ESI-01 expects",
     ),
     _v(DropsGetCotBeyondQueue, ESME, "ROB-02"),
+    _v(MalformedPrepaymentDropsTopUpRecord, ESME, "ROB-01"),
+    _v(UnknownPrepaymentCommandAltersDebtLog, GPF, "ROB-01"),
+    _v(UnknownMessagingCommandReplacesLastMessage, ESME, "ROB-01"),
+    _v(MalformedPrepaymentResetsPaymentControl, GPF, "ROB-01"),
 )
