@@ -26,3 +26,8 @@ class ObserverError(BenchError):
 
 class FatalBenchError(BenchError):
     """The bench itself is unusable: every remaining case is blocked."""
+
+
+class SimulationFault(BenchError):
+    """The simulated world's own code (a device model, the air) raised: a model's bug, which
+    says nothing about the conformance the simulated unit models (harness.sim.model_faults)."""

@@ -62,6 +62,11 @@ class Han(Protocol):
         """Nothing is moving: only a device timer can change anything now."""
         ...
 
+    def check_world(self) -> None:
+        """SimulationFault when the simulated world's own code raised since the last look (a
+        model's bug: the waiting case is broken, never judged); nothing on a real bench."""
+        ...
+
     def advance_to(self, deadline: float) -> None:
         """Let time pass to `deadline` at once (only ever called while quiet)."""
         ...
@@ -105,6 +110,9 @@ class LabHan:
 
     def quiet(self) -> bool:
         return False
+
+    def check_world(self) -> None:
+        return None  # a real unit's conduct is all there is: nothing of ours runs on the air
 
     def advance_to(self, deadline: float) -> None:
         raise BenchError("a real bench's clock cannot be advanced")

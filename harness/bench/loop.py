@@ -46,8 +46,10 @@ class BenchLoop:
         quiet: Callable[[], bool],
         advance_to: Callable[[float], None],
         poll_interval: float,
+        check: Callable[[], None] = lambda: None,
     ) -> None:
         self.clock = clock
+        self._check = check  # raises when the world can no longer be trusted (Han.check_world)
         self._quiet = quiet
         self._advance_to = advance_to
         self._poll = poll_interval
@@ -111,6 +113,7 @@ class BenchLoop:
         """Until condition() is truthy (its value is returned) or TimeoutError at the deadline."""
         deadline = self.now() + timeout
         while True:
+            self._check()
             result = condition()
             if result:
                 return result

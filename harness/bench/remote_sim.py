@@ -160,6 +160,11 @@ class RemoteSimulation:
         self._host = host
         self._bad_frames_at_bind = int(self._request("bind", host=self._report())["bad_frames"])
 
+    def check_world(self) -> None:
+        # The standalone emulator's models run in its own process (cot-harness emulate), which
+        # logs what they raise; nothing of the simulation runs in this one.
+        return None
+
     def quiet(self) -> bool:
         if self._host is None:
             return False

@@ -89,6 +89,7 @@ class Bench:
             quiet=self._quiet,
             advance_to=self.han.advance_to,
             poll_interval=self.han.poll_interval,
+            check=self.han.check_world,
         )
         self.security: LinkSecurity = link_security(profile)
         self.link = UutLink(self.loop, profile)

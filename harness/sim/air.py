@@ -13,9 +13,12 @@ import asyncio
 import dataclasses
 import random
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from harness.sim.clock import VirtualClock
+
+if TYPE_CHECKING:
+    from harness.sim.model_faults import ModelFaults
 
 BROADCAST_MIN = 0xFFF8  # NWK broadcast addresses 0xFFF8..0xFFFF
 COORDINATOR_NWK = 0x0000
@@ -108,6 +111,8 @@ class Air:
         self._rng = random.Random(seed)
         self._nodes: dict[int, Node] = {}
         self._beacon_listeners: list[Callable[[], None]] = []
+        # Set by the simulated world: a node's exception on receiving is kept there (a model bug).
+        self.model_faults: ModelFaults | None = None
         self.counters = AirCounters()
         # What a coordinator's scans find: energy (0..255 ED units) on busy channels, others
         # are quiet; other networks' beacons. Empty by default: the HAN is alone.
@@ -202,7 +207,10 @@ class Air:
 
     def _deliver_now(self, node: Node, frame: AirFrame) -> None:
         if node.nwk is not None and self._nodes.get(node.nwk) is node:  # still on the air
-            node.receive(frame)
+            if self.model_faults is None:
+                node.receive(frame)
+            else:
+                self.model_faults.guard(f"node 0x{node.nwk:04X} receiving a frame", node.receive, frame)
 
     # Joining: nodes waiting for a network listen for beacons with permit-join set.
     def on_permit_open(self, listener: Callable[[], None]) -> None:

@@ -14,6 +14,10 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.sim.model_faults import ModelFaults
 
 
 @dataclass(order=True)
@@ -45,6 +49,8 @@ class VirtualClock:
         self._offset = 0.0
         self._timers: list[_Timer] = []
         self._order = itertools.count()
+        # Set by the simulated world: a timer's exception is kept there, not raised into a wait.
+        self.model_faults: ModelFaults | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._armed: asyncio.TimerHandle | None = None
 
@@ -118,7 +124,10 @@ class VirtualClock:
             timer = heapq.heappop(self._timers)
             if not timer.cancelled:
                 fired += 1
-                timer.callback()
+                if self.model_faults is None:
+                    timer.callback()
+                else:
+                    self.model_faults.guard("a simulated timer", timer.callback)
         return fired
 
     def _arm(self) -> None:

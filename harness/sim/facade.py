@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import BenchError
+from harness.errors import BenchError, SimulationFault
 from harness.sim.air import AirFrame, parse_air
 from harness.sim.aps_link import SE_PROFILE, seal
 from harness.sim.world import SimWorld
@@ -64,6 +64,17 @@ class SimulationFacade:
 
     async def start(self) -> str:
         return await self.world.start()
+
+    def check_world(self) -> None:
+        """SimulationFault when a device model, a simulated timer or the air raised since the
+        last look (each reported once, with where it was raised): the waiting case is broken."""
+        raised = self.world.model_faults.take()
+        if raised:
+            more = f" (and {len(raised) - 3} more)" if len(raised) > 3 else ""
+            raise SimulationFault(
+                "the simulation's own code raised, so this case cannot be judged (a bug in the device model "
+                f"or the harness, not the simulated unit's conduct): {'; '.join(raised[:3])}{more}"
+            )
 
     async def stop(self) -> None:
         if getattr(self.world, "server", None) is not None:  # started (start-up may have failed)

@@ -29,6 +29,7 @@ from zigpy_znp.types.nvids import OsalNvIds
 from harness.errors import BenchError
 from harness.sim.air import Air, AirFaults
 from harness.sim.clock import VirtualClock
+from harness.sim.model_faults import ModelFaults
 from harness.sim.mt_server import MtServer
 from harness.sim.node import SimNode
 from harness.sim.zstack import ZStackEmulator
@@ -152,6 +153,8 @@ class SimWorld:
         self.use_formed = formed
         self.started_formed = False  # the stick started from FORMED (else blank)
         self.clock = VirtualClock()
+        self.model_faults = ModelFaults()  # what the world's own code raised (harness.sim.model_faults)
+        self.clock.model_faults = self.model_faults
         self.air: Air
         self.coordinator: ZStackEmulator
         self.server: MtServer
@@ -162,6 +165,7 @@ class SimWorld:
         loop = asyncio.get_running_loop()
         self.clock.bind(loop)
         self.air = Air(loop, self.clock, self.faults, seed=self.seed)
+        self.air.model_faults = self.model_faults
         self.coordinator = ZStackEmulator(zt.EUI64.convert(COORDINATOR_IEEE), self.air, self.clock)
         key = stick_key(self.profile)
         formed = FORMED.get(key) if self.use_formed else None
