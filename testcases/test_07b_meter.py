@@ -20,6 +20,7 @@ from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
 from harness.zcl.history_periods import Period, calendars, previous, wholly_before
+from harness.zcl.ids import SE_PROFILE
 from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
@@ -331,6 +332,25 @@ def _wait_for_pushes(bench: Bench, profile: Profile, done: Callable[[dict[int, l
         return _pushes(bench, trigger.mark)
 
 
+def _not_counted(bench: Bench, mark: int) -> str:
+    """The Publish CoTs the meter sent since `mark` that are no push an IHD takes (another
+    endpoint than identity.endpoint, or another profile than Smart Energy's: HanClient's
+    filing), for a failure message: what came back, and why it did not count."""
+    link = bench.link
+    strays = [
+        f"from endpoint {record.src_ep} on profile 0x{record.profile_id:04X} to endpoint {record.dst_ep}"
+        for record, _zcl in bench.han_client.sent_since(mark, DM, {"publish_change_of_tenancy"})
+        if record.src_ep != link.endpoint or record.profile_id != SE_PROFILE
+    ]
+    if not strays:
+        return ""
+    return (
+        f" ({len(strays)} Publish CoT frame(s) came {'; '.join(strays[:4])}: a push counts only from the meter's "
+        f"Device Management endpoint {link.endpoint} (identity.endpoint) on the Smart Energy profile 0x{SE_PROFILE:04X}; "
+        "an IHD honouring the spoofing rule drops the others)"
+    )
+
+
 def _describe_pushes(pushed: Pushed) -> str:
     return "\n".join(f"endpoint {ep}: {fields}" for ep, fields in pushed) or "nothing pushed"
 
@@ -362,6 +382,7 @@ def test_esi_05(bench: Bench, profile: Profile) -> None:
         assert pushed, (
             f"after the CoT trigger the harness's IHD endpoints, bound to the meter, waited {within} for Publish "
             "Change of Tenancy (behaviour.push_capable is true); the meter pushed none"
+            + _not_counted(bench, trigger.mark)
         )
     earlier = _earlier_event(trigger.before, profile)
     with allure.step("The pushed event is the new CoT (newer Issuer Event ID)"):
@@ -417,6 +438,38 @@ def test_esi_06(bench: Bench, profile: Profile) -> None:
                 f"after the CoT (dated {_when(since)}) the harness sent Get Last Message; expected a message dated at "
                 f"or after it; the meter answered message 0x{message_id:08X} starting {_when(start)}"
             )
+    # Last, so it covers everything the meter sent since the trigger, this case's asking included.
+    _no_old_message_sent(bench, trigger.mark, since, why, old)
+
+
+DISPLAY_COMMANDS = {"display_message", "display_protected_message"}
+
+
+def _no_old_message_sent(bench: Bench, mark: int, since: int, why: str, old: set[int]) -> None:
+    """No Display Message the meter sent since the trigger (pushed to a bound IHD or answering
+    any request, from whichever of its endpoints: HanClient.sent_since) is the previous
+    occupier's: neither the message ID it served before the CoT nor a start time before the
+    boundary. A meter that cancels the message and then pushes it again (its scheduler's copy
+    not cleared) has every bound IHD show it, whatever Get Last Message answers afterwards."""
+    with allure.step(f"No Display Message sent since the trigger carries the previous occupier's message ({why})"):
+        sent = bench.han_client.sent_since(mark, MESSAGING, DISPLAY_COMMANDS)
+        stale = [
+            (record, zcl)
+            for record, zcl in sent
+            if int(zcl.fields["message_id"]) in old
+            or (int(zcl.fields["start_time"]) != IMPLEMENT_NOW and int(zcl.fields["start_time"]) < since)
+        ]
+        assert not stale, (
+            f"after the CoT (dated {_when(since)}) the harness's IHD endpoints, bound to the meter's Messaging "
+            f"server, expected no Display Message of the previous occupier's (message ID "
+            f"{', '.join(f'0x{m:08X}' for m in sorted(old)) or 'none served'} before the CoT, or a start time "
+            "before it); the meter sent "
+            + "; ".join(
+                f"{zcl.command_name} message 0x{int(zcl.fields['message_id']):08X} starting "
+                f"{_when(int(zcl.fields['start_time']))} from endpoint {record.src_ep} to endpoint {record.dst_ep}"
+                for record, zcl in stale[:5]
+            )
+        )
 
 
 @case("ESI-07")
@@ -440,6 +493,7 @@ def test_esi_07(bench: Bench, profile: Profile) -> None:
             f"the harness bound {len(endpoints)} IHD endpoints {endpoints} to the meter's Device Management server "
             f"and triggered a CoT; expected Publish Change of Tenancy at every one within timings.cot_push_within "
             f"({within}); none reached endpoint(s) {missed} (the others got {len(pushed)})"
+            + _not_counted(bench, trigger.mark)
         )
         stale = {ep: got for ep, got in by_endpoint.items() if ep in endpoints and queried not in got}
         assert not stale, (

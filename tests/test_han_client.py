@@ -56,7 +56,9 @@ class ScriptedLink:
     def address(self) -> int | None:
         return UNIT
 
-    def record(self, way: Way, src: tuple[int, int], dst: tuple[int, int], cluster: int, payload: bytes) -> FrameRecord:
+    def record(
+        self, way: Way, src: tuple[int, int], dst: tuple[int, int], cluster: int, payload: bytes, profile: int = 0x0109
+    ) -> FrameRecord:
         record = FrameRecord(
             seq=len(self.trace),
             timestamp=self.now,
@@ -65,7 +67,7 @@ class ScriptedLink:
             src_ep=src[1],
             dst_nwk=dst[0],
             dst_ep=dst[1],
-            profile_id=0x0109,
+            profile_id=profile,
             cluster_id=cluster,
             payload=payload,
         )
@@ -75,8 +77,10 @@ class ScriptedLink:
     def sent(self, src_ep: int, cluster: int, payload: bytes) -> FrameRecord:
         return self.record(Way.TX, (COORDINATOR, src_ep), (UNIT, METER_EP), cluster, payload)
 
-    def meter_sends(self, dst_ep: int, cluster: int, payload: bytes, *, src_ep: int = METER_EP) -> FrameRecord:
-        return self.record(Way.RX, (UNIT, src_ep), (COORDINATOR, dst_ep), cluster, payload)
+    def meter_sends(
+        self, dst_ep: int, cluster: int, payload: bytes, *, src_ep: int = METER_EP, profile: int = 0x0109
+    ) -> FrameRecord:
+        return self.record(Way.RX, (UNIT, src_ep), (COORDINATOR, dst_ep), cluster, payload, profile)
 
     def send_from(
         self, src_ep: int, cluster_id: int, payload: bytes, *, dst_ep: int | None = None, profile_id: int = 0x0109
@@ -206,6 +210,21 @@ def test_a_frame_that_could_answer_a_get_cot_in_its_window_is_never_a_push() -> 
     assert pushes(client) == []
 
 
+def test_a_frame_in_the_window_unlike_the_answer_already_received_is_a_push() -> None:
+    """The request had its answer (NOT_FOUND before the CoT); a Publish CoT with its TSN a moment
+    later is neither that answer nor its duplicate: the push of the CoT just taken. Counting every
+    frame in the window as a possible answer failed a correct meter whenever its push took the TSN
+    of any Get CoT of the last response_timeout (dozens of them in a fast exchange)."""
+    link = ScriptedLink()
+    client = HanClient(link, TIMEOUT)
+    link.sent(IHD, DM, get_cot(24))
+    link.meter_sends(IHD, DM, codec.default_response_to(codec.decode(DM, get_cot(24)), 0x8B))  # NOT_FOUND
+    link.now += TIMEOUT / 4
+    link.meter_sends(IHD, DM, publish_cot(24, 0x240))
+    link.meter_sends(IHD, DM, publish_cot(24, 0x240))  # a repeat of a push is a push too
+    assert pushes(client) == [(IHD, 0x240), (IHD, 0x240)]
+
+
 def test_the_first_frame_after_an_unanswered_get_cot_may_be_its_late_answer() -> None:
     link = ScriptedLink()
     client = HanClient(link, TIMEOUT)
@@ -278,3 +297,45 @@ def test_each_caller_gets_its_own_frame() -> None:
     first.fields.clear()  # type: ignore[attr-defined]
     ((_record, again),) = client.received_since(0, DM, "publish_change_of_tenancy")
     assert again.fields["issuer_event_id"] == 0x100
+
+
+# -- where a push comes from, and what a failing check reads ---------------------------------------------
+
+
+def test_a_push_counts_only_from_the_meters_endpoint_on_the_se_profile() -> None:
+    """An IHD honouring the spoofing rule drops a Publish CoT from another endpoint of the meter's
+    (a comms stack's notification endpoint) or on the Home Automation profile: it is not the push
+    reaching that IHD, so ESI-05/07 must not pass on it."""
+    link = ScriptedLink()
+    client = HanClient(link, TIMEOUT)
+    link.meter_sends(IHD, DM, publish_cot(90, 0x900), src_ep=2)
+    link.meter_sends(IHD, DM, publish_cot(91, 0x901), profile=0x0104)
+    link.meter_sends(OTHER_IHD, DM, publish_cot(92, 0x902))
+    assert pushes(client) == [(OTHER_IHD, 0x902)]
+    sent = client.sent_since(0, DM, {"publish_change_of_tenancy"})
+    assert [(r.src_ep, r.profile_id, int(z.fields["issuer_event_id"])) for r, z in sent] == [
+        (2, 0x0109, 0x900),
+        (METER_EP, 0x0104, 0x901),
+        (METER_EP, 0x0109, 0x902),
+    ], "sent_since keeps every frame of the meter's, from whichever endpoint and profile"
+
+
+def test_sent_since_holds_answers_after_the_mark_but_no_late_answer_to_a_request_before_it() -> None:
+    """ESI-06 fails on any Display Message of the previous occupier's after the CoT, answer or push;
+    the answer to the precondition's Get Last Message (asked before the trigger's mark) is not one."""
+    link = ScriptedLink()
+    client = HanClient(link, TIMEOUT)
+    ask = codec.build(MESSAGING, "get_last_message", tsn=100, direction=Direction.TO_SERVER)
+    link.sent(IHD, MESSAGING, ask)  # before the mark, its answer late, after it
+    mark = len(link.trace)
+    old = {"message_control": 0, "start_time": 5, "duration_in_minutes": 0xFFFF, "message": "old"}
+    link.meter_sends(IHD, MESSAGING, codec.build(MESSAGING, "display_message", tsn=100, message_id=1, **old))
+    link.sent(IHD, MESSAGING, codec.build(MESSAGING, "get_last_message", tsn=101, direction=Direction.TO_SERVER))
+    link.meter_sends(IHD, MESSAGING, codec.build(MESSAGING, "display_message", tsn=101, message_id=2, **old))
+    link.meter_sends(OTHER_IHD, MESSAGING, codec.build(MESSAGING, "display_message", tsn=7, message_id=3, **old))
+    link.meter_sends(IHD, MESSAGING, codec.build(MESSAGING, "display_message", tsn=8, message_id=4, **old), src_ep=2)
+    sent = client.sent_since(mark, MESSAGING, {"display_message"})
+    assert [int(z.fields["message_id"]) for _r, z in sent] == [2, 3, 4]
+    assert [int(z.fields["message_id"]) for _r, z in client.received_since(mark, MESSAGING, "display_message")] == [
+        3
+    ], "a push: neither a possible answer nor from another endpoint"

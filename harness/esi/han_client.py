@@ -17,8 +17,17 @@ control (the Disable Default Response bit is set on responses only from ZCL revi
 the SE 1.x meters in GB need not follow; both go as APS-acknowledged unicasts), and the push
 takes its TSN from the meter's own counter, which can equal that of a request in flight
 (docs/meters.md, "Answers and pushes"). So the pairing is conservative where a pass rests on it:
-a frame that could be a request's answer (within timings.response_timeout of it, or the first
-one after a request left unanswered) is never counted as a push (`received_since`).
+a frame that could be a request's answer (the first after it, or within timings.response_timeout
+of it a duplicate of that answer) is never counted as a push (`received_since`).
+
+Where a push comes from. A push counts only from the meter's own endpoint (identity.endpoint,
+the one hosting its Device Management and Messaging servers, which the IHD bound to) on the
+Smart Energy profile (0x0109): an IHD honouring GB's spoofing rule drops a Publish CoT or a
+message from any other endpoint or profile, so such a frame is not the push reaching it (it
+is kept, for the evidence and for `sent_since`). A check that fails on what the meter sent
+(ESI-06: nothing of the previous occupier's after the CoT) reads `sent_since` instead: every
+frame of the meter's, answer or push, from whichever endpoint, but a late or repeated answer
+to a request made before its mark.
 """
 
 from __future__ import annotations
@@ -98,6 +107,7 @@ class _Asked:
     command_id: int
     manufacturer_code: int | None
     answered: bool = False  # a frame that could be its answer has arrived
+    answer: bytes | None = None  # that frame's octets: a later one the same is its duplicate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +184,8 @@ class MeterClient(Protocol):
 
     def received_since(self, mark: int, cluster_id: int, command: str) -> list[tuple[FrameRecord, ZclFrame]]: ...
 
+    def sent_since(self, mark: int, cluster_id: int, commands: set[str]) -> list[tuple[FrameRecord, ZclFrame]]: ...
+
     def answer_to(self, sent: FrameRecord, command: str) -> Answer: ...
 
 
@@ -184,12 +196,15 @@ class HanClient:
         self._link = link
         self.response_timeout = response_timeout
         # received_since's reading of the trace: how far it has read, the latest request per
-        # (cluster, client endpoint, TSN), and the pushes found, in trace order. A case may
+        # (cluster, client endpoint, TSN), and the meter's frames found, in trace order. A case may
         # poll it from the bench loop's wait while another thread asks: one reader at a time.
         self._reading = threading.Lock()
         self._read = 0
         self._asked: dict[tuple[int, int, int], _Asked] = {}
-        self._pushes: list[tuple[FrameRecord, ZclFrame]] = []
+        # Every decoded frame of the meter's to a client endpoint, in trace order, with the seq of
+        # the request it could answer (None when it could answer none) and whether it is a repeat
+        # of that request's answer: what `received_since` and `sent_since` read.
+        self._from_meter: list[tuple[FrameRecord, ZclFrame, int | None, bool]] = []
 
     @property
     def endpoints(self) -> tuple[int, ...]:
@@ -280,11 +295,36 @@ class HanClient:
         so a case polling for a push reads only the frames that arrived since its last poll."""
         with self._reading:
             self._catch_up()
-            start = bisect.bisect_left(self._pushes, mark, key=lambda pushed: pushed[0].seq)
+            start = bisect.bisect_left(self._from_meter, mark, key=lambda got: got[0].seq)
             return [
                 (record, dataclasses.replace(zcl))  # each caller its own frame, as codec.decode gives
-                for record, zcl in self._pushes[start:]
-                if record.cluster_id == cluster_id and zcl.command_name == command
+                for record, zcl, answering, duplicate in self._from_meter[start:]
+                if record.cluster_id == cluster_id
+                and zcl.command_name == command
+                # A duplicate of the answer to a request made before `mark` carries what the meter
+                # held then (before a CoT trigger taken at `mark`): never a pass after it, and a
+                # stale push taking that TSN must still be judged.
+                and (answering is None or (duplicate and answering < mark))
+                and record.src_ep == self._link.endpoint
+                and record.profile_id == ids.SE_PROFILE
+            ]
+
+    def sent_since(self, mark: int, cluster_id: int, commands: set[str]) -> list[tuple[FrameRecord, ZclFrame]]:
+        """Every frame of `commands` on `cluster_id` the meter sent to a HAN client endpoint
+        since trace mark `mark`, server to client, from any of its endpoints and on any profile,
+        answers and pushes alike: what a check judges that fails on anything the meter sent
+        (the opposite side from `received_since`, which a pass rests on). Left out is only a frame
+        that could be the answer to a request made before `mark` (its first, late answer, what
+        the meter rightly answered then; a repeat of that answer after `mark` is judged)."""
+        with self._reading:
+            self._catch_up()
+            return [
+                (record, dataclasses.replace(zcl))
+                for record, zcl, answering, duplicate in self._from_meter
+                if record.seq >= mark
+                and record.cluster_id == cluster_id
+                and zcl.command_name in commands
+                and (answering is None or answering >= mark or duplicate)
             ]
 
     def _catch_up(self) -> None:
@@ -300,13 +340,19 @@ class HanClient:
         """One trace record, in trace order: a request of a HAN client endpoint is remembered
         (the latest per cluster, endpoint and TSN); a frame of the meter's to a client endpoint
         is a push unless it could be the answer to the remembered request with its TSN: from
-        the endpoint that request went to, of a command answering it, and either within
-        timings.response_timeout of it (its answer, or a duplicate of it) or the first such
-        frame after it went unanswered that long (its late answer). Either is octet for octet
-        what a push with that TSN would be; counting it as a push could pass ESI-05/07 on a
-        meter that never pushed, so it is not counted (a push that happens to take such a TSN is
-        missed: a fail, never a false pass). A frame after an answered request's window is a
-        push, whatever its TSN."""
+        the endpoint that request went to, of a command answering it, and either the first such
+        frame after it (its answer, in time or late) or, within timings.response_timeout of it,
+        a duplicate of that answer, octet for octet (or another part of a split log). Either is
+        octet for octet what a push with that TSN would be; counting it as a push could pass
+        ESI-05/07 on a meter that never pushed, so it is not counted (a push that happens to
+        take such a TSN with the answer's very octets is missed: a fail, never a false pass).
+        A frame that differs from the answer already received is no answer (the request had
+        it) and no duplicate: a push, as is a frame after an answered request's window,
+        whatever its TSN. (Taking every frame in the window for a possible answer missed, on a
+        correct meter, a push whose TSN equalled any Get CoT's of the last response_timeout:
+        in a fast exchange that is dozens of TSNs, not one in 256.) A frame from another endpoint of the meter's than
+        identity.endpoint, or on another profile than Smart Energy's, is no push (an IHD
+        honouring the spoofing rule drops it): it is kept for `sent_since` only."""
         endpoints = self._link.client_endpoints
         header = header_or_none(record.payload)
         if header is None or record.src_ep == 0 or record.dst_ep == 0:
@@ -325,6 +371,8 @@ class HanClient:
         if zcl is None:
             return  # a frame that does not decode is no push of any command
         asked = self._asked.get((record.cluster_id, record.dst_ep, header.tsn))
+        answering: int | None = None
+        duplicate = False
         if (
             asked is not None
             and record.src_ep == asked.record.dst_ep
@@ -332,10 +380,15 @@ class HanClient:
             and answers_command(zcl, asked.command, asked.command_id)
         ):
             in_window = record.timestamp - asked.record.timestamp <= self.response_timeout
-            if in_window or not asked.answered:
-                asked.answered = True
-                return  # could be its answer (in time, duplicated or late): never a push
-        self._pushes.append((record, zcl))
+            if not asked.answered:
+                asked.answered, asked.answer = True, record.payload
+                answering = asked.record.seq  # could be its answer (in time or late)
+            elif in_window and (record.payload == asked.answer or is_log_part(zcl)):
+                answering = asked.record.seq  # a duplicate of its answer, or another part of its split log
+                duplicate = True
+        # received_since counts it as a push only when it answers nothing (or repeats the answer
+        # to a request before its mark) and came from the meter's ESI endpoint on the SE profile.
+        self._from_meter.append((record, zcl, answering, duplicate))
 
 
 def _decoded(record: FrameRecord) -> ZclFrame | None:

@@ -104,6 +104,15 @@ def fuzz_frames(tsn: int = 0) -> list[tuple[str, int, bytes]]:
     for name, full in (("Get Top Up Log", top_up), ("Get Debt Repayment Log", debt)):
         frames += [(f"{name} truncated to {n} octets", PREPAYMENT, full[:n]) for n in range(3, len(full))]
     frames += [(f"Get Change of Tenancy truncated to {n} octets", DM, get_cot[:n]) for n in (1, 2)]
+    # Messaging's requests with a payload, every cut short of their mandatory fields: an IHD's
+    # Message Confirmation (Message ID, Confirmation Time; the optional fields left off, so the
+    # whole is the shortest well-formed one) and Get Message Cancellation (Earliest
+    # Implementation Time). A confirmation cut by a lost fragment is what a meter's message
+    # task meets in the field, and must not wedge it.
+    confirmation = _request(MESSAGING, "message_confirmation", tsn, message_id=0x0000_1001, confirmation_time=0)
+    cancellation = _request(MESSAGING, "get_message_cancellation", tsn, earliest_implementation_time=0)
+    for name, full in (("Message Confirmation", confirmation), ("Get Message Cancellation", cancellation)):
+        frames += [(f"{name} truncated to {n} octets", MESSAGING, full[:n]) for n in range(3, len(full))]
     # Unknown client-to-server commands on each cluster, with a few payload octets.
     for name, cluster, commands in (
         ("Device Management", DM, DeviceManagement.ServerCommandDefs),

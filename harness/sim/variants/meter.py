@@ -400,3 +400,65 @@ ROWS += (
     _v(ClearsOnlyTodaysProfile, ESME, "ESI-04"),
     _v(KeepsProfileOlderThanAWeek, ESME, "ESI-04"),
 )
+
+
+# -- where the pushes come from, and what the Messaging server sends after the CoT ----------------
+class PushesCotFromAnotherEndpoint(ReferenceEsme):
+    """Pushes Publish CoT through its comms stack's notification endpoint (2), not the endpoint
+    hosting its Device Management server (identity.endpoint) that the IHD bound to: an IHD
+    honouring the spoofing rule (a CoT from an endpoint that is no discovered ESI is ignored)
+    drops every one, so no bound IHD learns of the CoT."""
+
+    def push_cot(self) -> None:
+        from harness.sim.air import COORDINATOR_NWK
+        from harness.sim.node import SE_PROFILE
+
+        for _ieee, endpoint in self.push_targets():
+            self._transmit(COORDINATOR_NWK, 2, endpoint, SE_PROFILE, DM, self.publish_cot_frame(self.next_tsn()))
+
+
+def _push_display(meter: ReferenceMeter, message: LastMessage) -> None:
+    for ieee, endpoint in meter.bound(ids.MESSAGING):
+        frame = codec.build(
+            ids.MESSAGING,
+            "display_message",
+            tsn=meter.next_tsn(),
+            message_id=message.message_id,
+            message_control=0,
+            start_time=message.start_time,
+            duration_in_minutes=0xFFFF,
+            message=message.text,
+        )
+        meter.send_to(ieee, endpoint, ids.MESSAGING, frame)
+
+
+class RedisplaysOldMessageAfterCancel(ReferenceEsme):
+    """Sends Cancel All Messages on the CoT, then its message scheduler, whose copy of the active
+    message was not cleared, pushes the previous occupier's message again as Display Message to
+    every bound Messaging client: Get Last Message answers NOT_FOUND, but every bound IHD shows
+    the old message again."""
+
+    def clear_last_message(self, cot_time: int) -> None:
+        old = self.last_message
+        super().clear_last_message(cot_time)
+        if old is not None:
+            _push_display(self, old)
+
+
+class RepublishesOldMessageUnderNewId(ReferenceGpf):
+    """Cancels the previous occupier's message on the CoT, then re-issues its text under a fresh
+    message ID with its original start time (a migration of the message store that renumbers):
+    no old ID reaches the IHDs, but a message dated before the CoT does."""
+
+    def clear_last_message(self, cot_time: int) -> None:
+        old = self.last_message
+        super().clear_last_message(cot_time)
+        if old is not None:
+            _push_display(self, dataclasses.replace(old, message_id=old.message_id + 0x100))
+
+
+ROWS += (
+    _v(PushesCotFromAnotherEndpoint, ESME, "ESI-05", "ESI-07"),
+    _v(RedisplaysOldMessageAfterCancel, ESME, "ESI-06"),
+    _v(RepublishesOldMessageUnderNewId, GPF, "ESI-06"),
+)

@@ -148,3 +148,60 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(UnknownMessagingCommandReplacesLastMessage, ESME, "ROB-01"),
     _v(MalformedPrepaymentResetsPaymentControl, GPF, "ROB-01"),
 )
+
+
+MESSAGE_CONFIRMATION, GET_MESSAGE_CANCELLATION = 0x01, 0x02  # Messaging client-to-server command IDs
+
+
+def _truncated_messaging(frame: AirFrame, command_id: int) -> bool:
+    """A Messaging frame that did not decode, of `command_id` (its header's third octet)."""
+    return frame.cluster_id == MESSAGING and len(frame.payload) >= 3 and frame.payload[2] == command_id
+
+
+class HangsOnTruncatedMessageConfirmation(ReferenceEsme):
+    """A Message Confirmation cut short (an IHD's confirm losing its tail to a lost fragment)
+    wedges its Messaging task, which holds the one ZCL queue it shares with Device Management and
+    Prepayment: the meter answers no ZCL request from then on."""
+
+    wedged = False
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if _truncated_messaging(frame, MESSAGE_CONFIRMATION):
+            self.wedged = True
+        super().on_malformed(frame, error)
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if not self.wedged:
+            super().on_zcl(frame, zcl)
+
+
+class SwallowsFrameAfterTruncatedGetMessageCancellation(ReferenceGpf):
+    """Its Messaging parser, left waiting for the rest of a truncated Get Message Cancellation,
+    takes the next ZCL frame (of any cluster) as that rest and drops it: the request after one
+    goes unanswered."""
+
+    waiting_for_rest = False
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if _truncated_messaging(frame, GET_MESSAGE_CANCELLATION):
+            self.waiting_for_rest = True
+        super().on_malformed(frame, error)
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if self.waiting_for_rest:
+            self.waiting_for_rest = False
+            return
+        super().on_zcl(frame, zcl)
+
+
+ROWS += (
+    _v(
+        HangsOnTruncatedMessageConfirmation,
+        ESME,
+        "ROB-01",
+        may_fail=("ROB-02", "ESI-01", "ESI-02", "ESI-03", "ESI-04", "ESI-05", "ESI-06", "ESI-07"),
+        why="wedged by ROB-01's truncated Message Confirmation (ROB-01 runs first), the meter answers no request "
+        "after it: every later case meets its silence",
+    ),
+    _v(SwallowsFrameAfterTruncatedGetMessageCancellation, GPF, "ROB-01"),
+)
