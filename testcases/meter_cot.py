@@ -22,8 +22,8 @@ from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
 from harness.zcl.history_periods import Period
-from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES
-from harness.zcl.prepayment import COST_HISTORY_DELIVERED
+from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED, DebtType
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.steps import attach_text
 
@@ -51,8 +51,9 @@ PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
     for attr in (names[f"previous_{period}_consumption_delivered"],)
 )
 
+Fetch = tuple[str, int, str, dict[str, object]]  # (what, cluster, command, fields)
 # The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
-FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+FETCHES: tuple[Fetch, ...] = (
     ("top-up log", PREPAYMENT, "get_top_up_log", {"latest_end_time": LATEST, "number_of_records": 0}),
     (
         "debt repayment log",
@@ -68,6 +69,86 @@ FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
         {"interval_channel": 0, "end_time": 0, "number_of_periods": MAX_PERIODS},
     ),
 )
+# ESI-04 judges "nothing from before the CoT" on every request an IHD can make, not on FETCHES'
+# one form: a meter may wire its CoT filter into one path only (the "all records" count, the
+# wildcard Latest End Time, the all-debts index, the import channel) and answer the others from
+# its raw store. So the logs are also asked for the latest 1 and 5 records (an IHD's top-up
+# screen), up to a real Latest End Time (the IHD's clock, as SE 1.4 describes the field), the
+# debt log for each debt type, and Get Profile for the export channel. Each of these and
+# FETCHES is asked from every HAN client endpoint, before the trigger and after it: a meter may
+# answer each client from its own cache.
+LOG_COUNTS = (1, 5)
+DEBT_TYPES = (DebtType.Debt_1, DebtType.Debt_2, DebtType.Debt_3)
+EXPORT_PROFILE = "export half-hourly profile"
+
+
+def every_form(now: int) -> tuple[Fetch, ...]:
+    """FETCHES and the other forms of the log and profile requests, `now` (ZCL UTC, the IHD's
+    clock) the real Latest End Time."""
+    top_up: list[Fetch] = [
+        (
+            f"top-up log, the latest {n}",
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": LATEST, "number_of_records": n},
+        )
+        for n in LOG_COUNTS
+    ]
+    top_up.append(
+        ("top-up log up to now", PREPAYMENT, "get_top_up_log", {"latest_end_time": now, "number_of_records": 0})
+    )
+    every_debt = {"number_of_debts": 0, "debt_type": DebtType.All_Debts}
+    debt: list[Fetch] = [
+        (
+            f"debt repayment log, the latest {n}",
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, **every_debt, "number_of_debts": n},
+        )
+        for n in LOG_COUNTS
+    ]
+    debt.append(
+        ("debt repayment log up to now", PREPAYMENT, "get_debt_repayment_log", {**every_debt, "latest_end_time": now})
+    )
+    debt += [
+        (
+            debt_log_of(kind),
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": kind},
+        )
+        for kind in DEBT_TYPES
+    ]
+    export: Fetch = (
+        EXPORT_PROFILE,
+        METERING,
+        "get_profile",
+        {"interval_channel": IntervalChannel.Consumption_Received, "end_time": 0, "number_of_periods": MAX_PERIODS},
+    )
+    return (*FETCHES, *top_up, *debt, export)
+
+
+def debt_log_of(kind: int) -> str:
+    return f"debt repayment log of debt type {int(kind)}"
+
+
+def required_before(what: str, answers: dict[str, Answer]) -> bool:
+    """Whether the precondition needs form `what` served, given one endpoint's `answers` to
+    every form: a form the meter never served before the CoT proves nothing after it. Every
+    form but two selects records the all-records form served (its latest ones, those up to
+    now), so it must serve them too; a debt type only when the all-debts log held one of it
+    (a meter may hold no debt of a type), and the export channel never (only a meter with
+    generation serves it)."""
+    if what == EXPORT_PROFILE:
+        return False
+    kind = next((k for k in DEBT_TYPES if debt_log_of(k) == what), None)
+    if kind is None:
+        return True
+    frame = answers["debt repayment log"].frame
+    records = frame.fields.get("debt_payload", []) if frame is not None else []
+    return any(int(r.debt_type) == int(kind) for r in records)
+
+
 # ESI-04's Get Profile probes of what ends by the CoT's date. SE 1.4 answers the most recent block
 # ending at or before End Time, but a meter may answer a fixed window back from it instead: one
 # MAX_PERIODS answer then shows only PROFILE_SPAN. So the probes step back a span at a time,
@@ -84,6 +165,17 @@ def profile_probe_ends(since: int) -> list[int]:
     no interval, since each interval ending by it began before the CoT."""
     contiguous = -(-PROFILE_RECENT // PROFILE_SPAN)  # spans to cover PROFILE_RECENT: 6 (54 h)
     return [since - n * PROFILE_SPAN for n in range(contiguous)] + [since - back for back in PROFILE_FARTHER_BACK]
+
+
+# ...and of End Times after it: the block ending by one of these reaches back before the CoT (18
+# half-hours, 9 h, from an End Time less than 9 h after it), so a meter filtering only End Times
+# at or before the CoT's date, or only End Time 0, is seen. Each interval's start is judged.
+PROFILE_AFTER_STEPS = (1, MAX_PERIODS // 2, MAX_PERIODS - 1)  # half-hours after the CoT's date
+
+
+def profile_probe_ends_after(since: int) -> list[int]:
+    """The End Times after the CoT's date ESI-04 asks Get Profile for, earliest first."""
+    return [since + k * HALF_HOUR for k in PROFILE_AFTER_STEPS]
 
 
 SERVED = {  # what a fetch answers when it has data
@@ -113,18 +205,27 @@ class Before:
 class Served:
     """The previous occupier's data the meter served just before the trigger (the precondition)."""
 
-    fetched: dict[str, Answer]
+    fetched: dict[str, Answer]  # FETCHES' answers to the first HAN client endpoint, by what
     day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
     period_history: dict[str, object | None] = dataclasses.field(default_factory=dict)  # PERIOD_HISTORY's, by what
+    # every_form's answers to every HAN client endpoint, by (endpoint, what)
+    forms: dict[tuple[int, str], Answer] = dataclasses.field(default_factory=dict)
 
     @property
     def message_ids(self) -> set[int]:
-        frame = self.fetched["last message"].frame
-        return (
-            {int(frame.fields["message_id"])}
+        """The previous occupier's last message(s), as any client endpoint was answered."""
+        answers = [a for (_ep, what), a in self.forms.items() if what == "last message"] or [
+            self.fetched["last message"]
+        ]
+        return {
+            int(frame.fields["message_id"])
+            for frame in (a.frame for a in answers)
             if frame is not None and frame.command_name == "display_message"
-            else set()
-        )
+        }
+
+    def was_served(self, endpoint: int, what: str) -> bool:
+        answer = self.forms.get((endpoint, what))
+        return answer is not None and is_served(answer)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +259,18 @@ def profile_served(answer: Answer) -> bool:
     return frame is not None and frame.command_name == "get_profile_response" and bool(frame.fields["intervals"])
 
 
+def is_served(answer: Answer) -> bool:
+    """Whether the answer to a fetch carries the occupier's data (records, a message, intervals)."""
+    frame = answer.frame
+    if frame is None or frame.command_name not in SERVED.values():
+        return False
+    return frame.command_name != "get_profile_response" or profile_served(answer)
+
+
+def zcl_now(bench: Bench) -> int:
+    return int(bench.loop.now()) - UNIX_OFFSET
+
+
 def before_trigger(bench: Bench, profile: Profile) -> Before:
     """Bind and ask Get Change of Tenancy, once per bench, before any trigger."""
     done = next((b for owner, b in _BEFORE if owner is bench), None)
@@ -184,23 +297,34 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
 def served_before(bench: Bench) -> Served:
     """The precondition of every post-CoT case: the meter serves the previous occupier's data."""
     client = bench.han_client
-    fetched: dict[str, Answer] = {}
-    with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
-        for what, cluster, command, fields in FETCHES:
-            fetched[what] = client.request(cluster, command, **fields)
+    first = client.endpoints[0]
+    with allure.step(
+        f"The meter serves the previous occupier's data before the trigger, to each of the IHD endpoints "
+        f"{list(client.endpoints)} in every form asked after it (precondition)"
+    ):
+        forms = {
+            (endpoint, what): client.request(cluster, command, endpoint=endpoint, **fields)
+            for endpoint in client.endpoints
+            for what, cluster, command, fields in every_form(zcl_now(bench))
+        }
+        fetched = {what: forms[(first, what)] for what, *_ in FETCHES}
         day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
         period_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr, *_ in PERIOD_HISTORY}
         attach_text(
             "served before the CoT",
-            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items())
+            "\n".join(f"endpoint {ep}, {what}: {a.describe()}" for (ep, what), a in forms.items())
             + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items()),
         )
-        missing = [
-            what
-            for what, _c, command, _f in FETCHES
-            if not fetched[what].is_(SERVED[command])
-            or (command == "get_profile" and not profile_served(fetched[what]))
-        ]
+        missing = [what for what, _c, _command, _f in FETCHES if not is_served(fetched[what])]
+        for endpoint in client.endpoints:
+            answers = {what: a for (ep, what), a in forms.items() if ep == endpoint}
+            missing += [
+                f"{what} (asked from endpoint {endpoint})"
+                for what, answer in answers.items()
+                if (endpoint != first or what not in fetched)
+                and required_before(what, answers)
+                and not is_served(answer)
+            ]
         missing += [
             f"{what} (cluster 0x{cluster:04X} attribute 0x{attr:04X})"
             for what, cluster, attr in DAY_HISTORY
@@ -217,7 +341,7 @@ def served_before(bench: Bench) -> Served:
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
                 "with a top-up, a debt collection, a supplier message and the previous month's consumption first"
             )
-    return Served(fetched, day_history, period_history)
+    return Served(fetched, day_history, period_history, forms)
 
 
 def shared_trigger(bench: Bench, profile: Profile) -> Taken:

@@ -19,24 +19,28 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
+from harness.zcl.codec import ZclFrame
 from harness.zcl.history_periods import Period, calendars, previous, wholly_before
 from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
     DAY_HISTORY,
     DM,
-    FETCHES,
     MAX_PERIODS,
     MESSAGING,
     METERING,
     PERIOD_HISTORY,
     Before,
+    Served,
     before_trigger,
     boundary,
+    every_form,
     profile_probe_ends,
+    profile_probe_ends_after,
     published,
     shared_trigger,
     taken,
+    zcl_now,
 )
 from testcases.steps import attach_text
 
@@ -163,48 +167,82 @@ def _dated(answer_frame: object, field: str, stamp: str) -> list[int]:
     return [int(getattr(r, stamp)) for r in records]
 
 
-def _check_logs_and_message(bench: Bench, since: int, why: str, old_messages: set[int]) -> None:
+def _check_logs_and_message(
+    bench: Bench, since: int, why: str, old_messages: set[int], served: Served | None = None
+) -> None:
+    """Every form of the log, message and profile requests (testcases.meter_cot.every_form),
+    from every HAN client endpoint: nothing dated before the CoT. `served`: what the
+    precondition was answered (a form it was not served proves nothing now: attached)."""
     client = bench.han_client
-    for what, cluster, command, fields in FETCHES:
-        with allure.step(f"{command}: nothing dated before the CoT ({why})"):
-            answer = client.request(cluster, command, **fields)
-            attach_text(what, answer.describe())
-            assert answer.frame is not None, (
-                f"after the CoT the harness (as an IHD) sent {command}; expected the meter's answer (its records, or "
-                "Default Response NOT_FOUND) within timings.response_timeout; it answered nothing"
-            )
-            if answer.status is not None:
-                continue  # NOT_FOUND (or another status): nothing served
-            frame = answer.frame
-            if command == "get_top_up_log":
-                early = [t for t in _dated(frame, "top_up_payload", "top_up_time") if t < since]
-            elif command == "get_debt_repayment_log":
-                early = [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
-            elif command == "get_profile":
-                end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
-                count = len(frame.fields["intervals"])
-                # Most recent first, back from End Time: interval i began (i + 1) periods before it.
-                early = [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
-            else:
-                message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
-                assert message_id not in old_messages, (
-                    f"after the CoT the harness sent Get Last Message; expected NOT_FOUND or a message of the new "
-                    f"occupier; the meter answered the previous occupier's message 0x{message_id:08X} again "
-                    f"(start time {_when(start)})"
+    for endpoint in client.endpoints:
+        for what, cluster, command, fields in every_form(zcl_now(bench)):
+            with allure.step(f"{what} from endpoint {endpoint} ({command}): nothing dated before the CoT ({why})"):
+                answer = client.request(cluster, command, endpoint=endpoint, **fields)
+                attach_text(what, f"{command} {fields} from endpoint {endpoint}: {answer.describe()}")
+                if served is not None and not served.was_served(endpoint, what):
+                    # the precondition did not require it (a debt type it holds none of, no export)
+                    attach_text(
+                        "served before", "not served before the CoT either: a NOT_FOUND now shows nothing withheld"
+                    )
+                asked = f"{command} {_fields(fields)} from its IHD endpoint {endpoint}"
+                assert answer.frame is not None, (
+                    f"after the CoT the harness (as an IHD) sent {asked}; expected the meter's answer (its records, "
+                    "or Default Response NOT_FOUND) within timings.response_timeout; it answered nothing"
                 )
-                early = [start] if start != IMPLEMENT_NOW and start < since else []
-            assert not early, (
-                f"after the CoT (dated {_when(since)}) the harness sent {command}; expected nothing dated before it; "
-                f"the meter answered {what} dated {', '.join(_when(t) for t in early[:5])}"
-            )
+                if answer.status is not None:
+                    continue  # NOT_FOUND (or another status): nothing served
+                frame = answer.frame
+                if command == "get_last_message":
+                    message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
+                    assert message_id not in old_messages, (
+                        f"after the CoT the harness sent {asked}; expected NOT_FOUND or a message of the new "
+                        f"occupier; the meter answered the previous occupier's message 0x{message_id:08X} again "
+                        f"(start time {_when(start)})"
+                    )
+                early = _dated_before(command, frame, since, int(fields.get("end_time", 0)))  # type: ignore[call-overload]
+                assert not early, (
+                    f"after the CoT (dated {_when(since)}) the harness sent {asked}; expected nothing dated before "
+                    f"it; the meter answered {what} dated {', '.join(_when(t) for t in early[:5])}"
+                )
+
+
+def _fields(fields: dict[str, object]) -> str:
+    return "(" + ", ".join(f"{name} {_field(value)}" for name, value in fields.items()) + ")"
+
+
+def _field(value: object) -> str:
+    number = int(value)  # type: ignore[call-overload]
+    return f"0x{number:X}" if number >= 0xFF else str(number)  # times and wildcards in hex
+
+
+def _dated_before(command: str, frame: ZclFrame, since: int, asked_end: int) -> list[int]:
+    """The dates of what an answer to `command` served from before `since`: the records' times,
+    the message's start, or each Get Profile interval's start. Intervals are dated back from the
+    block's End Time, but never from later than the End Time asked (`asked_end`, 0 for the
+    latest): SE 1.4 answers the block ending at or before it, so a block claiming a later end
+    would place the previous occupier's half-hours after the CoT."""
+    if command == "get_top_up_log":
+        return [t for t in _dated(frame, "top_up_payload", "top_up_time") if t < since]
+    if command == "get_debt_repayment_log":
+        return [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
+    if command == "get_profile":
+        end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
+        if asked_end:
+            end = min(end, asked_end)
+        count = len(frame.fields["intervals"])
+        # Most recent first, back from End Time: interval i began (i + 1) periods before it.
+        return [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
+    start = int(frame.fields["start_time"])
+    return [start] if start != IMPLEMENT_NOW and start < since else []
 
 
 @case("ESI-04")
 def test_esi_04(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     since, why = boundary(bench, trigger)
-    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
+    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids, trigger.served)
     _check_profile_before(bench, since)
+    _check_profile_after(bench, since)
     for what, cluster, attribute in DAY_HISTORY:
         _check_history(bench, since, what, cluster, attribute, "day", None)
     for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
@@ -238,6 +276,46 @@ def _check_profile_before(bench: Bench, since: int) -> None:
                 f"after the CoT (dated {_when(since)}) the harness sent Get Profile with End Time {_when(end)} "
                 f"({(since - end) // 3600} h before the CoT's date) for {MAX_PERIODS} half-hours; expected no "
                 f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
+            )
+
+
+def _check_profile_after(bench: Bench, since: int) -> None:
+    """Get Profile for End Times shortly after the CoT's date (testcases.meter_cot.
+    profile_probe_ends_after): the 18 half-hours of a block ending by one reach back before the
+    CoT, and none of those may be served (each interval's start judged against the boundary),
+    so a meter filtering only End Time 0 and End Times at or before the CoT is seen."""
+    ends = profile_probe_ends_after(since)
+    minutes = ", ".join(f"{(end - since) // 60} min" for end in ends)
+    with allure.step(f"Get Profile with End Times after the CoT's date ({minutes} after): nothing begun before it"):
+        answers = [
+            (
+                end,
+                bench.han_client.request(
+                    METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
+                ),
+            )
+            for end in ends
+        ]
+        attach_text(
+            "profile after the CoT",
+            "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers),
+        )
+        for end, answer in answers:
+            asked = (
+                f"Get Profile with End Time {_when(end)} ({(end - since) // 60} min after the CoT's date "
+                f"{_when(since)}) for {MAX_PERIODS} half-hours"
+            )
+            assert answer.frame is not None, (
+                f"after the CoT the harness sent {asked}; expected the meter's Get Profile Response within "
+                f"timings.response_timeout; it answered nothing"
+            )
+            if answer.status is not None or answer.frame.command_name != "get_profile_response":
+                continue  # a Default Response: nothing served
+            early = _dated_before("get_profile", answer.frame, since, end)
+            assert not early, (
+                f"after the CoT the harness sent {asked}; expected only half-hours begun at or after the CoT; the "
+                f"meter answered {len(answer.frame.fields['intervals'])} interval(s), of which {len(early)} began "
+                f"before it (from {', '.join(_when(t) for t in early[:3])}): {answer.describe()}"
             )
 
 

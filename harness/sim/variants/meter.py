@@ -27,7 +27,9 @@ from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import codec, ids
 from harness.zcl.device_management import TenancyChangeControl
 from harness.zcl.history_periods import Period
+from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
+from harness.zcl.prepayment import DebtType
 from harness.zcl.time import INVALID
 
 
@@ -399,4 +401,137 @@ class KeepsProfileOlderThanAWeek(_AnswersProfileByWindow):
 ROWS += (
     _v(ClearsOnlyTodaysProfile, ESME, "ESI-04"),
     _v(KeepsProfileOlderThanAWeek, ESME, "ESI-04"),
+)
+
+
+# ESI-04 on every form of request an IHD may send (not only the one the precondition asks),
+# and from every HAN client endpoint: each of these filters one path and serves another raw.
+class ServesTopUpsForACount(ReferenceEsme):
+    """Withholds the previous occupier's top-ups when asked for every record (Number of Records
+    0), but answers a request for the latest N (an IHD's top-up screen: 1, 5) from its raw log."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_records"]) == 0:
+            return super().on_get_top_up_log(zcl)
+        with unrestricted(self):
+            return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogForOneType(ReferenceGpf):
+    """Withholds the previous occupier's debt collections when asked for every debt type
+    (0xFF), but answers a request for one debt type from a per-type index the CoT restriction
+    was never wired into."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["debt_type"]) == DebtType.All_Debts:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            latest, wanted = int(zcl.fields["latest_end_time"]), int(zcl.fields["number_of_debts"]) or 255
+            kind = int(zcl.fields["debt_type"])
+            held = [d for d in self.debts if d.collection_time <= latest and int(d.debt_type) == kind][:wanted]
+        return split_log(ids.PREPAYMENT, "publish_debt_log", held, tsn=zcl.tsn) if held else self.not_found(zcl)
+
+
+class ServesTopUpsUpToARealTime(ReferenceEsme):
+    """Applies the CoT filter only to the wildcard Latest End Time (0xFFFFFFFE, 0xFFFFFFFF): an
+    IHD sending its own clock as Latest End Time (as SE 1.4 describes) is answered the raw log."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) >= 0xFFFF_FFFE:
+            return super().on_get_top_up_log(zcl)
+        with unrestricted(self):
+            return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogForACount(ReferenceGpf):
+    """Withholds the previous occupier's debt collections when asked for every record (Number
+    of Debts 0), but answers a request for the latest N from its raw log."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_debts"]) == 0:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            return super().on_get_debt_log(zcl)
+
+
+class ServesDebtLogUpToARealTime(ReferenceEsme):
+    """Applies the CoT filter to the debt log only for the wildcard Latest End Time: a request
+    up to the IHD's own clock is answered the raw log."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) >= 0xFFFF_FFFE:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            return super().on_get_debt_log(zcl)
+
+
+class ServesProfileEndingAfterCot(ReferenceEsme):
+    """Withholds Get Profile's half-hours for End Time 0 (the latest) and End Times at or before
+    the CoT, but takes an End Time after the CoT for the new occupier's window and answers it
+    unfiltered, though its 18 half-hours reach back up to 9 h before the CoT."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        end_time = int(zcl.fields["end_time"])
+        if self.boundary is None or end_time == 0 or end_time <= self.boundary:
+            return super().on_get_profile(zcl)
+        with unrestricted(self):
+            return super().on_get_profile(zcl)
+
+
+class ServesExportProfile(ReferenceEsme):
+    """A generation-capable ESME serving the export channel (Consumption Received, interval
+    channel 1) of Get Profile from a second half-hour log the CoT routine never restricts; its
+    import channel is withheld as the reference's."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["interval_channel"]) != IntervalChannel.Consumption_Received:
+            return super().on_get_profile(zcl)
+        end_time, wanted = int(zcl.fields["end_time"]), min(int(zcl.fields["number_of_periods"]), MAX_PERIODS)
+        with unrestricted(self):
+            block = [(end, v // 3) for end, v in self.intervals() if end_time == 0 or end <= end_time][:wanted]
+        status = ProfileStatus.Success if block else ProfileStatus.No_Intervals_Available_For_The_Requested_Time
+        fields = {"end_time": block[0][0] if block else end_time, "status": status}
+        fields |= {"profile_interval_period": ProfileIntervalPeriod.Thirty_Minutes}
+        fields |= {"number_of_periods_delivered": len(block), "intervals": [v for _end, v in block]}
+        return [codec.build(METERING, "get_profile_response", tsn=zcl.tsn, **fields)]
+
+
+class ServesCachedLogsToSecondClient(ReferenceEsme):
+    """Answers each HAN client's Get Top Up Log and Get Debt Repayment Log from a cache of its
+    own, built at its first request; the CoT flushes the cache of the first client bound to
+    Device Management only, so every other client (a PPMID, a second IHD) is still answered
+    the previous occupier's logs."""
+
+    LOGS = ("get_top_up_log", "get_debt_repayment_log")
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cache: dict[tuple[int, str], list[bytes]] = {}  # (client endpoint, command) -> frames
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        for _ieee, endpoint in self.bound(DM)[:1]:
+            self.cache = {key: frames for key, frames in self.cache.items() if key[0] != endpoint}
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        if zcl.cluster_id != ids.PREPAYMENT or zcl.command_name not in self.LOGS:
+            super().on_zcl(frame, zcl)
+            return
+        key = (int(frame.src_ep), zcl.command_name)
+        if key not in self.cache:  # the first request's answer, whatever it asked for
+            handler = self.on_get_top_up_log if zcl.command_name == "get_top_up_log" else self.on_get_debt_log
+            self.cache[key] = handler(zcl)
+        for payload in self.cache[key]:
+            self.reply(frame, payload[:1] + bytes([zcl.tsn]) + payload[2:])  # the cached frame, this TSN
+
+
+ROWS += (
+    _v(ServesTopUpsForACount, ESME, "ESI-04"),
+    _v(ServesDebtLogForOneType, GPF, "ESI-04"),
+    _v(ServesTopUpsUpToARealTime, ESME, "ESI-04"),
+    _v(ServesDebtLogForACount, GPF, "ESI-04"),
+    _v(ServesDebtLogUpToARealTime, ESME, "ESI-04"),
+    _v(ServesProfileEndingAfterCot, ESME, "ESI-04"),
+    _v(ServesExportProfile, ESME, "ESI-04"),
+    _v(ServesCachedLogsToSecondClient, ESME, "ESI-04"),
 )
