@@ -305,7 +305,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "ESI-01",
         "ESI role",
         "Before the CoT trigger, Get Change of Tenancy is answered NOT_FOUND, or with the earlier event "
-        "behaviour.prior_issuer_event_id declares",
+        "behaviour.prior_issuer_event_id declares, and attributes 0x0200/0x0201 say the same (no CoT: "
+        "0xFFFFFFFF and 0; or that event's Implementation Date/Time and Tenancy Change Control)",
         f"{SECMP_ESI}; {ZSE_DM} Get Change of Tenancy",
         _C,
     ),
@@ -331,7 +332,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile (the latest "
         "intervals and, probed back over 48 h and further, any ending by the CoT) and the day, week and month "
         "history attributes return nothing dated before the CoT (the meter served the previous occupier's "
-        "data before it)",
+        "data before it); the current day's consumption and cost no more than delivered since the CoT; and "
+        "still so, the CoT still held, past the next midnight and poll.max_interval after the trigger",
         f"{SECMP_ESI}; {GBCS_COT}: the date is the boundary from which the previous occupier's data is withheld",
         _B,
     ),

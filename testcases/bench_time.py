@@ -18,6 +18,7 @@ from harness.applicability import dual_fuel, has_control, not_applicable, provoc
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES
 from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
+from testcases.meter_cot import sustained_hold, sustained_hold_worst
 from testcases.query_soak import soak_length
 from testcases.steps import (
     cleared_hold,
@@ -155,9 +156,13 @@ ESTIMATES: dict[str, Estimate] = {
     # A meter under test answers the harness's IHD at once (round trips are negligible), and a
     # conforming one pushes on receipt (ESI-05/07 end their cot_push_within wait early: counted
     # in worst_case). The shared trigger is taken by ESI-02, the first post-CoT case of a run.
+    # ESI-04 holds past the next midnight and poll.max_interval after the trigger (the CoT and its
+    # withholding sustained: testcases.meter_cot.sustained_until).
     "ESI-01": lambda p: 0.0,
     "ESI-02": _when(_applies("ESI-02"), _cot_trigger),
-    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(3, 8)},
+    "ESI-03": lambda p: 0.0,
+    "ESI-04": _when(_applies("ESI-04"), sustained_hold),
+    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(5, 8)},
 }
 
 
@@ -192,6 +197,8 @@ def worst_case(profile: Profile) -> dict[str, float]:
     for case_id in ("ESI-05", "ESI-07"):
         if not_applicable(case_id, profile) is None:
             worst[case_id] += _cot_push_within(profile)
+    if worst["ESI-04"]:  # a 25-hour UK local day to its next midnight
+        worst["ESI-04"] = sustained_hold_worst(profile)
     return worst
 
 

@@ -21,8 +21,8 @@ from harness.esi.han_client import BOUND_CLUSTERS, Answer
 from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
-from harness.zcl.history_periods import Period
-from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel
+from harness.zcl.history_periods import Period, calendars, current_start
+from harness.zcl.metering import CURRENT_SUMMATION_DELIVERED, HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel
 from harness.zcl.prepayment import COST_HISTORY_DELIVERED, DebtType
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.steps import attach_text
@@ -49,6 +49,26 @@ PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
     )
     for period in ("week", "month")
     for attr in (names[f"previous_{period}_consumption_delivered"],)
+)
+# The current day's consumption and cost: after the CoT no more than the new occupier's since
+# the boundary (ESI-04), which the harness bounds by the meter's own register: CurrentSummation-
+# Delivered (Metering 0x0000, mandatory in SE 1.4 and in the same unit, multiplier and divisor
+# as the history) read just before the trigger and again with the current day.
+CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
+CURRENT_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "current_day")
+SUMMATION = CURRENT_SUMMATION_DELIVERED
+# The older history an IHD's charts read: (what, cluster, attribute, period, n), n periods back
+# (Previous Day 2..8, Week 2..5, Month 2..13, consumption and cost). Judged 0 after the CoT when
+# wholly before it; not required before it (a meter answering UNSUPPORTED_ATTRIBUTE serves none).
+OLDER_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
+    (f"previous {period} {n} {kind}", cluster, attr, period, n)
+    for kind, cluster, names in (
+        ("consumption", METERING, {d.name: a for a, d in HISTORY_ATTRIBUTES.items()}),
+        ("cost", PREPAYMENT, {f"{q}_consumption_delivered": a for a, q in COST_HISTORY_DELIVERED.items()}),
+    )
+    for period, last in (("day", 8), ("week", 5), ("month", 13))
+    for n in range(2, last + 1)
+    for attr in (names[f"previous_{period}{n}_consumption_delivered"],)
 )
 
 Fetch = tuple[str, int, str, dict[str, object]]  # (what, cluster, command, fields)
@@ -192,6 +212,8 @@ class Before:
 
     cot: Answer  # its answer to Get Change of Tenancy
     bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
+    # Device Management 0x0200/0x0201 as read then (absent: answered UNSUPPORTED_ATTRIBUTE)
+    attributes: dict[int, object] = dataclasses.field(default_factory=dict)
 
     @property
     def issuer_event_id(self) -> int | None:
@@ -210,6 +232,7 @@ class Served:
     period_history: dict[str, object | None] = dataclasses.field(default_factory=dict)  # PERIOD_HISTORY's, by what
     # every_form's answers to every HAN client endpoint, by (endpoint, what)
     forms: dict[tuple[int, str], Answer] = dataclasses.field(default_factory=dict)
+    summation: int = 0  # CurrentSummationDelivered (Metering 0x0000) just before the trigger
 
     @property
     def message_ids(self) -> set[int]:
@@ -289,7 +312,10 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
     with allure.step("Get Change of Tenancy before the trigger"):
         cot = client.request(DM, "get_change_of_tenancy")
         attach_text("Get Change of Tenancy", cot.describe())
-    before = Before(cot, status)
+    with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management before the trigger"):
+        attributes = client.read(DM, [0x0200, 0x0201])
+        attach_text("attributes", f"0x0200: {attributes.get(0x0200)}, 0x0201: {attributes.get(0x0201)}")
+    before = Before(cot, status, attributes)
     _BEFORE.append((bench, before))
     return before
 
@@ -310,10 +336,12 @@ def served_before(bench: Bench) -> Served:
         fetched = {what: forms[(first, what)] for what, *_ in FETCHES}
         day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
         period_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr, *_ in PERIOD_HISTORY}
+        summation = client.read(METERING, [SUMMATION]).get(SUMMATION)
         attach_text(
             "served before the CoT",
             "\n".join(f"endpoint {ep}, {what}: {a.describe()}" for (ep, what), a in forms.items())
-            + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items()),
+            + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items())
+            + f"\ncurrent summation delivered (0x0000): {summation}",
         )
         missing = [what for what, _c, _command, _f in FETCHES if not is_served(fetched[what])]
         for endpoint in client.endpoints:
@@ -335,13 +363,15 @@ def served_before(bench: Bench) -> Served:
             for what, cluster, attr, _period, optional in PERIOD_HISTORY
             if not period_history[what] and not (optional and period_history[what] is None)
         ]
+        if summation is None:  # the bound of the current day's consumption after the CoT
+            missing.append(f"current summation delivered (cluster 0x{METERING:04X} attribute 0x{SUMMATION:04X})")
         if missing:
             raise PreconditionNotMet(
                 f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
                 "with a top-up, a debt collection, a supplier message and the previous month's consumption first"
             )
-    return Served(fetched, day_history, period_history, forms)
+    return Served(fetched, day_history, period_history, forms, int(summation))  # type: ignore[call-overload]
 
 
 def shared_trigger(bench: Bench, profile: Profile) -> Taken:
@@ -391,3 +421,42 @@ def boundary(bench: Bench, trigger: Taken) -> tuple[int, str]:
     if at not in (IMPLEMENT_NOW, CANCEL) and at > trigger.trigger_zcl:
         return at, f"the published Implementation Date/Time {format_zcl_utc(at)}, after the trigger"
     return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}, the CoT's date"
+
+
+def sustained_until(profile: Profile, trigger: Taken) -> float:
+    """The bench time (Unix seconds) by which the CoT must have outlasted what a meter's own
+    timers could undo: the next midnight after the trigger in every calendar a GB meter counts
+    its days in (a restriction lapsing with the day), and poll.max_interval after it (the
+    longest an IHD may go between queries: a CoT it has not yet asked for must still be
+    there). One half-hour more: the meter's first interval and daily freeze after each."""
+    zcl = trigger.trigger_zcl
+    # The next day's start: 26 h after today's lies in it, whether today has 23, 24 or 25 hours.
+    midnight = UNIX_OFFSET + max(
+        current_start("day", current_start("day", zcl, zone) + 26 * 3600, zone) for zone in calendars().values()
+    )
+    return max(midnight, trigger.done + profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def sustained_hold(profile: Profile) -> float:
+    """The bench time the hold to `sustained_until` is planned at (testcases.bench_time): the
+    longer of poll.max_interval and a day (the next midnight is up to a day away, whenever the
+    run is), plus the half-hour. With the usual 24 h max_interval that is the hold."""
+    return max(DAY, profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def sustained_hold_worst(profile: Profile) -> float:
+    """At most: the next UK local midnight is 25 hours away on the autumn clock change's day."""
+    return max(DAY + 3600, profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def hold_past_midnight(bench: Bench, profile: Profile, trigger: Taken) -> float:
+    """Let bench time pass to `sustained_until` (virtual in simulation); the bench time held."""
+    until = sustained_until(profile, trigger)
+    held = max(0.0, until - bench.loop.now())
+    with allure.step(
+        f"Let {held / 3600:.1f} h of bench time pass: past the next midnight (UTC and UK local) and "
+        f"timings.poll.max_interval ({profile.timings.poll.max_interval}) after the trigger"
+    ):
+        bench.loop.hold(held, "the CoT to outlast the next midnight and poll.max_interval")
+        attach_text("held", f"until {format_zcl_utc(int(bench.loop.now()) - UNIX_OFFSET)}, {held:.0f} s")
+    return held

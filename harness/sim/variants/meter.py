@@ -13,15 +13,22 @@ from collections.abc import Iterator
 import zigpy.types as zt
 
 from harness.sim.devices.meter import (
+    COT_CONTROL,
+    CURRENT_DAY,
     DAY,
     DM,
     MAX_PERIODS,
     METERING,
+    NO_COT_CONTROL,
+    NO_COT_TIME,
+    PENCE_PER_KWH,
+    PREPAYMENT,
     LastMessage,
     MeterCot,
     ReferenceEsme,
     ReferenceGpf,
     ReferenceMeter,
+    T,
 )
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import codec, ids
@@ -534,4 +541,137 @@ ROWS += (
     _v(ServesProfileEndingAfterCot, ESME, "ESI-04"),
     _v(ServesExportProfile, ESME, "ESI-04"),
     _v(ServesCachedLogsToSecondClient, ESME, "ESI-04"),
+)
+
+
+# -- the current day's and older history, the attributes before a CoT, sustained withholding ---
+CURRENT_DAY_COST = 0x051C  # Prepayment CurrentDayCostConsumptionDelivered
+OLDER_DAYS = {n: 0x0420 + (n - 2) * 2 for n in range(2, 9)}  # Metering PreviousDay2..8 ConsumptionDelivered
+PREVIOUS_WEEK_2 = 0x0434
+
+
+def _today_so_far(meter: ReferenceMeter) -> int:
+    """Wh since UTC midnight, whoever consumed them, counting the half-hour in progress pro rata:
+    what a running register that the CoT does not reset holds."""
+    now = meter.zcl_now()
+    midnight, in_progress = now // DAY * DAY, now // HALF_HOUR * HALF_HOUR
+    with unrestricted(meter):
+        complete = meter.consumed(midnight, in_progress)
+    partial = meter.interval_value(in_progress + HALF_HOUR) * (now - in_progress) // HALF_HOUR
+    return complete + partial
+
+
+class CurrentDayKeepsPreCotConsumption(ReferenceEsme):
+    """CurrentDayConsumptionDelivered (Metering 0x0401) is a running register the CoT does not
+    reset: for the rest of the CoT's day the new occupier's IHD shows the previous occupier's
+    consumption of that day."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[CURRENT_DAY] = (table[CURRENT_DAY][0], _today_so_far(self))
+        return table
+
+
+class CurrentDayCostNotReset(ReferenceGpf):
+    """Serves CurrentDayCostConsumptionDelivered (Prepayment 0x051C) from a running register
+    the CoT does not reset: the new occupier's PPMID shows today's cost with the previous
+    occupier's spend in it."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            table[CURRENT_DAY_COST] = (T.uint48, _today_so_far(self) * PENCE_PER_KWH // 1000)
+        return table
+
+
+class KeepsOlderDayHistory(ReferenceGpf):
+    """Serves Previous Day 2..8 and Previous Week 2 consumption (Metering 0x0420..0x042C,
+    0x0434) from accumulators its CoT routine does not zero (only the previous day, week and
+    month were on its list): an IHD's seven-day chart shows the previous occupier's week."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            midnight = self.zcl_now() // DAY * DAY
+            with unrestricted(self):
+                for n, attribute in OLDER_DAYS.items():
+                    start = midnight - n * DAY
+                    table[attribute] = (T.uint24, self.consumed(start, start + DAY))
+                monday = midnight - (midnight // DAY + 5) % 7 * DAY  # ZCL day 0 (2000-01-01) was a Saturday
+                table[PREVIOUS_WEEK_2] = (T.uint24, self.consumed(monday - 14 * DAY, monday - 7 * DAY))
+        return table
+
+
+class CotExpiresAfterAnHour(ReferenceEsme):
+    """Keeps the CoT in a pending-event table with an hour's life: after it Get Change of
+    Tenancy answers NOT_FOUND again (and 0x0200/0x0201 read no CoT), so an IHD that was off, or
+    polls every few hours, never learns of it. It keeps withholding the previous occupier's data."""
+
+    LIFE = 3600
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        cot = self.cot
+
+        def expire() -> None:
+            if self.cot is cot:
+                self.cot = None
+
+        self.world.clock.call_later(self.LIFE, expire)
+
+
+class WithholdingLapsesAtMidnight(ReferenceGpf):
+    """Restricts by a "until the end of the day" flag: at the next UTC midnight after the CoT
+    it serves the previous occupier's top-up and debt logs and half-hours again."""
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        now = self.zcl_now()
+        self.world.clock.call_later((now // DAY + 1) * DAY - now, self._lapse)
+
+    def _lapse(self) -> None:
+        self.boundary = None
+
+
+class AttributesDefaultToZeroBeforeCot(ReferenceEsme):
+    """Before any CoT 0x0200/0x0201 hold power-on defaults: 0x00000000 (a real date, and as an
+    Implementation Date/Time "now") and the GB tenancy control, while Get Change of Tenancy
+    answers NOT_FOUND: an IHD reading the attributes sees a CoT that never happened."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        return (0, COT_CONTROL) if self.cot is None else super().cot_attributes()
+
+
+class PriorCotMissingFromAttributes(ReferenceGpf):
+    """Answers Get Change of Tenancy with the CoT it held from before the run (restored at
+    boot), but fills 0x0200/0x0201 only when a CoT arrives: before the trigger they read no CoT."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.attributes_filled = False
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        self.attributes_filled = True
+
+    def cot_attributes(self) -> tuple[int, int]:
+        return super().cot_attributes() if self.attributes_filled else (NO_COT_TIME, NO_COT_CONTROL)
+
+
+ROWS += (
+    _v(CurrentDayKeepsPreCotConsumption, ESME, "ESI-04"),
+    _v(CurrentDayCostNotReset, GPF, "ESI-04"),
+    _v(KeepsOlderDayHistory, GPF, "ESI-04"),
+    _v(
+        CotExpiresAfterAnHour,
+        ESME,
+        "ESI-04",
+        "ESI-05",
+        "ESI-07",
+        why="ESI-05 and ESI-07, after ESI-04's hold, ask Get Change of Tenancy to compare the pushes with",
+    ),
+    _v(WithholdingLapsesAtMidnight, GPF, "ESI-04"),
+    _v(AttributesDefaultToZeroBeforeCot, ESME, "ESI-01"),
+    _v(PriorCotMissingFromAttributes, GPF, "ESI-01"),
 )
