@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from harness.applicability import dual_fuel, has_control, not_applicable, provocation
 from harness.catalogue import CASES
-from harness.domain import DATA_CLASSES
+from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
 from testcases.query_soak import soak_length
 from testcases.steps import (
@@ -90,6 +90,12 @@ def _cot_push_within(profile: Profile) -> float:
     return profile.timings.cot_push_within.total_seconds()
 
 
+def _spoofs(p: Profile) -> int:
+    """SEC-03/04/07's spoofs: per ESI a Publish CoT, and Cancel All Messages and Display
+    Message when the unit shows supplier messages (testcases.test_07b_security)."""
+    return len(sources(p)) * (1 + (2 if DataClass.SUPPLIER_MESSAGES in p.stores else 0))
+
+
 ESTIMATES: dict[str, Estimate] = {
     "BENCH-01": lambda p: 0.0,
     "PROF-01": lambda p: 0.0,
@@ -138,11 +144,12 @@ ESTIMATES: dict[str, Estimate] = {
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start
     "SEC-02": lambda p: 0.0,  # reads the trace
-    # one spoofed CoT from each ESI in turn, each watched for as long as a genuine one may take
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
-    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
+    # from each ESI in turn one spoofed CoT and each spoofed Messaging command (on a unit that
+    # shows supplier messages), each watched for as long as a genuine CoT may take
+    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
+    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
     "SEC-07": _when(
-        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: len(sources(p)) * eventually(p)
+        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: _spoofs(p) * eventually(p)
     ),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
     "SEC-05": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),

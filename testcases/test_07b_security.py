@@ -27,6 +27,7 @@ from harness.evidence.trace_text import describe_frame, trace_text
 from harness.plugin import applies
 from harness.profile import Profile, SecurityMode
 from harness.radio.trace import Direction, FrameRecord
+from harness.security.certificates import parse_certificate
 from harness.security.responder import Reply
 from harness.zcl import codec, ids
 from testcases import steps
@@ -357,6 +358,45 @@ def test_sec_05(bench: Bench, profile: Profile) -> None:
         "a trust centre whose certificate another CA issued",
         judge,
         responder=security.foreign_responder(),
+    )
+    _impostor_trust_centre(bench, profile, security)
+
+
+def _impostor_trust_centre(bench: Bench, profile: Profile, security: CbkeLinkSecurity) -> None:
+    """The responder's certificate checked for its subject as well as its issuer: from the
+    unit's own CA but naming another device, it is refused (BAD_MESSAGE), or any device whose
+    certificate that CA issued could play trust centre."""
+    responder = security.impostor_responder()
+    if responder is None:
+        with allure.step(
+            "Not judged: a trust centre certificate from the unit's CA naming another device (the trust centre's "
+            "certificate in radio.cbke is not from the harness test CA, and the bench holds no other CA's key)"
+        ):
+            pass
+        return
+    subject = parse_certificate(next(iter(responder.identities.values())).certificate).subject
+    what = (
+        f"a certificate from the unit's own CA naming {subject.hex(':')}, not the trust centre "
+        "(Initiate Key Establishment Response)"
+    )
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "initiate_key_establishment_response", what)
+        _terminated(
+            answer,
+            "BAD_MESSAGE",
+            what,
+            "The unit terminates with BAD_MESSAGE (the certificate is not the trust centre's), not going on to "
+            "Ephemeral Data",
+        )
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(
+        bench,
+        security,
+        f"a trust centre whose certificate the unit's CA issued for another device ({subject.hex(':')})",
+        judge,
+        responder=responder,
     )
 
 

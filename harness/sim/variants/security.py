@@ -291,3 +291,24 @@ ROWS = (
     _v(InstallKeyFallbackOffDm, DUAL_CBKE, "SEC-04"),
     _v(AcceptsMessagingFromAnyNode, IHD_CBKE, "SEC-07"),
 )
+
+
+class _SubjectBlindClient(KeyEstablishmentClient):
+    def subject_acceptable(self, theirs: Certificate) -> bool:
+        return True
+
+
+class _SkipsSubject(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _SubjectBlindClient(self.identity, self.trust_centre_ieee)
+
+
+class SkipsTrustCentreSubjectCheck(ReferenceIHD):
+    """Checks that the trust centre's certificate comes from its own CA but not that it names
+    the trust centre: any device certificate from that CA (every IHD holds one) can play
+    trust centre. It goes on to Ephemeral Data instead of terminating with BAD_MESSAGE."""
+
+    security_class = _SkipsSubject
+
+
+ROWS = (*ROWS, _v(SkipsTrustCentreSubjectCheck, IHD_CBKE, "SEC-05"))
