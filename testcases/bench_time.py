@@ -16,8 +16,10 @@ from collections.abc import Callable
 
 from harness.applicability import dual_fuel, has_control, not_applicable, provocation
 from harness.catalogue import CASES
-from harness.domain import DATA_CLASSES
+from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
+from harness.security.certificates import parse_certificate
+from harness.security.test_ca import harness_test_ca
 from testcases.meter_cot import sustained_hold, sustained_hold_worst
 from testcases.query_soak import soak_length
 from testcases.steps import (
@@ -91,6 +93,30 @@ def _cot_push_within(profile: Profile) -> float:
     return profile.timings.cot_push_within.total_seconds()
 
 
+def _spoofs(p: Profile) -> int:
+    """SEC-03/04/07's spoofs: per ESI a Publish CoT, and Cancel All Messages and Display
+    Message when the unit shows supplier messages (testcases.test_07b_security)."""
+    return len(sources(p)) * (1 + (2 if DataClass.SUPPLIER_MESSAGES in p.stores else 0))
+
+
+def _sec_05_exchanges(p: Profile) -> int:
+    """SEC-05's provoked exchanges: another CA's certificate, then, when the trust centre's
+    certificates are the harness test CA's (CbkeLinkSecurity.impostor_responder), one from
+    that CA naming another device."""
+    settings = p.radio.cbke
+    if settings is None:
+        return 1
+    for suite in (1, 2):
+        credential = settings.credential(suite)
+        if credential is None:
+            continue
+        ca = harness_test_ca(suite)
+        issuer = parse_certificate(bytes.fromhex(credential.certificate)).issuer
+        if issuer != ca.issuer or bytes.fromhex(credential.ca_public_key) != ca.public_key:
+            return 1
+    return 2
+
+
 ESTIMATES: dict[str, Estimate] = {
     "BENCH-01": lambda p: 0.0,
     "PROF-01": lambda p: 0.0,
@@ -139,14 +165,16 @@ ESTIMATES: dict[str, Estimate] = {
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start
     "SEC-02": lambda p: 0.0,  # reads the trace
-    # one spoofed CoT from each ESI in turn, each watched for as long as a genuine one may take
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
-    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
+    # from each ESI in turn one spoofed CoT and each spoofed Messaging command (on a unit that
+    # shows supplier messages), each watched for as long as a genuine CoT may take
+    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
+    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
     "SEC-07": _when(
-        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: len(sources(p)) * eventually(p)
+        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: _spoofs(p) * eventually(p)
     ),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
-    "SEC-05": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
+    # SEC-05 twice when the bench can issue an impostor certificate (its CA is the harness's)
+    "SEC-05": _when(_cbke, lambda p: _sec_05_exchanges(p) * p.timings.poll.after_join.total_seconds()),
     "SEC-06": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
@@ -185,9 +213,10 @@ def worst_case(profile: Profile) -> dict[str, float]:
         worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
     if worst["CLR-08"]:
         worst["CLR-08"] += extra_query + actioned
-    for case_id in ("SEC-05", "SEC-06"):  # the provoked exchange: a join and CBKE, up to establish_within
+    for case_id in ("SEC-05", "SEC-06"):  # each provoked exchange: a join and CBKE, up to establish_within
         if worst[case_id] and profile.radio.cbke is not None:
-            worst[case_id] += profile.radio.cbke.establish_within.total_seconds()
+            exchanges = _sec_05_exchanges(profile) if case_id == "SEC-05" else 1
+            worst[case_id] += exchanges * profile.radio.cbke.establish_within.total_seconds()
     for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned
