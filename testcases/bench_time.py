@@ -28,6 +28,7 @@ from testcases.steps import (
     sources,
     stored,
 )
+from testcases.steps.facts import PAST_DATES
 
 HOUR = 3600.0
 # The cases that read the shared query soak (marker `soak`: skipped on hardware without --soak).
@@ -130,7 +131,7 @@ ESTIMATES: dict[str, Estimate] = {
     "POLL-06": lambda p: 0.0,
     "POLL-07": lambda p: 0.0,
     "POLL-08": lambda p: 0.0,
-    "IMPL-01": _when(_stores, cleared_hold),
+    "IMPL-01": _when(_stores, lambda p: len(PAST_DATES) * cleared_hold(p)),  # one CoT per past date
     "IMPL-02": _when(_stores, _impl_02),
     "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
@@ -150,7 +151,7 @@ ESTIMATES: dict[str, Estimate] = {
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
-        lambda p: cleared_hold(p) + eventually(p),
+        lambda p: len(sources(p)) * (cleared_hold(p) + eventually(p)),  # a round per meter publishing alone
     ),
     # A meter under test answers the harness's IHD at once (round trips are negligible), and a
     # conforming one pushes on receipt (ESI-05/07 end their cot_push_within wait early: counted
