@@ -184,9 +184,11 @@ def worst_case(profile: Profile) -> dict[str, float]:
     for case_id in ("SEC-05", "SEC-06"):  # the provoked exchange: a join and CBKE, up to establish_within
         if worst[case_id] and profile.radio.cbke is not None:
             worst[case_id] += profile.radio.cbke.establish_within.total_seconds()
-    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
+    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned
+    if worst["IMPL-01"]:  # one CoT per past date, each actioned up to `eventually`
+        worst["IMPL-01"] += len(PAST_DATES) * actioned
     # Each waits for the push until trigger done + cot_push_within (one deadline: ESI-05 may
     # use it all when no push comes, ESI-07 all of it after ESI-05 saw an early push to one
     # endpoint), so each case's worst is the whole window; their sum books it twice.
