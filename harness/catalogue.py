@@ -130,7 +130,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "Clearing",
         "Clearing completes within clear_within; the latency is recorded",
         f"{SMETS_CLEAR}: promptly (profile timings.clear_within); the latency of a class is when it was first seen "
-        "gone, if it then stayed gone for clear_within (one shown again has none: its CLR-01..04 case fails it)",
+        "gone, if it then stayed gone for clear_within (one shown again has none: its CLR-01..04 case fails it); "
+        "its CoT carries Tariff Type 0x01 (received), which is not the fuel (se-wire-reference)",
         _C,
     ),
     (
@@ -235,7 +236,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-05",
         "Query behaviour",
         "A CoT set while the unit was off the network is learnt at its next "
-        "query and the data cleared, without any push",
+        "query and every stored class cleared, without any push",
         f"{SECMP_QUERY}: pull model",
         _B,
     ),
@@ -256,7 +257,13 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{SECMP_QUERY}, profile behaviour.query_method",
         _C,
     ),
-    ("IMPL-01", "Implementation Date/Time", "A past implementation time is actioned on receipt", GBCS_IMPL, _C),
+    (
+        "IMPL-01",
+        "Implementation Date/Time",
+        "A past implementation time is actioned on receipt, however old (a day, 30 days, a year, ten years)",
+        GBCS_IMPL,
+        _C,
+    ),
     (
         "IMPL-02",
         "Implementation Date/Time",
@@ -267,7 +274,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "IMPL-03",
         "Implementation Date/Time",
-        "Implementation time zero means now, pushed or learnt by query",
+        "Implementation time zero means now, pushed or learnt by query (learnt by query: every stored class cleared)",
         GBCS_IMPL,
         _N,
     ),
@@ -283,7 +290,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "SCOPE-02",
         "Clear scope",
-        "(clear_scope fuel) A CoT from the GPF alone leaves the electricity data, the ESME holding no new CoT",
+        "(clear_scope fuel) A CoT from one meter alone leaves the other fuel's data, the other meter holding no new "
+        "CoT: the GPF alone (the electricity data stays), then the ESME alone (the gas data stays)",
         f"{SECMP_SCOPE}; {SECMP_DETECT}",
         _C,
     ),

@@ -31,6 +31,7 @@ from testcases.steps import (
     sources,
     stored,
 )
+from testcases.steps.facts import PAST_DATES
 
 HOUR = 3600.0
 # The cases that read the shared query soak (marker `soak`: skipped on hardware without --soak).
@@ -157,7 +158,7 @@ ESTIMATES: dict[str, Estimate] = {
     "POLL-06": lambda p: 0.0,
     "POLL-07": lambda p: 0.0,
     "POLL-08": lambda p: 0.0,
-    "IMPL-01": _when(_stores, cleared_hold),
+    "IMPL-01": _when(_stores, lambda p: len(PAST_DATES) * cleared_hold(p)),  # one CoT per past date
     "IMPL-02": _when(_stores, _impl_02),
     "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
@@ -179,7 +180,7 @@ ESTIMATES: dict[str, Estimate] = {
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
-        lambda p: cleared_hold(p) + eventually(p),
+        lambda p: len(sources(p)) * (cleared_hold(p) + eventually(p)),  # a round per meter publishing alone
     ),
     # A meter under test answers the harness's IHD at once (round trips are negligible), and a
     # conforming one pushes on receipt (ESI-05/07 end their cot_push_within wait early: counted
@@ -217,9 +218,11 @@ def worst_case(profile: Profile) -> dict[str, float]:
         if worst[case_id] and profile.radio.cbke is not None:
             exchanges = _sec_05_exchanges(profile) if case_id == "SEC-05" else 1
             worst[case_id] += exchanges * profile.radio.cbke.establish_within.total_seconds()
-    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
+    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned
+    if worst["IMPL-01"]:  # one CoT per past date, each actioned up to `eventually`
+        worst["IMPL-01"] += len(PAST_DATES) * actioned
     # Each waits for the push until trigger done + cot_push_within (one deadline: ESI-05 may
     # use it all when no push comes, ESI-07 all of it after ESI-05 saw an early push to one
     # endpoint), so each case's worst is the whole window; their sum books it twice.

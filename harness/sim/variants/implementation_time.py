@@ -66,6 +66,16 @@ class IgnoresCancel(ReferenceIHD):
         return
 
 
+class IgnoresCotDatedOverAWeekAgo(ReferenceIHD):
+    """Treats a CoT dated more than a week in the past as a stale record and ignores it (a
+    "sanity window" on the date): the date may be in the past, and it is executed on receipt."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if implementation_time not in (0, 0xFFFFFFFF) and implementation_time < self.zcl_now() - 7 * 86400:
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(
         IgnoresPastImplementationTime,
@@ -78,4 +88,6 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(ZeroMeansNever, IHD, "IMPL-03"),
     _v(ZeroMeansNeverWhenQueried, IHD, "IMPL-03"),
     _v(IgnoresCancel, SCHEDULED, "IMPL-04"),
+    # A day in the past is within its week: only IMPL-01's older dates catch it.
+    _v(IgnoresCotDatedOverAWeekAgo, IHD, "IMPL-01"),
 )
