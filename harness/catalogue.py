@@ -174,8 +174,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "NEG-02",
         "No spurious clearing",
         "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data: "
-        "byte for byte, with another implementation time, or with another Provider ID, Tariff Type "
-        "and reserved change-control bits",
+        "byte for byte, with an earlier or a later implementation time, or with another Provider ID, "
+        "Tariff Type and reserved change-control bits",
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),
@@ -199,8 +199,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "NEG-06",
         "No spurious clearing",
         "Issuer Event IDs are ordered as unsigned 32-bit integers over the whole range: 0x7FFFFFFF then "
-        "0x80000000, and 0xFFFFFFFE then 0xFFFFFFFF, are each a new CoT and clear; a lower ID after them "
-        "clears nothing",
+        "0x80000000, and 0xFFFFFFFE then 0xFFFFFFFF, are each a new CoT and clear; a power cycle after "
+        "0xFFFFFFFF (the meters still holding it) and a lower ID after them clear nothing",
         f"{ZSE_DM}: Issuer Event ID, a uint32 whose larger value is the newer information; {SECMP_DETECT}",
         _C,
     ),
@@ -267,7 +267,9 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "IMPL-02",
         "Implementation Date/Time",
-        "A future implementation time is actioned as the declared policy says (on receipt, or at that time)",
+        "A future implementation time is actioned as the declared policy says: on receipt, pushed or learnt "
+        "by query, and never again at that time; or at that time, a power cycle while it is pending "
+        "notwithstanding",
         GBCS_IMPL,
         _C,
     ),

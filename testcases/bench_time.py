@@ -73,9 +73,21 @@ def _on_receipt(profile: Profile) -> bool:
 
 def _impl_02(profile: Profile) -> float:
     if _on_receipt(profile):
-        return cleared_hold(profile)
-    # scheduled: retained until the due time (an hour ahead), then actioned after it
+        # Pushed and learnt by query (each actioned, its clearing hold), all inside the watch
+        # of the new occupier's data to `eventually` past the implementation time (an hour
+        # ahead); without controls the query is the unit's own, up to observation_window.
+        own_query = query_deadline(profile, None) if provocation(profile) is None else 0.0
+        return max(HOUR + eventually(profile), 2 * cleared_hold(profile) + own_query)
+    # scheduled: retained until the due time (an hour ahead; the power cycle or rejoin while
+    # it is pending inside it), then actioned after it
     return HOUR + cleared_hold(profile)
+
+
+def _neg_06(profile: Profile) -> float:
+    """Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked
+    window; at the top, with power control, a power cycle's settle time too."""
+    both = 2 * (2 * cleared_hold(profile) + _retained_until_queried(profile))
+    return both + (settle_after_query(profile) if has_control(profile, "power_control") else 0.0)
 
 
 def _applies(case_id: str) -> Callable[[Profile], bool]:
@@ -148,8 +160,7 @@ ESTIMATES: dict[str, Estimate] = {
         lambda p: _stores(p) and provocation(p) is not None,
         lambda p: settle_after_query(p),
     ),
-    # Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked window.
-    "NEG-06": _when(_stores, lambda p: 2 * (2 * cleared_hold(p) + _retained_until_queried(p))),
+    "NEG-06": _when(_stores, _neg_06),
     "POLL-01": lambda p: 0.0,
     "POLL-02": lambda p: 0.0,
     "POLL-03": lambda p: 0.0,  # reads the soak
@@ -212,6 +223,8 @@ def worst_case(profile: Profile) -> dict[str, float]:
             worst[case_id] += extra_query + (actioned if case_id in ("NEG-02", "NEG-03") else 0.0)
     if worst["NEG-06"]:
         worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
+        if has_control(profile, "power_control"):  # the power cycle after the top: its start-up query
+            worst["NEG-06"] += query_deadline(profile, "power cycle")
     if worst["CLR-08"]:
         worst["CLR-08"] += extra_query + actioned
     for case_id in ("SEC-05", "SEC-06"):  # each provoked exchange: a join and CBKE, up to establish_within

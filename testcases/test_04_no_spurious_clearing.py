@@ -117,21 +117,28 @@ def _new_occupier_kept(bench: Bench, profile: Profile, not_genuine: Callable[[Co
     )
 
 
-def same_event_again(event: CotEvent) -> list[tuple[str, CotEvent]]:
+def same_event_again(event: CotEvent, now: int) -> list[tuple[str, CotEvent]]:
     """The CoT `event` delivered again, each a way a unit could mistake it for a new one.
 
     ZigBee SE 1.4 makes the Issuer Event ID what tells one piece of information from
     another (newer information has a larger one), and the harness's expectation for a
     repeated Issuer Event ID (gb-cot-behaviour.md) is that an event already actioned is not
     actioned again: no other field of the command makes it a new event.
-    So the same Issuer Event ID is re-sent byte for byte, with another implementation time
-    (in the past, so actioned on receipt under either policy), and with another Provider
-    ID and Tariff Type and the reserved change-control bits (which DM-04 says are ignored)."""
+    So the same Issuer Event ID is re-sent byte for byte, with an earlier and with a later
+    implementation time (the later one `now`, the ZCL time at the resend: after the original's,
+    not in the future, so actioned on receipt under either policy were it new), and with
+    another Provider ID and Tariff Type and the reserved change-control bits (which DM-04
+    says are ignored)."""
     return [
         ("byte for byte", event),
         (
-            "with another implementation time",
+            "with an earlier implementation time",
             dataclasses.replace(event, implementation_time=event.implementation_time - HOUR),
+        ),
+        (
+            # A unit keying events on "newer ID or later date" takes this for a new one.
+            "with a later implementation time (now)",
+            dataclasses.replace(event, implementation_time=max(now, event.implementation_time + 1)),
         ),
         (
             "with another Provider ID and Tariff Type, reserved change-control bits set",
@@ -148,7 +155,7 @@ def same_event_again(event: CotEvent) -> list[tuple[str, CotEvent]]:
 @case("NEG-02")
 def test_neg_02(bench: Bench, profile: Profile) -> None:
     classes, previous, new, event = _settled_new_occupier(bench, profile)
-    again = same_event_again(event)
+    again = same_event_again(event, steps.zcl_now(bench))
 
     def deliver_again() -> None:
         for how, pushed in again:

@@ -23,6 +23,7 @@ from testcases.steps import (
     new_occupier,
     push_cot_from_all,
     retained,
+    retained_until,
     stored_and_shown,
     zcl_now,
 )
@@ -140,28 +141,114 @@ def test_impl_03(bench: Bench, profile: Profile) -> None:
         )
 
 
+def _learnt_by_query_at(bench: Bench, profile: Profile, queried: steps.Queried) -> float | None:
+    """When the unit had learnt the CoT the meters hold from its query: every meter's answer
+    under clear_scope fuel, any one's under all (None: not learnt that way)."""
+    times = [t for t in queried.at.values() if t is not None]
+    if not times:
+        return None
+    if profile.behaviour.clear_scope is ClearScope.FUEL:
+        return max(times) if len(times) == len(queried.at) else None
+    return min(times)
+
+
+def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
+    """on_receipt: a CoT dated an hour ahead is actioned on receipt, pushed and learnt by the
+    unit's own query (Get CoT or Read Attributes, whichever it declares), and never actioned
+    again: the new occupier's data stays past the implementation time (a unit whose generic
+    SE scheduler also fires then would wipe it)."""
+    classes = stored_and_shown(bench, profile)
+    due_in = HOUR
+    sent_at = bench.loop.now()
+    due = zcl_now(bench) + due_in
+    with allure.step("Pushed: Publish CoT with an implementation time an hour ahead"):
+        previous, new, event = new_occupier(bench, implementation_time=due)
+        push_cot_from_all(bench, profile, event)
+        assert_actioned(
+            bench,
+            classes,
+            previous,
+            new,
+            eventually(profile),
+            "Publish CoT with an implementation time an hour ahead (behaviour.implementation_time on_receipt)",
+        )
+        for dc in classes:
+            bench.observing.require_shown(dc, new, previous, role="new")
+    resident, other = new, previous
+    unjudged = ""
+    # Inside the same hour: the query path adds no hold of its own. Its CoT is due a second
+    # after the pushed one (a unit reading 0x0200 tells CoTs apart by that date/time only).
+    with allure.step(
+        f"Learnt by query ({profile.behaviour.query_method}): the meters hold a newer CoT dated an hour ahead, "
+        "never pushed"
+    ):
+        previous_q, new_q, _event = new_occupier(bench, implementation_time=due + 1)
+        queried = steps.provoke_query(bench, profile, bench.loop.now())
+        learnt_at = _learnt_by_query_at(bench, profile, queried)
+        if learnt_at is None:
+            unjudged = (
+                f"no CoT query reached every meter it needs after {queried.how} (POLL-01..03 judge that): "
+                "a future-dated CoT learnt by query could not be judged"
+            )
+            attach_text("learnt by query", f"not judged: {unjudged}")
+        else:
+            assert_actioned(
+                bench,
+                classes,
+                previous_q,
+                new_q,
+                max(0.0, learnt_at + eventually(profile) - bench.loop.now()),
+                f"the meters held a CoT with an implementation time an hour ahead, never pushed; after "
+                f"{queried.how} the unit queried them ({profile.behaviour.query_method}, "
+                f"{learnt_at - queried.since:.1f} s later) and was answered with it (behaviour.implementation_time "
+                "on_receipt)",
+            )
+            for dc in classes:
+                bench.observing.require_shown(dc, new_q, previous_q, role="new")
+            resident, other = new_q, previous_q
+    retained_until(
+        bench,
+        classes,
+        resident,
+        other,
+        sent_at + due_in + eventually(profile),
+        lambda: None,
+        "CoTs dated an hour ahead actioned on receipt (behaviour.implementation_time on_receipt), past their "
+        "implementation time: an event actioned is not actioned again",
+    )
+    if unjudged:
+        raise PreconditionNotMet(unjudged)
+
+
 @case("IMPL-02")
 def test_impl_02(bench: Bench, profile: Profile) -> None:
     if profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT:
-        _cot_actioned_on_receipt(
-            bench,
-            profile,
-            zcl_now(bench) + HOUR,
-            "an implementation time an hour ahead (behaviour.implementation_time on_receipt)",
-        )
+        _future_cot_on_receipt(bench, profile)
         return
     classes = stored_and_shown(bench, profile)
     due_in = HOUR
     previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + due_in)
     sent_at = bench.loop.now()
-    retained(
+
+    def schedule_then_restart() -> None:
+        for sent in push_cot_from_all(bench, profile, event):
+            # Restart only once the unit has acknowledged the CoT: one lost on the air
+            # would test nothing.
+            if steps.await_default_response(bench, sent, steps.response_timeout(profile)) is None:
+                bench.loop.hold(steps.response_timeout(profile), "the scheduled CoT to arrive")
+        # A pending CoT must survive the unit losing power: the meters still hold it, and
+        # the unit's start-up query learns it again (a timer kept in RAM only is lost).
+        steps.restart(bench, profile, "while the CoT is pending")
+
+    retained_until(
         bench,
         classes,
         previous,
         new,
-        due_in - steps.response_timeout(profile) - (bench.loop.now() - sent_at),
-        lambda: push_cot_from_all(bench, profile, event),
-        "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled), before that time",
+        sent_at + due_in - steps.response_timeout(profile),
+        schedule_then_restart,
+        "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled) and the unit power-cycled "
+        "(else rejoined) while it was pending, before that time",
     )
     with allure.step("After the implementation time the CoT is actioned"):
         assert_actioned(
@@ -170,7 +257,8 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
             previous,
             new,
             steps.response_timeout(profile) + eventually(profile),
-            "a scheduled CoT reached its implementation time",
+            "a scheduled CoT reached its implementation time (the unit power-cycled, else rejoined, while it was "
+            "pending)",
         )
 
 

@@ -251,8 +251,9 @@ ROWS: tuple[VariantSpec, ...] = (
         why="its one periodic query comes 3 h into the soak; the 21 h after it are within poll.max_interval",
     ),
     _v(QueriesEveryTenMinutes, IHD, "POLL-04"),
-    # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time.
-    _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03"),
+    # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time,
+    # a future implementation time (IMPL-02's query path).
+    _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03", "IMPL-02"),
     # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
     _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
     _v(IgnoresCotFromPeriodicQuery, IHD, "POLL-07"),
