@@ -23,6 +23,7 @@ from harness.security.test_ca import harness_test_ca
 from testcases.meter_cot import sustained_hold, sustained_hold_worst
 from testcases.query_soak import soak_length
 from testcases.steps import (
+    clear_within,
     cleared_hold,
     eventually,
     query_deadline,
@@ -76,8 +77,14 @@ def _impl_02(profile: Profile) -> float:
         # Pushed and learnt by query (each actioned, its clearing hold), all inside the watch
         # of the new occupier's data to `eventually` past the implementation time (an hour
         # ahead); without controls the query is the unit's own, up to observation_window.
-        own_query = query_deadline(profile, None) if provocation(profile) is None else 0.0
-        return max(HOUR + eventually(profile), 2 * cleared_hold(profile) + own_query)
+        # The queried CoT is dated the query's deadline plus eventually and clear_within after
+        # the pushed one's clearing hold (an hour ahead without a control: testcases.
+        # test_06_implementation_time._leads); the watch ends clear_within past it.
+        how = provocation(profile)
+        settle = eventually(profile) + clear_within(profile)
+        lead = query_deadline(profile, how) + settle if how is not None else float(HOUR)
+        own_query = query_deadline(profile, None) if how is None else 0.0
+        return max(cleared_hold(profile) + lead + clear_within(profile), 2 * cleared_hold(profile) + own_query)
     # scheduled: retained until the due time (an hour ahead; the power cycle or rejoin while
     # it is pending inside it), then actioned after it
     return HOUR + cleared_hold(profile)

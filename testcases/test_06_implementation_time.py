@@ -5,6 +5,8 @@ IMPL-03 judges both paths a CoT arrives by: pushed, and learnt by the unit's own
 
 from __future__ import annotations
 
+import math
+
 import allure
 
 from harness.bench import Bench
@@ -13,12 +15,13 @@ from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.meter import CotEvent, Query
 from harness.plugin import applies
 from harness.profile import ClearScope, ImplementationTime, Profile, QueryMethod
-from harness.zcl.time import CANCEL
+from harness.zcl.time import CANCEL, UNIX_OFFSET
 from testcases import steps
 from testcases.steps import (
     assert_actioned,
     assert_cleared,
     attach_text,
+    clear_within,
     eventually,
     new_occupier,
     push_cot_from_all,
@@ -152,16 +155,27 @@ def _learnt_by_query_at(bench: Bench, profile: Profile, queried: steps.Queried) 
     return min(times)
 
 
+def _leads(bench: Bench, profile: Profile) -> tuple[float, float]:
+    """How far ahead the pushed and the queried CoT are dated: each just past the longest a
+    conforming unit may take to action it (`eventually`, after the query's deadline for the
+    queried one), plus `clear_within`. A unit that schedules it instead of actioning it on
+    receipt is then still waiting when that allowance ends (caught), and the watch past the
+    implementation time stays short. Without a control to provoke the query the unit's own
+    may come as late as timings.observation_window: the queried CoT is then dated an hour ahead."""
+    settle = eventually(profile) + clear_within(profile)
+    how = steps.provocation(bench)
+    return settle, (steps.query_deadline(profile, how) + settle if how is not None else float(HOUR))
+
+
 def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
-    """on_receipt: a CoT dated an hour ahead is actioned on receipt, pushed and learnt by the
-    unit's own query (Get CoT or Read Attributes, whichever it declares), and never actioned
-    again: the new occupier's data stays past the implementation time (a unit whose generic
-    SE scheduler also fires then would wipe it)."""
+    """on_receipt: a CoT dated ahead is actioned on receipt, pushed and learnt by the unit's
+    own query (Get CoT or Read Attributes, whichever it declares), and never actioned again:
+    the new occupier's data stays past the implementation time (a unit whose generic SE
+    scheduler also fires then would wipe it)."""
     classes = stored_and_shown(bench, profile)
-    due_in = HOUR
-    sent_at = bench.loop.now()
-    due = zcl_now(bench) + due_in
-    with allure.step("Pushed: Publish CoT with an implementation time an hour ahead"):
+    pushed_lead, queried_lead = _leads(bench, profile)
+    due = zcl_now(bench) + math.ceil(pushed_lead)
+    with allure.step(f"Pushed: Publish CoT with an implementation time {math.ceil(pushed_lead)} s ahead"):
         previous, new, event = new_occupier(bench, implementation_time=due)
         push_cot_from_all(bench, profile, event)
         assert_actioned(
@@ -170,19 +184,20 @@ def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
             previous,
             new,
             eventually(profile),
-            "Publish CoT with an implementation time an hour ahead (behaviour.implementation_time on_receipt)",
+            f"Publish CoT with an implementation time {math.ceil(pushed_lead)} s ahead, past the {eventually(profile):g} s "
+            "a unit is given to action it (behaviour.implementation_time on_receipt)",
         )
         for dc in classes:
             bench.observing.require_shown(dc, new, previous, role="new")
     resident, other = new, previous
     unjudged = ""
-    # Inside the same hour: the query path adds no hold of its own. Its CoT is due a second
-    # after the pushed one (a unit reading 0x0200 tells CoTs apart by that date/time only).
+    # Dated after the pushed one (a unit reading 0x0200 tells CoTs apart by that date/time only).
+    due_q = max(due + 1, zcl_now(bench) + math.ceil(queried_lead))
     with allure.step(
-        f"Learnt by query ({profile.behaviour.query_method}): the meters hold a newer CoT dated an hour ahead, "
-        "never pushed"
+        f"Learnt by query ({profile.behaviour.query_method}): the meters hold a newer CoT dated "
+        f"{due_q - zcl_now(bench)} s ahead, never pushed"
     ):
-        previous_q, new_q, _event = new_occupier(bench, implementation_time=due + 1)
+        previous_q, new_q, _event = new_occupier(bench, implementation_time=due_q)
         queried = steps.provoke_query(bench, profile, bench.loop.now())
         learnt_at = _learnt_by_query_at(bench, profile, queried)
         if learnt_at is None:
@@ -198,7 +213,7 @@ def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
                 previous_q,
                 new_q,
                 max(0.0, learnt_at + eventually(profile) - bench.loop.now()),
-                f"the meters held a CoT with an implementation time an hour ahead, never pushed; after "
+                f"the meters held a CoT with a future implementation time, never pushed; after "
                 f"{queried.how} the unit queried them ({profile.behaviour.query_method}, "
                 f"{learnt_at - queried.since:.1f} s later) and was answered with it (behaviour.implementation_time "
                 "on_receipt)",
@@ -211,10 +226,10 @@ def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
         classes,
         resident,
         other,
-        sent_at + due_in + eventually(profile),
+        max(due, due_q) + UNIX_OFFSET + clear_within(profile),
         lambda: None,
-        "CoTs dated an hour ahead actioned on receipt (behaviour.implementation_time on_receipt), past their "
-        "implementation time: an event actioned is not actioned again",
+        "CoTs dated ahead actioned on receipt (behaviour.implementation_time on_receipt), past their "
+        "implementation time and the clear_within a unit is given: an event actioned is not actioned again",
     )
     if unjudged:
         raise PreconditionNotMet(unjudged)
