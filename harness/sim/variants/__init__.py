@@ -41,8 +41,12 @@ from harness.sim.variants.device_management import (
     DefaultResponseToOtherEndpoint,
     DefaultResponseWrongDirection,
     IgnoresCotWithDdr,
+    IgnoresDirectionBitOnDm,
+    IgnoresManufacturerBitOnDm,
     NoDefaultResponseToCot,
     RejectsReservedBits,
+    RejectsReservedTariffNibble,
+    SuppressesErrorsWhenDdrSet,
 )
 from harness.sim.variants.implementation_time import (
     IgnoresCancel,
@@ -81,7 +85,11 @@ from harness.sim.variants.meter_robustness import (
     UnknownPrepaymentCommandAltersDebtLog,
 )
 from harness.sim.variants.no_spurious_clearing import (
+    ClearsEverythingOnCancelAllMessages,
+    ClearsMessagesOnSiteId,
     ClearsOnChangeOfSupplier,
+    ClearsOnNewCin,
+    ClearsOnNewSiteId,
     ClearsOnNotFound,
     ClearsOnOlderEvent,
     ClearsOnPowerCycle,
@@ -223,4 +231,12 @@ __all__ = [
     "SwallowsFrameAfterTruncatedLogRequest",
     "UnknownMessagingCommandReplacesLastMessage",
     "UnknownPrepaymentCommandAltersDebtLog",
+    "RejectsReservedTariffNibble",
+    "IgnoresManufacturerBitOnDm",
+    "IgnoresDirectionBitOnDm",
+    "SuppressesErrorsWhenDdrSet",
+    "ClearsOnNewSiteId",
+    "ClearsOnNewCin",
+    "ClearsEverythingOnCancelAllMessages",
+    "ClearsMessagesOnSiteId",
 ]
