@@ -232,11 +232,10 @@ def _other_valid_commands(bench: Bench, change: CotEvent) -> list[tuple[str, int
 def test_neg_04(bench: Bench, profile: Profile) -> None:
     classes, resident, upcoming = resident_shown(bench, profile)
     change = bench.occupancy.cot_event()
-    commands = _other_valid_commands(bench, change)
 
     def other_commands() -> None:
         for source in steps.sources(profile):
-            for what, cluster_id, frame in commands:
+            for what, cluster_id, frame in _other_valid_commands(bench, change):  # each meter its own TSNs
                 send_frame(bench, source, cluster_id, frame, what)
 
     retained_until_queried(
@@ -246,7 +245,8 @@ def test_neg_04(bench: Bench, profile: Profile) -> None:
         resident,
         upcoming,
         other_commands,
-        "; ".join(what for what, _cluster, _frame in commands),
+        "valid commands that are no Change of Tenancy: Publish Change of Supplier, Update Site ID twice "
+        "(SITE-0001, then SITE-0002), Update CIN twice (CIN-1001, then CIN-1002)",
     )
     # Cancel All Messages concerns the supplier messages (a unit may remove them: it is told
     # to); every other class must stay. Sent after the window above, which judged the
