@@ -96,22 +96,26 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "DM-03",
         "Device Management client",
-        "Truncated Publish CoT (every payload length 0..16): the declared "
-        "malformed reply or silence, nothing cleared, the unit still answers",
+        "Truncated Publish CoT (every payload length 0..16, disable-default-response clear and set): the "
+        "declared malformed reply or silence (an error is answered even with the bit set), nothing cleared, "
+        "the unit still answers",
         f"{ZCL_GENERAL}: MALFORMED_COMMAND; {SECMP_DETECT}",
         _C,
     ),
     (
         "DM-04",
         "Device Management client",
-        "Reserved change-control bits (0xFFFF8000) set: ignored, the CoT is still actioned",
+        "Reserved change-control bits (0xFFFF8000) and the reserved Tariff Type high nibble set: ignored, "
+        "the CoT is still actioned",
         f"{ZSE_DM}: reserved bits shall be ignored",
         _N,
     ),
     (
         "DM-05",
         "Device Management client",
-        "Unknown Device Management command: Default Response UNSUP_CLUSTER_COMMAND, nothing cleared",
+        "Unknown Device Management command: Default Response UNSUP_CLUSTER_COMMAND, nothing cleared; a "
+        "manufacturer-specific command 0x00 and a client-to-server one, each with a Publish CoT body: "
+        "nothing cleared, the unit still answers",
         f"{ZCL_GENERAL}: UNSUP_CLUSTER_COMMAND",
         _N,
     ),
@@ -189,7 +193,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "NEG-04",
         "No spurious clearing",
-        "Publish Change of Supplier clears nothing",
+        "Valid Publish Change of Supplier, Update Site ID and Update CIN clear nothing; Cancel All Messages "
+        "clears nothing but supplier messages",
         f"{SECMP_DETECT} (NEG-02..06: watched until eventually + clear_within after the unit's next CoT query, "
         "provoked by a rejoin or power cycle; the unit's own, within observation_window, where the bench has neither)",
         _C,

@@ -68,6 +68,12 @@ def _retained_until_queried(profile: Profile) -> float:
     return settle_after_query(profile)
 
 
+def _neg_04_windows(profile: Profile) -> int:
+    """NEG-04's provoked windows: the other valid commands, then Cancel All Messages when the
+    unit stores a class besides the supplier messages (the one class it may clear)."""
+    return 1 + any(dc is not DataClass.SUPPLIER_MESSAGES for dc in stored(profile))
+
+
 def _on_receipt(profile: Profile) -> bool:
     return profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT
 
@@ -145,7 +151,7 @@ ESTIMATES: dict[str, Estimate] = {
     "DM-02": _when(_stores, lambda p: len(sources(p)) * response_timeout(p) + cleared_hold(p)),
     "DM-03": _when(_stores, eventually),
     "DM-04": _when(_stores, cleared_hold),
-    "DM-05": _when(_stores, response_timeout),
+    "DM-05": _when(_stores, eventually),  # watched as long as a look-alike CoT may take to be actioned
     "DM-06": _when(_stores, eventually),
     **{
         row.case_id: (lambda dc: lambda p: cleared_hold(p) if dc in p.stores else 0.0)(row.data_class)
@@ -162,7 +168,7 @@ ESTIMATES: dict[str, Estimate] = {
     # A genuine CoT actioned (its clearing hold), then the provoked window.
     "NEG-02": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
     "NEG-03": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
-    "NEG-04": _when(_stores, _retained_until_queried),
+    "NEG-04": _when(_stores, lambda p: _neg_04_windows(p) * _retained_until_queried(p)),
     "NEG-05": _when(
         lambda p: _stores(p) and provocation(p) is not None,
         lambda p: settle_after_query(p),
@@ -228,6 +234,8 @@ def worst_case(profile: Profile) -> dict[str, float]:
     for case_id in ("NEG-02", "NEG-03", "NEG-04", "NEG-05"):
         if worst[case_id]:
             worst[case_id] += extra_query + (actioned if case_id in ("NEG-02", "NEG-03") else 0.0)
+    if worst["NEG-04"]:  # its second window (Cancel All Messages) provokes a query of its own
+        worst["NEG-04"] += (_neg_04_windows(profile) - 1) * extra_query
     if worst["NEG-06"]:
         worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
         if has_control(profile, "power_control"):  # the power cycle after the top: its start-up query

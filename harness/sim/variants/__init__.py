@@ -46,8 +46,12 @@ from harness.sim.variants.device_management import (
     DefaultResponseToOtherEndpoint,
     DefaultResponseWrongDirection,
     IgnoresCotWithDdr,
+    IgnoresDirectionBitOnDm,
+    IgnoresManufacturerBitOnDm,
     NoDefaultResponseToCot,
     RejectsReservedBits,
+    RejectsReservedTariffNibble,
+    SuppressesErrorsWhenDdrSet,
 )
 from harness.sim.variants.implementation_time import (
     IgnoresCancel,
@@ -87,7 +91,11 @@ from harness.sim.variants.meter_robustness import (
     UnknownPrepaymentCommandAltersDebtLog,
 )
 from harness.sim.variants.no_spurious_clearing import (
+    ClearsEverythingOnCancelAllMessages,
+    ClearsMessagesOnSiteId,
     ClearsOnChangeOfSupplier,
+    ClearsOnNewCin,
+    ClearsOnNewSiteId,
     ClearsOnNotFound,
     ClearsOnOlderEvent,
     ClearsOnPowerCycle,
@@ -236,4 +244,12 @@ __all__ = [
     "IgnoresCotDatedOverAWeekAgo",
     "KeepsDebtRecoveryOnStartUpQuery",
     "KeepsMessagesOnStartUpQuery",
+    "RejectsReservedTariffNibble",
+    "IgnoresManufacturerBitOnDm",
+    "IgnoresDirectionBitOnDm",
+    "SuppressesErrorsWhenDdrSet",
+    "ClearsOnNewSiteId",
+    "ClearsOnNewCin",
+    "ClearsEverythingOnCancelAllMessages",
+    "ClearsMessagesOnSiteId",
 ]

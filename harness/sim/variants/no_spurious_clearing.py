@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from zigpy.zcl import foundation
 
+from harness.domain import DataClass
 from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import ReferenceIHD
 from harness.sim.variants.spec import IHD, VariantSpec, _v
@@ -167,6 +168,66 @@ class FlashErasedSentinelEventId(ReferenceIHD):
                 del self.last_actioned[scope]
 
 
+class ClearsOnNewSiteId(ReferenceIHD):
+    """Guesses a CoT from Update Site ID: a Site ID other than the one it holds means a new
+    home, so it clears everything (adapted from the assessor's model)."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.site_id: bytes | None = None
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_site_id" and self.meter_of(frame) is not None:
+            site, held = bytes(zcl.fields["site_id"]), self.site_id
+            self.site_id = site
+            if held is not None and site != held:
+                for data_class in self.stores:
+                    self.clear(data_class, None)
+                self.fetch_new_occupier(None)
+        super().on_device_management(frame, zcl)
+
+
+class ClearsOnNewCin(ReferenceIHD):
+    """Guesses a CoT from Update CIN: a Customer ID Number other than the one it holds means
+    a new customer, so it clears everything."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cin: bytes | None = None
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_cin" and self.meter_of(frame) is not None:
+            cin, held = bytes(zcl.fields["customer_id_number"]), self.cin
+            self.cin = cin
+            if held is not None and cin != held:
+                for data_class in self.stores:
+                    self.clear(data_class, None)
+        super().on_device_management(frame, zcl)
+
+
+class ClearsEverythingOnCancelAllMessages(ReferenceIHD):
+    """Takes Cancel All Messages from a meter (what some ESMEs send on a CoT) as the CoT
+    itself and clears every data class, not only the messages (adapted from the assessor's
+    model)."""
+
+    def on_messaging(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        super().on_messaging(frame, zcl)
+        if zcl.command_name == "cancel_all_messages" and self.meter_of(frame) is not None:
+            for data_class in self.stores:
+                self.clear(data_class, None)
+            self.fetch_new_occupier(None)
+
+
+class ClearsMessagesOnSiteId(ReferenceIHD):
+    """Takes Update Site ID for a cancellation of the supplier messages: the one class a
+    Cancel All Messages may clear, cleared by a command that does not concern it."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_site_id" and (fuel := self._fuel(frame)) is not None:
+            self.display.clear(DataClass.SUPPLIER_MESSAGES, fuel)
+        super().on_device_management(frame, zcl)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnNotFound, IHD, "NEG-01"),
     _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
@@ -189,4 +250,9 @@ ROWS: tuple[VariantSpec, ...] = (
     ),
     # NEG-06's power cycle after 0xFFFFFFFF was actioned.
     _v(FlashErasedSentinelEventId, IHD, "NEG-06"),
+    # NEG-04 sends each valid DM/Messaging command a unit could guess a CoT from.
+    _v(ClearsOnNewSiteId, IHD, "NEG-04"),
+    _v(ClearsOnNewCin, IHD, "NEG-04"),
+    _v(ClearsEverythingOnCancelAllMessages, IHD, "NEG-04"),
+    _v(ClearsMessagesOnSiteId, IHD, "NEG-04"),
 )
