@@ -96,22 +96,26 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "DM-03",
         "Device Management client",
-        "Truncated Publish CoT (every payload length 0..16): the declared "
-        "malformed reply or silence, nothing cleared, the unit still answers",
+        "Truncated Publish CoT (every payload length 0..16, disable-default-response clear and set): the "
+        "declared malformed reply or silence (an error is answered even with the bit set), nothing cleared, "
+        "the unit still answers",
         f"{ZCL_GENERAL}: MALFORMED_COMMAND; {SECMP_DETECT}",
         _C,
     ),
     (
         "DM-04",
         "Device Management client",
-        "Reserved change-control bits (0xFFFF8000) set: ignored, the CoT is still actioned",
+        "Reserved change-control bits (0xFFFF8000) and the reserved Tariff Type high nibble set: ignored, "
+        "the CoT is still actioned",
         f"{ZSE_DM}: reserved bits shall be ignored",
         _N,
     ),
     (
         "DM-05",
         "Device Management client",
-        "Unknown Device Management command: Default Response UNSUP_CLUSTER_COMMAND, nothing cleared",
+        "Unknown Device Management command: Default Response UNSUP_CLUSTER_COMMAND, nothing cleared; a "
+        "manufacturer-specific command 0x00 and a client-to-server one, each with a Publish CoT body: "
+        "nothing cleared, the unit still answers",
         f"{ZCL_GENERAL}: UNSUP_CLUSTER_COMMAND",
         _N,
     ),
@@ -130,7 +134,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "Clearing",
         "Clearing completes within clear_within; the latency is recorded",
         f"{SMETS_CLEAR}: promptly (profile timings.clear_within); the latency of a class is when it was first seen "
-        "gone, if it then stayed gone for clear_within (one shown again has none: its CLR-01..04 case fails it)",
+        "gone, if it then stayed gone for clear_within (one shown again has none: its CLR-01..04 case fails it); "
+        "its CoT carries Tariff Type 0x01 (received), which is not the fuel (se-wire-reference)",
         _C,
     ),
     (
@@ -173,8 +178,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "NEG-02",
         "No spurious clearing",
         "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data: "
-        "byte for byte, with another implementation time, or with another Provider ID, Tariff Type "
-        "and reserved change-control bits",
+        "byte for byte, with an earlier or a later implementation time, or with another Provider ID, "
+        "Tariff Type and reserved change-control bits",
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),
@@ -188,7 +193,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "NEG-04",
         "No spurious clearing",
-        "Publish Change of Supplier clears nothing",
+        "Valid Publish Change of Supplier, Update Site ID and Update CIN clear nothing; Cancel All Messages "
+        "clears nothing but supplier messages",
         f"{SECMP_DETECT} (NEG-02..06: watched until eventually + clear_within after the unit's next CoT query, "
         "provoked by a rejoin or power cycle; the unit's own, within observation_window, where the bench has neither)",
         _C,
@@ -198,8 +204,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "NEG-06",
         "No spurious clearing",
         "Issuer Event IDs are ordered as unsigned 32-bit integers over the whole range: 0x7FFFFFFF then "
-        "0x80000000, and 0xFFFFFFFE then 0xFFFFFFFF, are each a new CoT and clear; a lower ID after them "
-        "clears nothing",
+        "0x80000000, and 0xFFFFFFFE then 0xFFFFFFFF, are each a new CoT and clear; a power cycle after "
+        "0xFFFFFFFF (the meters still holding it) and a lower ID after them clear nothing",
         f"{ZSE_DM}: Issuer Event ID, a uint32 whose larger value is the newer information; {SECMP_DETECT}",
         _C,
     ),
@@ -235,7 +241,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-05",
         "Query behaviour",
         "A CoT set while the unit was off the network is learnt at its next "
-        "query and the data cleared, without any push",
+        "query and every stored class cleared, without any push",
         f"{SECMP_QUERY}: pull model",
         _B,
     ),
@@ -256,18 +262,26 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         f"{SECMP_QUERY}, profile behaviour.query_method",
         _C,
     ),
-    ("IMPL-01", "Implementation Date/Time", "A past implementation time is actioned on receipt", GBCS_IMPL, _C),
+    (
+        "IMPL-01",
+        "Implementation Date/Time",
+        "A past implementation time is actioned on receipt, however old (a day, 30 days, a year, ten years)",
+        GBCS_IMPL,
+        _C,
+    ),
     (
         "IMPL-02",
         "Implementation Date/Time",
-        "A future implementation time is actioned as the declared policy says (on receipt, or at that time)",
+        "A future implementation time is actioned as the declared policy says: on receipt, pushed or learnt "
+        "by query, and never again at that time; or at that time, a power cycle while it is pending "
+        "notwithstanding",
         GBCS_IMPL,
         _C,
     ),
     (
         "IMPL-03",
         "Implementation Date/Time",
-        "Implementation time zero means now, pushed or learnt by query",
+        "Implementation time zero means now, pushed or learnt by query (learnt by query: every stored class cleared)",
         GBCS_IMPL,
         _N,
     ),
@@ -283,7 +297,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
     (
         "SCOPE-02",
         "Clear scope",
-        "(clear_scope fuel) A CoT from the GPF alone leaves the electricity data, the ESME holding no new CoT",
+        "(clear_scope fuel) A CoT from one meter alone leaves the other fuel's data, the other meter holding no new "
+        "CoT: the GPF alone (the electricity data stays), then the ESME alone (the gas data stays)",
         f"{SECMP_SCOPE}; {SECMP_DETECT}",
         _C,
     ),
@@ -305,7 +320,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "ESI-01",
         "ESI role",
         "Before the CoT trigger, Get Change of Tenancy is answered NOT_FOUND, or with the earlier event "
-        "behaviour.prior_issuer_event_id declares",
+        "behaviour.prior_issuer_event_id declares, and attributes 0x0200/0x0201 say the same (no CoT: "
+        "0xFFFFFFFF and 0; or that event's Implementation Date/Time and Tenancy Change Control)",
         f"{SECMP_ESI}; {ZSE_DM} Get Change of Tenancy",
         _C,
     ),
@@ -331,7 +347,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "After the CoT: Get Top Up Log, Get Debt Repayment Log, Get Last Message, Get Profile (the latest "
         "intervals and, probed back over 48 h and further, any ending by the CoT) and the day, week and month "
         "history attributes return nothing dated before the CoT (the meter served the previous occupier's "
-        "data before it)",
+        "data before it); the current day's consumption and cost no more than delivered since the CoT; and "
+        "still so, the CoT still held, past the next midnight and poll.max_interval after the trigger",
         f"{SECMP_ESI}; {GBCS_COT}: the date is the boundary from which the previous occupier's data is withheld",
         _B,
     ),

@@ -16,10 +16,14 @@ from collections.abc import Callable
 
 from harness.applicability import dual_fuel, has_control, not_applicable, provocation
 from harness.catalogue import CASES
-from harness.domain import DATA_CLASSES
+from harness.domain import DATA_CLASSES, DataClass
 from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
+from harness.security.certificates import parse_certificate
+from harness.security.test_ca import harness_test_ca
+from testcases.meter_cot import sustained_hold, sustained_hold_worst
 from testcases.query_soak import soak_length
 from testcases.steps import (
+    clear_within,
     cleared_hold,
     eventually,
     query_deadline,
@@ -28,6 +32,7 @@ from testcases.steps import (
     sources,
     stored,
 )
+from testcases.steps.facts import PAST_DATES
 
 HOUR = 3600.0
 # The cases that read the shared query soak (marker `soak`: skipped on hardware without --soak).
@@ -63,15 +68,39 @@ def _retained_until_queried(profile: Profile) -> float:
     return settle_after_query(profile)
 
 
+def _neg_04_windows(profile: Profile) -> int:
+    """NEG-04's provoked windows: the other valid commands, then Cancel All Messages when the
+    unit stores a class besides the supplier messages (the one class it may clear)."""
+    return 1 + any(dc is not DataClass.SUPPLIER_MESSAGES for dc in stored(profile))
+
+
 def _on_receipt(profile: Profile) -> bool:
     return profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT
 
 
 def _impl_02(profile: Profile) -> float:
     if _on_receipt(profile):
-        return cleared_hold(profile)
-    # scheduled: retained until the due time (an hour ahead), then actioned after it
+        # Pushed and learnt by query (each actioned, its clearing hold), all inside the watch
+        # of the new occupier's data to `eventually` past the implementation time (an hour
+        # ahead); without controls the query is the unit's own, up to observation_window.
+        # The queried CoT is dated the query's deadline plus eventually and clear_within after
+        # the pushed one's clearing hold (an hour ahead without a control: testcases.
+        # test_06_implementation_time._leads); the watch ends clear_within past it.
+        how = provocation(profile)
+        settle = eventually(profile) + clear_within(profile)
+        lead = query_deadline(profile, how) + settle if how is not None else float(HOUR)
+        own_query = query_deadline(profile, None) if how is None else 0.0
+        return max(cleared_hold(profile) + lead + clear_within(profile), 2 * cleared_hold(profile) + own_query)
+    # scheduled: retained until the due time (an hour ahead; the power cycle or rejoin while
+    # it is pending inside it), then actioned after it
     return HOUR + cleared_hold(profile)
+
+
+def _neg_06(profile: Profile) -> float:
+    """Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked
+    window; at the top, with power control, a power cycle's settle time too."""
+    both = 2 * (2 * cleared_hold(profile) + _retained_until_queried(profile))
+    return both + (settle_after_query(profile) if has_control(profile, "power_control") else 0.0)
 
 
 def _applies(case_id: str) -> Callable[[Profile], bool]:
@@ -90,6 +119,30 @@ def _cot_push_within(profile: Profile) -> float:
     return profile.timings.cot_push_within.total_seconds()
 
 
+def _spoofs(p: Profile) -> int:
+    """SEC-03/04/07's spoofs: per ESI a Publish CoT, and Cancel All Messages and Display
+    Message when the unit shows supplier messages (testcases.test_07b_security)."""
+    return len(sources(p)) * (1 + (2 if DataClass.SUPPLIER_MESSAGES in p.stores else 0))
+
+
+def _sec_05_exchanges(p: Profile) -> int:
+    """SEC-05's provoked exchanges: another CA's certificate, then, when the trust centre's
+    certificates are the harness test CA's (CbkeLinkSecurity.impostor_responder), one from
+    that CA naming another device."""
+    settings = p.radio.cbke
+    if settings is None:
+        return 1
+    for suite in (1, 2):
+        credential = settings.credential(suite)
+        if credential is None:
+            continue
+        ca = harness_test_ca(suite)
+        issuer = parse_certificate(bytes.fromhex(credential.certificate)).issuer
+        if issuer != ca.issuer or bytes.fromhex(credential.ca_public_key) != ca.public_key:
+            return 1
+    return 2
+
+
 ESTIMATES: dict[str, Estimate] = {
     "BENCH-01": lambda p: 0.0,
     "PROF-01": lambda p: 0.0,
@@ -98,7 +151,7 @@ ESTIMATES: dict[str, Estimate] = {
     "DM-02": _when(_stores, lambda p: len(sources(p)) * response_timeout(p) + cleared_hold(p)),
     "DM-03": _when(_stores, eventually),
     "DM-04": _when(_stores, cleared_hold),
-    "DM-05": _when(_stores, response_timeout),
+    "DM-05": _when(_stores, eventually),  # watched as long as a look-alike CoT may take to be actioned
     "DM-06": _when(_stores, eventually),
     **{
         row.case_id: (lambda dc: lambda p: cleared_hold(p) if dc in p.stores else 0.0)(row.data_class)
@@ -115,13 +168,12 @@ ESTIMATES: dict[str, Estimate] = {
     # A genuine CoT actioned (its clearing hold), then the provoked window.
     "NEG-02": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
     "NEG-03": _when(_stores, lambda p: cleared_hold(p) + _retained_until_queried(p)),
-    "NEG-04": _when(_stores, _retained_until_queried),
+    "NEG-04": _when(_stores, lambda p: _neg_04_windows(p) * _retained_until_queried(p)),
     "NEG-05": _when(
         lambda p: _stores(p) and provocation(p) is not None,
         lambda p: settle_after_query(p),
     ),
-    # Twice: two CoTs actioned (each its clearing hold), then lower IDs and a provoked window.
-    "NEG-06": _when(_stores, lambda p: 2 * (2 * cleared_hold(p) + _retained_until_queried(p))),
+    "NEG-06": _when(_stores, _neg_06),
     "POLL-01": lambda p: 0.0,
     "POLL-02": lambda p: 0.0,
     "POLL-03": lambda p: 0.0,  # reads the soak
@@ -130,7 +182,7 @@ ESTIMATES: dict[str, Estimate] = {
     "POLL-06": lambda p: 0.0,
     "POLL-07": lambda p: 0.0,
     "POLL-08": lambda p: 0.0,
-    "IMPL-01": _when(_stores, cleared_hold),
+    "IMPL-01": _when(_stores, lambda p: len(PAST_DATES) * cleared_hold(p)),  # one CoT per past date
     "IMPL-02": _when(_stores, _impl_02),
     "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
     "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
@@ -138,26 +190,32 @@ ESTIMATES: dict[str, Estimate] = {
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start
     "SEC-02": lambda p: 0.0,  # reads the trace
-    # one spoofed CoT from each ESI in turn, each watched for as long as a genuine one may take
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
-    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: len(sources(p)) * eventually(p)),
+    # from each ESI in turn one spoofed CoT and each spoofed Messaging command (on a unit that
+    # shows supplier messages), each watched for as long as a genuine CoT may take
+    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
+    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
     "SEC-07": _when(
-        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: len(sources(p)) * eventually(p)
+        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: _spoofs(p) * eventually(p)
     ),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
-    "SEC-05": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
+    # SEC-05 twice when the bench can issue an impostor certificate (its CA is the harness's)
+    "SEC-05": _when(_cbke, lambda p: _sec_05_exchanges(p) * p.timings.poll.after_join.total_seconds()),
     "SEC-06": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
     "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
-        lambda p: cleared_hold(p) + eventually(p),
+        lambda p: len(sources(p)) * (cleared_hold(p) + eventually(p)),  # a round per meter publishing alone
     ),
     # A meter under test answers the harness's IHD at once (round trips are negligible), and a
     # conforming one pushes on receipt (ESI-05/07 end their cot_push_within wait early: counted
     # in worst_case). The shared trigger is taken by ESI-02, the first post-CoT case of a run.
+    # ESI-04 holds past the next midnight and poll.max_interval after the trigger (the CoT and its
+    # withholding sustained: testcases.meter_cot.sustained_until).
     "ESI-01": lambda p: 0.0,
     "ESI-02": _when(_applies("ESI-02"), _cot_trigger),
-    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(3, 8)},
+    "ESI-03": lambda p: 0.0,
+    "ESI-04": _when(_applies("ESI-04"), sustained_hold),
+    **{f"ESI-0{n}": (lambda p: 0.0) for n in range(5, 8)},
 }
 
 
@@ -176,22 +234,31 @@ def worst_case(profile: Profile) -> dict[str, float]:
     for case_id in ("NEG-02", "NEG-03", "NEG-04", "NEG-05"):
         if worst[case_id]:
             worst[case_id] += extra_query + (actioned if case_id in ("NEG-02", "NEG-03") else 0.0)
+    if worst["NEG-04"]:  # its second window (Cancel All Messages) provokes a query of its own
+        worst["NEG-04"] += (_neg_04_windows(profile) - 1) * extra_query
     if worst["NEG-06"]:
         worst["NEG-06"] += 2 * (extra_query + 2 * actioned)
+        if has_control(profile, "power_control"):  # the power cycle after the top: its start-up query
+            worst["NEG-06"] += query_deadline(profile, "power cycle")
     if worst["CLR-08"]:
         worst["CLR-08"] += extra_query + actioned
-    for case_id in ("SEC-05", "SEC-06"):  # the provoked exchange: a join and CBKE, up to establish_within
+    for case_id in ("SEC-05", "SEC-06"):  # each provoked exchange: a join and CBKE, up to establish_within
         if worst[case_id] and profile.radio.cbke is not None:
-            worst[case_id] += profile.radio.cbke.establish_within.total_seconds()
-    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05"):
+            exchanges = _sec_05_exchanges(profile) if case_id == "SEC-05" else 1
+            worst[case_id] += exchanges * profile.radio.cbke.establish_within.total_seconds()
+    for case_id in ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "POLL-05"):
         if worst.get(case_id):
             worst[case_id] += actioned
+    if worst["IMPL-01"]:  # one CoT per past date, each actioned up to `eventually`
+        worst["IMPL-01"] += len(PAST_DATES) * actioned
     # Each waits for the push until trigger done + cot_push_within (one deadline: ESI-05 may
     # use it all when no push comes, ESI-07 all of it after ESI-05 saw an early push to one
     # endpoint), so each case's worst is the whole window; their sum books it twice.
     for case_id in ("ESI-05", "ESI-07"):
         if not_applicable(case_id, profile) is None:
             worst[case_id] += _cot_push_within(profile)
+    if worst["ESI-04"]:  # a 25-hour UK local day to its next midnight
+        worst["ESI-04"] = sustained_hold_worst(profile)
     return worst
 
 

@@ -21,9 +21,9 @@ from harness.esi.han_client import BOUND_CLUSTERS, Answer
 from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
-from harness.zcl.history_periods import Period
-from harness.zcl.metering import HALF_HOUR, HISTORY_ATTRIBUTES
-from harness.zcl.prepayment import COST_HISTORY_DELIVERED
+from harness.zcl.history_periods import Period, calendars, current_start
+from harness.zcl.metering import CURRENT_SUMMATION_DELIVERED, HALF_HOUR, HISTORY_ATTRIBUTES, IntervalChannel
+from harness.zcl.prepayment import COST_HISTORY_DELIVERED, DebtType
 from harness.zcl.time import CANCEL, IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
 from testcases.steps import attach_text
 
@@ -50,9 +50,30 @@ PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
     for period in ("week", "month")
     for attr in (names[f"previous_{period}_consumption_delivered"],)
 )
+# The current day's consumption and cost: after the CoT no more than the new occupier's since
+# the boundary (ESI-04), which the harness bounds by the meter's own register: CurrentSummation-
+# Delivered (Metering 0x0000, mandatory in SE 1.4 and in the same unit, multiplier and divisor
+# as the history) read just before the trigger and again with the current day.
+CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
+CURRENT_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "current_day")
+SUMMATION = CURRENT_SUMMATION_DELIVERED
+# The older history an IHD's charts read: (what, cluster, attribute, period, n), n periods back
+# (Previous Day 2..8, Week 2..5, Month 2..13, consumption and cost). Judged 0 after the CoT when
+# wholly before it; not required before it (a meter answering UNSUPPORTED_ATTRIBUTE serves none).
+OLDER_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
+    (f"previous {period} {n} {kind}", cluster, attr, period, n)
+    for kind, cluster, names in (
+        ("consumption", METERING, {d.name: a for a, d in HISTORY_ATTRIBUTES.items()}),
+        ("cost", PREPAYMENT, {f"{q}_consumption_delivered": a for a, q in COST_HISTORY_DELIVERED.items()}),
+    )
+    for period, last in (("day", 8), ("week", 5), ("month", 13))
+    for n in range(2, last + 1)
+    for attr in (names[f"previous_{period}{n}_consumption_delivered"],)
+)
 
+Fetch = tuple[str, int, str, dict[str, object]]  # (what, cluster, command, fields)
 # The requests an IHD makes for the occupier's data: (what, cluster, command, fields).
-FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
+FETCHES: tuple[Fetch, ...] = (
     ("top-up log", PREPAYMENT, "get_top_up_log", {"latest_end_time": LATEST, "number_of_records": 0}),
     (
         "debt repayment log",
@@ -68,6 +89,86 @@ FETCHES: tuple[tuple[str, int, str, dict[str, object]], ...] = (
         {"interval_channel": 0, "end_time": 0, "number_of_periods": MAX_PERIODS},
     ),
 )
+# ESI-04 judges "nothing from before the CoT" on every request an IHD can make, not on FETCHES'
+# one form: a meter may wire its CoT filter into one path only (the "all records" count, the
+# wildcard Latest End Time, the all-debts index, the import channel) and answer the others from
+# its raw store. So the logs are also asked for the latest 1 and 5 records (an IHD's top-up
+# screen), up to a real Latest End Time (the IHD's clock, as SE 1.4 describes the field), the
+# debt log for each debt type, and Get Profile for the export channel. Each of these and
+# FETCHES is asked from every HAN client endpoint, before the trigger and after it: a meter may
+# answer each client from its own cache.
+LOG_COUNTS = (1, 5)
+DEBT_TYPES = (DebtType.Debt_1, DebtType.Debt_2, DebtType.Debt_3)
+EXPORT_PROFILE = "export half-hourly profile"
+
+
+def every_form(now: int) -> tuple[Fetch, ...]:
+    """FETCHES and the other forms of the log and profile requests, `now` (ZCL UTC, the IHD's
+    clock) the real Latest End Time."""
+    top_up: list[Fetch] = [
+        (
+            f"top-up log, the latest {n}",
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": LATEST, "number_of_records": n},
+        )
+        for n in LOG_COUNTS
+    ]
+    top_up.append(
+        ("top-up log up to now", PREPAYMENT, "get_top_up_log", {"latest_end_time": now, "number_of_records": 0})
+    )
+    every_debt = {"number_of_debts": 0, "debt_type": DebtType.All_Debts}
+    debt: list[Fetch] = [
+        (
+            f"debt repayment log, the latest {n}",
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, **every_debt, "number_of_debts": n},
+        )
+        for n in LOG_COUNTS
+    ]
+    debt.append(
+        ("debt repayment log up to now", PREPAYMENT, "get_debt_repayment_log", {**every_debt, "latest_end_time": now})
+    )
+    debt += [
+        (
+            debt_log_of(kind),
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": kind},
+        )
+        for kind in DEBT_TYPES
+    ]
+    export: Fetch = (
+        EXPORT_PROFILE,
+        METERING,
+        "get_profile",
+        {"interval_channel": IntervalChannel.Consumption_Received, "end_time": 0, "number_of_periods": MAX_PERIODS},
+    )
+    return (*FETCHES, *top_up, *debt, export)
+
+
+def debt_log_of(kind: int) -> str:
+    return f"debt repayment log of debt type {int(kind)}"
+
+
+def required_before(what: str, answers: dict[str, Answer]) -> bool:
+    """Whether the precondition needs form `what` served, given one endpoint's `answers` to
+    every form: a form the meter never served before the CoT proves nothing after it. Every
+    form but two selects records the all-records form served (its latest ones, those up to
+    now), so it must serve them too; a debt type only when the all-debts log held one of it
+    (a meter may hold no debt of a type), and the export channel never (only a meter with
+    generation serves it)."""
+    if what == EXPORT_PROFILE:
+        return False
+    kind = next((k for k in DEBT_TYPES if debt_log_of(k) == what), None)
+    if kind is None:
+        return True
+    frame = answers["debt repayment log"].frame
+    records = frame.fields.get("debt_payload", []) if frame is not None else []
+    return any(int(r.debt_type) == int(kind) for r in records)
+
+
 # ESI-04's Get Profile probes of what ends by the CoT's date. SE 1.4 answers the most recent block
 # ending at or before End Time, but a meter may answer a fixed window back from it instead: one
 # MAX_PERIODS answer then shows only PROFILE_SPAN. So the probes step back a span at a time,
@@ -86,6 +187,17 @@ def profile_probe_ends(since: int) -> list[int]:
     return [since - n * PROFILE_SPAN for n in range(contiguous)] + [since - back for back in PROFILE_FARTHER_BACK]
 
 
+# ...and of End Times after it: the block ending by one of these reaches back before the CoT (18
+# half-hours, 9 h, from an End Time less than 9 h after it), so a meter filtering only End Times
+# at or before the CoT's date, or only End Time 0, is seen. Each interval's start is judged.
+PROFILE_AFTER_STEPS = (1, MAX_PERIODS // 2, MAX_PERIODS - 1)  # half-hours after the CoT's date
+
+
+def profile_probe_ends_after(since: int) -> list[int]:
+    """The End Times after the CoT's date ESI-04 asks Get Profile for, earliest first."""
+    return [since + k * HALF_HOUR for k in PROFILE_AFTER_STEPS]
+
+
 SERVED = {  # what a fetch answers when it has data
     "get_top_up_log": "publish_top_up_log",
     "get_debt_repayment_log": "publish_debt_log",
@@ -100,6 +212,8 @@ class Before:
 
     cot: Answer  # its answer to Get Change of Tenancy
     bind_status: dict[tuple[int, int], int | None]  # (endpoint, cluster) -> Bind_rsp status
+    # Device Management 0x0200/0x0201 as read then (absent: answered UNSUPPORTED_ATTRIBUTE)
+    attributes: dict[int, object] = dataclasses.field(default_factory=dict)
 
     @property
     def issuer_event_id(self) -> int | None:
@@ -113,18 +227,28 @@ class Before:
 class Served:
     """The previous occupier's data the meter served just before the trigger (the precondition)."""
 
-    fetched: dict[str, Answer]
+    fetched: dict[str, Answer]  # FETCHES' answers to the first HAN client endpoint, by what
     day_history: dict[str, object | None]  # DAY_HISTORY's values, by what
     period_history: dict[str, object | None] = dataclasses.field(default_factory=dict)  # PERIOD_HISTORY's, by what
+    # every_form's answers to every HAN client endpoint, by (endpoint, what)
+    forms: dict[tuple[int, str], Answer] = dataclasses.field(default_factory=dict)
+    summation: int = 0  # CurrentSummationDelivered (Metering 0x0000) just before the trigger
 
     @property
     def message_ids(self) -> set[int]:
-        frame = self.fetched["last message"].frame
-        return (
-            {int(frame.fields["message_id"])}
+        """The previous occupier's last message(s), as any client endpoint was answered."""
+        answers = [a for (_ep, what), a in self.forms.items() if what == "last message"] or [
+            self.fetched["last message"]
+        ]
+        return {
+            int(frame.fields["message_id"])
+            for frame in (a.frame for a in answers)
             if frame is not None and frame.command_name == "display_message"
-            else set()
-        )
+        }
+
+    def was_served(self, endpoint: int, what: str) -> bool:
+        answer = self.forms.get((endpoint, what))
+        return answer is not None and is_served(answer)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,6 +282,18 @@ def profile_served(answer: Answer) -> bool:
     return frame is not None and frame.command_name == "get_profile_response" and bool(frame.fields["intervals"])
 
 
+def is_served(answer: Answer) -> bool:
+    """Whether the answer to a fetch carries the occupier's data (records, a message, intervals)."""
+    frame = answer.frame
+    if frame is None or frame.command_name not in SERVED.values():
+        return False
+    return frame.command_name != "get_profile_response" or profile_served(answer)
+
+
+def zcl_now(bench: Bench) -> int:
+    return int(bench.loop.now()) - UNIX_OFFSET
+
+
 def before_trigger(bench: Bench, profile: Profile) -> Before:
     """Bind and ask Get Change of Tenancy, once per bench, before any trigger."""
     done = next((b for owner, b in _BEFORE if owner is bench), None)
@@ -176,7 +312,10 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
     with allure.step("Get Change of Tenancy before the trigger"):
         cot = client.request(DM, "get_change_of_tenancy")
         attach_text("Get Change of Tenancy", cot.describe())
-    before = Before(cot, status)
+    with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management before the trigger"):
+        attributes = client.read(DM, [0x0200, 0x0201])
+        attach_text("attributes", f"0x0200: {attributes.get(0x0200)}, 0x0201: {attributes.get(0x0201)}")
+    before = Before(cot, status, attributes)
     _BEFORE.append((bench, before))
     return before
 
@@ -184,23 +323,36 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
 def served_before(bench: Bench) -> Served:
     """The precondition of every post-CoT case: the meter serves the previous occupier's data."""
     client = bench.han_client
-    fetched: dict[str, Answer] = {}
-    with allure.step("The meter serves the previous occupier's data before the trigger (precondition)"):
-        for what, cluster, command, fields in FETCHES:
-            fetched[what] = client.request(cluster, command, **fields)
+    first = client.endpoints[0]
+    with allure.step(
+        f"The meter serves the previous occupier's data before the trigger, to each of the IHD endpoints "
+        f"{list(client.endpoints)} in every form asked after it (precondition)"
+    ):
+        forms = {
+            (endpoint, what): client.request(cluster, command, endpoint=endpoint, **fields)
+            for endpoint in client.endpoints
+            for what, cluster, command, fields in every_form(zcl_now(bench))
+        }
+        fetched = {what: forms[(first, what)] for what, *_ in FETCHES}
         day_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr in DAY_HISTORY}
         period_history = {what: client.read(cluster, [attr]).get(attr) for what, cluster, attr, *_ in PERIOD_HISTORY}
+        summation = client.read(METERING, [SUMMATION]).get(SUMMATION)
         attach_text(
             "served before the CoT",
-            "\n".join(f"{what}: {a.describe()}" for what, a in fetched.items())
-            + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items()),
+            "\n".join(f"endpoint {ep}, {what}: {a.describe()}" for (ep, what), a in forms.items())
+            + "".join(f"\n{what}: {value}" for what, value in (day_history | period_history).items())
+            + f"\ncurrent summation delivered (0x0000): {summation}",
         )
-        missing = [
-            what
-            for what, _c, command, _f in FETCHES
-            if not fetched[what].is_(SERVED[command])
-            or (command == "get_profile" and not profile_served(fetched[what]))
-        ]
+        missing = [what for what, _c, _command, _f in FETCHES if not is_served(fetched[what])]
+        for endpoint in client.endpoints:
+            answers = {what: a for (ep, what), a in forms.items() if ep == endpoint}
+            missing += [
+                f"{what} (asked from endpoint {endpoint})"
+                for what, answer in answers.items()
+                if (endpoint != first or what not in fetched)
+                and required_before(what, answers)
+                and not is_served(answer)
+            ]
         missing += [
             f"{what} (cluster 0x{cluster:04X} attribute 0x{attr:04X})"
             for what, cluster, attr in DAY_HISTORY
@@ -211,13 +363,15 @@ def served_before(bench: Bench) -> Served:
             for what, cluster, attr, _period, optional in PERIOD_HISTORY
             if not period_history[what] and not (optional and period_history[what] is None)
         ]
+        if summation is None:  # the bound of the current day's consumption after the CoT
+            missing.append(f"current summation delivered (cluster 0x{METERING:04X} attribute 0x{SUMMATION:04X})")
         if missing:
             raise PreconditionNotMet(
                 f"before the CoT trigger the meter served none of the previous occupier's {', '.join(missing)}: "
                 "after the CoT, 'nothing from before it' could not be told from 'nothing ever'. Load the meter "
                 "with a top-up, a debt collection, a supplier message and the previous month's consumption first"
             )
-    return Served(fetched, day_history, period_history)
+    return Served(fetched, day_history, period_history, forms, int(summation))  # type: ignore[call-overload]
 
 
 def shared_trigger(bench: Bench, profile: Profile) -> Taken:
@@ -267,3 +421,42 @@ def boundary(bench: Bench, trigger: Taken) -> tuple[int, str]:
     if at not in (IMPLEMENT_NOW, CANCEL) and at > trigger.trigger_zcl:
         return at, f"the published Implementation Date/Time {format_zcl_utc(at)}, after the trigger"
     return trigger.trigger_zcl, f"the trigger's time {format_zcl_utc(trigger.trigger_zcl)}, the CoT's date"
+
+
+def sustained_until(profile: Profile, trigger: Taken) -> float:
+    """The bench time (Unix seconds) by which the CoT must have outlasted what a meter's own
+    timers could undo: the next midnight after the trigger in every calendar a GB meter counts
+    its days in (a restriction lapsing with the day), and poll.max_interval after it (the
+    longest an IHD may go between queries: a CoT it has not yet asked for must still be
+    there). One half-hour more: the meter's first interval and daily freeze after each."""
+    zcl = trigger.trigger_zcl
+    # The next day's start: 26 h after today's lies in it, whether today has 23, 24 or 25 hours.
+    midnight = UNIX_OFFSET + max(
+        current_start("day", current_start("day", zcl, zone) + 26 * 3600, zone) for zone in calendars().values()
+    )
+    return max(midnight, trigger.done + profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def sustained_hold(profile: Profile) -> float:
+    """The bench time the hold to `sustained_until` is planned at (testcases.bench_time): the
+    longer of poll.max_interval and a day (the next midnight is up to a day away, whenever the
+    run is), plus the half-hour. With the usual 24 h max_interval that is the hold."""
+    return max(DAY, profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def sustained_hold_worst(profile: Profile) -> float:
+    """At most: the next UK local midnight is 25 hours away on the autumn clock change's day."""
+    return max(DAY + 3600, profile.timings.poll.max_interval.total_seconds()) + HALF_HOUR
+
+
+def hold_past_midnight(bench: Bench, profile: Profile, trigger: Taken) -> float:
+    """Let bench time pass to `sustained_until` (virtual in simulation); the bench time held."""
+    until = sustained_until(profile, trigger)
+    held = max(0.0, until - bench.loop.now())
+    with allure.step(
+        f"Let {held / 3600:.1f} h of bench time pass: past the next midnight (UTC and UK local) and "
+        f"timings.poll.max_interval ({profile.timings.poll.max_interval}) after the trigger"
+    ):
+        bench.loop.hold(held, "the CoT to outlast the next midnight and poll.max_interval")
+        attach_text("held", f"until {format_zcl_utc(int(bench.loop.now()) - UNIX_OFFSET)}, {held:.0f} s")
+    return held

@@ -65,10 +65,16 @@ def test_clr_clears(bench: Bench, profile: Profile, data_class: DataClass) -> No
     _clears(bench, profile, data_class)
 
 
+# CLR-05's CoT carries a Tariff Type other than 0 (every other genuine CoT's): 0x01,
+# "received" (a meter with export). The Tariff Type is not the fuel, nor a filter on what
+# the CoT clears (se-wire-reference): a unit that reads it so clears nothing here.
+CLR_05_TARIFF_TYPE = 0x01
+
+
 @case("CLR-05")
 def test_clr_05(bench: Bench, profile: Profile) -> None:
     classes = stored_and_shown(bench, profile)
-    previous, new, event = new_occupier(bench)
+    previous, new, event = new_occupier(bench, tariff_type=CLR_05_TARIFF_TYPE)
     sent = push_cot_from_all(bench, profile, event)[0]
     limit = clear_within(profile)
     # A person is asked once, when a wait ends: asked at the end of `eventually` they could
@@ -101,7 +107,8 @@ def test_clr_05(bench: Bench, profile: Profile) -> None:
         for dc, seconds in latency.items():
             record(f"{dc} clearing latency", seconds, "s", high=limit)
         assert latency, (
-            f"the meters published a CoT (Issuer Event ID 0x{event.issuer_event_id:08X}); nothing was cleared "
+            f"the meters published a CoT (Issuer Event ID 0x{event.issuer_event_id:08X}, Tariff Type "
+            f"0x{event.tariff_type:02X}: received, not a fuel); nothing was cleared "
             f"(and stayed gone for {steps.cleared_hold(profile):g} s) within {eventually(profile):g} s, so no "
             f"clearing latency could be measured against timings.clear_within ({limit:g} s)"
         )

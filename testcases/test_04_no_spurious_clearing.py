@@ -16,12 +16,14 @@ import pytest
 
 from harness.bench import Bench
 from harness.catalogue import case
+from harness.domain import DataClass
 from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.meter import CotEvent
 from harness.plugin import applies
 from harness.profile import Profile
 from harness.zcl import codec
 from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+from harness.zcl.ids import MESSAGING
 from testcases import steps
 from testcases.query_soak import query_log, shared_soak
 from testcases.steps import (
@@ -117,21 +119,28 @@ def _new_occupier_kept(bench: Bench, profile: Profile, not_genuine: Callable[[Co
     )
 
 
-def same_event_again(event: CotEvent) -> list[tuple[str, CotEvent]]:
+def same_event_again(event: CotEvent, now: int) -> list[tuple[str, CotEvent]]:
     """The CoT `event` delivered again, each a way a unit could mistake it for a new one.
 
     ZigBee SE 1.4 makes the Issuer Event ID what tells one piece of information from
     another (newer information has a larger one), and the harness's expectation for a
     repeated Issuer Event ID (gb-cot-behaviour.md) is that an event already actioned is not
     actioned again: no other field of the command makes it a new event.
-    So the same Issuer Event ID is re-sent byte for byte, with another implementation time
-    (in the past, so actioned on receipt under either policy), and with another Provider
-    ID and Tariff Type and the reserved change-control bits (which DM-04 says are ignored)."""
+    So the same Issuer Event ID is re-sent byte for byte, with an earlier and with a later
+    implementation time (the later one `now`, the ZCL time at the resend: after the original's,
+    not in the future, so actioned on receipt under either policy were it new), and with
+    another Provider ID and Tariff Type and the reserved change-control bits (which DM-04
+    says are ignored)."""
     return [
         ("byte for byte", event),
         (
-            "with another implementation time",
+            "with an earlier implementation time",
             dataclasses.replace(event, implementation_time=event.implementation_time - HOUR),
+        ),
+        (
+            # A unit keying events on "newer ID or later date" takes this for a new one.
+            "with a later implementation time (now)",
+            dataclasses.replace(event, implementation_time=max(now, event.implementation_time + 1)),
         ),
         (
             "with another Provider ID and Tariff Type, reserved change-control bits set",
@@ -148,7 +157,7 @@ def same_event_again(event: CotEvent) -> list[tuple[str, CotEvent]]:
 @case("NEG-02")
 def test_neg_02(bench: Bench, profile: Profile) -> None:
     classes, previous, new, event = _settled_new_occupier(bench, profile)
-    again = same_event_again(event)
+    again = same_event_again(event, steps.zcl_now(bench))
 
     def deliver_again() -> None:
         for how, pushed in again:
@@ -186,29 +195,88 @@ def test_neg_03(bench: Bench, profile: Profile) -> None:
     )
 
 
-@case("NEG-04")
-def test_neg_04(bench: Bench, profile: Profile) -> None:
-    classes, resident, upcoming = resident_shown(bench, profile)
-    change = bench.occupancy.cot_event()
+def _other_valid_commands(bench: Bench, change: CotEvent) -> list[tuple[str, int, bytes]]:
+    """Valid server-to-client commands a meter sends an IHD/PPMID that are no Change of
+    Tenancy, each a guess a unit could take for one (gb-cot-behaviour: "erroneous
+    detection"): a Change of Supplier, and a new Site ID and a new CIN, each sent twice with
+    different values (the home's identity as the unit holds it, then another: the change a
+    unit guessing a new home would act on). Issuer Event IDs newer than any CoT actioned."""
+    event_id, now = change.issuer_event_id, bench.occupancy.zcl_now()
 
-    def change_of_supplier() -> None:
-        for source in steps.sources(profile):
-            frame = codec.build(
-                DEVICE_MANAGEMENT,
+    def dm(command: str, **fields: object) -> bytes:
+        return codec.build(DEVICE_MANAGEMENT, command, tsn=bench.link.next_tsn(), **fields)
+
+    sent = [
+        (
+            "Publish Change of Supplier",
+            DEVICE_MANAGEMENT,
+            dm(
                 "publish_change_of_supplier",
-                tsn=bench.link.next_tsn(),
                 current_provider_id=0x00000001,
-                issuer_event_id=change.issuer_event_id,
+                issuer_event_id=event_id,
                 tariff_type=0,
                 proposed_provider_id=0x00000002,
                 provider_change_implementation_time=0,
                 provider_change_control=0x00000200,
                 proposed_provider_name=b"New Supplier",
                 proposed_provider_contact_details=b"0800 000 000",
-            )
-            send_frame(bench, source, DEVICE_MANAGEMENT, frame, "Publish Change of Supplier")
+            ),
+        )
+    ]
+    for n, site_id in enumerate((b"SITE-0001", b"SITE-0002")):
+        what = f"Update Site ID ({site_id.decode()})"
+        frame = dm("update_site_id", issuer_event_id=event_id + n, site_id_time=now, provider_id=1, site_id=site_id)
+        sent.append((what, DEVICE_MANAGEMENT, frame))
+    for n, cin in enumerate((b"CIN-1001", b"CIN-1002")):
+        frame = dm(
+            "update_cin", issuer_event_id=event_id + n, implementation_time=now, provider_id=1, customer_id_number=cin
+        )
+        sent.append((f"Update CIN ({cin.decode()})", DEVICE_MANAGEMENT, frame))
+    return sent
 
-    retained_until_queried(bench, profile, classes, resident, upcoming, change_of_supplier, "a Change of Supplier")
+
+@case("NEG-04")
+def test_neg_04(bench: Bench, profile: Profile) -> None:
+    classes, resident, upcoming = resident_shown(bench, profile)
+    change = bench.occupancy.cot_event()
+
+    def other_commands() -> None:
+        for source in steps.sources(profile):
+            for what, cluster_id, frame in _other_valid_commands(bench, change):  # each meter its own TSNs
+                send_frame(bench, source, cluster_id, frame, what)
+
+    retained_until_queried(
+        bench,
+        profile,
+        classes,
+        resident,
+        upcoming,
+        other_commands,
+        "valid commands that are no Change of Tenancy: Publish Change of Supplier, Update Site ID twice "
+        "(SITE-0001, then SITE-0002), Update CIN twice (CIN-1001, then CIN-1002)",
+    )
+    # Cancel All Messages concerns the supplier messages (a unit may remove them: it is told
+    # to); every other class must stay. Sent after the window above, which judged the
+    # messages too, so that a unit clearing messages on another command is still caught.
+    kept = [dc for dc in classes if dc is not DataClass.SUPPLIER_MESSAGES]
+    if not kept:
+        attach_text("Cancel All Messages", "not sent: the unit stores no class but supplier messages")
+        return
+
+    def cancel_all_messages() -> None:
+        for source in steps.sources(profile):
+            frame = bench.meters[source].cancel_all_messages_frame(tsn=bench.link.next_tsn())
+            send_frame(bench, source, MESSAGING, frame, "Cancel All Messages (implementation time now)")
+
+    retained_until_queried(
+        bench,
+        profile,
+        kept,
+        resident,
+        upcoming,
+        cancel_all_messages,
+        "Cancel All Messages (it may remove supplier messages, nothing else)",
+    )
 
 
 @case("NEG-05")

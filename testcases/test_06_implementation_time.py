@@ -5,26 +5,32 @@ IMPL-03 judges both paths a CoT arrives by: pushed, and learnt by the unit's own
 
 from __future__ import annotations
 
+import math
+
 import allure
 
 from harness.bench import Bench
 from harness.catalogue import case
-from harness.errors import PreconditionNotMet
+from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.meter import CotEvent, Query
 from harness.plugin import applies
 from harness.profile import ClearScope, ImplementationTime, Profile, QueryMethod
-from harness.zcl.time import CANCEL
+from harness.zcl.time import CANCEL, UNIX_OFFSET
 from testcases import steps
 from testcases.steps import (
     assert_actioned,
+    assert_cleared,
     attach_text,
+    clear_within,
     eventually,
     new_occupier,
     push_cot_from_all,
     retained,
+    retained_until,
     stored_and_shown,
     zcl_now,
 )
+from testcases.steps.facts import PAST_DATES
 
 HOUR, DAY = 3600, 86400
 
@@ -38,7 +44,17 @@ def _cot_actioned_on_receipt(bench: Bench, profile: Profile, implementation_time
 
 @case("IMPL-01")
 def test_impl_01(bench: Bench, profile: Profile) -> None:
-    _cot_actioned_on_receipt(bench, profile, zcl_now(bench) - DAY, "an implementation time a day in the past")
+    now = zcl_now(bench)
+    # A date at or before the ZCL epoch (2000-01-01) does not exist: on a bench clock that
+    # early the older dates are left out, never sent as 0 (which means now: IMPL-03).
+    dates = [(age, words) for age, words in PAST_DATES if age < now]
+    if not dates:
+        raise BenchError(f"the bench's ZCL time is {now} s after the epoch: no past implementation time can be sent")
+    for age, words in dates:
+        with allure.step(f"Publish CoT dated {words} in the past"):
+            _cot_actioned_on_receipt(
+                bench, profile, zcl_now(bench) - age, f"an implementation time {words} in the past"
+            )
 
 
 def _provoke_query(bench: Bench) -> str:
@@ -114,39 +130,140 @@ def test_impl_03(bench: Bench, profile: Profile) -> None:
         # Every meter's answer is needed under clear_scope fuel, any one's under all.
         times = [q.at for q in asked.values()]
         learnt_at = max(times) if profile.behaviour.clear_scope is ClearScope.FUEL else min(times)
-        assert_actioned(
+        # Every stored class, not "actioned" (one class): a CoT learnt by query clears all
+        # that a pushed one does (a start-up path skipping one class's erase fails here).
+        assert_cleared(
             bench,
             classes,
             previous,
             new,
             max(0.0, learnt_at + eventually(profile) - bench.loop.now()),
             f"the meters held a CoT with implementation time 0 (now), never pushed; after {how} the unit asked by "
-            f"Get Change of Tenancy ({learnt_at - since:.1f} s later) and was answered with that CoT",
+            f"Get Change of Tenancy ({learnt_at - since:.1f} s later) and was answered with that CoT; all of the "
+            "previous occupier's data must go",
         )
+
+
+def _learnt_by_query_at(bench: Bench, profile: Profile, queried: steps.Queried) -> float | None:
+    """When the unit had learnt the CoT the meters hold from its query: every meter's answer
+    under clear_scope fuel, any one's under all (None: not learnt that way)."""
+    times = [t for t in queried.at.values() if t is not None]
+    if not times:
+        return None
+    if profile.behaviour.clear_scope is ClearScope.FUEL:
+        return max(times) if len(times) == len(queried.at) else None
+    return min(times)
+
+
+def _leads(bench: Bench, profile: Profile) -> tuple[float, float]:
+    """How far ahead the pushed and the queried CoT are dated: each just past the longest a
+    conforming unit may take to action it (`eventually`, after the query's deadline for the
+    queried one), plus `clear_within`. A unit that schedules it instead of actioning it on
+    receipt is then still waiting when that allowance ends (caught), and the watch past the
+    implementation time stays short. Without a control to provoke the query the unit's own
+    may come as late as timings.observation_window: the queried CoT is then dated an hour ahead."""
+    settle = eventually(profile) + clear_within(profile)
+    how = steps.provocation(bench)
+    return settle, (steps.query_deadline(profile, how) + settle if how is not None else float(HOUR))
+
+
+def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
+    """on_receipt: a CoT dated ahead is actioned on receipt, pushed and learnt by the unit's
+    own query (Get CoT or Read Attributes, whichever it declares), and never actioned again:
+    the new occupier's data stays past the implementation time (a unit whose generic SE
+    scheduler also fires then would wipe it)."""
+    classes = stored_and_shown(bench, profile)
+    pushed_lead, queried_lead = _leads(bench, profile)
+    due = zcl_now(bench) + math.ceil(pushed_lead)
+    with allure.step(f"Pushed: Publish CoT with an implementation time {math.ceil(pushed_lead)} s ahead"):
+        previous, new, event = new_occupier(bench, implementation_time=due)
+        push_cot_from_all(bench, profile, event)
+        assert_actioned(
+            bench,
+            classes,
+            previous,
+            new,
+            eventually(profile),
+            f"Publish CoT with an implementation time {math.ceil(pushed_lead)} s ahead, past the {eventually(profile):g} s "
+            "a unit is given to action it (behaviour.implementation_time on_receipt)",
+        )
+        for dc in classes:
+            bench.observing.require_shown(dc, new, previous, role="new")
+    resident, other = new, previous
+    unjudged = ""
+    # Dated after the pushed one (a unit reading 0x0200 tells CoTs apart by that date/time only).
+    due_q = max(due + 1, zcl_now(bench) + math.ceil(queried_lead))
+    with allure.step(
+        f"Learnt by query ({profile.behaviour.query_method}): the meters hold a newer CoT dated "
+        f"{due_q - zcl_now(bench)} s ahead, never pushed"
+    ):
+        previous_q, new_q, _event = new_occupier(bench, implementation_time=due_q)
+        queried = steps.provoke_query(bench, profile, bench.loop.now())
+        learnt_at = _learnt_by_query_at(bench, profile, queried)
+        if learnt_at is None:
+            unjudged = (
+                f"no CoT query reached every meter it needs after {queried.how} (POLL-01..03 judge that): "
+                "a future-dated CoT learnt by query could not be judged"
+            )
+            attach_text("learnt by query", f"not judged: {unjudged}")
+        else:
+            assert_actioned(
+                bench,
+                classes,
+                previous_q,
+                new_q,
+                max(0.0, learnt_at + eventually(profile) - bench.loop.now()),
+                f"the meters held a CoT with a future implementation time, never pushed; after "
+                f"{queried.how} the unit queried them ({profile.behaviour.query_method}, "
+                f"{learnt_at - queried.since:.1f} s later) and was answered with it (behaviour.implementation_time "
+                "on_receipt)",
+            )
+            for dc in classes:
+                bench.observing.require_shown(dc, new_q, previous_q, role="new")
+            resident, other = new_q, previous_q
+    retained_until(
+        bench,
+        classes,
+        resident,
+        other,
+        max(due, due_q) + UNIX_OFFSET + clear_within(profile),
+        lambda: None,
+        "CoTs dated ahead actioned on receipt (behaviour.implementation_time on_receipt), past their "
+        "implementation time and the clear_within a unit is given: an event actioned is not actioned again",
+    )
+    if unjudged:
+        raise PreconditionNotMet(unjudged)
 
 
 @case("IMPL-02")
 def test_impl_02(bench: Bench, profile: Profile) -> None:
     if profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT:
-        _cot_actioned_on_receipt(
-            bench,
-            profile,
-            zcl_now(bench) + HOUR,
-            "an implementation time an hour ahead (behaviour.implementation_time on_receipt)",
-        )
+        _future_cot_on_receipt(bench, profile)
         return
     classes = stored_and_shown(bench, profile)
     due_in = HOUR
     previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + due_in)
     sent_at = bench.loop.now()
-    retained(
+
+    def schedule_then_restart() -> None:
+        for sent in push_cot_from_all(bench, profile, event):
+            # Restart only once the unit has acknowledged the CoT: one lost on the air
+            # would test nothing.
+            if steps.await_default_response(bench, sent, steps.response_timeout(profile)) is None:
+                bench.loop.hold(steps.response_timeout(profile), "the scheduled CoT to arrive")
+        # A pending CoT must survive the unit losing power: the meters still hold it, and
+        # the unit's start-up query learns it again (a timer kept in RAM only is lost).
+        steps.restart(bench, profile, "while the CoT is pending")
+
+    retained_until(
         bench,
         classes,
         previous,
         new,
-        due_in - steps.response_timeout(profile) - (bench.loop.now() - sent_at),
-        lambda: push_cot_from_all(bench, profile, event),
-        "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled), before that time",
+        sent_at + due_in - steps.response_timeout(profile),
+        schedule_then_restart,
+        "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled) and the unit power-cycled "
+        "(else rejoined) while it was pending, before that time",
     )
     with allure.step("After the implementation time the CoT is actioned"):
         assert_actioned(
@@ -155,7 +272,8 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
             previous,
             new,
             steps.response_timeout(profile) + eventually(profile),
-            "a scheduled CoT reached its implementation time",
+            "a scheduled CoT reached its implementation time (the unit power-cycled, else rejoined, while it was "
+            "pending)",
         )
 
 

@@ -1,14 +1,19 @@
-"""Clear scope: SCOPE-01, SCOPE-02. What a CoT from the GPF alone clears (behaviour.clear_scope).
+"""Clear scope: SCOPE-01, SCOPE-02. What a CoT from one meter alone clears (behaviour.clear_scope).
 
 In GB each meter receives the CoT on its own (ECS12 at the ESME, GCS09 at the GPF), and the
 public material does not settle what a display clears when only the GPF has published it:
-everything (`all`) or the gas data only (`fuel`). The profile declares it; these cases
-publish the CoT from the GPF alone and judge each fuel's data apart.
+everything (`all`) or the gas data only (`fuel`). The profile declares it; SCOPE-01
+publishes the CoT from the GPF alone and judges each fuel's data apart.
 
 Under `fuel` the ESME has not received the CoT yet: it still serves the previous occupier
 and holds no new CoT, so the electricity data has no reason to go. Afterwards the ESME
 receives it too, so that later cases start from one occupier at both meters. Under `all`
 both meters hold the CoT (the unit learns it either way) but only the GPF publishes it.
+
+SCOPE-02 (`fuel` only) judges what must stay, from each meter in turn: the GPF alone (the
+electricity data stays), then the ESME alone (the gas data stays), the other meter holding
+no new CoT each time. A CoT from one meter clears that fuel and nothing else, whichever
+meter it is: a unit treating the ESME as the household's meter is right on the GPF's CoT.
 
 The module sorts before test_08_event_id_range.py: NEG-06 must be the last case of a run.
 """
@@ -131,6 +136,101 @@ def test_scope_01(bench: Bench, profile: Profile) -> None:
         _esme_receives_it(bench, profile, classes, previous, new, event)
 
 
+# SCOPE-02's rounds: the meter that publishes alone, and the fuel (the other meter's) that
+# must stay. Both meters: a unit that takes one meter (say the ESME) as the household's and
+# clears every fuel on its CoT is right on the GPF's CoT alone.
+LONE_PUBLISHERS: tuple[tuple[str, Fuel], ...] = ((GPF, Fuel.ELECTRICITY), (ESME, Fuel.GAS))
+_OTHER = {GPF: ESME, ESME: GPF}
+_LABEL = {GPF: "GPF", ESME: "ESME"}
+
+
+def _cot_at_one(bench: Bench, publisher: str) -> tuple[Tenant, Tenant, CotEvent]:
+    """A new occupier, the meter other than `publisher` not having received the CoT yet: it
+    still serves the previous occupier and holds no new CoT (clear_scope fuel only)."""
+    other = bench.meters[_OTHER[publisher]]
+    held = bench.loop.call_on_loop(lambda: (other.tenant, other.cot, other.message_published))
+    previous, new, event = steps.new_occupier(bench)
+    with allure.step(
+        f"The {_LABEL[_OTHER[publisher]]} has not received the CoT yet: it still serves {previous.name} and holds "
+        "no new CoT"
+    ):
+        _set_meter(bench, _OTHER[publisher], *held)
+    return previous, new, event
+
+
+def _other_receives_it(
+    bench: Bench,
+    profile: Profile,
+    classes: list[DataClass],
+    previous: Tenant,
+    new: Tenant,
+    event: CotEvent,
+    publisher: str,
+) -> None:
+    """The meter other than `publisher` then receives the CoT and publishes it, so the next
+    round or case starts from one occupier at both meters (judged by the CLR cases, not here)."""
+    source = _OTHER[publisher]
+    fuel = bench.meters[source].fuel
+    with allure.step(f"The {_LABEL[source]} receives the CoT too and publishes it (the state later cases start from)"):
+        _set_meter(bench, source, new, event, False)
+        send_publish_cot(bench, source, event)
+        found = bench.observing.first_seen(
+            classes,
+            fuel_share(previous, fuel),
+            fuel_share(new, fuel),
+            lambda o: not o.shows_previous,
+            eventually(profile),
+            f"the {fuel} data cleared on the {_LABEL[source]}'s CoT",
+        )
+        attach_text(
+            f"after the {_LABEL[source]}'s CoT",
+            "\n".join(f"{dc}: {'cleared: ' + seen.detail if seen else 'not cleared'}" for dc, seen in found.items()),
+        )
+
+
+def _lone_cot_keeps_other_fuel(bench: Bench, profile: Profile, publisher: str, kept: Fuel) -> None:
+    """One round of SCOPE-02: `publisher` alone publishes a CoT, its own fuel's data goes
+    (else nothing is shown by keeping the other), and `kept` (the other meter's fuel) stays."""
+    classes = _both_fuels_shown(bench, profile)
+    previous, new, event = _cot_at_one(bench, publisher)
+    gone_fuel = bench.meters[publisher].fuel
+    label, other = _LABEL[publisher], _LABEL[_OTHER[publisher]]
+    window = eventually(profile)
+
+    def publishes_and_own_fuel_goes() -> None:
+        send_publish_cot(bench, publisher, event)
+        gone = bench.observing.first_seen(
+            classes,
+            fuel_share(previous, gone_fuel),
+            fuel_share(new, gone_fuel),
+            lambda o: not o.shows_previous,
+            window,
+            f"the {gone_fuel} data cleared on the {label}'s CoT",
+            until="any",
+        )
+        if not any(gone.values()):
+            # Keeping the other fuel's data proves nothing if the CoT was not actioned at all.
+            raise PreconditionNotMet(
+                f"the {label}'s CoT cleared none of the previous occupier's {gone_fuel} data within {window:g} s "
+                f"(SCOPE-01 and the CLR cases judge that), so keeping the {kept} data shows nothing"
+            )
+
+    try:
+        retained(
+            bench,
+            classes,
+            fuel_share(previous, kept),
+            fuel_share(new, kept),
+            window,
+            publishes_and_own_fuel_goes,
+            f"the {label} alone published a Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) and the "
+            f"unit cleared {gone_fuel} data; the {other} holds no new CoT and still serves {previous.name}; "
+            f"behaviour.clear_scope fuel: the {kept} data must stay",
+        )
+    finally:
+        _other_receives_it(bench, profile, classes, previous, new, event, publisher)
+
+
 @case("SCOPE-02")
 def test_scope_02(bench: Bench, profile: Profile) -> None:
     _dual_fuel(profile)
@@ -139,39 +239,6 @@ def test_scope_02(bench: Bench, profile: Profile) -> None:
         "behaviour.clear_scope",
         "is all: a CoT from the GPF alone clears every fuel's data (SCOPE-01)",
     )
-    classes = _both_fuels_shown(bench, profile)
-    previous, new, event = _cot_at_the_gpf(bench, profile)
-    window = eventually(profile)
-
-    def gpf_publishes_and_gas_goes() -> None:
-        send_publish_cot(bench, GPF, event)
-        gone = bench.observing.first_seen(
-            classes,
-            fuel_share(previous, Fuel.GAS),
-            fuel_share(new, Fuel.GAS),
-            lambda o: not o.shows_previous,
-            window,
-            "the gas data cleared on the GPF's CoT",
-            until="any",
-        )
-        if not any(gone.values()):
-            # Keeping the electricity data proves nothing if the CoT was not actioned at all.
-            raise PreconditionNotMet(
-                f"the GPF's CoT cleared none of the previous occupier's gas data within {window:g} s "
-                "(SCOPE-01 judges that), so keeping the electricity data shows nothing"
-            )
-
-    try:
-        retained(
-            bench,
-            classes,
-            fuel_share(previous, Fuel.ELECTRICITY),
-            fuel_share(new, Fuel.ELECTRICITY),
-            window,
-            gpf_publishes_and_gas_goes,
-            f"the GPF alone published a Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) and the "
-            f"unit cleared gas data; the ESME holds no new CoT and still serves {previous.name}; "
-            "behaviour.clear_scope fuel: the electricity data must stay",
-        )
-    finally:
-        _esme_receives_it(bench, profile, classes, previous, new, event)
+    for publisher, kept in LONE_PUBLISHERS:
+        with allure.step(f"A CoT from the {_LABEL[publisher]} alone: the {kept} data stays"):
+            _lone_cot_keeps_other_fuel(bench, profile, publisher, kept)

@@ -19,25 +19,36 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
-from harness.zcl.history_periods import Period, calendars, previous, wholly_before
+from harness.zcl.codec import ZclFrame
+from harness.zcl.history_periods import Period, calendars, nth_previous, nth_wholly_before, previous, wholly_before
 from harness.zcl.ids import SE_PROFILE
 from harness.zcl.metering import HALF_HOUR
-from harness.zcl.time import IMPLEMENT_NOW, UNIX_OFFSET, format_zcl_utc
+from harness.zcl.time import IMPLEMENT_NOW, INVALID, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
+    CURRENT_DAY,
+    CURRENT_DAY_COST,
     DAY_HISTORY,
     DM,
-    FETCHES,
     MAX_PERIODS,
     MESSAGING,
     METERING,
+    OLDER_HISTORY,
     PERIOD_HISTORY,
+    PREPAYMENT,
+    SUMMATION,
     Before,
+    Served,
+    Taken,
     before_trigger,
     boundary,
+    every_form,
+    hold_past_midnight,
     profile_probe_ends,
+    profile_probe_ends_after,
     published,
     shared_trigger,
     taken,
+    zcl_now,
 )
 from testcases.steps import attach_text
 
@@ -84,6 +95,45 @@ def test_esi_01(bench: Bench, profile: Profile) -> None:
                 f"with the declared earlier Issuer Event ID 0x{prior:08X} (behaviour.prior_issuer_event_id); "
                 f"the meter answered {answer.describe()}"
             )
+    _check_attributes_before(bench, before, prior)
+
+
+# 0x0200/0x0201 of a meter holding no CoT: ZCL's invalid UTCTime (no date: 0x00000000 is a real
+# date, and as an Implementation Date/Time "now") and a Tenancy Change Control clearing nothing.
+NO_COT_ATTRIBUTES = (INVALID, 0)
+
+
+def _check_attributes_before(bench: Bench, before: Before, prior: int | None) -> None:
+    """0x0200/0x0201 before the trigger say what Get Change of Tenancy says: no CoT, or the
+    declared earlier one (an IHD reading the attributes sees what one asking the command sees)."""
+    update_time, control = before.attributes.get(0x0200), before.attributes.get(0x0201)
+    read = (
+        f"0x0200 {'nothing (unsupported)' if update_time is None else f'0x{int(update_time):08X}'}, "  # type: ignore[call-overload]
+        f"0x0201 {'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
+    )
+    fields = published(before.cot)
+    if prior is None or fields is None:
+        with allure.step("0x0200 and 0x0201 before the trigger read 'no CoT' (0xFFFFFFFF, 0), as Get CoT answers"):
+            attach_text("attributes", read)
+            assert (update_time, control) == NO_COT_ATTRIBUTES, (
+                "before any CoT the harness (as an IHD) read Device Management attributes 0x0200 (Change of Tenancy "
+                "Update Date/Time) and 0x0201 (Proposed Tenancy Change Control), and Get Change of Tenancy answered "
+                f"{before.cot.describe()}; expected 'no CoT': 0x0200 0x{INVALID:08X} (ZCL's invalid time) and 0x0201 "
+                f"0; the meter read {read}: an IHD reading them sees a CoT that never happened"
+            )
+        return
+    with allure.step(f"0x0200 and 0x0201 before the trigger read the earlier CoT 0x{prior:08X} Get CoT answers"):
+        attach_text("attributes", read)
+        published_time, wanted = fields["implementation_date_time"], fields["proposed_tenancy_change_control"]
+        time_ok = update_time == published_time or (
+            # "now" published: the attribute holds the time the meter executed it, before this read
+            published_time == IMPLEMENT_NOW and update_time is not None and int(update_time) <= _zcl_now(bench)  # type: ignore[call-overload]
+        )
+        assert time_ok and control is not None and int(control) == wanted, (  # type: ignore[call-overload]
+            f"before the trigger the meter answered Get Change of Tenancy with the earlier CoT 0x{prior:08X} "
+            f"(Implementation Date/Time {_when(published_time)}, Tenancy Change Control 0x{wanted:08X}); expected "
+            f"attributes 0x0200 and 0x0201 to read the same; the meter read {read}"
+        )
 
 
 def _earlier_event(before: Before, profile: Profile) -> int | None:
@@ -164,52 +214,199 @@ def _dated(answer_frame: object, field: str, stamp: str) -> list[int]:
     return [int(getattr(r, stamp)) for r in records]
 
 
-def _check_logs_and_message(bench: Bench, since: int, why: str, old_messages: set[int]) -> None:
+def _check_logs_and_message(
+    bench: Bench, since: int, why: str, old_messages: set[int], served: Served | None = None
+) -> None:
+    """Every form of the log, message and profile requests (testcases.meter_cot.every_form),
+    from every HAN client endpoint: nothing dated before the CoT. `served`: what the
+    precondition was answered (a form it was not served proves nothing now: attached)."""
     client = bench.han_client
-    for what, cluster, command, fields in FETCHES:
-        with allure.step(f"{command}: nothing dated before the CoT ({why})"):
-            answer = client.request(cluster, command, **fields)
-            attach_text(what, answer.describe())
-            assert answer.frame is not None, (
-                f"after the CoT the harness (as an IHD) sent {command}; expected the meter's answer (its records, or "
-                "Default Response NOT_FOUND) within timings.response_timeout; it answered nothing"
-            )
-            if answer.status is not None:
-                continue  # NOT_FOUND (or another status): nothing served
-            frame = answer.frame
-            if command == "get_top_up_log":
-                early = [t for t in _dated(frame, "top_up_payload", "top_up_time") if t < since]
-            elif command == "get_debt_repayment_log":
-                early = [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
-            elif command == "get_profile":
-                end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
-                count = len(frame.fields["intervals"])
-                # Most recent first, back from End Time: interval i began (i + 1) periods before it.
-                early = [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
-            else:
-                message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
-                assert message_id not in old_messages, (
-                    f"after the CoT the harness sent Get Last Message; expected NOT_FOUND or a message of the new "
-                    f"occupier; the meter answered the previous occupier's message 0x{message_id:08X} again "
-                    f"(start time {_when(start)})"
+    for endpoint in client.endpoints:
+        for what, cluster, command, fields in every_form(zcl_now(bench)):
+            with allure.step(f"{what} from endpoint {endpoint} ({command}): nothing dated before the CoT ({why})"):
+                answer = client.request(cluster, command, endpoint=endpoint, **fields)
+                attach_text(what, f"{command} {fields} from endpoint {endpoint}: {answer.describe()}")
+                if served is not None and not served.was_served(endpoint, what):
+                    # the precondition did not require it (a debt type it holds none of, no export)
+                    attach_text(
+                        "served before", "not served before the CoT either: a NOT_FOUND now shows nothing withheld"
+                    )
+                asked = f"{command} {_fields(fields)} from its IHD endpoint {endpoint}"
+                assert answer.frame is not None, (
+                    f"after the CoT the harness (as an IHD) sent {asked}; expected the meter's answer (its records, "
+                    "or Default Response NOT_FOUND) within timings.response_timeout; it answered nothing"
                 )
-                early = [start] if start != IMPLEMENT_NOW and start < since else []
-            assert not early, (
-                f"after the CoT (dated {_when(since)}) the harness sent {command}; expected nothing dated before it; "
-                f"the meter answered {what} dated {', '.join(_when(t) for t in early[:5])}"
-            )
+                if answer.status is not None:
+                    continue  # NOT_FOUND (or another status): nothing served
+                frame = answer.frame
+                if command == "get_last_message":
+                    message_id, start = int(frame.fields["message_id"]), int(frame.fields["start_time"])
+                    assert message_id not in old_messages, (
+                        f"after the CoT the harness sent {asked}; expected NOT_FOUND or a message of the new "
+                        f"occupier; the meter answered the previous occupier's message 0x{message_id:08X} again "
+                        f"(start time {_when(start)})"
+                    )
+                early = _dated_before(command, frame, since, int(fields.get("end_time", 0)))  # type: ignore[call-overload]
+                assert not early, (
+                    f"after the CoT (dated {_when(since)}) the harness sent {asked}; expected nothing dated before "
+                    f"it; the meter answered {what} dated {', '.join(_when(t) for t in early[:5])}"
+                )
+
+
+def _fields(fields: dict[str, object]) -> str:
+    return "(" + ", ".join(f"{name} {_field(value)}" for name, value in fields.items()) + ")"
+
+
+def _field(value: object) -> str:
+    number = int(value)  # type: ignore[call-overload]
+    return f"0x{number:X}" if number >= 0xFF else str(number)  # times and wildcards in hex
+
+
+def _dated_before(command: str, frame: ZclFrame, since: int, asked_end: int) -> list[int]:
+    """The dates of what an answer to `command` served from before `since`: the records' times,
+    the message's start, or each Get Profile interval's start. Intervals are dated back from the
+    block's End Time, but never from later than the End Time asked (`asked_end`, 0 for the
+    latest): SE 1.4 answers the block ending at or before it, so a block claiming a later end
+    would place the previous occupier's half-hours after the CoT."""
+    if command == "get_top_up_log":
+        return [t for t in _dated(frame, "top_up_payload", "top_up_time") if t < since]
+    if command == "get_debt_repayment_log":
+        return [t for t in _dated(frame, "debt_payload", "collection_time") if t < since]
+    if command == "get_profile":
+        end, period = int(frame.fields["end_time"]), _period_s(frame.fields["profile_interval_period"])
+        if asked_end:
+            end = min(end, asked_end)
+        count = len(frame.fields["intervals"])
+        # Most recent first, back from End Time: interval i began (i + 1) periods before it.
+        return [end - (i + 1) * period for i in range(count) if end - (i + 1) * period < since]
+    start = int(frame.fields["start_time"])
+    return [start] if start != IMPLEMENT_NOW and start < since else []
 
 
 @case("ESI-04")
 def test_esi_04(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     since, why = boundary(bench, trigger)
-    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids)
+    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids, trigger.served)
     _check_profile_before(bench, since)
+    _check_profile_after(bench, since)
     for what, cluster, attribute in DAY_HISTORY:
         _check_history(bench, since, what, cluster, attribute, "day", None)
     for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
         _check_history(bench, since, what, cluster, attribute, period, trigger.served.period_history)
+    _check_current_day(bench, since, trigger.served.summation)
+    _check_older_history(bench, since)
+    _check_sustained(bench, profile, trigger, since)
+
+
+def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int) -> None:
+    """'From then on the meter restricts': the CoT and the withholding outlast the meter's own
+    timers. After the next midnight (UTC and UK local: a restriction lapsing with the day) and
+    poll.max_interval after the trigger (an IHD may ask that late for the CoT), Get Change of
+    Tenancy still answers the CoT and every check above holds again, against the same boundary.
+    ESI-05..07, which run after, read the pushes from the trace since the trigger."""
+    held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    held = hold_past_midnight(bench, profile, trigger)
+    with allure.step("After the hold, Get Change of Tenancy still answers the CoT"):
+        answer = bench.han_client.request(DM, "get_change_of_tenancy")
+        attach_text("answer", answer.describe())
+        # Judged only when the meter answered a CoT before the hold (ESI-02 judges that it does).
+        assert held_then is None or published(answer) is not None, (
+            f"after the CoT the meter answered Get Change of Tenancy with {held_then}; {held / 3600:.1f} h later "
+            "(past the next midnight and poll.max_interval) the harness asked again; expected the same CoT still "
+            f"held (its withholding rests on it, and an IHD polling that late must still learn of it); the meter "
+            f"answered {answer.describe()}"
+        )
+    why = f"{held / 3600:.1f} h after the trigger, the boundary still {_when(since)}"
+    _check_logs_and_message(bench, since, why, trigger.served.message_ids, trigger.served)
+    _check_profile_before(bench, since)
+    _check_profile_after(bench, since)
+    for what, cluster, attribute in DAY_HISTORY:
+        _check_history(bench, since, what, cluster, attribute, "day", None)
+    for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
+        _check_history(bench, since, what, cluster, attribute, period, trigger.served.period_history)
+    _check_current_day(bench, since, trigger.served.summation)
+    _check_older_history(bench, since)
+
+
+def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
+    """The current day's consumption (Metering 0x0401) and cost (Prepayment 0x051C) after the
+    CoT are the new occupier's only: no more than was delivered since the boundary. The harness
+    bounds that by the meter's register, CurrentSummationDelivered (0x0000, same unit, multiplier
+    and divisor): what it grew since its reading just before the trigger. The cost is judged when
+    nothing was delivered since (then 0); otherwise the harness has no tariff to price it by."""
+    client = bench.han_client
+    with allure.step("The current day's consumption and cost are no more than delivered since the CoT"):
+        values = client.read(METERING, [SUMMATION, CURRENT_DAY])
+        cost = client.read(PREPAYMENT, [CURRENT_DAY_COST]).get(CURRENT_DAY_COST)
+        summation, current = values.get(SUMMATION), values.get(CURRENT_DAY)
+        attach_text(
+            "current day",
+            f"current summation delivered (0x0000): {summation_before} before the trigger, {summation} now\n"
+            f"current day consumption (0x{CURRENT_DAY:04X}): {current}\ncurrent day cost (0x{CURRENT_DAY_COST:04X}): "
+            f"{cost}",
+        )
+        assert summation is not None, (
+            "after the CoT the harness (as an IHD) read Metering CurrentSummationDelivered (0x0000), which the meter "
+            "served before the trigger; expected the register; the meter answered it unsupported"
+        )
+        delivered = int(summation) - summation_before  # type: ignore[call-overload]
+        if delivered < 0:
+            attach_text(
+                "not judged",
+                f"the register went back by {-delivered} since before the trigger: no bound on the new occupier's use",
+            )
+            return
+        if current is None:
+            attach_text("not judged", "current day consumption: unsupported (not served)")
+        else:
+            assert int(current) <= delivered, (  # type: ignore[call-overload]
+                f"after the CoT (dated {_when(since)}) the harness read Metering CurrentDayConsumptionDelivered "
+                f"(0x{CURRENT_DAY:04X}); expected no more than the new occupier's consumption since the CoT, at most "
+                f"the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the trigger "
+                f"({summation_before} then, {summation} now); the meter read {current}: the previous occupier's "
+                "consumption of the day is still served"
+            )
+        if cost is None:
+            attach_text("not judged", "current day cost: unsupported (not served)")
+        elif delivered:
+            attach_text("not judged", f"current day cost {cost}: {delivered} delivered since the CoT, unpriced")
+        else:
+            assert not cost, (
+                f"after the CoT (dated {_when(since)}) the harness read Prepayment CurrentDayCostConsumptionDelivered "
+                f"(0x{CURRENT_DAY_COST:04X}); nothing was delivered since just before the trigger (CurrentSummation"
+                f"Delivered {summation_before} then and now); expected 0, the new occupier's cost; the meter read "
+                f"{cost}: the previous occupier's spend of the day is still served"
+            )
+
+
+def _check_older_history(bench: Bench, since: int) -> None:
+    """Previous Day 2..8, Week 2..5 and Month 2..13 (consumption and cost) read 0 when that
+    period ended by the CoT's date in UTC and in UK local time; an attribute the meter answers
+    UNSUPPORTED_ATTRIBUTE serves nothing and is not required."""
+    client = bench.han_client
+    with allure.step("The older day, week and month history wholly before the CoT reads 0"):
+        lines, served = [], []
+        for group in range(0, len(OLDER_HISTORY), 4):  # four a read: each answer fits one secured frame
+            rows = OLDER_HISTORY[group : group + 4]
+            values = client.read(rows[0][1], [attribute for _w, _c, attribute, _p, _n in rows])
+            answered = _zcl_now(bench)  # judged as of the answer, like _check_history
+            for what, cluster, attribute, period, n in rows:
+                value = values.get(attribute)
+                start, end = nth_previous(period, answered, n)
+                judged = nth_wholly_before(period, answered, n, since)
+                lines.append(
+                    f"{what} (0x{cluster:04X}/0x{attribute:04X}, {_when(start)} to {_when(end)} UTC): "
+                    f"{'unsupported' if value is None else value}{'' if judged else ' (not judged: ends after the CoT)'}"
+                )
+                if value and judged:
+                    served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
+        attach_text("older history", "\n".join(lines))
+        assert not served, (
+            f"after the CoT (dated {_when(since)}) the harness read the older history an IHD charts (Previous Day "
+            "2..8, Week 2..5, Month 2..13), each period wholly before the CoT in UTC and in UK local time; expected 0 "
+            f"for each the meter serves; it read {'; '.join(served)}: the previous occupier's history is still served"
+        )
 
 
 def _check_profile_before(bench: Bench, since: int) -> None:
@@ -239,6 +436,46 @@ def _check_profile_before(bench: Bench, since: int) -> None:
                 f"after the CoT (dated {_when(since)}) the harness sent Get Profile with End Time {_when(end)} "
                 f"({(since - end) // 3600} h before the CoT's date) for {MAX_PERIODS} half-hours; expected no "
                 f"interval (every one ending then began before the CoT); the meter answered {answer.describe()}"
+            )
+
+
+def _check_profile_after(bench: Bench, since: int) -> None:
+    """Get Profile for End Times shortly after the CoT's date (testcases.meter_cot.
+    profile_probe_ends_after): the 18 half-hours of a block ending by one reach back before the
+    CoT, and none of those may be served (each interval's start judged against the boundary),
+    so a meter filtering only End Time 0 and End Times at or before the CoT is seen."""
+    ends = profile_probe_ends_after(since)
+    minutes = ", ".join(f"{(end - since) // 60} min" for end in ends)
+    with allure.step(f"Get Profile with End Times after the CoT's date ({minutes} after): nothing begun before it"):
+        answers = [
+            (
+                end,
+                bench.han_client.request(
+                    METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
+                ),
+            )
+            for end in ends
+        ]
+        attach_text(
+            "profile after the CoT",
+            "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers),
+        )
+        for end, answer in answers:
+            asked = (
+                f"Get Profile with End Time {_when(end)} ({(end - since) // 60} min after the CoT's date "
+                f"{_when(since)}) for {MAX_PERIODS} half-hours"
+            )
+            assert answer.frame is not None, (
+                f"after the CoT the harness sent {asked}; expected the meter's Get Profile Response within "
+                f"timings.response_timeout; it answered nothing"
+            )
+            if answer.status is not None or answer.frame.command_name != "get_profile_response":
+                continue  # a Default Response: nothing served
+            early = _dated_before("get_profile", answer.frame, since, end)
+            assert not early, (
+                f"after the CoT the harness sent {asked}; expected only half-hours begun at or after the CoT; the "
+                f"meter answered {len(answer.frame.fields['intervals'])} interval(s), of which {len(early)} began "
+                f"before it (from {', '.join(_when(t) for t in early[:3])}): {answer.describe()}"
             )
 
 

@@ -19,6 +19,7 @@ import allure
 from harness.bench import Bench
 from harness.bench.security import CbkeLinkSecurity
 from harness.catalogue import case
+from harness.domain import DataClass
 from harness.errors import BenchError, FatalBenchError
 from harness.evidence.case_evidence import capture_dir
 from harness.evidence.pcapng import write_pcapng
@@ -26,14 +27,24 @@ from harness.evidence.trace_text import describe_frame, trace_text
 from harness.plugin import applies
 from harness.profile import Profile, SecurityMode
 from harness.radio.trace import Direction, FrameRecord
+from harness.security.certificates import parse_certificate
 from harness.security.responder import Reply
 from harness.zcl import codec, ids
 from testcases import steps
 from testcases.steps import DEVICE_MANAGEMENT, attach_text
+from testcases.steps.answers import require_responsive
+from testcases.steps.clearing import retained
+from testcases.steps.facts import eventually
 from testcases.steps.false_cot import false_cot_clears_nothing
+from testcases.steps.stimuli import resident_shown
 
 # Smart Energy's exemptions from APS security (the unit may send these under NWK security alone).
 UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHMENT})  # 0x0003 Identify
+# Supplier messages a spoofer would change: a Display Message (a phishing "top up here") shows
+# its own message in place of the occupier's; Cancel All Messages wipes them without any CoT.
+MESSAGING_SPOOFS = ("cancel_all_messages", "display_message")
+SPOOFED_MESSAGE_ID = 0x5EC0_0000  # + the ZCL TSN: no occupier's message has it
+SPOOFED_MESSAGE_TEXT = "Top up now at pay.example.invalid"
 
 
 def _cbke(bench: Bench, profile: Profile) -> CbkeLinkSecurity:
@@ -136,10 +147,60 @@ def _sources(profile: Profile) -> list[str]:
     return [source.value for source in profile.esi.sources]
 
 
-def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[str, bytes], FrameRecord]) -> None:
-    """`send(source, frame)` sends the spoof from `source`'s endpoint once."""
+def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[str, int, bytes], FrameRecord]) -> None:
+    """`send(source, cluster, frame)` sends the spoof from `source`'s endpoint once: a Publish
+    CoT, then each Messaging command a spoofer could change the display with (the same rule
+    covers every Smart Energy frame, not only Device Management's)."""
     for source in _sources(profile):
-        _spoofed_from(bench, profile, source, how, send)
+        _spoofed_from(bench, profile, source, how, lambda s, frame: send(s, DEVICE_MANAGEMENT, frame))
+        label = bench.meters[source].label
+        for command in _messaging_spoofs(profile):
+            _spoofed_message(
+                bench, profile, command, f"the {label}", how, lambda frame, s=source: send(s, ids.MESSAGING, frame)
+            )
+
+
+def _messaging_spoofs(profile: Profile) -> tuple[str, ...]:
+    """The Messaging commands spoofed: only on a unit that shows supplier messages (on any
+    other, nothing they could change is on its display)."""
+    return MESSAGING_SPOOFS if DataClass.SUPPLIER_MESSAGES in profile.stores else ()
+
+
+def _messaging_frame(bench: Bench, command: str) -> bytes:
+    tsn = bench.link.next_tsn()
+    if command == "cancel_all_messages":
+        return codec.build(ids.MESSAGING, command, tsn=tsn, implementation_date_time=0)  # 0: now
+    return codec.build(
+        ids.MESSAGING,
+        command,
+        tsn=tsn,
+        message_id=SPOOFED_MESSAGE_ID + tsn,
+        message_control=0x00,
+        start_time=0,  # now
+        duration_in_minutes=0xFFFF,  # until changed
+        message=SPOOFED_MESSAGE_TEXT,
+    )
+
+
+def _spoofed_message(
+    bench: Bench, profile: Profile, command: str, sender: str, how: str, send: Callable[[bytes], FrameRecord | str]
+) -> None:
+    """A spoofed Messaging `command` from `sender` must leave the occupier's display as it is:
+    Cancel All Messages would remove their supplier message, a Display Message put the
+    spoofer's in its place (the unit shows the last message per fuel)."""
+    name = codec.decode(ids.MESSAGING, _messaging_frame(bench, command)).command_name.replace("_", " ").title()
+    with allure.step(f"As from {sender}: a {name} {how} must change nothing on the display"):
+        classes, resident, upcoming = resident_shown(bench, profile)
+        frame = _messaging_frame(bench, command)
+
+        def stimulus() -> None:
+            with allure.step(f"{sender[0].upper()}{sender[1:]} sends {name} {how}"):
+                sent = send(frame)  # the trace's record, or words when it never crossed the coordinator
+                attach_text("sent", sent if isinstance(sent, str) else describe_frame(sent))
+
+        what = f"{sender} sent {name} ({frame.hex(' ')}) {how}"
+        retained(bench, classes, resident, upcoming, eventually(profile), stimulus, what)
+        require_responsive(bench, f"a {name} from {sender} {how}")
 
 
 def _spoofed_from(
@@ -165,11 +226,11 @@ def _spoofed_from(
 def test_sec_03(bench: Bench, profile: Profile) -> None:
     _cbke(bench, profile)
 
-    def send(source: str, frame: bytes) -> FrameRecord:
+    def send(source: str, cluster: int, frame: bytes) -> FrameRecord:
         return steps.delivered(
             bench,
-            lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=False),
-            "unsecured Publish CoT",
+            lambda: bench.link.send(source, cluster, frame, aps_security=False),
+            f"unsecured frame (cluster 0x{cluster:04X})",
         )
 
     _spoofed_cot(bench, profile, "without APS security", send)
@@ -186,15 +247,15 @@ def test_sec_04(bench: Bench, profile: Profile) -> None:
 
     install_code_key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
 
-    def send(source: str, frame: bytes) -> FrameRecord:
+    def send(source: str, cluster: int, frame: bytes) -> FrameRecord:
         # The stick holds one key per peer: the install-code key for this frame only, then the
         # CBKE key again before anything else (the next source's spoof included) is sent.
         bench.loop.run_coroutine(security.install_for_unit(install_code_key))
         try:
             return steps.delivered(
                 bench,
-                lambda: bench.link.send(source, DEVICE_MANAGEMENT, frame, aps_security=True),
-                "Publish CoT under the install-code key",
+                lambda: bench.link.send(source, cluster, frame, aps_security=True),
+                f"frame under the install-code key (cluster 0x{cluster:04X})",
             )
         finally:
             try:
@@ -298,6 +359,45 @@ def test_sec_05(bench: Bench, profile: Profile) -> None:
         judge,
         responder=security.foreign_responder(),
     )
+    _impostor_trust_centre(bench, profile, security)
+
+
+def _impostor_trust_centre(bench: Bench, profile: Profile, security: CbkeLinkSecurity) -> None:
+    """The responder's certificate checked for its subject as well as its issuer: from the
+    unit's own CA but naming another device, it is refused (BAD_MESSAGE), or any device whose
+    certificate that CA issued could play trust centre."""
+    responder = security.impostor_responder()
+    if responder is None:
+        with allure.step(
+            "Not judged: a trust centre certificate from the unit's CA naming another device (the trust centre's "
+            "certificate in radio.cbke is not from the harness test CA, and the bench holds no other CA's key)"
+        ):
+            pass
+        return
+    subject = parse_certificate(next(iter(responder.identities.values())).certificate).subject
+    what = (
+        f"a certificate from the unit's own CA naming {subject.hex(':')}, not the trust centre "
+        "(Initiate Key Establishment Response)"
+    )
+
+    def judge(since: int) -> None:
+        ours, answer = _unit_answer_to(bench, since, "initiate_key_establishment_response", what)
+        _terminated(
+            answer,
+            "BAD_MESSAGE",
+            what,
+            "The unit terminates with BAD_MESSAGE (the certificate is not the trust centre's), not going on to "
+            "Ephemeral Data",
+        )
+        _no_smart_energy(bench, profile, ours.seq + 1, what)
+
+    _provoked(
+        bench,
+        security,
+        f"a trust centre whose certificate the unit's CA issued for another device ({subject.hex(':')})",
+        judge,
+        responder=responder,
+    )
 
 
 def _wrong_macv(reply: Reply) -> Reply:
@@ -338,12 +438,13 @@ def _foreign_cot(bench: Bench, profile: Profile, source: str, link_key: bytes) -
     endpoint = bench.meters[source].endpoint
     fuel_meter = source.upper()
 
-    def send(frame: bytes) -> str:
+    def send_on(cluster: int, frame: bytes) -> str:
         return bench.loop.call_on_loop(
-            lambda: bench.han.send_from_foreign_node(
-                profile.identity.endpoint, endpoint, DEVICE_MANAGEMENT, frame, link_key
-            )
+            lambda: bench.han.send_from_foreign_node(profile.identity.endpoint, endpoint, cluster, frame, link_key)
         )
+
+    def send(frame: bytes) -> str:
+        return send_on(DEVICE_MANAGEMENT, frame)
 
     how = (
         f"APS-secured with the unit's own link key, but from a node that is not the trust centre (endpoint {endpoint}, "
@@ -362,4 +463,13 @@ def _foreign_cot(bench: Bench, profile: Profile, source: str, link_key: bytes) -
             send,
             lambda event: f"a Publish Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}) {how}",
             f"a Publish Change of Tenancy from a node that is not the trust centre (endpoint {endpoint})",
+        )
+    for command in _messaging_spoofs(profile):
+        _spoofed_message(
+            bench,
+            profile,
+            command,
+            f"a node that is not the trust centre (endpoint {endpoint}, the {fuel_meter}'s number)",
+            "APS-secured with the unit's own link key",
+            lambda frame: send_on(ids.MESSAGING, frame),
         )

@@ -5,8 +5,8 @@ information: unsigned ordering, no wrap. Every ID the other cases use is a UTC t
 (about 0x32A1xxxx), so a unit that compares IDs as signed integers, or modulo 2^32 as if
 they wrapped, passes them all. This case crosses 0x80000000 (0x7FFFFFFF, then 0x80000000:
 each a new CoT that clears; a lower ID after them clears nothing) and reaches the top
-(0xFFFFFFFE, then 0xFFFFFFFF; then low IDs, which a wrapping unit takes as newer, clear
-nothing).
+(0xFFFFFFFE, then 0xFFFFFFFF; a power cycle, after which the meters' answer with that same
+event clears nothing; then low IDs, which a wrapping unit takes as newer, clear nothing).
 
 It must be the last case of the run: once the unit has actioned 0xFFFFFFFF no newer
 Issuer Event ID exists, so no later case could publish a CoT the unit must action
@@ -25,7 +25,14 @@ from harness.domain import DataClass
 from harness.esi.meter import CotEvent
 from harness.profile import Profile
 from testcases import steps
-from testcases.steps import eventually, new_occupier, push_cot_from_all, retained_until_queried, stored_and_shown
+from testcases.steps import (
+    attach_text,
+    eventually,
+    new_occupier,
+    push_cot_from_all,
+    retained_until_queried,
+    stored_and_shown,
+)
 
 # (lower, higher, then IDs below both that must clear nothing)
 ACROSS_THE_SIGN_BIT = (0x7FFFFFFF, 0x80000000, (0x7FFFFFFE,))
@@ -73,6 +80,35 @@ def _older_ignored(bench: Bench, profile: Profile, classes: list[DataClass], low
     )
 
 
+def _known_over_power_cycle(bench: Bench, profile: Profile, classes: list[DataClass], last: int) -> None:
+    """After the top of the range was actioned, the unit is power-cycled: the meters still hold
+    that CoT and answer its start-up query with it, and the occupier in residence's data must
+    stay. 0xFFFFFFFF is a valid Issuer Event ID (SE 1.4 uint32), so what the unit keeps of the
+    last one actioned must survive a power cycle at that value too (flash whose erased state is
+    0xFFFFFFFF reads back as "none actioned"). Without power control nothing is done: a rejoin
+    keeps RAM and would not test what the unit keeps."""
+    if not bench.controls.available("power_control"):
+        attach_text(f"power cycle after 0x{last:08X}", "not done: bench.power_control is none")
+        return
+    resident, other = bench.occupancy.resident, bench.occupancy.upcoming
+
+    def power_cycle() -> None:
+        with allure.step(f"Power-cycle the unit (the meters still hold the CoT of 0x{last:08X}, no new one)"):
+            bench.controls.power_cycle()
+
+    retained_until_queried(
+        bench,
+        profile,
+        classes,
+        resident,
+        other,
+        power_cycle,
+        f"a power cycle after the CoT with Issuer Event ID 0x{last:08X} was actioned (the meters still hold it: "
+        "the same event, already actioned)",
+        provoked_by="power cycle",
+    )
+
+
 @case("NEG-06")
 def test_neg_06(bench: Bench, profile: Profile) -> None:
     classes = stored_and_shown(bench, profile)
@@ -80,5 +116,7 @@ def test_neg_06(bench: Bench, profile: Profile) -> None:
     for lower, higher, below in (ACROSS_THE_SIGN_BIT, AT_THE_TOP):
         _actioned(bench, profile, classes, lower, after)
         _actioned(bench, profile, classes, higher, f"0x{lower:08X}")
+        if (lower, higher, below) == AT_THE_TOP:
+            _known_over_power_cycle(bench, profile, classes, higher)
         _older_ignored(bench, profile, classes, below, higher)
         after = f"0x{higher:08X}"

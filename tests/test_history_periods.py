@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness.zcl.history_periods import calendars, current_start, previous, wholly_before
+from harness.zcl.history_periods import (
+    calendars,
+    current_start,
+    nth_previous,
+    nth_wholly_before,
+    previous,
+    wholly_before,
+)
 from harness.zcl.time import to_zcl_utc
 
 UK = ZoneInfo("Europe/London")
@@ -105,3 +112,26 @@ def test_a_period_is_wholly_before_the_cot_only_when_it_ended_by_it_in_utc_and_u
 
 def test_the_uk_calendar_is_the_systems_europe_london() -> None:
     assert calendars() == {"UTC": UTC, "Europe/London": UK}
+
+
+@pytest.mark.parametrize(
+    ("now", "period", "n", "start", "end"),
+    [
+        (_z(2026, 12, 1, 16, 50), "day", 1, _z(2026, 11, 30), _z(2026, 12, 1)),
+        (_z(2026, 12, 1, 16, 50), "day", 8, _z(2026, 11, 23), _z(2026, 11, 24)),  # Previous Day 8
+        (_z(2026, 12, 1, 16, 50), "week", 5, _z(2026, 10, 26), _z(2026, 11, 2)),  # Previous Week 5
+        (_z(2026, 1, 5), "month", 13, _z(2024, 12, 1), _z(2025, 1, 1)),  # Previous Month 13, two years
+    ],
+)
+def test_the_nth_previous_period_counts_back_whole_periods(now: int, period: str, n: int, start: int, end: int) -> None:
+    assert nth_previous(period, now, n) == (start, end)  # type: ignore[arg-type]
+
+
+def test_an_older_period_is_wholly_before_a_cot_in_the_bst_hour_when_the_previous_one_is_not() -> None:
+    # 23:30 UTC in BST: the UK local day rolled at 23:00, so the local previous day ends after a
+    # CoT at 22:50 (not judged), but Previous Day 2 ended by 00:00 UTC today in both calendars.
+    now, cot = _z(2026, 7, 1, 23, 30), _z(2026, 7, 1, 22, 50)
+    assert not wholly_before("day", now, cot)
+    assert nth_wholly_before("day", now, 2, cot)
+    with pytest.raises(ValueError, match="from 1"):
+        nth_previous("day", now, 0)

@@ -27,7 +27,7 @@ from harness.radio.trace import sent_by
 from harness.security import cbke
 from harness.security.certificates import parse_certificate
 from harness.security.responder import EstablishedKey, KeyEstablishmentServer
-from harness.security.test_ca import other_ca
+from harness.security.test_ca import harness_test_ca, other_ca
 from harness.zcl import ids
 
 REJOIN_WINDOW_S = 180  # permit-join opened for the unit's install-code join after a provoked leave
@@ -140,6 +140,27 @@ class CbkeLinkSecurity:
             issued = other_ca(suite).issue(subject)
             foreign[suite] = cbke.Identity(issued.certificate, issued.private_key, identity.ca_public_key)
         return KeyEstablishmentServer(foreign, genuine.timings, on_established=genuine.on_established, any_issuer=True)
+
+    def impostor_responder(self) -> KeyEstablishmentServer | None:
+        """A trust centre whose certificate the unit's own CA issued (the harness test CA) for
+        another device's IEEE address than the stick's: what a unit must refuse with
+        BAD_MESSAGE (a certificate whose subject is not the trust centre), or a device whose
+        certificate any GB IHD holds could play trust centre. None when the trust centre's
+        certificate (radio.cbke) is not from the harness test CA: the bench holds no other
+        CA's private key, so it cannot issue one a unit of that CA would take for genuine."""
+        assert self.server is not None
+        genuine = self.server.responder
+        impostor = {}
+        for suite, identity in genuine.identities.items():
+            ours = parse_certificate(identity.certificate)
+            ca = harness_test_ca(suite)
+            if ours.issuer != ca.issuer or identity.ca_public_key != ca.public_key:
+                return None
+            # The stick's address with its last octet changed: a device of this network, not it.
+            other = ours.subject[:-1] + bytes([ours.subject[-1] ^ 0x5A])
+            issued = ca.issue(other)
+            impostor[suite] = cbke.Identity(issued.certificate, issued.private_key, identity.ca_public_key)
+        return KeyEstablishmentServer(impostor, genuine.timings, on_established=genuine.on_established)
 
     async def provoke_cbke(self, responder: KeyEstablishmentServer | None = None, tamper: Tamper | None = None) -> None:
         """Make the unit run CBKE again, with `responder` (another trust centre) or its answers

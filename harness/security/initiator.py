@@ -118,6 +118,10 @@ class KeyEstablishmentClient:
     def macv_acceptable(self, received: bytes, expected: bytes) -> bool:
         return hmac.compare_digest(received, expected)
 
+    def subject_acceptable(self, theirs: Certificate) -> bool:
+        """The certificate names the trust centre (else any device its CA certified could play it)."""
+        return theirs.subject == self.trust_centre_ieee
+
     # -- steps -----------------------------------------------------------------------
     def _on_initiate_response(self, fields: Mapping[str, Any], now: float) -> Reply:
         if int(fields["key_establishment_suite"]) != 1 << (self.suite - 1):
@@ -129,7 +133,7 @@ class KeyEstablishmentClient:
                 raise CbkeError(f"a suite {theirs.suite} certificate in a suite {self.suite} exchange")
             if not self.issuer_acceptable(theirs):
                 return self._terminate(TerminateStatus.UNKNOWN_ISSUER, f"issuer {theirs.issuer.hex()}", now)
-            if theirs.subject != self.trust_centre_ieee:
+            if not self.subject_acceptable(theirs):
                 raise CbkeError(f"certificate subject {theirs.subject.hex()} is not the trust centre")
             cbke.public_key_from_certificate(certificate, self.identity.ca_public_key)
         except CbkeError as error:

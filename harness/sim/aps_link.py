@@ -22,7 +22,11 @@ SE_PROFILE = 0x0109
 
 
 def needs_aps_security(frame: AirFrame) -> bool:
-    return frame.profile_id == SE_PROFILE and frame.dst_ep != 0 and frame.cluster_id not in UNSECURED_CLUSTERS
+    """Every frame to an application endpoint (not ZDO's, endpoint 0) but the exempt clusters,
+    whatever profile it names: the device's Smart Energy endpoint hands a frame marked Home
+    Automation (0x0104) to the same cluster code, so a policy keyed on profile 0x0109 would act
+    on an unsecured Publish CoT that merely names another profile."""
+    return frame.dst_ep != 0 and frame.cluster_id not in UNSECURED_CLUSTERS
 
 
 def _aps_header(frame: AirFrame) -> bytes:

@@ -87,3 +87,19 @@ def wholly_before(period: Period, zcl_now: int, boundary: int) -> bool:
     calendar a GB meter may count it in (`calendars`): only then is it wholly the previous
     occupier's, whichever the meter counts in."""
     return all(previous(period, zcl_now, zone)[1] <= boundary for zone in calendars().values())
+
+
+def nth_previous(period: Period, zcl_now: int, n: int, zone: tzinfo = UTC) -> tuple[int, int]:
+    """[start, end) of the n-th period before the current one (n=1: `previous`), counted in
+    `zone`: what Previous Day n / Week n / Month n reads (Metering 0x0420.., Prepayment 0x0520..)."""
+    if n < 1:
+        raise ValueError(f"n counts periods back from the current one, from 1; got {n}")
+    start, end = previous(period, zcl_now, zone)
+    for _ in range(n - 1):
+        start, end = previous(period, start, zone)  # `start` lies in the period just found
+    return start, end
+
+
+def nth_wholly_before(period: Period, zcl_now: int, n: int, boundary: int) -> bool:
+    """`wholly_before` for the n-th previous period: it ended by `boundary` in every calendar."""
+    return all(nth_previous(period, zcl_now, n, zone)[1] <= boundary for zone in calendars().values())

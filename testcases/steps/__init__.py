@@ -28,6 +28,7 @@ from testcases.steps.clearing import (
     cleared_times,
     clearings,
     retained,
+    retained_until,
     retained_until_queried,
     shows_previous,
     watching,
@@ -52,6 +53,7 @@ from testcases.steps.provoked import (
     provoke_query,
     provoked_window,
     query_deadline,
+    restart,
     settle_after_query,
 )
 from testcases.steps.stimuli import (
@@ -102,7 +104,9 @@ __all__ = [
     "require_stored",
     "resident_shown",
     "response_timeout",
+    "restart",
     "retained",
+    "retained_until",
     "retained_until_queried",
     "send_frame",
     "send_publish_cot",

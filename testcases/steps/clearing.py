@@ -244,6 +244,30 @@ def retained(
             assert not lost, lost
 
 
+def retained_until(
+    bench: Bench,
+    classes: Iterable[DataClass],
+    tenant: Tenant,
+    other: Tenant,
+    end: float,
+    stimulus: Callable[[], None],
+    what: str,
+) -> None:
+    """Nothing of `tenant`'s data is removed while `stimulus` runs and until bench time `end`:
+    a window with a fixed end (a CoT's due time), however long the stimulus took (a power
+    cycle and the unit's start-up within it)."""
+    classes = list(classes)
+    with watching(bench, classes) as watches:
+        watch_started = bench.loop.now()
+        stimulus()
+        window = max(0.0, end - bench.loop.now())
+        with allure.step(f"Watch the unit to +{end - watch_started:.1f} s: {tenant.name}'s data must stay"):
+            bench.observing.watch_for(window, f"observation window after {what}", tenant, other)
+            # Judged inside the step: the watch that names the check is the step that fails.
+            lost = _lost(bench, watches, watch_started, tenant, other, what, f"to +{end - watch_started:.1f} s")
+            assert not lost, lost
+
+
 def retained_until_queried(
     bench: Bench,
     profile: Profile,

@@ -53,3 +53,15 @@ def sources(profile: Profile) -> list[str]:
 
 def zcl_now(bench: Bench) -> int:
     return bench.occupancy.zcl_now()
+
+
+# How far in the past IMPL-01's CoTs are dated (seconds, words). "The date may be in the past
+# ... and the command is executed on receipt" sets no limit, so a unit that treats an old date
+# as a stale record (a sanity window of a week, a month, a year) is caught by the older ones.
+# Here, not in the case, so that testcases/bench_time.py counts the same CoTs.
+PAST_DATES: tuple[tuple[int, str], ...] = (
+    (86400, "a day"),
+    (30 * 86400, "30 days"),
+    (365 * 86400, "a year"),
+    (10 * 365 * 86400, "ten years"),
+)

@@ -142,3 +142,32 @@ def provoke_query(bench: Bench, profile: Profile, started: float, provoked_by: s
             ),
         )
     return Queried("the unit's own query timer", since, found)
+
+
+def restart(bench: Bench, profile: Profile, what: str) -> str | None:
+    """Power-cycle the unit (else make it rejoin) and wait for its start-up CoT query at every
+    meter, up to poll.after_join (after_rejoin): what a unit keeps in RAM only (a pending
+    CoT's timer, the last Issuer Event ID) is lost by the power cycle, and what it learns again
+    comes from that query. `what`: the state it is restarted in, for the step. Which it was
+    ("power cycle", "rejoin"), or None: the bench has neither control (nothing done)."""
+    how = "power cycle" if bench.controls.available("power_control") else provocation(bench)
+    if how is None:
+        attach_text(f"restart {what}", "not done: the bench has no power or rejoin control")
+        return None
+    with allure.step(f"{'Power-cycle' if how == 'power cycle' else 'Make the unit rejoin'} {what}"):
+        since = bench.loop.now()
+        if how == "power cycle":
+            bench.controls.power_cycle()
+        else:
+            bench.controls.rejoin()
+        found = await_each_queried(
+            bench, since, query_deadline(profile, how), f"a CoT query at every meter after the {how}"
+        )
+        attach_text(
+            f"CoT queries after the {how}",
+            "\n".join(
+                f"{bench.meters[s].label}: " + (f"+{t - since:.1f} s" if t is not None else "none in time")
+                for s, t in found.items()
+            ),
+        )
+    return how

@@ -69,3 +69,17 @@ def test_which_clusters_need_aps_security() -> None:
     for exempt in (0x0000, 0x0003, 0x000A, 0x0800):
         assert not needs_aps_security(AirFrame(**{**FRAME.__dict__, "cluster_id": exempt}))
     assert not needs_aps_security(AirFrame(**{**FRAME.__dict__, "dst_ep": 0, "profile_id": 0}))
+
+
+def test_an_unsecured_frame_on_another_profile_is_not_acted_on() -> None:
+    """A spoofer marking an unsecured Publish CoT Home Automation (0x0104) instead of Smart
+    Energy reaches the same endpoint and the same Device Management code: the reference
+    devices' policy asks APS security of every frame to an application endpoint (but the
+    exempt clusters), whatever profile it names."""
+    from harness.sim.device_security import DeviceSecurity
+
+    on_ha = AirFrame(**{**FRAME.__dict__, "profile_id": 0x0104})
+    assert needs_aps_security(on_ha)
+    policy = DeviceSecurity(None, harness_test_ca(2).identity(bytes(8)), bytes(8), 1)  # type: ignore[arg-type]
+    assert policy.incoming(on_ha) is None and policy.ignored == 1
+    assert policy.incoming(AirFrame(**{**on_ha.__dict__, "cluster_id": 0x0000})) is not None  # Basic stays exempt

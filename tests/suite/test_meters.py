@@ -158,9 +158,12 @@ def test_the_plan_books_a_trigger_commands_timeout_and_the_push_window_as_worst_
     profile = load_profile(path)
     plan = make_plan(profile, run_order(path), soak=False)
     seconds = {c.case_id: c.seconds for c in plan.cases if c.runs}
-    assert seconds["ESI-02"] == 90.0 and sum(seconds.values()) == 90.0, seconds  # the one trigger, by ESI-02
+    assert seconds["ESI-02"] == 90.0, seconds  # the one trigger, by ESI-02
+    # ESI-04's hold past the next midnight and poll.max_interval (24 h): a day and a half-hour
+    assert seconds["ESI-04"] == 24.5 * 3600 and sum(seconds.values()) == 90.0 + 24.5 * 3600, seconds
     worst = worst_case(profile)
     assert worst["ESI-05"] == worst["ESI-07"] == 45.0 and worst["ESI-02"] == 90.0
+    assert worst["ESI-04"] == 25.5 * 3600  # the 25-hour local day of the autumn clock change
     no_push = load_profile(_variant_of("sim-esme.yaml", tmp_path, behaviour__push_capable=False))
     assert worst_case(no_push)["ESI-05"] == worst_case(no_push)["ESI-07"] == 0.0
     operator = load_profile(_variant_of("sim-gpf.yaml", tmp_path, bench__cot_trigger={"by": "operator"}))

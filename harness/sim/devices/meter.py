@@ -62,6 +62,8 @@ MAX_PERIODS = 18  # Get Profile intervals one secured frame carries (harness.zcl
 # The previous occupier's half-hours go back this far: past the start of the month before the
 # current one, so the previous week and month are wholly the previous occupier's.
 HELD_DAYS = 62
+SUMMATION_AT_INSTALL = 1_234_567  # Wh on the register when the previous occupier's data begins
+CURRENT_SUMMATION = 0x0000  # Metering CurrentSummationDelivered
 CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
 PREVIOUS_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "previousday_consumption_delivered")
 PREVIOUS_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "previous_day")
@@ -185,8 +187,22 @@ class ReferenceMeter(SimNode):
         held = []
         for end in range(latest, first, -HALF_HOUR):
             if self.served(end - HALF_HOUR, "interval"):
-                held.append((end, 100 + (end // HALF_HOUR) % 50))
+                held.append((end, self.interval_value(end)))
         return held
+
+    @staticmethod
+    def interval_value(end: int) -> int:
+        """Wh consumed in the half-hour ending at `end` (whoever lived there)."""
+        return 100 + (end // HALF_HOUR) % 50
+
+    def summation(self) -> int:
+        """CurrentSummationDelivered (Metering 0x0000), Wh: the meter's register, every
+        half-hour it has completed since it was installed, whoever consumed it (not an
+        occupier's history: never withheld). Installed HELD_DAYS before the run, from a
+        reading of SUMMATION_AT_INSTALL."""
+        latest = self.zcl_now() // HALF_HOUR * HALF_HOUR
+        first = self.started_at - HELD_DAYS * DAY
+        return SUMMATION_AT_INSTALL + sum(self.interval_value(end) for end in range(latest, first, -HALF_HOUR))
 
     def consumed(self, start: int, end: int) -> int:
         return sum(value for stop, value in self.intervals() if start <= stop - HALF_HOUR and stop <= end)
@@ -254,6 +270,7 @@ class ReferenceMeter(SimNode):
                 for p, attr in PREVIOUS_PERIOD.items()
             }
             return {
+                CURRENT_SUMMATION: (T.uint48, self.summation()),
                 CURRENT_DAY: (T.uint24, self.consumed(midnight, midnight + DAY)),
                 PREVIOUS_DAY: (T.uint24, self.day_history(midnight - DAY, midnight)),
                 **periods,

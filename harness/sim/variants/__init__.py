@@ -10,7 +10,11 @@ variant and the case that must catch it are written in one place.
 from __future__ import annotations
 
 from harness.sim.variants.bench import DescriptorWithoutDmClient, NeverJoins
-from harness.sim.variants.clear_scope import ClearsEverythingAlthoughScopeFuel, ClearsOnlyGasAlthoughScopeAll
+from harness.sim.variants.clear_scope import (
+    ClearsEverythingAlthoughScopeFuel,
+    ClearsOnlyGasAlthoughScopeAll,
+    EsmeCotClearsAllAlthoughScopeFuel,
+)
 from harness.sim.variants.clearing import (
     ClearsTooSlowly,
     KeepsConsumptionHistory,
@@ -27,6 +31,7 @@ from harness.sim.variants.clearing import (
     ReshowsCachedMessage,
     ShowsNewOccupierJustLate,
     ShowsNothingAfterCot,
+    TakesTariffTypeAsFuel,
     _Keeps,
 )
 from harness.sim.variants.device_management import (
@@ -41,11 +46,16 @@ from harness.sim.variants.device_management import (
     DefaultResponseToOtherEndpoint,
     DefaultResponseWrongDirection,
     IgnoresCotWithDdr,
+    IgnoresDirectionBitOnDm,
+    IgnoresManufacturerBitOnDm,
     NoDefaultResponseToCot,
     RejectsReservedBits,
+    RejectsReservedTariffNibble,
+    SuppressesErrorsWhenDdrSet,
 )
 from harness.sim.variants.implementation_time import (
     IgnoresCancel,
+    IgnoresCotDatedOverAWeekAgo,
     IgnoresPastImplementationTime,
     SchedulesAlthoughOnReceipt,
     ZeroMeansNever,
@@ -81,7 +91,11 @@ from harness.sim.variants.meter_robustness import (
     UnknownPrepaymentCommandAltersDebtLog,
 )
 from harness.sim.variants.no_spurious_clearing import (
+    ClearsEverythingOnCancelAllMessages,
+    ClearsMessagesOnSiteId,
     ClearsOnChangeOfSupplier,
+    ClearsOnNewCin,
+    ClearsOnNewSiteId,
     ClearsOnNotFound,
     ClearsOnOlderEvent,
     ClearsOnPowerCycle,
@@ -93,6 +107,8 @@ from harness.sim.variants.no_spurious_clearing import (
 )
 from harness.sim.variants.query import (
     IgnoresCotFromPeriodicQuery,
+    KeepsDebtRecoveryOnStartUpQuery,
+    KeepsMessagesOnStartUpQuery,
     LearnsCotOnlyByPush,
     NoQueryAfterJoin,
     NoQueryAfterRejoin,
@@ -223,4 +239,17 @@ __all__ = [
     "SwallowsFrameAfterTruncatedLogRequest",
     "UnknownMessagingCommandReplacesLastMessage",
     "UnknownPrepaymentCommandAltersDebtLog",
+    "EsmeCotClearsAllAlthoughScopeFuel",
+    "TakesTariffTypeAsFuel",
+    "IgnoresCotDatedOverAWeekAgo",
+    "KeepsDebtRecoveryOnStartUpQuery",
+    "KeepsMessagesOnStartUpQuery",
+    "RejectsReservedTariffNibble",
+    "IgnoresManufacturerBitOnDm",
+    "IgnoresDirectionBitOnDm",
+    "SuppressesErrorsWhenDdrSet",
+    "ClearsOnNewSiteId",
+    "ClearsOnNewCin",
+    "ClearsEverythingOnCancelAllMessages",
+    "ClearsMessagesOnSiteId",
 ]

@@ -35,7 +35,24 @@ class ClearsEverythingAlthoughScopeFuel(DualFuelIHD):
         return ALL_FUELS
 
 
+class EsmeCotClearsAllAlthoughScopeFuel(DualFuelIHD):
+    """Declared clear_scope fuel, and a CoT from the GPF clears the gas data only, but it
+    takes the ESME for the household's meter: a CoT from the ESME clears every fuel's data,
+    the gas data too while the GPF holds no new CoT."""
+
+    def scope_of(self, meter: Meter) -> str:
+        return ALL_FUELS if meter.fuel is Fuel.ELECTRICITY else super().scope_of(meter)
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        # An event it has actioned for every fuel has been actioned for electricity too.
+        if scope == str(Fuel.ELECTRICITY):
+            return super().is_new_event(issuer_event_id, scope) and super().is_new_event(issuer_event_id, ALL_FUELS)
+        return super().is_new_event(issuer_event_id, scope)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnlyGasAlthoughScopeAll, DUAL, "SCOPE-01"),
     _v(ClearsEverythingAlthoughScopeFuel, DUAL_FUEL_SCOPE, "SCOPE-02"),
+    # Right on the GPF's CoT alone: only SCOPE-02's round with the ESME alone catches it.
+    _v(EsmeCotClearsAllAlthoughScopeFuel, DUAL_FUEL_SCOPE, "SCOPE-02"),
 )

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from zigpy.zcl import foundation
+
 from harness.domain import DataClass, Fuel, Item
+from harness.sim.air import AirFrame
 from harness.sim.clock import TimerHandle
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.variants.spec import DUAL, IHD, PPMID, VariantSpec, _v
+from harness.zcl.codec import ZclFrame
 from harness.zcl.metering import HISTORY_ATTRIBUTES
 from harness.zcl.prepayment import COST_HISTORY_DELIVERED
 
@@ -213,17 +217,32 @@ class LosesPendingEraseOnPowerCycle(ReferenceIHD):
         self.erase_jobs.clear()
 
 
+class TakesTariffTypeAsFuel(ReferenceIHD):
+    """Reads the Publish CoT's Tariff Type as the fuel (0 electricity, 1 gas): an
+    electricity-only IHD acknowledges a CoT of Tariff Type 1 ("received", e.g. from a meter
+    with export) and clears nothing, "not our fuel". The Tariff Type is not the fuel."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if int(zcl.fields["tariff_type"]) & 0x0F == 1:
+            if not zcl.disable_default_response:
+                self.default_response(frame, zcl, foundation.Status.SUCCESS)
+            return
+        super().on_publish_cot(frame, zcl)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     # A class never cleared is still shown after a power cycle and after a refresh:
-    # CLR-07 and CLR-08 judge every stored class, not only those they saw cleared.
-    _v(KeepsConsumptionHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
-    _v(KeepsWeeklyMonthlyHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
-    _v(KeepsCostHistory, IHD, "CLR-01", "CLR-07", "CLR-08"),
-    _v(KeepsProfileIntervals, IHD, "CLR-01", "CLR-07", "CLR-08"),
-    _v(KeepsTopUpHistory, PPMID, "CLR-02", "CLR-07", "CLR-08"),
-    _v(KeepsDebtRecovery, PPMID, "CLR-03", "CLR-07", "CLR-08"),
-    _v(KeepsSupplierMessages, IHD, "CLR-04", "CLR-07", "CLR-08"),
-    _v(ReshowsCachedMessage, IHD, "CLR-04", "CLR-07", "CLR-08"),
+    # CLR-07 and CLR-08 judge every stored class, not only those they saw cleared. Nor is
+    # it cleared by a CoT learnt by query: POLL-05 and IMPL-03's query half judge every
+    # stored class too (a unit may clear all on a push and skip one on its start-up query).
+    _v(KeepsConsumptionHistory, IHD, "CLR-01", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsWeeklyMonthlyHistory, IHD, "CLR-01", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsCostHistory, IHD, "CLR-01", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsProfileIntervals, IHD, "CLR-01", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsTopUpHistory, PPMID, "CLR-02", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsDebtRecovery, PPMID, "CLR-03", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(KeepsSupplierMessages, IHD, "CLR-04", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
+    _v(ReshowsCachedMessage, IHD, "CLR-04", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
     _v(ClearsTooSlowly, IHD, "CLR-05"),
     _v(ShowsNothingAfterCot, IHD, "CLR-06"),
     _v(ShowsNewOccupierJustLate, IHD, "CLR-06"),
@@ -234,9 +253,13 @@ ROWS: tuple[VariantSpec, ...] = (
         IHD,
         "CLR-04",
         "CLR-07",
+        "POLL-05",
+        "IMPL-03",
         may_fail=("CLR-08",),
         why="its erase, deferred 30 x clear_within, has not run when the soak ends eventually + clear_within "
         "after the CoT learnt in it",
     ),
     _v(RepaintsFromRamAtRefresh, IHD, "CLR-08"),
+    # Every other genuine CoT has Tariff Type 0: CLR-05's carries 0x01 (received).
+    _v(TakesTariffTypeAsFuel, IHD, "CLR-05"),
 )

@@ -13,8 +13,8 @@ from harness.sim.devices.ihd import ReferenceIHD
 from harness.sim.devices.reference import Meter
 from harness.sim.variants.spec import IHD, VariantSpec, _v
 from harness.zcl import DeviceManagement, codec, ids
-from harness.zcl.codec import ZclDecodeError, ZclFrame
-from harness.zcl.device_management import TENANCY_CHANGE_CONTROL_RESERVED_MASK
+from harness.zcl.codec import Direction, ZclDecodeError, ZclFrame
+from harness.zcl.device_management import TARIFF_TYPE_RESERVED_MASK, TENANCY_CHANGE_CONTROL_RESERVED_MASK
 from harness.zcl.header import header_or_none, leading_fields
 
 DEVICE_MANAGEMENT = ids.DEVICE_MANAGEMENT
@@ -188,6 +188,83 @@ class AcceptsUnknownDmCommand(ReferenceIHD):
         super().on_device_management(frame, zcl)
 
 
+class RejectsReservedTariffNibble(ReferenceIHD):
+    """Rejects a Publish CoT whose Tariff Type high nibble (reserved) is set (INVALID_FIELD)
+    and does not action it (adapted from the assessor's model)."""
+
+    def on_publish_cot(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if int(zcl.fields["tariff_type"]) & TARIFF_TYPE_RESERVED_MASK:
+            self.default_response(frame, zcl, foundation.Status.INVALID_FIELD)
+            return
+        super().on_publish_cot(frame, zcl)
+
+
+def _as_standard_publish_cot(payload: bytes) -> ZclFrame | None:
+    """A Device Management frame re-read as a standard server-to-client Publish CoT, its
+    manufacturer code and direction dropped (what a dispatcher keyed on cluster and command
+    ID alone does)."""
+    control = payload[0]
+    start = 5 if control & 0x04 else 3
+    standard = bytes([(control & 0x10) | 0x09, payload[start - 2], payload[start - 1]]) + payload[start:]
+    try:
+        zcl = codec.decode(DEVICE_MANAGEMENT, standard)
+    except ZclDecodeError:
+        return None
+    return zcl if zcl.command_name == "publish_change_of_tenancy" else None
+
+
+class IgnoresManufacturerBitOnDm(ReferenceIHD):
+    """Its Device Management dispatcher ignores the manufacturer-specific bit: another
+    vendor's own command 0x00 from a meter is taken as Publish Change of Tenancy and actioned
+    (adapted from the assessor's model)."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (
+            zcl.cluster_id == DEVICE_MANAGEMENT
+            and zcl.manufacturer_code is not None
+            and zcl.command_id == PUBLISH_COT
+            and zcl.direction is Direction.TO_CLIENT
+            and (standard := _as_standard_publish_cot(frame.payload)) is not None
+        ):
+            self.on_pushed_cot(frame, standard)
+            return
+        super().on_zcl(frame, zcl)
+
+
+class IgnoresDirectionBitOnDm(ReferenceIHD):
+    """Its Device Management dispatcher ignores the direction bit: a client-to-server command
+    0x00 (Get Change of Tenancy's ID) from a meter carrying 17 octets is parsed as Publish
+    Change of Tenancy and actioned (adapted from the assessor's model)."""
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if (
+            zcl.cluster_id == DEVICE_MANAGEMENT
+            and zcl.is_cluster_specific
+            and zcl.direction is Direction.TO_SERVER
+            and zcl.manufacturer_code is None
+            and zcl.command_id == PUBLISH_COT
+            and self.meter_of(frame) is not None
+            and (standard := _as_standard_publish_cot(frame.payload)) is not None
+        ):
+            self.on_pushed_cot(frame, standard)
+            return
+        super().on_zcl(frame, zcl)
+
+
+class SuppressesErrorsWhenDdrSet(ReferenceIHD):
+    """Checks disable-default-response before the status: with the bit set it stays silent
+    on errors too (a truncated Publish CoT gets no MALFORMED_COMMAND), although it declares
+    malformed_reply malformed_command (adapted from the assessor's model)."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        if not zcl.disable_default_response:
+            super().default_response(to, zcl, status)
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if not (frame.payload and frame.payload[0] & 0x10):
+            super().on_malformed(frame, error)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoDefaultResponseToCot, IHD, "DM-01"),
     _v(
@@ -214,4 +291,8 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(DefaultResponseToOtherEndpoint, IHD, "DM-01"),
     _v(ClearsLateOnTruncatedCot, IHD, "DM-03", "ROB-01"),
     _v(AcceptsCotFromAnyEndpoint, IHD, "DM-06"),
+    _v(RejectsReservedTariffNibble, IHD, "DM-04"),
+    _v(IgnoresManufacturerBitOnDm, IHD, "DM-05"),
+    _v(IgnoresDirectionBitOnDm, IHD, "DM-05"),
+    _v(SuppressesErrorsWhenDdrSet, IHD, "DM-03"),
 )

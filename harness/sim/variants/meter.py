@@ -13,21 +13,30 @@ from collections.abc import Iterator
 import zigpy.types as zt
 
 from harness.sim.devices.meter import (
+    COT_CONTROL,
+    CURRENT_DAY,
     DAY,
     DM,
     MAX_PERIODS,
     METERING,
+    NO_COT_CONTROL,
+    NO_COT_TIME,
+    PENCE_PER_KWH,
+    PREPAYMENT,
     LastMessage,
     MeterCot,
     ReferenceEsme,
     ReferenceGpf,
     ReferenceMeter,
+    T,
 )
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import codec, ids
 from harness.zcl.device_management import TenancyChangeControl
 from harness.zcl.history_periods import Period
+from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
+from harness.zcl.prepayment import DebtType
 from harness.zcl.time import INVALID
 
 
@@ -461,4 +470,270 @@ ROWS += (
     _v(PushesCotFromAnotherEndpoint, ESME, "ESI-05", "ESI-07"),
     _v(RedisplaysOldMessageAfterCancel, ESME, "ESI-06"),
     _v(RepublishesOldMessageUnderNewId, GPF, "ESI-06"),
+)
+
+
+# ESI-04 on every form of request an IHD may send (not only the one the precondition asks),
+# and from every HAN client endpoint: each of these filters one path and serves another raw.
+class ServesTopUpsForACount(ReferenceEsme):
+    """Withholds the previous occupier's top-ups when asked for every record (Number of Records
+    0), but answers a request for the latest N (an IHD's top-up screen: 1, 5) from its raw log."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_records"]) == 0:
+            return super().on_get_top_up_log(zcl)
+        with unrestricted(self):
+            return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogForOneType(ReferenceGpf):
+    """Withholds the previous occupier's debt collections when asked for every debt type
+    (0xFF), but answers a request for one debt type from a per-type index the CoT restriction
+    was never wired into."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["debt_type"]) == DebtType.All_Debts:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            latest, wanted = int(zcl.fields["latest_end_time"]), int(zcl.fields["number_of_debts"]) or 255
+            kind = int(zcl.fields["debt_type"])
+            held = [d for d in self.debts if d.collection_time <= latest and int(d.debt_type) == kind][:wanted]
+        return split_log(ids.PREPAYMENT, "publish_debt_log", held, tsn=zcl.tsn) if held else self.not_found(zcl)
+
+
+class ServesTopUpsUpToARealTime(ReferenceEsme):
+    """Applies the CoT filter only to the wildcard Latest End Time (0xFFFFFFFE, 0xFFFFFFFF): an
+    IHD sending its own clock as Latest End Time (as SE 1.4 describes) is answered the raw log."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) >= 0xFFFF_FFFE:
+            return super().on_get_top_up_log(zcl)
+        with unrestricted(self):
+            return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogForACount(ReferenceGpf):
+    """Withholds the previous occupier's debt collections when asked for every record (Number
+    of Debts 0), but answers a request for the latest N from its raw log."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_debts"]) == 0:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            return super().on_get_debt_log(zcl)
+
+
+class ServesDebtLogUpToARealTime(ReferenceEsme):
+    """Applies the CoT filter to the debt log only for the wildcard Latest End Time: a request
+    up to the IHD's own clock is answered the raw log."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) >= 0xFFFF_FFFE:
+            return super().on_get_debt_log(zcl)
+        with unrestricted(self):
+            return super().on_get_debt_log(zcl)
+
+
+class ServesProfileEndingAfterCot(ReferenceEsme):
+    """Withholds Get Profile's half-hours for End Time 0 (the latest) and End Times at or before
+    the CoT, but takes an End Time after the CoT for the new occupier's window and answers it
+    unfiltered, though its 18 half-hours reach back up to 9 h before the CoT."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        end_time = int(zcl.fields["end_time"])
+        if self.boundary is None or end_time == 0 or end_time <= self.boundary:
+            return super().on_get_profile(zcl)
+        with unrestricted(self):
+            return super().on_get_profile(zcl)
+
+
+class ServesExportProfile(ReferenceEsme):
+    """A generation-capable ESME serving the export channel (Consumption Received, interval
+    channel 1) of Get Profile from a second half-hour log the CoT routine never restricts; its
+    import channel is withheld as the reference's."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["interval_channel"]) != IntervalChannel.Consumption_Received:
+            return super().on_get_profile(zcl)
+        end_time, wanted = int(zcl.fields["end_time"]), min(int(zcl.fields["number_of_periods"]), MAX_PERIODS)
+        with unrestricted(self):
+            block = [(end, v // 3) for end, v in self.intervals() if end_time == 0 or end <= end_time][:wanted]
+        status = ProfileStatus.Success if block else ProfileStatus.No_Intervals_Available_For_The_Requested_Time
+        fields = {"end_time": block[0][0] if block else end_time, "status": status}
+        fields |= {"profile_interval_period": ProfileIntervalPeriod.Thirty_Minutes}
+        fields |= {"number_of_periods_delivered": len(block), "intervals": [v for _end, v in block]}
+        return [codec.build(METERING, "get_profile_response", tsn=zcl.tsn, **fields)]
+
+
+class ServesCachedLogsToSecondClient(ReferenceEsme):
+    """Answers each HAN client's Get Top Up Log and Get Debt Repayment Log from a cache of its
+    own, built at its first request; the CoT flushes the cache of the first client bound to
+    Device Management only, so every other client (a PPMID, a second IHD) is still answered
+    the previous occupier's logs."""
+
+    LOGS = ("get_top_up_log", "get_debt_repayment_log")
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cache: dict[tuple[int, str], list[bytes]] = {}  # (client endpoint, command) -> frames
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        for _ieee, endpoint in self.bound(DM)[:1]:
+            self.cache = {key: frames for key, frames in self.cache.items() if key[0] != endpoint}
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        if zcl.cluster_id != ids.PREPAYMENT or zcl.command_name not in self.LOGS:
+            super().on_zcl(frame, zcl)
+            return
+        key = (int(frame.src_ep), zcl.command_name)
+        if key not in self.cache:  # the first request's answer, whatever it asked for
+            handler = self.on_get_top_up_log if zcl.command_name == "get_top_up_log" else self.on_get_debt_log
+            self.cache[key] = handler(zcl)
+        for payload in self.cache[key]:
+            self.reply(frame, payload[:1] + bytes([zcl.tsn]) + payload[2:])  # the cached frame, this TSN
+
+
+ROWS += (
+    _v(ServesTopUpsForACount, ESME, "ESI-04"),
+    _v(ServesDebtLogForOneType, GPF, "ESI-04"),
+    _v(ServesTopUpsUpToARealTime, ESME, "ESI-04"),
+    _v(ServesDebtLogForACount, GPF, "ESI-04"),
+    _v(ServesDebtLogUpToARealTime, ESME, "ESI-04"),
+    _v(ServesProfileEndingAfterCot, ESME, "ESI-04"),
+    _v(ServesExportProfile, ESME, "ESI-04"),
+    _v(ServesCachedLogsToSecondClient, ESME, "ESI-04"),
+)
+
+
+# -- the current day's and older history, the attributes before a CoT, sustained withholding ---
+CURRENT_DAY_COST = 0x051C  # Prepayment CurrentDayCostConsumptionDelivered
+OLDER_DAYS = {n: 0x0420 + (n - 2) * 2 for n in range(2, 9)}  # Metering PreviousDay2..8 ConsumptionDelivered
+PREVIOUS_WEEK_2 = 0x0434
+
+
+def _today_so_far(meter: ReferenceMeter) -> int:
+    """Wh since UTC midnight, whoever consumed them, counting the half-hour in progress pro rata:
+    what a running register that the CoT does not reset holds."""
+    now = meter.zcl_now()
+    midnight, in_progress = now // DAY * DAY, now // HALF_HOUR * HALF_HOUR
+    with unrestricted(meter):
+        complete = meter.consumed(midnight, in_progress)
+    partial = meter.interval_value(in_progress + HALF_HOUR) * (now - in_progress) // HALF_HOUR
+    return complete + partial
+
+
+class CurrentDayKeepsPreCotConsumption(ReferenceEsme):
+    """CurrentDayConsumptionDelivered (Metering 0x0401) is a running register the CoT does not
+    reset: for the rest of the CoT's day the new occupier's IHD shows the previous occupier's
+    consumption of that day."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[CURRENT_DAY] = (table[CURRENT_DAY][0], _today_so_far(self))
+        return table
+
+
+class CurrentDayCostNotReset(ReferenceGpf):
+    """Serves CurrentDayCostConsumptionDelivered (Prepayment 0x051C) from a running register
+    the CoT does not reset: the new occupier's PPMID shows today's cost with the previous
+    occupier's spend in it."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            table[CURRENT_DAY_COST] = (T.uint48, _today_so_far(self) * PENCE_PER_KWH // 1000)
+        return table
+
+
+class KeepsOlderDayHistory(ReferenceGpf):
+    """Serves Previous Day 2..8 and Previous Week 2 consumption (Metering 0x0420..0x042C,
+    0x0434) from accumulators its CoT routine does not zero (only the previous day, week and
+    month were on its list): an IHD's seven-day chart shows the previous occupier's week."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            midnight = self.zcl_now() // DAY * DAY
+            with unrestricted(self):
+                for n, attribute in OLDER_DAYS.items():
+                    start = midnight - n * DAY
+                    table[attribute] = (T.uint24, self.consumed(start, start + DAY))
+                monday = midnight - (midnight // DAY + 5) % 7 * DAY  # ZCL day 0 (2000-01-01) was a Saturday
+                table[PREVIOUS_WEEK_2] = (T.uint24, self.consumed(monday - 14 * DAY, monday - 7 * DAY))
+        return table
+
+
+class CotExpiresAfterAnHour(ReferenceEsme):
+    """Keeps the CoT in a pending-event table with an hour's life: after it Get Change of
+    Tenancy answers NOT_FOUND again (and 0x0200/0x0201 read no CoT), so an IHD that was off, or
+    polls every few hours, never learns of it. It keeps withholding the previous occupier's data."""
+
+    LIFE = 3600
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        cot = self.cot
+
+        def expire() -> None:
+            if self.cot is cot:
+                self.cot = None
+
+        self.world.clock.call_later(self.LIFE, expire)
+
+
+class WithholdingLapsesAtMidnight(ReferenceGpf):
+    """Restricts by a "until the end of the day" flag: at the next UTC midnight after the CoT
+    it serves the previous occupier's top-up and debt logs and half-hours again."""
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        now = self.zcl_now()
+        self.world.clock.call_later((now // DAY + 1) * DAY - now, self._lapse)
+
+    def _lapse(self) -> None:
+        self.boundary = None
+
+
+class AttributesDefaultToZeroBeforeCot(ReferenceEsme):
+    """Before any CoT 0x0200/0x0201 hold power-on defaults: 0x00000000 (a real date, and as an
+    Implementation Date/Time "now") and the GB tenancy control, while Get Change of Tenancy
+    answers NOT_FOUND: an IHD reading the attributes sees a CoT that never happened."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        return (0, COT_CONTROL) if self.cot is None else super().cot_attributes()
+
+
+class PriorCotMissingFromAttributes(ReferenceGpf):
+    """Answers Get Change of Tenancy with the CoT it held from before the run (restored at
+    boot), but fills 0x0200/0x0201 only when a CoT arrives: before the trigger they read no CoT."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.attributes_filled = False
+
+    def change_of_tenancy(self) -> None:
+        super().change_of_tenancy()
+        self.attributes_filled = True
+
+    def cot_attributes(self) -> tuple[int, int]:
+        return super().cot_attributes() if self.attributes_filled else (NO_COT_TIME, NO_COT_CONTROL)
+
+
+ROWS += (
+    _v(CurrentDayKeepsPreCotConsumption, ESME, "ESI-04"),
+    _v(CurrentDayCostNotReset, GPF, "ESI-04"),
+    _v(KeepsOlderDayHistory, GPF, "ESI-04"),
+    _v(
+        CotExpiresAfterAnHour,
+        ESME,
+        "ESI-04",
+        "ESI-05",
+        "ESI-07",
+        why="ESI-05 and ESI-07, after ESI-04's hold, ask Get Change of Tenancy to compare the pushes with",
+    ),
+    _v(WithholdingLapsesAtMidnight, GPF, "ESI-04"),
+    _v(AttributesDefaultToZeroBeforeCot, ESME, "ESI-01"),
+    _v(PriorCotMissingFromAttributes, GPF, "ESI-01"),
 )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from zigpy.zcl import foundation
 
+from harness.domain import DataClass
 from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import ReferenceIHD
 from harness.sim.variants.spec import IHD, VariantSpec, _v
 from harness.zcl.codec import ZclFrame
+from harness.zcl.time import CANCEL, IMPLEMENT_NOW
 
 
 class ClearsOnNotFound(ReferenceIHD):
@@ -130,15 +132,127 @@ class ClearsOnPowerCycle(ReferenceIHD):
         super().on_joined(reason)
 
 
+class NewIfLaterImplementationTime(ReferenceIHD):
+    """Deduplicates on "newer Issuer Event ID or later implementation date/time": the same
+    event re-sent with a later implementation time is actioned again."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.actioned_time: dict[str, int] = {}  # scope -> latest implementation time seen of the actioned event
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        scope = self.scope_of(meter)
+        effective = 0 if implementation_time == IMPLEMENT_NOW else implementation_time
+        last_time = self.actioned_time.get(scope)
+        if (
+            implementation_time != CANCEL
+            and not self.is_new_event(issuer_event_id, scope)
+            and last_time is not None
+            and effective > last_time
+        ):
+            del self.last_actioned[scope]  # looks like a new event
+        if implementation_time != CANCEL and self.is_new_event(issuer_event_id, scope):
+            self.actioned_time[scope] = max(effective, self.actioned_time.get(scope, effective))
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class FlashErasedSentinelEventId(ReferenceIHD):
+    """Keeps the last actioned Issuer Event ID in flash whose erased state is 0xFFFFFFFF: after
+    actioning event 0xFFFFFFFF, a power cycle reads "none actioned", and the meters' answer to
+    its start-up query (that same event) clears the new occupier's data."""
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        for scope, event in list(self.last_actioned.items()):
+            if event == 0xFFFFFFFF:
+                del self.last_actioned[scope]
+
+
+class ClearsOnNewSiteId(ReferenceIHD):
+    """Guesses a CoT from Update Site ID: a Site ID other than the one it holds means a new
+    home, so it clears everything (adapted from the assessor's model)."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.site_id: bytes | None = None
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_site_id" and self.meter_of(frame) is not None:
+            site, held = bytes(zcl.fields["site_id"]), self.site_id
+            self.site_id = site
+            if held is not None and site != held:
+                for data_class in self.stores:
+                    self.clear(data_class, None)
+                self.fetch_new_occupier(None)
+        super().on_device_management(frame, zcl)
+
+
+class ClearsOnNewCin(ReferenceIHD):
+    """Guesses a CoT from Update CIN: a Customer ID Number other than the one it holds means
+    a new customer, so it clears everything."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.cin: bytes | None = None
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_cin" and self.meter_of(frame) is not None:
+            cin, held = bytes(zcl.fields["customer_id_number"]), self.cin
+            self.cin = cin
+            if held is not None and cin != held:
+                for data_class in self.stores:
+                    self.clear(data_class, None)
+        super().on_device_management(frame, zcl)
+
+
+class ClearsEverythingOnCancelAllMessages(ReferenceIHD):
+    """Takes Cancel All Messages from a meter (what some ESMEs send on a CoT) as the CoT
+    itself and clears every data class, not only the messages (adapted from the assessor's
+    model)."""
+
+    def on_messaging(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        super().on_messaging(frame, zcl)
+        if zcl.command_name == "cancel_all_messages" and self.meter_of(frame) is not None:
+            for data_class in self.stores:
+                self.clear(data_class, None)
+            self.fetch_new_occupier(None)
+
+
+class ClearsMessagesOnSiteId(ReferenceIHD):
+    """Takes Update Site ID for a cancellation of the supplier messages: the one class a
+    Cancel All Messages may clear, cleared by a command that does not concern it."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "update_site_id" and (fuel := self._fuel(frame)) is not None:
+            self.display.clear(DataClass.SUPPLIER_MESSAGES, fuel)
+        super().on_device_management(frame, zcl)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnNotFound, IHD, "NEG-01"),
     _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
     # NEG-06 pushes lower Issuer Event IDs after the top of the range: older ones too.
     _v(ClearsOnOlderEvent, IHD, "NEG-03", "NEG-06"),
     _v(ClearsOnChangeOfSupplier, IHD, "NEG-04"),
-    _v(ClearsOnPowerCycle, IHD, "NEG-05"),
+    # NEG-06 power-cycles the unit after 0xFFFFFFFF was actioned.
+    _v(ClearsOnPowerCycle, IHD, "NEG-05", "NEG-06"),
     _v(KeysEventsByIdAndTime, IHD, "NEG-02"),
     _v(KeysEventsByIdAndProvider, IHD, "NEG-02"),
     _v(ComparesEventIdsSigned, IHD, "NEG-06"),
     _v(ComparesEventIdsModulo, IHD, "NEG-06"),
+    # NEG-02's resend with a later implementation time.
+    _v(
+        NewIfLaterImplementationTime,
+        IHD,
+        "NEG-02",
+        may_fail=("NEG-06",),
+        why="NEG-06's lower IDs are dated now: whether one is later than the date it keeps depends on the run before",
+    ),
+    # NEG-06's power cycle after 0xFFFFFFFF was actioned.
+    _v(FlashErasedSentinelEventId, IHD, "NEG-06"),
+    # NEG-04 sends each valid DM/Messaging command a unit could guess a CoT from.
+    _v(ClearsOnNewSiteId, IHD, "NEG-04"),
+    _v(ClearsOnNewCin, IHD, "NEG-04"),
+    _v(ClearsEverythingOnCancelAllMessages, IHD, "NEG-04"),
+    _v(ClearsMessagesOnSiteId, IHD, "NEG-04"),
 )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from zigpy.zcl import foundation
 
-from harness.domain import Fuel
+from harness.domain import DataClass, Fuel
 from harness.sim.air import AirFrame
 from harness.sim.clock import TimerHandle
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
+from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.devices.reference import COT_CONTROL, COT_UPDATE_TIME, Meter
-from harness.sim.variants.spec import DUAL, IHD, VariantSpec, _v
+from harness.sim.variants.spec import DUAL, IHD, PPMID, VariantSpec, _v
 from harness.zcl import ids
 from harness.zcl.codec import ZclFrame
 
@@ -166,6 +167,65 @@ class QueriesOftenWhileNotFound(ReferenceIHD):
             self.query_cot(meter)
 
 
+class _SkipsOneEraseOnStartUpQuery:
+    """A CoT learnt in the answer to the query made on joining, powering up or rejoining
+    goes through the start-up path, whose erase skips `skipped` (its screen is not set up
+    yet when that path runs); a pushed CoT, or one learnt by a periodic query, clears all."""
+
+    skipped: DataClass
+    _polling = False
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)  # type: ignore[call-arg]
+        self._start_up_tsns: set[int] = set()  # RAM: the TSNs of the start-up path's queries
+        self._in_start_up_answer = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()  # type: ignore[misc]
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        before = set(self._pending)  # type: ignore[attr-defined]
+        super().query_cot(meter)  # type: ignore[misc]
+        if not self._polling:
+            self._start_up_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._in_start_up_answer = zcl.tsn in self._start_up_tsns
+        self._start_up_tsns.discard(zcl.tsn)
+        try:
+            super()._on_get_cot_answer(frame, zcl)  # type: ignore[misc]
+        finally:
+            self._in_start_up_answer = False
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if self._in_start_up_answer and data_class is self.skipped:
+            return
+        super().clear(data_class, fuel)  # type: ignore[misc]
+
+    def on_power_off(self) -> None:
+        super().on_power_off()  # type: ignore[misc]
+        self._start_up_tsns.clear()
+
+
+class KeepsMessagesOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferenceIHD):
+    """A CoT learnt by its query at power-on or rejoin clears the consumption history but
+    not the supplier messages (a pushed one clears both): the new occupier sees the previous
+    occupier's message."""
+
+    skipped = DataClass.SUPPLIER_MESSAGES
+
+
+class KeepsDebtRecoveryOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferencePPMID):
+    """PPMID: a CoT learnt by its query at power-on or rejoin clears the top-up log and the
+    messages but not the debt recovery log (a pushed one clears all three)."""
+
+    skipped = DataClass.DEBT_RECOVERY
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
@@ -191,11 +251,16 @@ ROWS: tuple[VariantSpec, ...] = (
         why="its one periodic query comes 3 h into the soak; the 21 h after it are within poll.max_interval",
     ),
     _v(QueriesEveryTenMinutes, IHD, "POLL-04"),
-    # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time.
-    _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03"),
+    # Every case of a CoT learnt by query: after power-on, periodic, zero implementation time,
+    # a future implementation time (IMPL-02's query path).
+    _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03", "IMPL-02"),
     # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
     _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
     _v(IgnoresCotFromPeriodicQuery, IHD, "POLL-07"),
     _v(SwitchesQueryMethodWhenPolling, IHD, "POLL-08"),
     _v(QueriesOftenWhileNotFound, IHD, "POLL-04"),
+    # A CoT learnt at start-up must clear every stored class, as a pushed one does: the two
+    # cases that learn it by the query after a power-on (POLL-05) or a rejoin (IMPL-03).
+    _v(KeepsMessagesOnStartUpQuery, IHD, "POLL-05", "IMPL-03"),
+    _v(KeepsDebtRecoveryOnStartUpQuery, PPMID, "POLL-05", "IMPL-03"),
 )

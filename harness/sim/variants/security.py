@@ -6,6 +6,7 @@ security (harness.sim.device_security.DeviceSecurity), named as its `security_cl
 
 from __future__ import annotations
 
+import dataclasses
 from typing import cast
 
 from harness.domain import Fuel
@@ -19,6 +20,7 @@ from harness.sim.devices.ppmid import ReferencePPMID
 from harness.sim.devices.reference import Meter, ReferenceDevice
 from harness.sim.variants.spec import VariantSpec, _v
 from harness.zcl import ids
+from harness.zcl.codec import ZclFrame
 
 IHD_CBKE = "sim-ihd-cbke.yaml"
 PPMID_CBKE = "sim-ppmid-cbke.yaml"
@@ -229,3 +231,84 @@ class EnforcesSecurityOnElectricityOnly(DualFuelIHD):
 
 
 ROWS = (*ROWS, _v(EnforcesSecurityOnElectricityOnly, DUAL_CBKE, "SEC-03", "SEC-04", "SEC-07"))
+
+
+# The SEC rules hold for every Smart Energy frame, not only Device Management's: a spoofed
+# Messaging command (Cancel All Messages, Display Message) changes the occupier's display
+# without any CoT. SEC-03, SEC-04 and SEC-07 spoof them as they spoof a Publish CoT.
+
+
+class _MessagingExempt(DeviceSecurity):
+    """The list of clusters needing APS security leaves Messaging out ("display only")."""
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return frame.cluster_id == ids.MESSAGING
+
+
+class AcceptsUnsecuredMessagingPpmid(ReferencePPMID):
+    """A PPMID that acts on Messaging frames without APS security: a spoofed Cancel All Messages
+    wipes the occupier's supplier message, a spoofed Display Message replaces it."""
+
+    security_class = _MessagingExempt
+
+
+class _InstallKeyFallbackOffDm(DeviceSecurity):
+    """After CBKE a frame the CBKE key does not open is tried under the install-code key, on
+    every cluster but Device Management (where the fallback was tested and removed)."""
+
+    def incoming(self, frame: AirFrame) -> AirFrame | None:
+        opened = super().incoming(frame)
+        key = self.node.link_key()
+        if opened is None and frame.secured and key is not None and frame.cluster_id != ids.DEVICE_MANAGEMENT:
+            opened = unseal(frame, link_key=key)
+            if opened is not None:
+                self.ignored -= 1  # not ignored after all: the install-code key opens it
+        return opened
+
+
+class InstallKeyFallbackOffDm(DualFuelIHD):
+    """A dual-fuel IHD that refuses a Publish CoT under the install-code key but takes
+    Messaging under it: Cancel All Messages under the install-code key wipes the messages."""
+
+    security_class = _InstallKeyFallbackOffDm
+
+
+class AcceptsMessagingFromAnyNode(ReferenceIHD):
+    """Takes a Messaging command from an ESI's endpoint number on any node (APS-secured): it
+    checks the sender of a CoT, not of a supplier message."""
+
+    def on_messaging(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if self.meter_of(frame) is None:
+            meter = next((m for m in self.known_meters() if m.endpoint == frame.src_ep), None)
+            if meter is not None:  # as if the meter had sent it
+                frame = dataclasses.replace(frame, src_nwk=meter.nwk)
+        super().on_messaging(frame, zcl)
+
+
+ROWS = (
+    *ROWS,
+    _v(AcceptsUnsecuredMessagingPpmid, PPMID_CBKE, "SEC-03"),
+    _v(InstallKeyFallbackOffDm, DUAL_CBKE, "SEC-04"),
+    _v(AcceptsMessagingFromAnyNode, IHD_CBKE, "SEC-07"),
+)
+
+
+class _SubjectBlindClient(KeyEstablishmentClient):
+    def subject_acceptable(self, theirs: Certificate) -> bool:
+        return True
+
+
+class _SkipsSubject(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        return _SubjectBlindClient(self.identity, self.trust_centre_ieee)
+
+
+class SkipsTrustCentreSubjectCheck(ReferenceIHD):
+    """Checks that the trust centre's certificate comes from its own CA but not that it names
+    the trust centre: any device certificate from that CA (every IHD holds one) can play
+    trust centre. It goes on to Ephemeral Data instead of terminating with BAD_MESSAGE."""
+
+    security_class = _SkipsSubject
+
+
+ROWS = (*ROWS, _v(SkipsTrustCentreSubjectCheck, IHD_CBKE, "SEC-05"))
