@@ -409,6 +409,21 @@ def _check_older_history(bench: Bench, since: int) -> None:
         )
 
 
+def _profile_answers(bench: Bench, ends: list[int], name: str) -> list[tuple[int, Answer]]:
+    """Get Profile (import channel, MAX_PERIODS half-hours) for each End Time, attached as `name`."""
+    answers = [
+        (
+            end,
+            bench.han_client.request(
+                METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
+            ),
+        )
+        for end in ends
+    ]
+    attach_text(name, "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers))
+    return answers
+
+
 def _check_profile_before(bench: Bench, since: int) -> None:
     """Get Profile for End Times back from the CoT's date (testcases.meter_cot.profile_probe_ends):
     each answer holds no interval. An interval ending by the End Time asked began before the
@@ -417,19 +432,7 @@ def _check_profile_before(bench: Bench, since: int) -> None:
     ends = profile_probe_ends(since)
     hours = ", ".join(f"{(since - end) // 3600} h" for end in ends)
     with allure.step(f"Get Profile with End Time the CoT's date and back ({hours} before): no interval in any"):
-        answers = [
-            (
-                end,
-                bench.han_client.request(
-                    METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
-                ),
-            )
-            for end in ends
-        ]
-        attach_text(
-            "profile up to the CoT",
-            "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers),
-        )
+        answers = _profile_answers(bench, ends, "profile up to the CoT")
         for end, answer in answers:
             intervals = answer.frame.fields.get("intervals", []) if answer.frame is not None else []
             assert answer.frame is not None and not intervals, (
@@ -447,19 +450,7 @@ def _check_profile_after(bench: Bench, since: int) -> None:
     ends = profile_probe_ends_after(since)
     minutes = ", ".join(f"{(end - since) // 60} min" for end in ends)
     with allure.step(f"Get Profile with End Times after the CoT's date ({minutes} after): nothing begun before it"):
-        answers = [
-            (
-                end,
-                bench.han_client.request(
-                    METERING, "get_profile", interval_channel=0, end_time=end, number_of_periods=MAX_PERIODS
-                ),
-            )
-            for end in ends
-        ]
-        attach_text(
-            "profile after the CoT",
-            "\n".join(f"End Time {_when(end)}: {answer.describe()}" for end, answer in answers),
-        )
+        answers = _profile_answers(bench, ends, "profile after the CoT")
         for end, answer in answers:
             asked = (
                 f"Get Profile with End Time {_when(end)} ({(end - since) // 60} min after the CoT's date "
