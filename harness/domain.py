@@ -110,6 +110,8 @@ class DataClassSpec:
     latest_per_fuel: bool  # a unit shows the latest one per fuel (else it keeps a log)
     served_at_move_in: bool  # a new occupier has some from the first day
     pushed_by_supplier: bool  # the supplier sends it to the occupier (the meters push it)
+    # Messaging's Cancel All Messages concerns it: a unit told so may remove it (NEG-04).
+    cancelled_by_cancel_all: bool = False
     # Further fetches of the same class (consumption history: its cost and its intervals).
     # A unit that makes them shows their items too; the class is judged on all of them.
     also_fetched: tuple[Fetch, ...] = ()
@@ -290,6 +292,7 @@ _ROWS: Final = (
         # A new occupier has received no supplier message yet.
         served_at_move_in=False,
         pushed_by_supplier=True,
+        cancelled_by_cancel_all=True,
     ),
 )
 

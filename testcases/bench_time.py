@@ -71,7 +71,7 @@ def _retained_until_queried(profile: Profile) -> float:
 def _neg_04_windows(profile: Profile) -> int:
     """NEG-04's provoked windows: the other valid commands, then Cancel All Messages when the
     unit stores a class besides the supplier messages (the one class it may clear)."""
-    return 1 + any(dc is not DataClass.SUPPLIER_MESSAGES for dc in stored(profile))
+    return 1 + any(not DATA_CLASSES[dc].cancelled_by_cancel_all for dc in stored(profile))
 
 
 def _on_receipt(profile: Profile) -> bool:

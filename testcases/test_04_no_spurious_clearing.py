@@ -16,7 +16,7 @@ import pytest
 
 from harness.bench import Bench
 from harness.catalogue import case
-from harness.domain import DataClass
+from harness.domain import DATA_CLASSES
 from harness.errors import BenchError, PreconditionNotMet
 from harness.esi.meter import CotEvent
 from harness.plugin import applies
@@ -258,7 +258,7 @@ def test_neg_04(bench: Bench, profile: Profile) -> None:
     # Cancel All Messages concerns the supplier messages (a unit may remove them: it is told
     # to); every other class must stay. Sent after the window above, which judged the
     # messages too, so that a unit clearing messages on another command is still caught.
-    kept = [dc for dc in classes if dc is not DataClass.SUPPLIER_MESSAGES]
+    kept = [dc for dc in classes if not DATA_CLASSES[dc].cancelled_by_cancel_all]
     if not kept:
         attach_text("Cancel All Messages", "not sent: the unit stores no class but supplier messages")
         return
