@@ -17,6 +17,7 @@ from harness.report.runs import RunFolder
 
 if TYPE_CHECKING:
     from harness.bench import Bench
+    from harness.radio.trace import FrameRecord
 
 COORDINATOR_NWK = 0x0000
 WHOLE_RUN_CAPTURE = "whole-run.pcapng"  # beside the cases' captures; no case ID looks like it
@@ -90,18 +91,11 @@ def end_case(bench: Bench, mark: int, case_id: str) -> None:
         return
     capture = folder / f"{case_id}.pcapng"
     try:
-        data = pcapng_bytes(
-            records,
-            pan_id=bench.profile.radio.pan_id,
-            channel=bench.profile.radio.channel,
-            comment=f"{case_id} {bench.profile.identity_line()}",
-            air=run_air(bench, bench.link.frames_since),  # counters continue across the run's files
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        capture.write_bytes(data)
+        # counters continue across the run's files
+        data = _write_capture(bench, records, capture, case_id, run_air(bench, bench.link.frames_since))
     except (OSError, ValueError) as error:
         if isinstance(error, OSError):
-            _not_written.append(f"{getattr(error, 'filename', None) or capture}: {error.strerror or error}")
+            _not_written.append(_failed(error, capture))
         allure.attach(
             f"capture not written: {error}",
             name=f"{case_id} capture error",
@@ -129,18 +123,27 @@ def write_run_capture(bench: Bench) -> Path | None:
         return None
     capture = folder / WHOLE_RUN_CAPTURE
     try:
-        data = pcapng_bytes(
-            records,
-            pan_id=bench.profile.radio.pan_id,
-            channel=bench.profile.radio.channel,
-            comment=f"whole run, {len(records)} frames: {bench.profile.identity_line()}",
-            air=RunAir(),
-        )
-        folder.mkdir(parents=True, exist_ok=True)
-        capture.write_bytes(data)
+        _write_capture(bench, records, capture, f"whole run, {len(records)} frames:", RunAir())
     except (OSError, ValueError) as error:
-        _not_written.append(
-            f"{getattr(error, 'filename', None) or capture}: {getattr(error, 'strerror', None) or error}"
-        )
+        _not_written.append(_failed(error, capture))
         return None
     return capture
+
+
+def _write_capture(bench: Bench, records: list[FrameRecord], capture: Path, title: str, air: RunAir) -> bytes:
+    """The capture of `records` written to `capture` (its folder made); the octets written."""
+    data = pcapng_bytes(
+        records,
+        pan_id=bench.profile.radio.pan_id,
+        channel=bench.profile.radio.channel,
+        comment=f"{title} {bench.profile.identity_line()}",
+        air=air,
+    )
+    capture.parent.mkdir(parents=True, exist_ok=True)
+    capture.write_bytes(data)
+    return data
+
+
+def _failed(error: OSError | ValueError, capture: Path) -> str:
+    """A not-written line: the path and the OS's reason."""
+    return f"{getattr(error, 'filename', None) or capture}: {getattr(error, 'strerror', None) or error}"
