@@ -287,7 +287,15 @@ def _dated_before(command: str, frame: ZclFrame, since: int, asked_end: int) -> 
 def test_esi_04(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     since, why = boundary(bench, trigger)
-    _check_logs_and_message(bench, since, f"the boundary is {why}", trigger.served.message_ids, trigger.served)
+    _check_withheld(bench, trigger, since, f"the boundary is {why}")
+    _check_sustained(bench, profile, trigger, since)
+
+
+def _check_withheld(bench: Bench, trigger: Taken, since: int, why: str) -> None:
+    """Everything of the previous occupier's the meter must withhold from the boundary on: the
+    logs and last message in every form, the profile probes, the day/week/month, older and
+    current-day history (ESI-04 right after the trigger, and again after the sustained hold)."""
+    _check_logs_and_message(bench, since, why, trigger.served.message_ids, trigger.served)
     _check_profile_before(bench, since)
     _check_profile_after(bench, since)
     for what, cluster, attribute in DAY_HISTORY:
@@ -296,7 +304,6 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
         _check_history(bench, since, what, cluster, attribute, period, trigger.served.period_history)
     _check_current_day(bench, since, trigger.served.summation)
     _check_older_history(bench, since)
-    _check_sustained(bench, profile, trigger, since)
 
 
 def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int) -> None:
@@ -318,15 +325,7 @@ def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int)
             f"answered {answer.describe()}"
         )
     why = f"{held / 3600:.1f} h after the trigger, the boundary still {_when(since)}"
-    _check_logs_and_message(bench, since, why, trigger.served.message_ids, trigger.served)
-    _check_profile_before(bench, since)
-    _check_profile_after(bench, since)
-    for what, cluster, attribute in DAY_HISTORY:
-        _check_history(bench, since, what, cluster, attribute, "day", None)
-    for what, cluster, attribute, period, _optional in PERIOD_HISTORY:
-        _check_history(bench, since, what, cluster, attribute, period, trigger.served.period_history)
-    _check_current_day(bench, since, trigger.served.summation)
-    _check_older_history(bench, since)
+    _check_withheld(bench, trigger, since, why)
 
 
 def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
