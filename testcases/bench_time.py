@@ -28,6 +28,7 @@ from testcases.steps import (
     eventually,
     query_deadline,
     response_timeout,
+    scheduled_lead,
     settle_after_query,
     sources,
     stored,
@@ -91,9 +92,9 @@ def _impl_02(profile: Profile) -> float:
         lead = query_deadline(profile, how) + settle if how is not None else float(HOUR)
         own_query = query_deadline(profile, None) if how is None else 0.0
         return max(cleared_hold(profile) + lead + clear_within(profile), 2 * cleared_hold(profile) + own_query)
-    # scheduled: retained until the due time (an hour ahead; the power cycle or rejoin while
-    # it is pending inside it), then actioned after it
-    return HOUR + cleared_hold(profile)
+    # scheduled: retained until the due time (scheduled_lead ahead; the power cycle or rejoin
+    # while it is pending inside it), then actioned after it
+    return scheduled_lead(profile) + cleared_hold(profile)
 
 
 def _neg_06(profile: Profile) -> float:
@@ -185,7 +186,7 @@ ESTIMATES: dict[str, Estimate] = {
     "IMPL-01": _when(_stores, lambda p: len(PAST_DATES) * cleared_hold(p)),  # one CoT per past date
     "IMPL-02": _when(_stores, _impl_02),
     "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
-    "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + HOUR + eventually(p)),
+    "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + scheduled_lead(p) + eventually(p)),
     "ROB-01": _when(_stores, eventually),
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start

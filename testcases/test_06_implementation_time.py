@@ -241,8 +241,8 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
         _future_cot_on_receipt(bench, profile)
         return
     classes = stored_and_shown(bench, profile)
-    due_in = HOUR
-    previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + due_in)
+    due_in = steps.scheduled_lead(profile)
+    previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + math.ceil(due_in))
     sent_at = bench.loop.now()
 
     def schedule_then_restart() -> None:
@@ -262,7 +262,7 @@ def test_impl_02(bench: Bench, profile: Profile) -> None:
         new,
         sent_at + due_in - steps.response_timeout(profile),
         schedule_then_restart,
-        "a CoT scheduled an hour ahead (behaviour.implementation_time scheduled) and the unit power-cycled "
+        f"a CoT scheduled {due_in:g} s ahead (behaviour.implementation_time scheduled) and the unit power-cycled "
         "(else rejoined) while it was pending, before that time",
     )
     with allure.step("After the implementation time the CoT is actioned"):
@@ -285,7 +285,8 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         "is on_receipt: 0xFFFFFFFF cancels only a scheduled CoT",
     )
     classes = stored_and_shown(bench, profile)
-    previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + HOUR)
+    due_in = steps.scheduled_lead(profile)
+    previous, new, event = new_occupier(bench, implementation_time=zcl_now(bench) + math.ceil(due_in))
     cancel = CotEvent(issuer_event_id=event.issuer_event_id, implementation_time=CANCEL)
 
     def schedule_then_cancel() -> None:
@@ -303,7 +304,7 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         classes,
         previous,
         new,
-        HOUR + eventually(profile),
+        due_in + eventually(profile),
         schedule_then_cancel,
         "a scheduled CoT cancelled with implementation time 0xFFFFFFFF, past its original time",
     )

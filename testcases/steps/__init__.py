@@ -54,6 +54,8 @@ from testcases.steps.provoked import (
     provoked_window,
     query_deadline,
     restart,
+    restart_how,
+    scheduled_lead,
     settle_after_query,
 )
 from testcases.steps.stimuli import (
@@ -105,6 +107,8 @@ __all__ = [
     "resident_shown",
     "response_timeout",
     "restart",
+    "restart_how",
+    "scheduled_lead",
     "retained",
     "retained_until",
     "retained_until_queried",

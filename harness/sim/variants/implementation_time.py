@@ -152,6 +152,22 @@ class IgnoresCotDatedOverAWeekAgo(ReferenceIHD):
         super().consider_cot(issuer_event_id, implementation_time, meter)
 
 
+class ActionsScheduledCotOnReceipt(ReferenceIHD):
+    """Declared scheduled, but a future-dated CoT is actioned the moment it arrives: the
+    previous occupier's data goes before the implementation time the meters published."""
+
+    def schedule_cot(self, issuer_event_id: int, implementation_time: int, scope: str) -> None:
+        self.action_cot(issuer_event_id, scope)
+
+
+class ActionsScheduledCotEarly(ReferenceIHD):
+    """Declared scheduled, but its timer is set two minutes early (an offset slip between the
+    ZCL UTC time and the display's clock): the data goes before the implementation time."""
+
+    def schedule_cot(self, issuer_event_id: int, implementation_time: int, scope: str) -> None:
+        super().schedule_cot(issuer_event_id, implementation_time - 120, scope)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(
         IgnoresPastImplementationTime,
@@ -180,4 +196,8 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(AttributePathWaitsForFutureTime, READ_ATTRIBUTES, "IMPL-02"),
     # A day in the past is within its week: only IMPL-01's older dates catch it.
     _v(IgnoresCotDatedOverAWeekAgo, IHD, "IMPL-01"),
+    # A scheduling unit that actions before the time (IMPL-02 scheduled, and IMPL-04's CoT
+    # is gone before its cancel comes): the short lead (steps.scheduled_lead) still sees it.
+    _v(ActionsScheduledCotOnReceipt, SCHEDULED, "IMPL-02", "IMPL-04"),
+    _v(ActionsScheduledCotEarly, SCHEDULED, "IMPL-02"),
 )
