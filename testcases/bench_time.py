@@ -186,7 +186,9 @@ ESTIMATES: dict[str, Estimate] = {
     "IMPL-01": _when(_stores, lambda p: len(PAST_DATES) * cleared_hold(p)),  # one CoT per past date
     "IMPL-02": _when(_stores, _impl_02),
     "IMPL-03": _when(_stores, lambda p: 2 * cleared_hold(p)),
-    "IMPL-04": _when(lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + scheduled_lead(p) + eventually(p)),
+    "IMPL-04": _when(
+        lambda p: _stores(p) and not _on_receipt(p), lambda p: response_timeout(p) + scheduled_lead(p) + eventually(p)
+    ),
     "ROB-01": _when(_stores, eventually),
     "ROB-02": _when(_stores, lambda p: cleared_hold(p) + eventually(p)),
     "SEC-01": lambda p: 0.0,  # judged from the session's start
