@@ -1,5 +1,5 @@
 """The two Koblitz curves of Smart Energy key establishment (SEC 2 2.4): y^2 + xy = x^3 + ax^2 + b
-over GF(2^m), with affine points, SEC 1 point compression and scalar multiplication.
+over GF(2^m), with affine points, SEC 1 point compression and scalar multiplication (τ-adic).
 
 Crypto suite 1 is sect163k1, suite 2 sect283k1 (Smart Energy 1.x, Annex C). Points are
 (x, y) tuples of field elements; None is the point at infinity.
@@ -80,38 +80,76 @@ class KoblitzCurve:
         return (x3, y3)
 
     def mul(self, k: int, p: Point) -> Point:
-        """k·p by a width-4 NAF (about m doublings and m/5 additions)."""
+        """k·p by the τ-adic NAF of k reduced modulo τ^m − 1 (Solinas; Hankerson, Menezes,
+        Vanstone, Guide to ECC, 3.4). On a Koblitz curve the Frobenius map τ(x, y) = (x², y²)
+        is two squarings, and τ satisfies τ² = μτ − 2 on every point; writing k in base τ with
+        digits 0, ±1 replaces the ~m doublings of a binary method (each an inversion) by ~m
+        Frobenius maps, leaving ~m/3 additions: 2.5-3.5 times faster for a full-size scalar,
+        the trust centre's ECMQV h·s. τ^m − 1 maps every point of E(GF(2^m)) to infinity
+        (τ^m is the identity there), so the reduction holds for any point, not only for the
+        subgroup of G: a peer's key outside it gives the same k·p as any method would."""
         if k < 0:
             return self.mul(-k, self.neg(p))
         if p is None or k == 0:
             return None
-        naf: list[int] = []
-        while k:
-            if k & 1:
-                digit = k & 15
-                if digit >= 8:
-                    digit -= 16
-                k -= digit
+        sqr, add = self.field.sqr, self.add
+        minus = self.neg(p)
+        result: Point = None
+        for digit in reversed(self._tau_naf(k)):
+            if result is not None:
+                result = (sqr(result[0]), sqr(result[1]))
+            if digit == 1:
+                result = add(result, p)
+            elif digit == -1:
+                result = add(result, minus)
+        return result
+
+    @functools.cached_property
+    def _mu(self) -> int:
+        """μ = (−1)^(1−a): τ² = μτ − 2 in Z[τ]."""
+        return 1 if self.a == 1 else -1
+
+    @functools.cached_property
+    def _tau_m_minus_1(self) -> tuple[int, int, int]:
+        """τ^m − 1 as r0 + r1·τ, and its norm (#E(GF(2^m)) = h·n: checked, a wrong constant
+        would give wrong products silently)."""
+        mu, x, y = self._mu, 1, 0
+        for _ in range(self.field.m):
+            x, y = -2 * y, x + mu * y  # τ·(x + yτ) = −2y + (x + μy)τ
+        r0, r1 = x - 1, y
+        norm = r0 * r0 + mu * r0 * r1 + 2 * r1 * r1
+        if norm != self.h * self.n:
+            raise ArithmeticError(f"{self.name}: N(τ^m − 1) = {norm}, not h·n")
+        return r0, r1, norm
+
+    def _tau_naf(self, k: int) -> list[int]:
+        """The τ-adic NAF of k mod τ^m − 1, least significant digit first (Guide to ECC,
+        Algorithm 3.61), from the remainder of k divided by τ^m − 1 with the quotient
+        rounded to the nearest element of Z[τ] (its norm then at most about h·n: m digits)."""
+        mu = self._mu
+        m0, m1, norm = self._tau_m_minus_1
+
+        def nearest(numerator: int) -> int:
+            return (2 * numerator + norm) // (2 * norm)
+
+        # k / (m0 + m1τ) = k·conj(m0 + m1τ) / norm, conj(x + yτ) = (x + μy) − yτ
+        q0, q1 = nearest(k * (m0 + mu * m1)), nearest(-k * m1)
+        r0 = k - (q0 * m0 - 2 * q1 * m1)
+        r1 = -(q0 * m1 + q1 * m0 + mu * q1 * m1)
+        digits: list[int] = []
+        while r0 or r1:
+            if r0 & 1:
+                digit = 2 - ((r0 - 2 * r1) & 3)
+                r0 -= digit
             else:
                 digit = 0
-            naf.append(digit)
-            k >>= 1
-        odd = {1: p}
-        twice = self.double(p)
-        for d in range(3, 8, 2):
-            odd[d] = self.add(odd[d - 2], twice)
-        result: Point = None
-        for digit in reversed(naf):
-            result = self.double(result)
-            if digit > 0:
-                result = self.add(result, odd[digit])
-            elif digit < 0:
-                result = self.add(result, self.neg(odd[-digit]))
-        return result
+            digits.append(digit)
+            r0, r1 = r1 + mu * (r0 >> 1), -(r0 >> 1)  # (r0 + r1τ) / τ, r0 even
+        return digits
 
     def base_mul(self, k: int) -> Point:
         """k·G from a table of d·16^i·G (fixed-base windowing): one addition per nonzero
-        4-bit digit of k and no doubling, about a fifth of `mul`'s work. Every key pair and
+        4-bit digit of k and no doubling, less work than `mul`. Every key pair and
         every exchange's ephemeral key is a multiple of G (two a side an exchange), so the
         table (made once per process: ~0.15 s for sect283k1) pays for itself within the first
         exchange. A k the table does not span (negative, or longer than n) goes through `mul`."""

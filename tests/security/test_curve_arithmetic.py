@@ -50,6 +50,46 @@ def test_group_laws(curve: KoblitzCurve) -> None:
         assert curve.add(p, curve.neg(p)) is None
 
 
+def _double_and_add(curve: KoblitzCurve, k: int, p: tuple[int, int] | None) -> tuple[int, int] | None:
+    """k·p the schoolbook way (the group law only): the oracle for the τ-adic `mul`."""
+    result = None
+    for bit in bin(k)[2:]:
+        result = curve.double(result)
+        if bit == "1":
+            result = curve.add(result, p)
+    return result
+
+
+def _point_off_the_subgroup(curve: KoblitzCurve, rng: random.Random) -> tuple[int, int]:
+    """A point of E(GF(2^m)) that n·P does not send to infinity (outside G's subgroup)."""
+    while True:
+        x = rng.getrandbits(curve.field.m)
+        try:
+            p = curve.decompress(bytes([2]) + x.to_bytes(curve.field.octets, "big"))
+        except Exception:  # noqa: BLE001 - no point has this x: try another
+            continue
+        if _double_and_add(curve, curve.n, p) is not None:
+            return p
+
+
+@pytest.mark.parametrize("curve", CURVES, ids=lambda c: c.name)
+def test_tau_adic_mul_is_the_group_law_on_every_point(curve: KoblitzCurve) -> None:
+    """mul reduces k modulo τ^m − 1, which holds on every point of the curve: products of
+    points outside G's subgroup (a peer's invalid key, the point of order 2) and of scalars
+    past h·n or negative must be the group law's."""
+    rng = random.Random(curve.field.m * 7)
+    order_two = (0, curve.field.sqrt(curve.b))
+    points = [curve.g, _point_off_the_subgroup(curve, rng), order_two, curve.mul(rng.randrange(1, curve.n), curve.g)]
+    scalars = [1, 2, 3, curve.h, curve.n, curve.h * curve.n, curve.h * curve.n + 1]
+    scalars += [rng.randrange(1, 4 * curve.h * curve.n) for _ in range(4)]
+    scalars += [rng.getrandbits(curve.n.bit_length() // 2 + 1) for _ in range(2)]
+    for p in points:
+        for k in scalars:
+            assert curve.mul(k, p) == _double_and_add(curve, k, p), (curve.name, p, k)
+        assert curve.mul(-5, p) == curve.neg(_double_and_add(curve, 5, p))
+    assert curve.mul(2, order_two) is None
+
+
 def _openssl() -> str | None:
     path = shutil.which("openssl")
     if path is None:
