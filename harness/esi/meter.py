@@ -146,6 +146,7 @@ class EmulatedMeter:
         # until the supplier sends one (a device that keeps the old one is then caught).
         self.message_published = True
         self._tasks: set[asyncio.Task[object]] = set()
+        self._stopped = False  # set by stop(): the bench is closing, nothing more is answered
 
     @property
     def label(self) -> str:
@@ -183,6 +184,8 @@ class EmulatedMeter:
         return True
 
     def _send_soon(self, request: FrameRecord, *payloads: bytes) -> None:
+        if self._stopped:
+            return  # the bench is closing: a task started now would outlive the coordinator
         # One task for all of an answer's frames: the parts of a split log leave in order.
         async def send_in_order() -> None:
             for payload in payloads:
@@ -201,7 +204,9 @@ class EmulatedMeter:
     async def stop(self) -> None:
         """End the answers still in flight when the bench closes: a task left to the closing
         loop would run its sends against a stopped coordinator, and its errors would surface
-        later in whatever code the garbage collector happens to run in."""
+        later in whatever code the garbage collector happens to run in. A request arriving
+        after this (the unit is still on the air until the coordinator stops) goes unanswered."""
+        self._stopped = True
         pending = [task for task in self._tasks if not task.done()]
         for task in pending:
             task.cancel()
