@@ -96,6 +96,30 @@ def test_esi_01(bench: Bench, profile: Profile) -> None:
                 f"the meter answered {answer.describe()}"
             )
     _check_attributes_before(bench, before, prior)
+    _check_every_client_before(bench, before)
+
+
+def _check_every_client_before(bench: Bench, before: Before) -> None:
+    """Before the trigger every HAN client is answered as the first: the same Get Change of
+    Tenancy answer and the same 0x0200/0x0201 (a meter keeping per-client state answers each
+    from its own)."""
+    client = bench.han_client
+    first = client.endpoints[0]
+    for endpoint in client.endpoints[1:]:
+        with allure.step(f"From IHD endpoint {endpoint}: the same Get Change of Tenancy answer and 0x0200/0x0201"):
+            answer = client.request(DM, "get_change_of_tenancy", endpoint=endpoint)
+            attributes = client.read(DM, [0x0200, 0x0201], endpoint=endpoint)
+            attach_text("answer", f"{answer.describe()}\nattributes: {attributes}")
+            same = published(answer) == published(before.cot) and answer.status == before.cot.status
+            assert same and answer.frame is not None, (
+                f"before the trigger the harness (as an IHD) sent Get Change of Tenancy from its endpoint {first} and "
+                f"was answered {before.cot.describe()}; expected the same answer from its endpoint {endpoint}; the "
+                f"meter answered {answer.describe()}"
+            )
+            assert attributes == before.attributes, (
+                f"before the trigger the harness read 0x0200/0x0201 from its endpoint {first}: {before.attributes}; "
+                f"expected the same from its endpoint {endpoint}; the meter read {attributes}"
+            )
 
 
 # 0x0200/0x0201 of a meter holding no CoT: ZCL's invalid UTCTime (no date: 0x00000000 is a real
@@ -179,34 +203,87 @@ def test_esi_02(bench: Bench, profile: Profile) -> None:
             "the harness sent Get Change of Tenancy twice after one CoT; expected the same Publish Change of Tenancy "
             f"both times; first {first.describe()}, then {second.describe()}"
         )
+    _check_every_client_told(bench, fields)
+
+
+def _check_every_client_told(bench: Bench, fields: dict[str, int]) -> None:
+    """Every HAN client asking Get Change of Tenancy learns the CoT: an IHD or PPMID that missed
+    the push (off, not bound) asks, and a meter answering from per-client state (a table of the
+    clients it told) can answer one client the CoT and another the state before it."""
+    client = bench.han_client
+    for endpoint in client.endpoints[1:]:
+        with allure.step(f"Get Change of Tenancy from IHD endpoint {endpoint} answers the same CoT"):
+            answer = client.request(DM, "get_change_of_tenancy", endpoint=endpoint)
+            attach_text("answer", answer.describe())
+            other = published(answer)
+            assert other == fields, (
+                f"after the CoT the harness (as an IHD) sent Get Change of Tenancy from its endpoint "
+                f"{client.endpoints[0]} and was answered {fields}; expected the same Publish Change of Tenancy when "
+                f"asking from its endpoint {endpoint} (another HAN client); the meter answered "
+                + (answer.describe() if other is None else _differences(other, fields))
+            )
 
 
 @case("ESI-03")
 def test_esi_03(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
-    client = bench.han_client
     _answer, fields = _published_after_trigger(bench, "The published CoT (Get Change of Tenancy), to compare with")
-    with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management"):
-        values = client.read(DM, [0x0200, 0x0201])
-        attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")
-    with allure.step("0x0200 is the Implementation Date/Time and 0x0201 the Tenancy Change Control published"):
-        update_time, control = values.get(0x0200), values.get(0x0201)
-        published_time = fields["implementation_date_time"]
-        now = int(bench.loop.now()) - UNIX_OFFSET
-        time_ok = update_time == published_time or (
-            # "now" published: the attribute holds the time the meter executed it
-            published_time == IMPLEMENT_NOW and update_time is not None and trigger.trigger_zcl <= update_time <= now
+    _check_not_future_dated(profile, trigger, fields)
+    _check_attributes_agree(bench, trigger, fields, "after the trigger")
+
+
+def _check_not_future_dated(profile: Profile, trigger: Taken, fields: dict[str, int]) -> None:
+    """The trigger dates the CoT now and the meter executes it on receipt (GBCS), so the
+    Implementation Date/Time it publishes is 0 ("now") or no later than the trigger's end: a
+    later date is not the CoT it was given, and an IHD declaring implementation_time
+    `scheduled` keeps the previous occupier's data until then. timings.response_timeout is the
+    margin for the meter's clock running ahead of the bench's."""
+    published_time = fields["implementation_date_time"]
+    margin = profile.timings.response_timeout.total_seconds()
+    latest = int(trigger.done + margin) - UNIX_OFFSET
+    with allure.step("The published Implementation Date/Time is the CoT's: 0 (now) or not after the trigger"):
+        attach_text(
+            "dates", f"published {_when(published_time)}; trigger ended {_when(int(trigger.done) - UNIX_OFFSET)}"
         )
-        assert update_time is not None and time_ok, (
-            f"the meter published Implementation Date/Time {_when(published_time)}; expected attribute 0x0200 "
-            f"(Change of Tenancy Update Date/Time) to read the same; it read "
-            f"{'nothing (unsupported)' if update_time is None else _when(int(update_time))}"  # type: ignore[call-overload]
+        assert published_time == IMPLEMENT_NOW or published_time <= latest, (
+            f"the CoT trigger (done at {_when(int(trigger.done) - UNIX_OFFSET)}) dated the CoT now, executed on "
+            f"receipt; expected the meter to publish Implementation Date/Time 0 (now) or a time no later than the "
+            f"trigger (timings.response_timeout {profile.timings.response_timeout} allowed for its clock); it "
+            f"published {_when(published_time)}: an IHD scheduling the CoT (implementation_time scheduled) keeps "
+            "the previous occupier's data until then"
         )
-        wanted = fields["proposed_tenancy_change_control"]
-        assert control is not None and int(control) == wanted, (  # type: ignore[call-overload]
-            f"the meter published Proposed Tenancy Change Control 0x{wanted:08X}; expected attribute 0x0201 to read "
-            f"the same; it read {'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
-        )
+
+
+def _check_attributes_agree(bench: Bench, trigger: Taken, fields: dict[str, int], when: str) -> None:
+    """0x0200 is the published Implementation Date/Time (for 0 "now", the time the meter
+    executed it: within the trigger) and 0x0201 the Tenancy Change Control, read from every
+    HAN client endpoint: an IHD reading the attributes learns what one asking the command does."""
+    client = bench.han_client
+    for endpoint in client.endpoints:
+        with allure.step(f"Read Attributes 0x0200 and 0x0201 of Device Management from endpoint {endpoint} ({when})"):
+            values = client.read(DM, [0x0200, 0x0201], endpoint=endpoint)
+            attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")
+        with allure.step("0x0200 is the Implementation Date/Time and 0x0201 the Tenancy Change Control published"):
+            update_time, control = values.get(0x0200), values.get(0x0201)
+            published_time = fields["implementation_date_time"]
+            time_ok = update_time == published_time or (
+                # "now" published: the attribute holds the time the meter executed it
+                published_time == IMPLEMENT_NOW
+                and update_time is not None
+                and trigger.trigger_zcl <= int(update_time) <= int(trigger.done) - UNIX_OFFSET + 1  # type: ignore[call-overload]
+            )
+            read_from = f"read from IHD endpoint {endpoint} {when}"
+            assert update_time is not None and time_ok, (
+                f"the meter published Implementation Date/Time {_when(published_time)}; expected attribute 0x0200 "
+                f"(Change of Tenancy Update Date/Time), {read_from}, to read the same; it read "
+                f"{'nothing (unsupported)' if update_time is None else _when(int(update_time))}"  # type: ignore[call-overload]
+            )
+            wanted = fields["proposed_tenancy_change_control"]
+            assert control is not None and int(control) == wanted, (  # type: ignore[call-overload]
+                f"the meter published Proposed Tenancy Change Control 0x{wanted:08X}; expected attribute 0x0201, "
+                f"{read_from}, to read the same; it read "
+                f"{'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
+            )
 
 
 def _dated(answer_frame: object, field: str, stamp: str) -> list[int]:
@@ -314,15 +391,25 @@ def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int)
     ESI-05..07, which run after, read the pushes from the trace since the trigger."""
     held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
     held = hold_past_midnight(bench, profile, trigger)
-    with allure.step("After the hold, Get Change of Tenancy still answers the CoT"):
+    with allure.step("After the hold, Get Change of Tenancy still answers the same CoT, field for field"):
         answer = bench.han_client.request(DM, "get_change_of_tenancy")
         attach_text("answer", answer.describe())
         # Judged only when the meter answered a CoT before the hold (ESI-02 judges that it does).
-        assert held_then is None or published(answer) is not None, (
+        # The same CoT, not just a CoT: an IHD takes another Issuer Event ID for a new CoT and
+        # clears the new occupier's data, and another date or control is another CoT too.
+        after = published(answer)
+        assert held_then is None or after == held_then, (
             f"after the CoT the meter answered Get Change of Tenancy with {held_then}; {held / 3600:.1f} h later "
             "(past the next midnight and poll.max_interval) the harness asked again; expected the same CoT still "
-            f"held (its withholding rests on it, and an IHD polling that late must still learn of it); the meter "
-            f"answered {answer.describe()}"
+            f"held (its withholding rests on it, an IHD polling that late must still learn of it, and one that "
+            f"sees another Issuer Event ID clears the new occupier's data); the meter answered "
+            + (answer.describe() if after is None else _differences(after, held_then))
+        )
+    if held_then is not None:
+        # An IHD declaring query_method read_attributes learns of the CoT from 0x0200/0x0201: they
+        # must outlast the hold as the command's answer does.
+        _check_attributes_agree(
+            bench, trigger, held_then, f"{held / 3600:.1f} h after the trigger (past the next midnight)"
         )
     why = f"{held / 3600:.1f} h after the trigger, the boundary still {_when(since)}"
     _check_withheld(bench, trigger, since, why)

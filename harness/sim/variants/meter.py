@@ -737,3 +737,81 @@ ROWS += (
     _v(AttributesDefaultToZeroBeforeCot, ESME, "ESI-01"),
     _v(PriorCotMissingFromAttributes, GPF, "ESI-01"),
 )
+
+
+# -- every HAN client told, the same CoT after the hold, a CoT dated as the trigger dated it ---
+class AnswersCotToFirstClientOnly(ReferenceEsme):
+    """Answers Get Change of Tenancy from a per-client table that the CoT updates for the first
+    client bound to Device Management only: every other HAN client (a PPMID, a second IHD,
+    one that missed the push) is answered as before the CoT (NOT_FOUND), and never clears."""
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        self.asking_endpoint = int(frame.src_ep)
+        super().on_zcl(frame, zcl)
+
+    def on_get_cot(self, zcl):  # noqa: ANN001, ANN201
+        first = next((endpoint for _ieee, endpoint in self.bound(DM)), None)
+        if self.boundary is not None and self.asking_endpoint != first:
+            return self.not_found(zcl)
+        return super().on_get_cot(zcl)
+
+
+class AttributesLapseAtMidnight(ReferenceGpf):
+    """Rebuilds its Device Management attribute table from the daily snapshot at each UTC
+    midnight, and the snapshot does not carry the tenancy set: from the midnight after the CoT
+    0x0200/0x0201 read "no CoT" again (Get Change of Tenancy still answers it), so an IHD
+    learning of the CoT by reading them (query_method read_attributes) never does."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        if self.boundary is not None and self.zcl_now() // DAY > self.boundary // DAY:
+            return NO_COT_TIME, NO_COT_CONTROL
+        return super().cot_attributes()
+
+
+class RestampsIssuerEventIdDaily(ReferenceGpf):
+    """Rebuilds its event table at each UTC midnight and takes the CoT's Issuer Event ID from
+    the rebuild's counter: from the day after the CoT Get Change of Tenancy answers it under a
+    newer ID each day, and every IHD asking takes it for a new CoT and clears the new
+    occupier's data."""
+
+    def publish_cot_fields(self) -> dict[str, object]:
+        fields = super().publish_cot_fields()
+        if self.boundary is not None:
+            days = self.zcl_now() // DAY - self.boundary // DAY
+            fields["issuer_event_id"] = int(fields["issuer_event_id"]) + days  # type: ignore[call-overload]
+        return fields
+
+
+class DatesCotAtNextMidnight(ReferenceEsme):
+    """Takes the CoT on receipt and withholds from then, but publishes its Implementation
+    Date/Time as the next UTC midnight (the DLMS restrict date rounded up to the day's end), in
+    the answer, the attributes and the push: an IHD scheduling the CoT (implementation_time
+    scheduled) keeps the previous occupier's data until midnight."""
+
+    def change_of_tenancy(self) -> None:
+        now = self.zcl_now()
+        self.cot = MeterCot(self.next_event_id(), (now // DAY + 1) * DAY)
+        self.boundary = now
+        self.clear_last_message(now)
+        self.push_cot()
+
+
+ROWS += (
+    _v(AnswersCotToFirstClientOnly, ESME, "ESI-02"),
+    _v(AttributesLapseAtMidnight, GPF, "ESI-04"),
+    _v(
+        RestampsIssuerEventIdDaily,
+        GPF,
+        "ESI-04",
+        "ESI-05",
+        "ESI-07",
+        why="ESI-05 and ESI-07, after ESI-04's hold, compare the pushes with the CoT Get Change of Tenancy answers",
+    ),
+    _v(
+        DatesCotAtNextMidnight,
+        ESME,
+        "ESI-03",
+        may_fail=("ESI-04",),
+        why="ESI-04 takes the later published date for its boundary: the new occupier's half-hours before it are served",
+    ),
+)
