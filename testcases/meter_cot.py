@@ -100,11 +100,22 @@ FETCHES: tuple[Fetch, ...] = (
 LOG_COUNTS = (1, 5)
 DEBT_TYPES = (DebtType.Debt_1, DebtType.Debt_2, DebtType.Debt_3)
 EXPORT_PROFILE = "export half-hourly profile"
+# More forms an IHD or PPMID uses, each a path a meter may leave unfiltered: a Latest End Time
+# before the CoT (an IHD paging back through the log, or one whose clock is behind), ZCL's
+# invalid time 0xFFFFFFFF as "no limit" (some clients send it; a meter may answer it
+# INVALID_FIELD, so it is not required before the CoT), a count with a debt type (a PPMID's
+# "last collection of debt 1"), and Get Profile for the latest half-hour only (an IHD's live
+# tile) or for more periods than one frame carries (a day's chart: MAX_PERIODS are answered).
+NO_LIMIT = 0xFFFF_FFFF
+PROFILE_PERIODS = (1, 48)
+NOT_REQUIRED_SUFFIX = ", Latest End Time 0xFFFFFFFF"
 
 
-def every_form(now: int) -> tuple[Fetch, ...]:
+def every_form(now: int, earlier: int | None = None) -> tuple[Fetch, ...]:
     """FETCHES and the other forms of the log and profile requests, `now` (ZCL UTC, the IHD's
-    clock) the real Latest End Time."""
+    clock) the real Latest End Time and `earlier` one before the CoT (before the trigger, `now`
+    itself: every record held then; after it, a second before the boundary)."""
+    earlier = now if earlier is None else earlier
     top_up: list[Fetch] = [
         (
             f"top-up log, the latest {n}",
@@ -116,6 +127,22 @@ def every_form(now: int) -> tuple[Fetch, ...]:
     ]
     top_up.append(
         ("top-up log up to now", PREPAYMENT, "get_top_up_log", {"latest_end_time": now, "number_of_records": 0})
+    )
+    top_up.append(
+        (
+            "top-up log up to before the CoT",
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": earlier, "number_of_records": 0},
+        )
+    )
+    top_up.append(
+        (
+            "top-up log" + NOT_REQUIRED_SUFFIX,
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": NO_LIMIT, "number_of_records": 0},
+        )
     )
     every_debt = {"number_of_debts": 0, "debt_type": DebtType.All_Debts}
     debt: list[Fetch] = [
@@ -130,14 +157,40 @@ def every_form(now: int) -> tuple[Fetch, ...]:
     debt.append(
         ("debt repayment log up to now", PREPAYMENT, "get_debt_repayment_log", {**every_debt, "latest_end_time": now})
     )
-    debt += [
+    debt.append(
         (
-            debt_log_of(kind),
+            "debt repayment log up to before the CoT",
             PREPAYMENT,
             "get_debt_repayment_log",
-            {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": kind},
+            {**every_debt, "latest_end_time": earlier},
+        )
+    )
+    debt.append(
+        (
+            "debt repayment log" + NOT_REQUIRED_SUFFIX,
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {**every_debt, "latest_end_time": NO_LIMIT},
+        )
+    )
+    debt += [
+        (
+            debt_log_of(kind) + suffix,
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, "number_of_debts": count, "debt_type": kind},
         )
         for kind in DEBT_TYPES
+        for count, suffix in ((0, ""), (1, ", the latest 1"))
+    ]
+    profile: list[Fetch] = [
+        (
+            f"half-hourly profile, {n} asked",
+            METERING,
+            "get_profile",
+            {"interval_channel": IntervalChannel.Consumption_Delivered, "end_time": 0, "number_of_periods": n},
+        )
+        for n in PROFILE_PERIODS
     ]
     export: Fetch = (
         EXPORT_PROFILE,
@@ -145,7 +198,7 @@ def every_form(now: int) -> tuple[Fetch, ...]:
         "get_profile",
         {"interval_channel": IntervalChannel.Consumption_Received, "end_time": 0, "number_of_periods": MAX_PERIODS},
     )
-    return (*FETCHES, *top_up, *debt, export)
+    return (*FETCHES, *top_up, *debt, *profile, export)
 
 
 def debt_log_of(kind: int) -> str:
@@ -155,13 +208,13 @@ def debt_log_of(kind: int) -> str:
 def required_before(what: str, answers: dict[str, Answer]) -> bool:
     """Whether the precondition needs form `what` served, given one endpoint's `answers` to
     every form: a form the meter never served before the CoT proves nothing after it. Every
-    form but two selects records the all-records form served (its latest ones, those up to
+    form but three selects records the all-records form served (its latest ones, those up to
     now), so it must serve them too; a debt type only when the all-debts log held one of it
-    (a meter may hold no debt of a type), and the export channel never (only a meter with
-    generation serves it)."""
-    if what == EXPORT_PROFILE:
+    (a meter may hold no debt of a type), and never the export channel (only a meter with
+    generation serves it) or ZCL's invalid time as Latest End Time (a meter may refuse it)."""
+    if what == EXPORT_PROFILE or what.endswith(NOT_REQUIRED_SUFFIX):
         return False
-    kind = next((k for k in DEBT_TYPES if debt_log_of(k) == what), None)
+    kind = next((k for k in DEBT_TYPES if what.startswith(debt_log_of(k))), None)
     if kind is None:
         return True
     frame = answers["debt repayment log"].frame

@@ -299,7 +299,7 @@ def _check_logs_and_message(
     precondition was answered (a form it was not served proves nothing now: attached)."""
     client = bench.han_client
     for endpoint in client.endpoints:
-        for what, cluster, command, fields in every_form(zcl_now(bench)):
+        for what, cluster, command, fields in every_form(zcl_now(bench), since - 1):
             with allure.step(f"{what} from endpoint {endpoint} ({command}): nothing dated before the CoT ({why})"):
                 answer = client.request(cluster, command, endpoint=endpoint, **fields)
                 attach_text(what, f"{command} {fields} from endpoint {endpoint}: {answer.describe()}")
@@ -390,6 +390,7 @@ def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int)
     Tenancy still answers the CoT and every check above holds again, against the same boundary.
     ESI-05..07, which run after, read the pushes from the trace since the trigger."""
     held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    attributes_then = _cot_attributes(bench)
     held = hold_past_midnight(bench, profile, trigger)
     with allure.step("After the hold, Get Change of Tenancy still answers the same CoT, field for field"):
         answer = bench.han_client.request(DM, "get_change_of_tenancy")
@@ -405,14 +406,30 @@ def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int)
             f"sees another Issuer Event ID clears the new occupier's data); the meter answered "
             + (answer.describe() if after is None else _differences(after, held_then))
         )
-    if held_then is not None:
-        # An IHD declaring query_method read_attributes learns of the CoT from 0x0200/0x0201: they
-        # must outlast the hold as the command's answer does.
-        _check_attributes_agree(
-            bench, trigger, held_then, f"{held / 3600:.1f} h after the trigger (past the next midnight)"
+    with allure.step("After the hold, 0x0200/0x0201 read from every IHD endpoint as before it"):
+        # An IHD declaring query_method read_attributes learns of the CoT from them: they must
+        # outlast the hold as the command's answer does (ESI-03 judges what they read).
+        attributes_now = _cot_attributes(bench)
+        attach_text("attributes", f"before the hold: {attributes_then}\nafter it: {attributes_now}")
+        changed = {
+            ep: (attributes_then.get(ep), got) for ep, got in attributes_now.items() if got != attributes_then.get(ep)
+        }
+        assert not changed, (
+            f"after the CoT the harness (as an IHD) read Device Management 0x0200/0x0201; {held / 3600:.1f} h later "
+            "(past the next midnight and poll.max_interval) it read them again; expected the same CoT still read "
+            "there; "
+            + "; ".join(
+                f"from endpoint {ep}: {was} before the hold, {got} after it" for ep, (was, got) in changed.items()
+            )
         )
     why = f"{held / 3600:.1f} h after the trigger, the boundary still {_when(since)}"
     _check_withheld(bench, trigger, since, why)
+
+
+def _cot_attributes(bench: Bench) -> dict[int, dict[int, object]]:
+    """0x0200/0x0201 as each HAN client endpoint reads them (absent: unsupported)."""
+    client = bench.han_client
+    return {ep: client.read(DM, [0x0200, 0x0201], endpoint=ep) for ep in client.endpoints}
 
 
 def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:

@@ -227,8 +227,9 @@ ROWS: tuple[VariantSpec, ...] = (
         NewEventIdEachGet,
         ESME,
         "ESI-02",
-        may_fail=("ESI-05", "ESI-07"),
-        why="each later Get Change of Tenancy answers another event than the one it pushed",
+        may_fail=("ESI-04", "ESI-05", "ESI-07"),
+        why="each later Get Change of Tenancy answers another event than the one it pushed, or than ESI-04 "
+        "was answered before its hold",
     ),
     _v(AttributesKeepNoCot, ESME, "ESI-03"),
     _v(AttributesOffByADay, GPF, "ESI-03"),
@@ -814,4 +815,83 @@ ROWS += (
         may_fail=("ESI-04",),
         why="ESI-04 takes the later published date for its boundary: the new occupier's half-hours before it are served",
     ),
+)
+
+
+# -- more request forms an IHD or PPMID uses, each left unfiltered by one meter -----------------
+class ServesLatestHalfHourUnfiltered(ReferenceEsme):
+    """Answers Get Profile for one or two periods (an IHD's "last half-hour" tile) from its
+    live interval cache, which the CoT does not touch: the previous occupier's latest
+    half-hours are served to that request only."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_periods"]) <= 2:
+            with unrestricted(self):
+                return super().on_get_profile(zcl)
+        return super().on_get_profile(zcl)
+
+
+class ServesDayChartUnfiltered(ReferenceGpf):
+    """Answers Get Profile for more periods than one frame carries (an IHD's day chart asks 48)
+    through a bulk-read path that skips the CoT filter, answering the first MAX_PERIODS of its
+    raw store: the previous occupier's half-hours."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_periods"]) > MAX_PERIODS:
+            with unrestricted(self):
+                return super().on_get_profile(zcl)
+        return super().on_get_profile(zcl)
+
+
+class ServesTopUpsUpToBeforeCot(ReferenceEsme):
+    """Applies its CoT filter only when the Latest End Time asked is at or after the CoT ("a
+    window ending before it cannot hold the new occupier's records"): an IHD paging back, or
+    one whose clock is behind, is served the previous occupier's top-ups."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if self.boundary is not None and int(zcl.fields["latest_end_time"]) < self.boundary:
+            with unrestricted(self):
+                return super().on_get_top_up_log(zcl)
+        return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogUpToBeforeCot(ReferenceGpf):
+    """The debt log likewise: a Latest End Time before the CoT is answered unfiltered."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if self.boundary is not None and int(zcl.fields["latest_end_time"]) < self.boundary:
+            with unrestricted(self):
+                return super().on_get_debt_log(zcl)
+        return super().on_get_debt_log(zcl)
+
+
+class ServesLatestDebtOfATypeUnfiltered(ReferenceEsme):
+    """Answers Get Debt Repayment Log for one debt type and a count (a PPMID's "last collection
+    of debt 2") from a per-type index the CoT does not filter."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["debt_type"]) != DebtType.All_Debts and int(zcl.fields["number_of_debts"]):
+            with unrestricted(self):
+                return super().on_get_debt_log(zcl)
+        return super().on_get_debt_log(zcl)
+
+
+class ServesTopUpsForNoLimit(ReferenceGpf):
+    """Takes a Latest End Time of 0xFFFFFFFF (ZCL's invalid time, which some clients send for
+    "no limit") down a fast path that returns the raw log, the previous occupier's top-ups."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) == INVALID:
+            with unrestricted(self):
+                return super().on_get_top_up_log(zcl)
+        return super().on_get_top_up_log(zcl)
+
+
+ROWS += (
+    _v(ServesLatestHalfHourUnfiltered, ESME, "ESI-04"),
+    _v(ServesDayChartUnfiltered, GPF, "ESI-04"),
+    _v(ServesTopUpsUpToBeforeCot, ESME, "ESI-04"),
+    _v(ServesDebtLogUpToBeforeCot, GPF, "ESI-04"),
+    _v(ServesLatestDebtOfATypeUnfiltered, ESME, "ESI-04"),
+    _v(ServesTopUpsForNoLimit, GPF, "ESI-04"),
 )
