@@ -70,6 +70,25 @@ OLDER_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
     for n in range(2, last + 1)
     for attr in (names[f"previous_{period}{n}_consumption_delivered"],)
 )
+# The export (received) twin of every day, week and month above (delivered + 1, SE 1.4), the
+# previous period's included: what an IHD shows a meter with generation. Judged as the older
+# history: 0 after the CoT when wholly before it, not required before it (only a meter with
+# generation serves them: the export channel of Get Profile likewise).
+RECEIVED_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
+    (f"previous {period}{'' if n == 1 else f' {n}'} {kind} received", cluster, attr + 1, period, n)
+    for kind, cluster, names in (
+        # Metering spells the previous day's "previousday" (zigpy's name), the rest "previous_day2"
+        (
+            "consumption",
+            METERING,
+            {d.name.replace("previousday", "previous_day"): a for a, d in HISTORY_ATTRIBUTES.items()},
+        ),
+        ("cost", PREPAYMENT, {f"{q}_consumption_delivered": a for a, q in COST_HISTORY_DELIVERED.items()}),
+    )
+    for period, last in (("day", 8), ("week", 5), ("month", 13))
+    for n in range(1, last + 1)
+    for attr in (names[f"previous_{period}{'' if n == 1 else n}_consumption_delivered"],)
+)
 
 Fetch = tuple[str, int, str, dict[str, object]]  # (what, cluster, command, fields)
 # The requests an IHD makes for the occupier's data: (what, cluster, command, fields).

@@ -35,6 +35,7 @@ from testcases.meter_cot import (
     OLDER_HISTORY,
     PERIOD_HISTORY,
     PREPAYMENT,
+    RECEIVED_HISTORY,
     SUMMATION,
     Before,
     Served,
@@ -53,6 +54,7 @@ from testcases.meter_cot import (
 from testcases.steps import attach_text
 
 DAY = 86_400
+HistoryRows = tuple[tuple[str, int, int, Period, int], ...]  # (what, cluster, attribute, period, n)
 
 
 # ProfileIntervalPeriod (SE 1.4 Table D-36) in seconds; an unknown one is taken as the longest
@@ -438,10 +440,17 @@ def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
     bounds that by the meter's register, CurrentSummationDelivered (0x0000, same unit, multiplier
     and divisor): what it grew since its reading just before the trigger. The cost is judged when
     nothing was delivered since (then 0); otherwise the harness has no tariff to price it by."""
+    for endpoint in bench.han_client.endpoints:
+        _check_current_day_from(bench, since, summation_before, endpoint)
+
+
+def _check_current_day_from(bench: Bench, since: int, summation_before: int, endpoint: int) -> None:
     client = bench.han_client
-    with allure.step("The current day's consumption and cost are no more than delivered since the CoT"):
-        values = client.read(METERING, [SUMMATION, CURRENT_DAY])
-        cost = client.read(PREPAYMENT, [CURRENT_DAY_COST]).get(CURRENT_DAY_COST)
+    with allure.step(
+        f"The current day's consumption and cost are no more than delivered since the CoT (endpoint {endpoint})"
+    ):
+        values = client.read(METERING, [SUMMATION, CURRENT_DAY], endpoint=endpoint)
+        cost = client.read(PREPAYMENT, [CURRENT_DAY_COST], endpoint=endpoint).get(CURRENT_DAY_COST)
         summation, current = values.get(SUMMATION), values.get(CURRENT_DAY)
         attach_text(
             "current day",
@@ -484,32 +493,50 @@ def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
 
 
 def _check_older_history(bench: Bench, since: int) -> None:
-    """Previous Day 2..8, Week 2..5 and Month 2..13 (consumption and cost) read 0 when that
+    """Previous Day 2..8, Week 2..5 and Month 2..13 (consumption and cost), and the received
+    (export) twin of every day, week and month, read 0 from every HAN client endpoint when that
     period ended by the CoT's date in UTC and in UK local time; an attribute the meter answers
     UNSUPPORTED_ATTRIBUTE serves nothing and is not required."""
+    for title, rows in (
+        ("The older day, week and month history wholly before the CoT reads 0", OLDER_HISTORY),
+        ("The received (export) day, week and month history wholly before the CoT reads 0", RECEIVED_HISTORY),
+    ):
+        for endpoint in bench.han_client.endpoints:
+            with allure.step(f"{title} (from IHD endpoint {endpoint})"):
+                _judge_history_rows(bench, since, rows, endpoint)
+
+
+def _history_reads(rows: HistoryRows) -> list[HistoryRows]:
+    """The rows in reads of four attributes of one cluster (each answer fits one secured frame)."""
+    reads: list[HistoryRows] = []
+    for cluster in dict.fromkeys(row[1] for row in rows):
+        mine = tuple(row for row in rows if row[1] == cluster)
+        reads += [mine[i : i + 4] for i in range(0, len(mine), 4)]
+    return reads
+
+
+def _judge_history_rows(bench: Bench, since: int, rows: HistoryRows, endpoint: int) -> None:
     client = bench.han_client
-    with allure.step("The older day, week and month history wholly before the CoT reads 0"):
-        lines, served = [], []
-        for group in range(0, len(OLDER_HISTORY), 4):  # four a read: each answer fits one secured frame
-            rows = OLDER_HISTORY[group : group + 4]
-            values = client.read(rows[0][1], [attribute for _w, _c, attribute, _p, _n in rows])
-            answered = _zcl_now(bench)  # judged as of the answer, like _check_history
-            for what, cluster, attribute, period, n in rows:
-                value = values.get(attribute)
-                start, end = nth_previous(period, answered, n)
-                judged = nth_wholly_before(period, answered, n, since)
-                lines.append(
-                    f"{what} (0x{cluster:04X}/0x{attribute:04X}, {_when(start)} to {_when(end)} UTC): "
-                    f"{'unsupported' if value is None else value}{'' if judged else ' (not judged: ends after the CoT)'}"
-                )
-                if value and judged:
-                    served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
-        attach_text("older history", "\n".join(lines))
-        assert not served, (
-            f"after the CoT (dated {_when(since)}) the harness read the older history an IHD charts (Previous Day "
-            "2..8, Week 2..5, Month 2..13), each period wholly before the CoT in UTC and in UK local time; expected 0 "
-            f"for each the meter serves; it read {'; '.join(served)}: the previous occupier's history is still served"
-        )
+    lines, served = [], []
+    for read in _history_reads(rows):
+        values = client.read(read[0][1], [attribute for _w, _c, attribute, _p, _n in read], endpoint=endpoint)
+        answered = _zcl_now(bench)  # judged as of the answer, like _check_history
+        for what, cluster, attribute, period, n in read:
+            value = values.get(attribute)
+            start, end = nth_previous(period, answered, n)
+            judged = nth_wholly_before(period, answered, n, since)
+            lines.append(
+                f"{what} (0x{cluster:04X}/0x{attribute:04X}, {_when(start)} to {_when(end)} UTC): "
+                f"{'unsupported' if value is None else value}{'' if judged else ' (not judged: ends after the CoT)'}"
+            )
+            if value and judged:
+                served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
+    attach_text("history", "\n".join(lines))
+    assert not served, (
+        f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the history an IHD "
+        "charts, each period wholly before the CoT in UTC and in UK local time; expected 0 for each the meter "
+        f"serves; it read {'; '.join(served)}: the previous occupier's history is still served"
+    )
 
 
 def _profile_answers(bench: Bench, ends: list[int], name: str) -> list[tuple[int, Answer]]:
@@ -591,9 +618,25 @@ def _check_history(
     count in either, and in BST between 23:00 and 24:00 UTC the local one has already rolled to
     a period ending after the CoT); otherwise it is partly the new occupier's and not judged.
     `before`: what the precondition read (None: required non-zero there, nothing to add)."""
+    for endpoint in bench.han_client.endpoints:
+        _check_history_from(bench, since, what, cluster, attribute, period, before, endpoint)
+
+
+def _check_history_from(
+    bench: Bench,
+    since: int,
+    what: str,
+    cluster: int,
+    attribute: int,
+    period: Period,
+    before: dict[str, object | None] | None,
+    endpoint: int,
+) -> None:
     start, end = previous(period, _zcl_now(bench))
-    with allure.step(f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0"):
-        value = bench.han_client.read(cluster, [attribute]).get(attribute)
+    with allure.step(
+        f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0 (endpoint {endpoint})"
+    ):
+        value = bench.han_client.read(cluster, [attribute], endpoint=endpoint).get(attribute)
         # Judged as of the answer: the period the meter counted in is this one or an earlier
         # one, and a rollover during the read leaves this one ending after the CoT (not judged).
         answered = _zcl_now(bench)
@@ -614,7 +657,8 @@ def _check_history(
             )
             return
         assert not value, (
-            f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} "
+            f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the {what} "
+            f"(cluster 0x{cluster:04X} "
             f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it (in UTC and in UK "
             f"local time); expected 0; the meter read {value}: the previous occupier's history is still served"
         )

@@ -23,6 +23,8 @@ from harness.sim.devices.meter import (
     NO_COT_TIME,
     PENCE_PER_KWH,
     PREPAYMENT,
+    PREVIOUS_DAY,
+    PREVIOUS_PERIOD,
     LastMessage,
     MeterCot,
     ReferenceEsme,
@@ -894,4 +896,64 @@ ROWS += (
     _v(ServesDebtLogUpToBeforeCot, GPF, "ESI-04"),
     _v(ServesLatestDebtOfATypeUnfiltered, ESME, "ESI-04"),
     _v(ServesTopUpsForNoLimit, GPF, "ESI-04"),
+)
+
+
+# -- the history attributes: every cost day read from Prepayment, the export twins, every client --
+OLDER_DAY_COSTS = {n: 0x0520 + (n - 2) * 2 for n in range(2, 9)}  # Prepayment PreviousDay2..8 Cost
+RECEIVED = 1  # a received (export) history attribute is its delivered twin's ID + 1 (SE 1.4)
+EXPORT_WH_PER_DAY = 2_400  # the previous occupier's solar export, Wh a day
+
+
+class KeepsOlderDayCost(ReferenceGpf):
+    """Serves Previous Day 2..8 Cost Consumption Delivered (Prepayment 0x0520..0x052C) from
+    accumulators its CoT routine does not zero (its list ends at the previous day's cost): a
+    PPMID's week-of-spend chart shows the previous occupier's."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            midnight = self.zcl_now() // DAY * DAY
+            with unrestricted(self):
+                for n, attribute in OLDER_DAY_COSTS.items():
+                    start = midnight - n * DAY
+                    table[attribute] = (T.uint48, self.day_cost(start, start + DAY))
+        return table
+
+
+class KeepsExportHistory(ReferenceEsme):
+    """A meter with generation: its CoT routine zeroes the delivered history only, so the
+    previous day's, week's and month's Consumption Received (Metering 0x0404, 0x0433, 0x0443)
+    still read the previous occupier's export."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[PREVIOUS_DAY + RECEIVED] = (T.uint24, EXPORT_WH_PER_DAY)
+            table[PREVIOUS_PERIOD["week"] + RECEIVED] = (T.uint24, 7 * EXPORT_WH_PER_DAY)
+            table[PREVIOUS_PERIOD["month"] + RECEIVED] = (T.uint32, 30 * EXPORT_WH_PER_DAY)
+        return table
+
+
+class ServesCachedHistoryToSecondClient(ReferenceEsme):
+    """Answers Read Attributes of Metering and Prepayment to every HAN client but the first
+    bound to Device Management from a per-client mirror refreshed only before the CoT: a
+    second IHD or a PPMID reads the previous occupier's day, week and month history."""
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        self.asking_endpoint = int(frame.src_ep)
+        super().on_zcl(frame, zcl)
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        first = next((endpoint for _ieee, endpoint in self.bound(DM)), None)
+        if cluster in (METERING, PREPAYMENT) and self.asking_endpoint != first:
+            with unrestricted(self):
+                return super().attribute_table(cluster)
+        return super().attribute_table(cluster)
+
+
+ROWS += (
+    _v(KeepsOlderDayCost, GPF, "ESI-04"),
+    _v(KeepsExportHistory, ESME, "ESI-04"),
+    _v(ServesCachedHistoryToSecondClient, ESME, "ESI-04"),
 )
