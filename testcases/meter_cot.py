@@ -57,6 +57,20 @@ PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
 CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
 CURRENT_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "current_day")
 SUMMATION = CURRENT_SUMMATION_DELIVERED
+# The current week's and month's run from a Monday and a first of the month before the CoT just
+# as the current day's from a midnight: (period, consumption attribute, cost attribute), each
+# bounded after the CoT as the current day is.
+CURRENT_PERIODS: tuple[tuple[Period, int, int], ...] = (
+    ("day", CURRENT_DAY, CURRENT_DAY_COST),
+    *(
+        (
+            period,
+            next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == f"current_{period}_consumption_delivered"),
+            next(a for a, q in COST_HISTORY_DELIVERED.items() if q == f"current_{period}"),
+        )
+        for period in ("week", "month")
+    ),
+)
 # The older history an IHD's charts read: (what, cluster, attribute, period, n), n periods back
 # (Previous Day 2..8, Week 2..5, Month 2..13, consumption and cost). Judged 0 after the CoT when
 # wholly before it; not required before it (a meter answering UNSUPPORTED_ATTRIBUTE serves none).

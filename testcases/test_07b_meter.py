@@ -25,8 +25,7 @@ from harness.zcl.ids import SE_PROFILE
 from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, INVALID, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
-    CURRENT_DAY,
-    CURRENT_DAY_COST,
+    CURRENT_PERIODS,
     DAY_HISTORY,
     DM,
     MAX_PERIODS,
@@ -447,16 +446,20 @@ def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
 def _check_current_day_from(bench: Bench, since: int, summation_before: int, endpoint: int) -> None:
     client = bench.han_client
     with allure.step(
-        f"The current day's consumption and cost are no more than delivered since the CoT (endpoint {endpoint})"
+        "The current day's, week's and month's consumption and cost are no more than delivered since the CoT "
+        f"(endpoint {endpoint})"
     ):
-        values = client.read(METERING, [SUMMATION, CURRENT_DAY], endpoint=endpoint)
-        cost = client.read(PREPAYMENT, [CURRENT_DAY_COST], endpoint=endpoint).get(CURRENT_DAY_COST)
-        summation, current = values.get(SUMMATION), values.get(CURRENT_DAY)
+        consumption = [attr for _p, attr, _cost in CURRENT_PERIODS]
+        values = client.read(METERING, [SUMMATION, *consumption], endpoint=endpoint)
+        costs = client.read(PREPAYMENT, [cost for _p, _attr, cost in CURRENT_PERIODS], endpoint=endpoint)
+        summation = values.get(SUMMATION)
         attach_text(
-            "current day",
+            "current periods",
             f"current summation delivered (0x0000): {summation_before} before the trigger, {summation} now\n"
-            f"current day consumption (0x{CURRENT_DAY:04X}): {current}\ncurrent day cost (0x{CURRENT_DAY_COST:04X}): "
-            f"{cost}",
+            + "\n".join(
+                f"current {period}: consumption (0x{attr:04X}) {values.get(attr)}, cost (0x{cost:04X}) {costs.get(cost)}"
+                for period, attr, cost in CURRENT_PERIODS
+            ),
         )
         assert summation is not None, (
             "after the CoT the harness (as an IHD) read Metering CurrentSummationDelivered (0x0000), which the meter "
@@ -469,27 +472,37 @@ def _check_current_day_from(bench: Bench, since: int, summation_before: int, end
                 f"the register went back by {-delivered} since before the trigger: no bound on the new occupier's use",
             )
             return
-        if current is None:
-            attach_text("not judged", "current day consumption: unsupported (not served)")
-        else:
-            assert int(current) <= delivered, (  # type: ignore[call-overload]
-                f"after the CoT (dated {_when(since)}) the harness read Metering CurrentDayConsumptionDelivered "
-                f"(0x{CURRENT_DAY:04X}); expected no more than the new occupier's consumption since the CoT, at most "
-                f"the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the trigger "
-                f"({summation_before} then, {summation} now); the meter read {current}: the previous occupier's "
-                "consumption of the day is still served"
-            )
-        if cost is None:
-            attach_text("not judged", "current day cost: unsupported (not served)")
-        elif delivered:
-            attach_text("not judged", f"current day cost {cost}: {delivered} delivered since the CoT, unpriced")
-        else:
-            assert not cost, (
-                f"after the CoT (dated {_when(since)}) the harness read Prepayment CurrentDayCostConsumptionDelivered "
-                f"(0x{CURRENT_DAY_COST:04X}); nothing was delivered since just before the trigger (CurrentSummation"
-                f"Delivered {summation_before} then and now); expected 0, the new occupier's cost; the meter read "
-                f"{cost}: the previous occupier's spend of the day is still served"
-            )
+        for period, attr, cost in CURRENT_PERIODS:
+            _judge_current_period(since, period, (attr, values.get(attr)), (cost, costs.get(cost)), delivered)
+
+
+def _judge_current_period(
+    since: int, period: Period, consumption: tuple[int, object], cost: tuple[int, object], delivered: int
+) -> None:
+    """The current `period`'s consumption no more than `delivered` since just before the trigger
+    (CurrentSummationDelivered's growth), and its cost 0 while nothing was delivered (the
+    harness has no tariff to price the new occupier's use by)."""
+    (attr, current), (cost_attr, spent) = consumption, cost
+    if current is None:
+        attach_text("not judged", f"current {period} consumption: unsupported (not served)")
+    else:
+        assert int(current) <= delivered, (  # type: ignore[call-overload]
+            f"after the CoT (dated {_when(since)}) the harness read the current {period}'s consumption delivered "
+            f"(Metering 0x{attr:04X}); expected no more than the new occupier's consumption since the CoT, at most "
+            f"the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the trigger; the meter "
+            f"read {current}: the previous occupier's consumption of the {period} is still served"
+        )
+    if spent is None:
+        attach_text("not judged", f"current {period} cost: unsupported (not served)")
+    elif delivered:
+        attach_text("not judged", f"current {period} cost {spent}: {delivered} delivered since the CoT, unpriced")
+    else:
+        assert not spent, (
+            f"after the CoT (dated {_when(since)}) the harness read the current {period}'s cost consumption "
+            f"delivered (Prepayment 0x{cost_attr:04X}); nothing was delivered since just before the trigger "
+            f"(CurrentSummationDelivered unchanged); expected 0, the new occupier's cost; the meter read {spent}: "
+            f"the previous occupier's spend of the {period} is still served"
+        )
 
 
 def _check_older_history(bench: Bench, since: int) -> None:

@@ -35,7 +35,7 @@ from harness.sim.devices.meter import (
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import codec, ids
 from harness.zcl.device_management import TenancyChangeControl
-from harness.zcl.history_periods import Period
+from harness.zcl.history_periods import Period, current_start
 from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
 from harness.zcl.prepayment import DebtType
@@ -956,4 +956,49 @@ ROWS += (
     _v(KeepsOlderDayCost, GPF, "ESI-04"),
     _v(KeepsExportHistory, ESME, "ESI-04"),
     _v(ServesCachedHistoryToSecondClient, ESME, "ESI-04"),
+)
+
+
+# -- the current week and month, bounded after the CoT as the current day is ---------------------
+CURRENT_WEEK = 0x0430  # Metering CurrentWeekConsumptionDelivered
+CURRENT_MONTH_COST = 0x0540  # Prepayment CurrentMonthCostConsumptionDelivered
+
+
+def _period_so_far(meter: ReferenceMeter, period: Period) -> int:
+    """Wh since the current `period` began (UTC), whoever consumed them, the half-hour in
+    progress pro rata: what a running register the CoT does not reset holds."""
+    now = meter.zcl_now()
+    start, in_progress = current_start(period, now), now // HALF_HOUR * HALF_HOUR
+    with unrestricted(meter):
+        complete = meter.consumed(start, in_progress)
+    return complete + meter.interval_value(in_progress + HALF_HOUR) * (now - in_progress) // HALF_HOUR
+
+
+class CurrentWeekKeepsPreCotConsumption(ReferenceGpf):
+    """Serves CurrentWeekConsumptionDelivered (Metering 0x0430) from a running register the CoT
+    does not reset: for the rest of the CoT's week the new occupier's IHD shows the previous
+    occupier's consumption since Monday."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[CURRENT_WEEK] = (T.uint24, _period_so_far(self, "week"))
+        return table
+
+
+class CurrentMonthCostNotReset(ReferenceEsme):
+    """Serves CurrentMonthCostConsumptionDelivered (Prepayment 0x0540) from a running register
+    the CoT does not reset: the new occupier's PPMID shows the month's spend with the previous
+    occupier's in it."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            table[CURRENT_MONTH_COST] = (T.uint48, _period_so_far(self, "month") * PENCE_PER_KWH // 1000)
+        return table
+
+
+ROWS += (
+    _v(CurrentWeekKeepsPreCotConsumption, GPF, "ESI-04"),
+    _v(CurrentMonthCostNotReset, ESME, "ESI-04"),
 )
