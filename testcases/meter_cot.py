@@ -17,7 +17,7 @@ import allure
 from harness.bench import Bench
 from harness.bench.controls import cot_instruction
 from harness.errors import BenchError, PreconditionNotMet
-from harness.esi.han_client import BOUND_CLUSTERS, Answer
+from harness.esi.han_client import Answer, clusters_bound_by
 from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
@@ -389,9 +389,11 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
         raise BenchError("the CoT trigger has already been taken: the meter's state before it can no longer be seen")
     client = bench.han_client
     with allure.step(
-        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM and Messaging servers"
+        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM server (all but the last to "
+        "its Messaging server too)"
     ):
-        status = {(ep, c): client.bind(ep, c) for ep in client.endpoints for c in BOUND_CLUSTERS}
+        bound = clusters_bound_by(client.endpoints)
+        status = {(ep, c): client.bind(ep, c) for ep, clusters in bound.items() for c in clusters}
         attach_text(
             "bindings", "\n".join(f"endpoint {ep}, cluster 0x{c:04X}: Bind_rsp {s}" for (ep, c), s in status.items())
         )

@@ -1002,3 +1002,15 @@ ROWS += (
     _v(CurrentWeekKeepsPreCotConsumption, GPF, "ESI-04"),
     _v(CurrentMonthCostNotReset, ESME, "ESI-04"),
 )
+
+
+class PushesCotToMessagingBindings(ReferenceGpf):
+    """Walks the wrong binding table: pushes Publish CoT to the clients bound to its Messaging
+    server, so a client bound to Device Management alone (a PPMID without a message screen)
+    never gets it."""
+
+    def push_targets(self) -> list[tuple[zt.EUI64, int]]:
+        return self.bound(ids.MESSAGING)
+
+
+ROWS += (_v(PushesCotToMessagingBindings, GPF, "ESI-07"),)
