@@ -367,6 +367,56 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
     since, why = boundary(bench, trigger)
     _check_withheld(bench, trigger, since, f"the boundary is {why}")
     _check_sustained(bench, profile, trigger, since)
+    _check_persistent(bench, profile, trigger, since)
+
+
+def _check_persistent(bench: Bench, profile: Profile, trigger: Taken, since: int) -> None:
+    """The CoT and its withholding outlast a power cycle (bench.power_control): a meter keeping
+    the CoT, or the Cancel of the last message, in RAM only serves the previous occupier's data
+    again after a power cut. Back on the HAN within timings.poll.after_join (the time a unit
+    takes to be answering after power-on), Get Change of Tenancy answers the same CoT and every
+    check of the withholding holds again, against the same boundary."""
+    if not bench.controls.available("power_control"):
+        attach_text("not judged", "the CoT over a power cycle: bench.power_control is none")
+        return
+    held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    attributes_then = _cot_attributes(bench)
+    deadline = profile.timings.poll.after_join
+    with allure.step(
+        f"Power-cycle the meter; it answers Get Change of Tenancy again within poll.after_join ({deadline})"
+    ):
+        answer = _power_cycled(bench, deadline.total_seconds())
+        attach_text("answer", answer.describe())
+        assert answer.frame is not None, (
+            f"the harness power-cycled the meter (bench.power_control) and asked Get Change of Tenancy until "
+            f"timings.poll.after_join ({deadline}) had passed; expected an answer; the meter answered nothing"
+        )
+    with allure.step("After the power cycle the meter holds the same CoT (Get Change of Tenancy, 0x0200/0x0201)"):
+        after = published(answer)
+        assert held_then is None or after == held_then, (
+            f"before a power cycle the meter answered Get Change of Tenancy with {held_then}; expected the same CoT "
+            f"after it (a CoT kept in RAM is lost with the power, and the previous occupier's data with it); the "
+            f"meter answered " + (answer.describe() if after is None else _differences(after, held_then))
+        )
+        attributes_now = _cot_attributes(bench)
+        attach_text("attributes", f"before the power cycle: {attributes_then}\nafter it: {attributes_now}")
+        assert attributes_now == attributes_then, (
+            f"before a power cycle the meter's 0x0200/0x0201 read {attributes_then} (by IHD endpoint); expected the "
+            f"same after it; they read {attributes_now}"
+        )
+    _check_withheld(bench, trigger, since, f"after a power cycle, the boundary still {_when(since)}")
+
+
+def _power_cycled(bench: Bench, within: float) -> Answer:
+    """Power-cycle the meter, then ask Get Change of Tenancy until it answers or `within`
+    seconds of bench time have passed (each ask waits timings.response_timeout): its answer."""
+    client = bench.han_client
+    deadline = bench.loop.now() + within
+    bench.controls.power_cycle()
+    while True:
+        answer = client.request(DM, "get_change_of_tenancy")
+        if answer.frame is not None or bench.loop.now() >= deadline:
+            return answer
 
 
 def _check_withheld(bench: Bench, trigger: Taken, since: int, why: str) -> None:

@@ -1014,3 +1014,48 @@ class PushesCotToMessagingBindings(ReferenceGpf):
 
 
 ROWS += (_v(PushesCotToMessagingBindings, GPF, "ESI-07"),)
+
+
+# -- the CoT over a power cycle (bench.power_control) --------------------------------------------
+class ForgetsCotOnPowerCycle(ReferenceEsme):
+    """Keeps the CoT it took (and with it its withholding boundary) in RAM only: after a power
+    cut it holds no CoT, Get Change of Tenancy answers NOT_FOUND and the previous occupier's
+    logs and history are served again."""
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        if self.boundary is not None:
+            self.cot, self.boundary = None, None
+
+
+class RestoresMessageOnPowerCycle(ReferenceGpf):
+    """Keeps its message store in flash and the CoT's Cancel of it in RAM: after a power cut
+    the previous occupier's last message is back, and Get Last Message answers it."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.stored_message = self.last_message
+        self.restored = False
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        if self.boundary is not None:
+            self.last_message, self.restored = self.stored_message, True
+
+    def on_get_last_message(self, zcl):  # noqa: ANN001, ANN201
+        if self.restored:
+            with unrestricted(self):
+                return super().on_get_last_message(zcl)
+        return super().on_get_last_message(zcl)
+
+
+ROWS += (
+    _v(
+        ForgetsCotOnPowerCycle,
+        ESME,
+        "ESI-04",
+        may_fail=("ESI-05", "ESI-07"),
+        why="ESI-05 and ESI-07, after ESI-04's power cycle, compare the pushes with what Get Change of Tenancy answers",
+    ),
+    _v(RestoresMessageOnPowerCycle, GPF, "ESI-04", may_fail=("ESI-06",), why="ESI-06 runs after the power cycle"),
+)
