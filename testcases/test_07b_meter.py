@@ -19,6 +19,7 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
+from harness.zcl import ids
 from harness.zcl.codec import ZclFrame
 from harness.zcl.history_periods import Period, calendars, nth_previous, nth_wholly_before, previous, wholly_before
 from harness.zcl.ids import SE_PROFILE
@@ -53,6 +54,7 @@ from testcases.meter_cot import (
 from testcases.steps import attach_text
 
 DAY = 86_400
+TIME, TIME_ATTRIBUTE = ids.TIME, 0x0000  # the Time cluster the meter serves, and its Time (UTC)
 HistoryRows = tuple[tuple[str, int, int, Period, int], ...]  # (what, cluster, attribute, period, n)
 
 
@@ -229,29 +231,35 @@ def _check_every_client_told(bench: Bench, fields: dict[str, int]) -> None:
 def test_esi_03(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
     _answer, fields = _published_after_trigger(bench, "The published CoT (Get Change of Tenancy), to compare with")
-    _check_not_future_dated(profile, trigger, fields)
+    _check_not_future_dated(bench, profile, trigger, fields)
     _check_attributes_agree(bench, trigger, fields, "after the trigger")
 
 
-def _check_not_future_dated(profile: Profile, trigger: Taken, fields: dict[str, int]) -> None:
+def _check_not_future_dated(bench: Bench, profile: Profile, trigger: Taken, fields: dict[str, int]) -> None:
     """The trigger dates the CoT now and the meter executes it on receipt (GBCS), so the
     Implementation Date/Time it publishes is 0 ("now") or no later than the trigger's end: a
     later date is not the CoT it was given, and an IHD declaring implementation_time
-    `scheduled` keeps the previous occupier's data until then. timings.response_timeout is the
-    margin for the meter's clock running ahead of the bench's."""
+    `scheduled` keeps the previous occupier's data until then. The trigger's end is taken on
+    the meter's own clock when it runs ahead of the bench's (its Time cluster, read now), and
+    timings.response_timeout is the margin for the DCC's clock against the meter's."""
     published_time = fields["implementation_date_time"]
-    margin = profile.timings.response_timeout.total_seconds()
-    latest = int(trigger.done + margin) - UNIX_OFFSET
+    done = int(trigger.done) - UNIX_OFFSET
+    meter_now = bench.han_client.read(TIME, [TIME_ATTRIBUTE]).get(TIME_ATTRIBUTE)
+    ahead = 0 if meter_now is None else max(0, int(meter_now) - _zcl_now(bench))  # type: ignore[call-overload]
+    margin = profile.timings.response_timeout
+    latest = done + ahead + int(margin.total_seconds())
     with allure.step("The published Implementation Date/Time is the CoT's: 0 (now) or not after the trigger"):
         attach_text(
-            "dates", f"published {_when(published_time)}; trigger ended {_when(int(trigger.done) - UNIX_OFFSET)}"
+            "dates",
+            f"published {_when(published_time)}; trigger ended {_when(done)} (bench clock); the meter's clock "
+            + ("unread (Time unsupported)" if meter_now is None else f"{ahead} s ahead of the bench's"),
         )
         assert published_time == IMPLEMENT_NOW or published_time <= latest, (
-            f"the CoT trigger (done at {_when(int(trigger.done) - UNIX_OFFSET)}) dated the CoT now, executed on "
-            f"receipt; expected the meter to publish Implementation Date/Time 0 (now) or a time no later than the "
-            f"trigger (timings.response_timeout {profile.timings.response_timeout} allowed for its clock); it "
-            f"published {_when(published_time)}: an IHD scheduling the CoT (implementation_time scheduled) keeps "
-            "the previous occupier's data until then"
+            f"the CoT trigger (done at {_when(done)}) dated the CoT now, executed on receipt; expected the meter to "
+            f"publish Implementation Date/Time 0 (now) or a time no later than the trigger (on its own clock, "
+            f"{ahead} s ahead of the bench's, and timings.response_timeout {margin} more); it published "
+            f"{_when(published_time)}: an IHD scheduling the CoT (implementation_time scheduled) keeps the previous "
+            "occupier's data until then"
         )
 
 

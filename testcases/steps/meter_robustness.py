@@ -172,19 +172,21 @@ def _history(bench: Bench) -> dict[str, str]:
     served before a CoT), each keyed by the period it covers in UTC and UK local time as of the
     read: they change only when a period rolls over, and then the key does too, so a value is
     compared only with a read of the same period (a malformed Prepayment frame zeroing the cost
-    history is data cleared without a CoT)."""
+    history is data cleared without a CoT). One read per cluster: ROB-01's bench time."""
     client = bench.han_client
     rows = [(what, cluster, attr, "day") for what, cluster, attr in DAY_HISTORY]
     rows += [(what, cluster, attr, period) for what, cluster, attr, period, _optional in PERIOD_HISTORY]
     got = {}
-    for what, cluster, attr, period in rows:
-        value = client.read(cluster, [attr]).get(attr)
+    for cluster in dict.fromkeys(row[1] for row in rows):
+        mine = [row for row in rows if row[1] == cluster]
+        values = client.read(cluster, [attr for _w, _c, attr, _p in mine])
         now = int(bench.loop.now()) - UNIX_OFFSET
-        covers = " / ".join(
-            f"{format_zcl_utc(a)}..{format_zcl_utc(b)} {name}"
-            for name, (a, b) in ((name, previous(period, now, zone)) for name, zone in calendars().items())
-        )
-        got[f"{what} (0x{cluster:04X}/0x{attr:04X}) for {covers}"] = str(value)
+        for what, _cluster, attr, period in mine:
+            covers = " / ".join(
+                f"{format_zcl_utc(a)}..{format_zcl_utc(b)} {name}"
+                for name, (a, b) in ((name, previous(period, now, zone)) for name, zone in calendars().items())
+            )
+            got[f"{what} (0x{cluster:04X}/0x{attr:04X}) for {covers}"] = str(values.get(attr))
     return got
 
 
