@@ -541,26 +541,28 @@ def _judge_current_period(
     (CurrentSummationDelivered's growth), and its cost 0 while nothing was delivered (the
     harness has no tariff to price the new occupier's use by)."""
     (attr, current), (cost_attr, spent) = consumption, cost
-    if current is None:
-        attach_text("not judged", f"current {period} consumption: unsupported (not served)")
-    else:
-        assert int(current) <= delivered, (  # type: ignore[call-overload]
-            f"after the CoT (dated {_when(since)}) the harness read the current {period}'s consumption delivered "
-            f"(Metering 0x{attr:04X}); expected no more than the new occupier's consumption since the CoT, at most "
-            f"the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the trigger; the meter "
-            f"read {current}: the previous occupier's consumption of the {period} is still served"
-        )
-    if spent is None:
-        attach_text("not judged", f"current {period} cost: unsupported (not served)")
-    elif delivered:
-        attach_text("not judged", f"current {period} cost {spent}: {delivered} delivered since the CoT, unpriced")
-    else:
-        assert not spent, (
-            f"after the CoT (dated {_when(since)}) the harness read the current {period}'s cost consumption "
-            f"delivered (Prepayment 0x{cost_attr:04X}); nothing was delivered since just before the trigger "
-            f"(CurrentSummationDelivered unchanged); expected 0, the new occupier's cost; the meter read {spent}: "
-            f"the previous occupier's spend of the {period} is still served"
-        )
+    with allure.step(f"The current {period}'s consumption is no more than delivered since the CoT"):
+        if current is None:
+            attach_text("not judged", f"current {period} consumption: unsupported (not served)")
+        else:
+            assert int(current) <= delivered, (  # type: ignore[call-overload]
+                f"after the CoT (dated {_when(since)}) the harness read the current {period}'s consumption "
+                f"delivered (Metering 0x{attr:04X}); expected no more than the new occupier's consumption since the "
+                f"CoT, at most the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the "
+                f"trigger; the meter read {current}: the previous occupier's consumption of the {period} is still served"
+            )
+    with allure.step(f"The current {period}'s cost is 0 while nothing was delivered since the CoT"):
+        if spent is None:
+            attach_text("not judged", f"current {period} cost: unsupported (not served)")
+        elif delivered:
+            attach_text("not judged", f"current {period} cost {spent}: {delivered} delivered since the CoT, unpriced")
+        else:
+            assert not spent, (
+                f"after the CoT (dated {_when(since)}) the harness read the current {period}'s cost consumption "
+                f"delivered (Prepayment 0x{cost_attr:04X}); nothing was delivered since just before the trigger "
+                f"(CurrentSummationDelivered unchanged); expected 0, the new occupier's cost; the meter read {spent}: "
+                f"the previous occupier's spend of the {period} is still served"
+            )
 
 
 def _check_older_history(bench: Bench, since: int) -> None:
@@ -573,8 +575,7 @@ def _check_older_history(bench: Bench, since: int) -> None:
         ("The received (export) day, week and month history wholly before the CoT reads 0", RECEIVED_HISTORY),
     ):
         for endpoint in bench.han_client.endpoints:
-            with allure.step(f"{title} (from IHD endpoint {endpoint})"):
-                _judge_history_rows(bench, since, rows, endpoint)
+            _judge_history_rows(bench, since, rows, endpoint, f"{title} (from IHD endpoint {endpoint})")
 
 
 def _history_reads(rows: HistoryRows) -> list[HistoryRows]:
@@ -586,7 +587,18 @@ def _history_reads(rows: HistoryRows) -> list[HistoryRows]:
     return reads
 
 
-def _judge_history_rows(bench: Bench, since: int, rows: HistoryRows, endpoint: int) -> None:
+def _judge_history_rows(bench: Bench, since: int, rows: HistoryRows, endpoint: int, title: str) -> None:
+    with allure.step(title):
+        served = _served_history(bench, since, rows, endpoint)
+        assert not served, (
+            f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the history an "
+            "IHD charts, each period wholly before the CoT in UTC and in UK local time; expected 0 for each the meter "
+            f"serves; it read {'; '.join(served)}: the previous occupier's history is still served"
+        )
+
+
+def _served_history(bench: Bench, since: int, rows: HistoryRows, endpoint: int) -> list[str]:
+    """The rows read non-zero for a period wholly before the CoT (every read attached)."""
     client = bench.han_client
     lines, served = [], []
     for read in _history_reads(rows):
@@ -603,11 +615,7 @@ def _judge_history_rows(bench: Bench, since: int, rows: HistoryRows, endpoint: i
             if value and judged:
                 served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
     attach_text("history", "\n".join(lines))
-    assert not served, (
-        f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the history an IHD "
-        "charts, each period wholly before the CoT in UTC and in UK local time; expected 0 for each the meter "
-        f"serves; it read {'; '.join(served)}: the previous occupier's history is still served"
-    )
+    return served
 
 
 def _profile_answers(bench: Bench, ends: list[int], name: str) -> list[tuple[int, Answer]]:
