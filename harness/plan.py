@@ -41,6 +41,7 @@ _CONTROLS: dict[str, tuple[str, ...]] = {
     "POLL-02": ("rejoin",),
     "IMPL-03": ("provoke",),
     "ESI-02": ("cot",),  # the one CoT trigger the post-CoT ESI cases share (testcases/meter_cot.py)
+    "ESI-04": ("power",),  # the CoT and its withholding over a power cycle, when the bench has power control
 }
 
 

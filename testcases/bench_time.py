@@ -262,6 +262,8 @@ def worst_case(profile: Profile) -> dict[str, float]:
             worst[case_id] += _cot_push_within(profile)
     if worst["ESI-04"]:  # a 25-hour UK local day to its next midnight
         worst["ESI-04"] = sustained_hold_worst(profile)
+        if has_control(profile, "power_control"):  # the meter back on the HAN after its power cycle
+            worst["ESI-04"] += profile.timings.poll.after_join.total_seconds()
     return worst
 
 

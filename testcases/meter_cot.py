@@ -17,7 +17,7 @@ import allure
 from harness.bench import Bench
 from harness.bench.controls import cot_instruction
 from harness.errors import BenchError, PreconditionNotMet
-from harness.esi.han_client import BOUND_CLUSTERS, Answer
+from harness.esi.han_client import Answer, clusters_bound_by
 from harness.esi.servers import MAX_PROFILE_PERIODS
 from harness.profile import Profile
 from harness.zcl import ids
@@ -57,6 +57,20 @@ PERIOD_HISTORY: tuple[tuple[str, int, int, Period, bool], ...] = tuple(
 CURRENT_DAY = next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == "currentday_consumption_delivered")
 CURRENT_DAY_COST = next(a for a, period in COST_HISTORY_DELIVERED.items() if period == "current_day")
 SUMMATION = CURRENT_SUMMATION_DELIVERED
+# The current week's and month's run from a Monday and a first of the month before the CoT just
+# as the current day's from a midnight: (period, consumption attribute, cost attribute), each
+# bounded after the CoT as the current day is.
+CURRENT_PERIODS: tuple[tuple[Period, int, int], ...] = (
+    ("day", CURRENT_DAY, CURRENT_DAY_COST),
+    *(
+        (
+            period,
+            next(a for a, d in HISTORY_ATTRIBUTES.items() if d.name == f"current_{period}_consumption_delivered"),
+            next(a for a, q in COST_HISTORY_DELIVERED.items() if q == f"current_{period}"),
+        )
+        for period in ("week", "month")
+    ),
+)
 # The older history an IHD's charts read: (what, cluster, attribute, period, n), n periods back
 # (Previous Day 2..8, Week 2..5, Month 2..13, consumption and cost). Judged 0 after the CoT when
 # wholly before it; not required before it (a meter answering UNSUPPORTED_ATTRIBUTE serves none).
@@ -69,6 +83,25 @@ OLDER_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
     for period, last in (("day", 8), ("week", 5), ("month", 13))
     for n in range(2, last + 1)
     for attr in (names[f"previous_{period}{n}_consumption_delivered"],)
+)
+# The export (received) twin of every day, week and month above (delivered + 1, SE 1.4), the
+# previous period's included: what an IHD shows a meter with generation. Judged as the older
+# history: 0 after the CoT when wholly before it, not required before it (only a meter with
+# generation serves them: the export channel of Get Profile likewise).
+RECEIVED_HISTORY: tuple[tuple[str, int, int, Period, int], ...] = tuple(
+    (f"previous {period}{'' if n == 1 else f' {n}'} {kind} received", cluster, attr + 1, period, n)
+    for kind, cluster, names in (
+        # Metering spells the previous day's "previousday" (zigpy's name), the rest "previous_day2"
+        (
+            "consumption",
+            METERING,
+            {d.name.replace("previousday", "previous_day"): a for a, d in HISTORY_ATTRIBUTES.items()},
+        ),
+        ("cost", PREPAYMENT, {f"{q}_consumption_delivered": a for a, q in COST_HISTORY_DELIVERED.items()}),
+    )
+    for period, last in (("day", 8), ("week", 5), ("month", 13))
+    for n in range(1, last + 1)
+    for attr in (names[f"previous_{period}{'' if n == 1 else n}_consumption_delivered"],)
 )
 
 Fetch = tuple[str, int, str, dict[str, object]]  # (what, cluster, command, fields)
@@ -100,11 +133,22 @@ FETCHES: tuple[Fetch, ...] = (
 LOG_COUNTS = (1, 5)
 DEBT_TYPES = (DebtType.Debt_1, DebtType.Debt_2, DebtType.Debt_3)
 EXPORT_PROFILE = "export half-hourly profile"
+# More forms an IHD or PPMID uses, each a path a meter may leave unfiltered: a Latest End Time
+# before the CoT (an IHD paging back through the log, or one whose clock is behind), ZCL's
+# invalid time 0xFFFFFFFF as "no limit" (some clients send it; a meter may answer it
+# INVALID_FIELD, so it is not required before the CoT), a count with a debt type (a PPMID's
+# "last collection of debt 1"), and Get Profile for the latest half-hour only (an IHD's live
+# tile) or for more periods than one frame carries (a day's chart: MAX_PERIODS are answered).
+NO_LIMIT = 0xFFFF_FFFF
+PROFILE_PERIODS = (1, 48)
+NOT_REQUIRED_SUFFIX = ", Latest End Time 0xFFFFFFFF"
 
 
-def every_form(now: int) -> tuple[Fetch, ...]:
+def every_form(now: int, earlier: int | None = None) -> tuple[Fetch, ...]:
     """FETCHES and the other forms of the log and profile requests, `now` (ZCL UTC, the IHD's
-    clock) the real Latest End Time."""
+    clock) the real Latest End Time and `earlier` one before the CoT (before the trigger, `now`
+    itself: every record held then; after it, a second before the boundary)."""
+    earlier = now if earlier is None else earlier
     top_up: list[Fetch] = [
         (
             f"top-up log, the latest {n}",
@@ -116,6 +160,22 @@ def every_form(now: int) -> tuple[Fetch, ...]:
     ]
     top_up.append(
         ("top-up log up to now", PREPAYMENT, "get_top_up_log", {"latest_end_time": now, "number_of_records": 0})
+    )
+    top_up.append(
+        (
+            "top-up log up to before the CoT",
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": earlier, "number_of_records": 0},
+        )
+    )
+    top_up.append(
+        (
+            "top-up log" + NOT_REQUIRED_SUFFIX,
+            PREPAYMENT,
+            "get_top_up_log",
+            {"latest_end_time": NO_LIMIT, "number_of_records": 0},
+        )
     )
     every_debt = {"number_of_debts": 0, "debt_type": DebtType.All_Debts}
     debt: list[Fetch] = [
@@ -130,14 +190,40 @@ def every_form(now: int) -> tuple[Fetch, ...]:
     debt.append(
         ("debt repayment log up to now", PREPAYMENT, "get_debt_repayment_log", {**every_debt, "latest_end_time": now})
     )
-    debt += [
+    debt.append(
         (
-            debt_log_of(kind),
+            "debt repayment log up to before the CoT",
             PREPAYMENT,
             "get_debt_repayment_log",
-            {"latest_end_time": LATEST, "number_of_debts": 0, "debt_type": kind},
+            {**every_debt, "latest_end_time": earlier},
+        )
+    )
+    debt.append(
+        (
+            "debt repayment log" + NOT_REQUIRED_SUFFIX,
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {**every_debt, "latest_end_time": NO_LIMIT},
+        )
+    )
+    debt += [
+        (
+            debt_log_of(kind) + suffix,
+            PREPAYMENT,
+            "get_debt_repayment_log",
+            {"latest_end_time": LATEST, "number_of_debts": count, "debt_type": kind},
         )
         for kind in DEBT_TYPES
+        for count, suffix in ((0, ""), (1, ", the latest 1"))
+    ]
+    profile: list[Fetch] = [
+        (
+            f"half-hourly profile, {n} asked",
+            METERING,
+            "get_profile",
+            {"interval_channel": IntervalChannel.Consumption_Delivered, "end_time": 0, "number_of_periods": n},
+        )
+        for n in PROFILE_PERIODS
     ]
     export: Fetch = (
         EXPORT_PROFILE,
@@ -145,7 +231,7 @@ def every_form(now: int) -> tuple[Fetch, ...]:
         "get_profile",
         {"interval_channel": IntervalChannel.Consumption_Received, "end_time": 0, "number_of_periods": MAX_PERIODS},
     )
-    return (*FETCHES, *top_up, *debt, export)
+    return (*FETCHES, *top_up, *debt, *profile, export)
 
 
 def debt_log_of(kind: int) -> str:
@@ -155,13 +241,13 @@ def debt_log_of(kind: int) -> str:
 def required_before(what: str, answers: dict[str, Answer]) -> bool:
     """Whether the precondition needs form `what` served, given one endpoint's `answers` to
     every form: a form the meter never served before the CoT proves nothing after it. Every
-    form but two selects records the all-records form served (its latest ones, those up to
+    form but three selects records the all-records form served (its latest ones, those up to
     now), so it must serve them too; a debt type only when the all-debts log held one of it
-    (a meter may hold no debt of a type), and the export channel never (only a meter with
-    generation serves it)."""
-    if what == EXPORT_PROFILE:
+    (a meter may hold no debt of a type), and never the export channel (only a meter with
+    generation serves it) or ZCL's invalid time as Latest End Time (a meter may refuse it)."""
+    if what == EXPORT_PROFILE or what.endswith(NOT_REQUIRED_SUFFIX):
         return False
-    kind = next((k for k in DEBT_TYPES if debt_log_of(k) == what), None)
+    kind = next((k for k in DEBT_TYPES if what.startswith(debt_log_of(k))), None)
     if kind is None:
         return True
     frame = answers["debt repayment log"].frame
@@ -303,9 +389,11 @@ def before_trigger(bench: Bench, profile: Profile) -> Before:
         raise BenchError("the CoT trigger has already been taken: the meter's state before it can no longer be seen")
     client = bench.han_client
     with allure.step(
-        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM and Messaging servers"
+        f"The harness's IHD endpoints {list(client.endpoints)} bind to the meter's DM server (all but the last to "
+        "its Messaging server too)"
     ):
-        status = {(ep, c): client.bind(ep, c) for ep in client.endpoints for c in BOUND_CLUSTERS}
+        bound = clusters_bound_by(client.endpoints)
+        status = {(ep, c): client.bind(ep, c) for ep, clusters in bound.items() for c in clusters}
         attach_text(
             "bindings", "\n".join(f"endpoint {ep}, cluster 0x{c:04X}: Bind_rsp {s}" for (ep, c), s in status.items())
         )

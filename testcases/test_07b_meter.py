@@ -19,14 +19,14 @@ from harness.catalogue import case
 from harness.errors import BenchError
 from harness.esi.han_client import Answer
 from harness.profile import Profile
+from harness.zcl import ids
 from harness.zcl.codec import ZclFrame
 from harness.zcl.history_periods import Period, calendars, nth_previous, nth_wholly_before, previous, wholly_before
 from harness.zcl.ids import SE_PROFILE
 from harness.zcl.metering import HALF_HOUR
 from harness.zcl.time import IMPLEMENT_NOW, INVALID, UNIX_OFFSET, format_zcl_utc
 from testcases.meter_cot import (
-    CURRENT_DAY,
-    CURRENT_DAY_COST,
+    CURRENT_PERIODS,
     DAY_HISTORY,
     DM,
     MAX_PERIODS,
@@ -35,6 +35,7 @@ from testcases.meter_cot import (
     OLDER_HISTORY,
     PERIOD_HISTORY,
     PREPAYMENT,
+    RECEIVED_HISTORY,
     SUMMATION,
     Before,
     Served,
@@ -53,6 +54,8 @@ from testcases.meter_cot import (
 from testcases.steps import attach_text
 
 DAY = 86_400
+TIME, TIME_ATTRIBUTE = ids.TIME, 0x0000  # the Time cluster the meter serves, and its Time (UTC)
+HistoryRows = tuple[tuple[str, int, int, Period, int], ...]  # (what, cluster, attribute, period, n)
 
 
 # ProfileIntervalPeriod (SE 1.4 Table D-36) in seconds; an unknown one is taken as the longest
@@ -96,6 +99,30 @@ def test_esi_01(bench: Bench, profile: Profile) -> None:
                 f"the meter answered {answer.describe()}"
             )
     _check_attributes_before(bench, before, prior)
+    _check_every_client_before(bench, before)
+
+
+def _check_every_client_before(bench: Bench, before: Before) -> None:
+    """Before the trigger every HAN client is answered as the first: the same Get Change of
+    Tenancy answer and the same 0x0200/0x0201 (a meter keeping per-client state answers each
+    from its own)."""
+    client = bench.han_client
+    first = client.endpoints[0]
+    for endpoint in client.endpoints[1:]:
+        with allure.step(f"From IHD endpoint {endpoint}: the same Get Change of Tenancy answer and 0x0200/0x0201"):
+            answer = client.request(DM, "get_change_of_tenancy", endpoint=endpoint)
+            attributes = client.read(DM, [0x0200, 0x0201], endpoint=endpoint)
+            attach_text("answer", f"{answer.describe()}\nattributes: {attributes}")
+            same = published(answer) == published(before.cot) and answer.status == before.cot.status
+            assert same and answer.frame is not None, (
+                f"before the trigger the harness (as an IHD) sent Get Change of Tenancy from its endpoint {first} and "
+                f"was answered {before.cot.describe()}; expected the same answer from its endpoint {endpoint}; the "
+                f"meter answered {answer.describe()}"
+            )
+            assert attributes == before.attributes, (
+                f"before the trigger the harness read 0x0200/0x0201 from its endpoint {first}: {before.attributes}; "
+                f"expected the same from its endpoint {endpoint}; the meter read {attributes}"
+            )
 
 
 # 0x0200/0x0201 of a meter holding no CoT: ZCL's invalid UTCTime (no date: 0x00000000 is a real
@@ -179,34 +206,93 @@ def test_esi_02(bench: Bench, profile: Profile) -> None:
             "the harness sent Get Change of Tenancy twice after one CoT; expected the same Publish Change of Tenancy "
             f"both times; first {first.describe()}, then {second.describe()}"
         )
+    _check_every_client_told(bench, fields)
+
+
+def _check_every_client_told(bench: Bench, fields: dict[str, int]) -> None:
+    """Every HAN client asking Get Change of Tenancy learns the CoT: an IHD or PPMID that missed
+    the push (off, not bound) asks, and a meter answering from per-client state (a table of the
+    clients it told) can answer one client the CoT and another the state before it."""
+    client = bench.han_client
+    for endpoint in client.endpoints[1:]:
+        with allure.step(f"Get Change of Tenancy from IHD endpoint {endpoint} answers the same CoT"):
+            answer = client.request(DM, "get_change_of_tenancy", endpoint=endpoint)
+            attach_text("answer", answer.describe())
+            other = published(answer)
+            assert other == fields, (
+                f"after the CoT the harness (as an IHD) sent Get Change of Tenancy from its endpoint "
+                f"{client.endpoints[0]} and was answered {fields}; expected the same Publish Change of Tenancy when "
+                f"asking from its endpoint {endpoint} (another HAN client); the meter answered "
+                + (answer.describe() if other is None else _differences(other, fields))
+            )
 
 
 @case("ESI-03")
 def test_esi_03(bench: Bench, profile: Profile) -> None:
     trigger = shared_trigger(bench, profile)
-    client = bench.han_client
     _answer, fields = _published_after_trigger(bench, "The published CoT (Get Change of Tenancy), to compare with")
-    with allure.step("Read Attributes 0x0200 and 0x0201 of Device Management"):
-        values = client.read(DM, [0x0200, 0x0201])
-        attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")
-    with allure.step("0x0200 is the Implementation Date/Time and 0x0201 the Tenancy Change Control published"):
-        update_time, control = values.get(0x0200), values.get(0x0201)
-        published_time = fields["implementation_date_time"]
-        now = int(bench.loop.now()) - UNIX_OFFSET
-        time_ok = update_time == published_time or (
-            # "now" published: the attribute holds the time the meter executed it
-            published_time == IMPLEMENT_NOW and update_time is not None and trigger.trigger_zcl <= update_time <= now
+    _check_not_future_dated(bench, profile, trigger, fields)
+    _check_attributes_agree(bench, trigger, fields, "after the trigger")
+
+
+def _check_not_future_dated(bench: Bench, profile: Profile, trigger: Taken, fields: dict[str, int]) -> None:
+    """The trigger dates the CoT now and the meter executes it on receipt (GBCS), so the
+    Implementation Date/Time it publishes is 0 ("now") or no later than the trigger's end: a
+    later date is not the CoT it was given, and an IHD declaring implementation_time
+    `scheduled` keeps the previous occupier's data until then. The trigger's end is taken on
+    the meter's own clock when it runs ahead of the bench's (its Time cluster, read now), and
+    timings.response_timeout is the margin for the DCC's clock against the meter's."""
+    published_time = fields["implementation_date_time"]
+    done = int(trigger.done) - UNIX_OFFSET
+    meter_now = bench.han_client.read(TIME, [TIME_ATTRIBUTE]).get(TIME_ATTRIBUTE)
+    ahead = 0 if meter_now is None else max(0, int(meter_now) - _zcl_now(bench))  # type: ignore[call-overload]
+    margin = profile.timings.response_timeout
+    latest = done + ahead + int(margin.total_seconds())
+    with allure.step("The published Implementation Date/Time is the CoT's: 0 (now) or not after the trigger"):
+        attach_text(
+            "dates",
+            f"published {_when(published_time)}; trigger ended {_when(done)} (bench clock); the meter's clock "
+            + ("unread (Time unsupported)" if meter_now is None else f"{ahead} s ahead of the bench's"),
         )
-        assert update_time is not None and time_ok, (
-            f"the meter published Implementation Date/Time {_when(published_time)}; expected attribute 0x0200 "
-            f"(Change of Tenancy Update Date/Time) to read the same; it read "
-            f"{'nothing (unsupported)' if update_time is None else _when(int(update_time))}"  # type: ignore[call-overload]
+        assert published_time == IMPLEMENT_NOW or published_time <= latest, (
+            f"the CoT trigger (done at {_when(done)}) dated the CoT now, executed on receipt; expected the meter to "
+            f"publish Implementation Date/Time 0 (now) or a time no later than the trigger (on its own clock, "
+            f"{ahead} s ahead of the bench's, and timings.response_timeout {margin} more); it published "
+            f"{_when(published_time)}: an IHD scheduling the CoT (implementation_time scheduled) keeps the previous "
+            "occupier's data until then"
         )
-        wanted = fields["proposed_tenancy_change_control"]
-        assert control is not None and int(control) == wanted, (  # type: ignore[call-overload]
-            f"the meter published Proposed Tenancy Change Control 0x{wanted:08X}; expected attribute 0x0201 to read "
-            f"the same; it read {'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
-        )
+
+
+def _check_attributes_agree(bench: Bench, trigger: Taken, fields: dict[str, int], when: str) -> None:
+    """0x0200 is the published Implementation Date/Time (for 0 "now", the time the meter
+    executed it: within the trigger) and 0x0201 the Tenancy Change Control, read from every
+    HAN client endpoint: an IHD reading the attributes learns what one asking the command does."""
+    client = bench.han_client
+    for endpoint in client.endpoints:
+        with allure.step(f"Read Attributes 0x0200 and 0x0201 of Device Management from endpoint {endpoint} ({when})"):
+            values = client.read(DM, [0x0200, 0x0201], endpoint=endpoint)
+            attach_text("attributes", f"0x0200: {values.get(0x0200)}, 0x0201: {values.get(0x0201)}")
+        with allure.step("0x0200 is the Implementation Date/Time and 0x0201 the Tenancy Change Control published"):
+            update_time, control = values.get(0x0200), values.get(0x0201)
+            published_time = fields["implementation_date_time"]
+            time_ok = update_time == published_time or (
+                # "now" published: the attribute holds the time the meter executed it
+                published_time == IMPLEMENT_NOW
+                and update_time is not None
+                and trigger.trigger_zcl <= int(update_time) <= int(trigger.done) - UNIX_OFFSET + 1  # type: ignore[call-overload]
+            )
+            read_from = f"read from IHD endpoint {endpoint} {when}"
+            assert update_time is not None and time_ok, (
+                f"the meter published Implementation Date/Time {_when(published_time)}; expected attribute 0x0200 "
+                f"(Change of Tenancy Update Date/Time), {read_from}, to read the same; it read "
+                f"{'nothing (unsupported)' if update_time is None else _when(int(update_time))}"  # type: ignore[call-overload]
+            )
+            wanted = fields["proposed_tenancy_change_control"]
+            assert control is not None and int(control) == wanted, (  # type: ignore[call-overload]
+                f"the meter published Proposed Tenancy Change Control 0x{wanted:08X}; expected attribute 0x0201, "
+                f"{read_from}, to read the same; it read "
+                f"{'nothing (unsupported)' if control is None else f'0x{int(control):08X}'}"  # type: ignore[call-overload]
+            )
 
 
 def _dated(answer_frame: object, field: str, stamp: str) -> list[int]:
@@ -222,7 +308,7 @@ def _check_logs_and_message(
     precondition was answered (a form it was not served proves nothing now: attached)."""
     client = bench.han_client
     for endpoint in client.endpoints:
-        for what, cluster, command, fields in every_form(zcl_now(bench)):
+        for what, cluster, command, fields in every_form(zcl_now(bench), since - 1):
             with allure.step(f"{what} from endpoint {endpoint} ({command}): nothing dated before the CoT ({why})"):
                 answer = client.request(cluster, command, endpoint=endpoint, **fields)
                 attach_text(what, f"{command} {fields} from endpoint {endpoint}: {answer.describe()}")
@@ -289,6 +375,56 @@ def test_esi_04(bench: Bench, profile: Profile) -> None:
     since, why = boundary(bench, trigger)
     _check_withheld(bench, trigger, since, f"the boundary is {why}")
     _check_sustained(bench, profile, trigger, since)
+    _check_persistent(bench, profile, trigger, since)
+
+
+def _check_persistent(bench: Bench, profile: Profile, trigger: Taken, since: int) -> None:
+    """The CoT and its withholding outlast a power cycle (bench.power_control): a meter keeping
+    the CoT, or the Cancel of the last message, in RAM only serves the previous occupier's data
+    again after a power cut. Back on the HAN within timings.poll.after_join (the time a unit
+    takes to be answering after power-on), Get Change of Tenancy answers the same CoT and every
+    check of the withholding holds again, against the same boundary."""
+    if not bench.controls.available("power_control"):
+        attach_text("not judged", "the CoT over a power cycle: bench.power_control is none")
+        return
+    held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    attributes_then = _cot_attributes(bench)
+    deadline = profile.timings.poll.after_join
+    with allure.step(
+        f"Power-cycle the meter; it answers Get Change of Tenancy again within poll.after_join ({deadline})"
+    ):
+        answer = _power_cycled(bench, deadline.total_seconds())
+        attach_text("answer", answer.describe())
+        assert answer.frame is not None, (
+            f"the harness power-cycled the meter (bench.power_control) and asked Get Change of Tenancy until "
+            f"timings.poll.after_join ({deadline}) had passed; expected an answer; the meter answered nothing"
+        )
+    with allure.step("After the power cycle the meter holds the same CoT (Get Change of Tenancy, 0x0200/0x0201)"):
+        after = published(answer)
+        assert held_then is None or after == held_then, (
+            f"before a power cycle the meter answered Get Change of Tenancy with {held_then}; expected the same CoT "
+            f"after it (a CoT kept in RAM is lost with the power, and the previous occupier's data with it); the "
+            f"meter answered " + (answer.describe() if after is None else _differences(after, held_then))
+        )
+        attributes_now = _cot_attributes(bench)
+        attach_text("attributes", f"before the power cycle: {attributes_then}\nafter it: {attributes_now}")
+        assert attributes_now == attributes_then, (
+            f"before a power cycle the meter's 0x0200/0x0201 read {attributes_then} (by IHD endpoint); expected the "
+            f"same after it; they read {attributes_now}"
+        )
+    _check_withheld(bench, trigger, since, f"after a power cycle, the boundary still {_when(since)}")
+
+
+def _power_cycled(bench: Bench, within: float) -> Answer:
+    """Power-cycle the meter, then ask Get Change of Tenancy until it answers or `within`
+    seconds of bench time have passed (each ask waits timings.response_timeout): its answer."""
+    client = bench.han_client
+    deadline = bench.loop.now() + within
+    bench.controls.power_cycle()
+    while True:
+        answer = client.request(DM, "get_change_of_tenancy")
+        if answer.frame is not None or bench.loop.now() >= deadline:
+            return answer
 
 
 def _check_withheld(bench: Bench, trigger: Taken, since: int, why: str) -> None:
@@ -313,19 +449,46 @@ def _check_sustained(bench: Bench, profile: Profile, trigger: Taken, since: int)
     Tenancy still answers the CoT and every check above holds again, against the same boundary.
     ESI-05..07, which run after, read the pushes from the trace since the trigger."""
     held_then = published(bench.han_client.request(DM, "get_change_of_tenancy"))
+    attributes_then = _cot_attributes(bench)
     held = hold_past_midnight(bench, profile, trigger)
-    with allure.step("After the hold, Get Change of Tenancy still answers the CoT"):
+    with allure.step("After the hold, Get Change of Tenancy still answers the same CoT, field for field"):
         answer = bench.han_client.request(DM, "get_change_of_tenancy")
         attach_text("answer", answer.describe())
         # Judged only when the meter answered a CoT before the hold (ESI-02 judges that it does).
-        assert held_then is None or published(answer) is not None, (
+        # The same CoT, not just a CoT: an IHD takes another Issuer Event ID for a new CoT and
+        # clears the new occupier's data, and another date or control is another CoT too.
+        after = published(answer)
+        assert held_then is None or after == held_then, (
             f"after the CoT the meter answered Get Change of Tenancy with {held_then}; {held / 3600:.1f} h later "
             "(past the next midnight and poll.max_interval) the harness asked again; expected the same CoT still "
-            f"held (its withholding rests on it, and an IHD polling that late must still learn of it); the meter "
-            f"answered {answer.describe()}"
+            f"held (its withholding rests on it, an IHD polling that late must still learn of it, and one that "
+            f"sees another Issuer Event ID clears the new occupier's data); the meter answered "
+            + (answer.describe() if after is None else _differences(after, held_then))
+        )
+    with allure.step("After the hold, 0x0200/0x0201 read from every IHD endpoint as before it"):
+        # An IHD declaring query_method read_attributes learns of the CoT from them: they must
+        # outlast the hold as the command's answer does (ESI-03 judges what they read).
+        attributes_now = _cot_attributes(bench)
+        attach_text("attributes", f"before the hold: {attributes_then}\nafter it: {attributes_now}")
+        changed = {
+            ep: (attributes_then.get(ep), got) for ep, got in attributes_now.items() if got != attributes_then.get(ep)
+        }
+        assert not changed, (
+            f"after the CoT the harness (as an IHD) read Device Management 0x0200/0x0201; {held / 3600:.1f} h later "
+            "(past the next midnight and poll.max_interval) it read them again; expected the same CoT still read "
+            "there; "
+            + "; ".join(
+                f"from endpoint {ep}: {was} before the hold, {got} after it" for ep, (was, got) in changed.items()
+            )
         )
     why = f"{held / 3600:.1f} h after the trigger, the boundary still {_when(since)}"
     _check_withheld(bench, trigger, since, why)
+
+
+def _cot_attributes(bench: Bench) -> dict[int, dict[int, object]]:
+    """0x0200/0x0201 as each HAN client endpoint reads them (absent: unsupported)."""
+    client = bench.han_client
+    return {ep: client.read(DM, [0x0200, 0x0201], endpoint=ep) for ep in client.endpoints}
 
 
 def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
@@ -334,16 +497,27 @@ def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
     bounds that by the meter's register, CurrentSummationDelivered (0x0000, same unit, multiplier
     and divisor): what it grew since its reading just before the trigger. The cost is judged when
     nothing was delivered since (then 0); otherwise the harness has no tariff to price it by."""
+    for endpoint in bench.han_client.endpoints:
+        _check_current_day_from(bench, since, summation_before, endpoint)
+
+
+def _check_current_day_from(bench: Bench, since: int, summation_before: int, endpoint: int) -> None:
     client = bench.han_client
-    with allure.step("The current day's consumption and cost are no more than delivered since the CoT"):
-        values = client.read(METERING, [SUMMATION, CURRENT_DAY])
-        cost = client.read(PREPAYMENT, [CURRENT_DAY_COST]).get(CURRENT_DAY_COST)
-        summation, current = values.get(SUMMATION), values.get(CURRENT_DAY)
+    with allure.step(
+        "The current day's, week's and month's consumption and cost are no more than delivered since the CoT "
+        f"(endpoint {endpoint})"
+    ):
+        consumption = [attr for _p, attr, _cost in CURRENT_PERIODS]
+        values = client.read(METERING, [SUMMATION, *consumption], endpoint=endpoint)
+        costs = client.read(PREPAYMENT, [cost for _p, _attr, cost in CURRENT_PERIODS], endpoint=endpoint)
+        summation = values.get(SUMMATION)
         attach_text(
-            "current day",
+            "current periods",
             f"current summation delivered (0x0000): {summation_before} before the trigger, {summation} now\n"
-            f"current day consumption (0x{CURRENT_DAY:04X}): {current}\ncurrent day cost (0x{CURRENT_DAY_COST:04X}): "
-            f"{cost}",
+            + "\n".join(
+                f"current {period}: consumption (0x{attr:04X}) {values.get(attr)}, cost (0x{cost:04X}) {costs.get(cost)}"
+                for period, attr, cost in CURRENT_PERIODS
+            ),
         )
         assert summation is not None, (
             "after the CoT the harness (as an IHD) read Metering CurrentSummationDelivered (0x0000), which the meter "
@@ -356,56 +530,92 @@ def _check_current_day(bench: Bench, since: int, summation_before: int) -> None:
                 f"the register went back by {-delivered} since before the trigger: no bound on the new occupier's use",
             )
             return
+        for period, attr, cost in CURRENT_PERIODS:
+            _judge_current_period(since, period, (attr, values.get(attr)), (cost, costs.get(cost)), delivered)
+
+
+def _judge_current_period(
+    since: int, period: Period, consumption: tuple[int, object], cost: tuple[int, object], delivered: int
+) -> None:
+    """The current `period`'s consumption no more than `delivered` since just before the trigger
+    (CurrentSummationDelivered's growth), and its cost 0 while nothing was delivered (the
+    harness has no tariff to price the new occupier's use by)."""
+    (attr, current), (cost_attr, spent) = consumption, cost
+    with allure.step(f"The current {period}'s consumption is no more than delivered since the CoT"):
         if current is None:
-            attach_text("not judged", "current day consumption: unsupported (not served)")
+            attach_text("not judged", f"current {period} consumption: unsupported (not served)")
         else:
             assert int(current) <= delivered, (  # type: ignore[call-overload]
-                f"after the CoT (dated {_when(since)}) the harness read Metering CurrentDayConsumptionDelivered "
-                f"(0x{CURRENT_DAY:04X}); expected no more than the new occupier's consumption since the CoT, at most "
-                f"the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the trigger "
-                f"({summation_before} then, {summation} now); the meter read {current}: the previous occupier's "
-                "consumption of the day is still served"
+                f"after the CoT (dated {_when(since)}) the harness read the current {period}'s consumption "
+                f"delivered (Metering 0x{attr:04X}); expected no more than the new occupier's consumption since the "
+                f"CoT, at most the {delivered} CurrentSummationDelivered (0x0000) grew by since just before the "
+                f"trigger; the meter read {current}: the previous occupier's consumption of the {period} is still served"
             )
-        if cost is None:
-            attach_text("not judged", "current day cost: unsupported (not served)")
+    with allure.step(f"The current {period}'s cost is 0 while nothing was delivered since the CoT"):
+        if spent is None:
+            attach_text("not judged", f"current {period} cost: unsupported (not served)")
         elif delivered:
-            attach_text("not judged", f"current day cost {cost}: {delivered} delivered since the CoT, unpriced")
+            attach_text("not judged", f"current {period} cost {spent}: {delivered} delivered since the CoT, unpriced")
         else:
-            assert not cost, (
-                f"after the CoT (dated {_when(since)}) the harness read Prepayment CurrentDayCostConsumptionDelivered "
-                f"(0x{CURRENT_DAY_COST:04X}); nothing was delivered since just before the trigger (CurrentSummation"
-                f"Delivered {summation_before} then and now); expected 0, the new occupier's cost; the meter read "
-                f"{cost}: the previous occupier's spend of the day is still served"
+            assert not spent, (
+                f"after the CoT (dated {_when(since)}) the harness read the current {period}'s cost consumption "
+                f"delivered (Prepayment 0x{cost_attr:04X}); nothing was delivered since just before the trigger "
+                f"(CurrentSummationDelivered unchanged); expected 0, the new occupier's cost; the meter read {spent}: "
+                f"the previous occupier's spend of the {period} is still served"
             )
 
 
 def _check_older_history(bench: Bench, since: int) -> None:
-    """Previous Day 2..8, Week 2..5 and Month 2..13 (consumption and cost) read 0 when that
+    """Previous Day 2..8, Week 2..5 and Month 2..13 (consumption and cost), and the received
+    (export) twin of every day, week and month, read 0 from every HAN client endpoint when that
     period ended by the CoT's date in UTC and in UK local time; an attribute the meter answers
     UNSUPPORTED_ATTRIBUTE serves nothing and is not required."""
-    client = bench.han_client
-    with allure.step("The older day, week and month history wholly before the CoT reads 0"):
-        lines, served = [], []
-        for group in range(0, len(OLDER_HISTORY), 4):  # four a read: each answer fits one secured frame
-            rows = OLDER_HISTORY[group : group + 4]
-            values = client.read(rows[0][1], [attribute for _w, _c, attribute, _p, _n in rows])
-            answered = _zcl_now(bench)  # judged as of the answer, like _check_history
-            for what, cluster, attribute, period, n in rows:
-                value = values.get(attribute)
-                start, end = nth_previous(period, answered, n)
-                judged = nth_wholly_before(period, answered, n, since)
-                lines.append(
-                    f"{what} (0x{cluster:04X}/0x{attribute:04X}, {_when(start)} to {_when(end)} UTC): "
-                    f"{'unsupported' if value is None else value}{'' if judged else ' (not judged: ends after the CoT)'}"
-                )
-                if value and judged:
-                    served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
-        attach_text("older history", "\n".join(lines))
+    for title, rows in (
+        ("The older day, week and month history wholly before the CoT reads 0", OLDER_HISTORY),
+        ("The received (export) day, week and month history wholly before the CoT reads 0", RECEIVED_HISTORY),
+    ):
+        for endpoint in bench.han_client.endpoints:
+            _judge_history_rows(bench, since, rows, endpoint, f"{title} (from IHD endpoint {endpoint})")
+
+
+def _history_reads(rows: HistoryRows) -> list[HistoryRows]:
+    """The rows in reads of four attributes of one cluster (each answer fits one secured frame)."""
+    reads: list[HistoryRows] = []
+    for cluster in dict.fromkeys(row[1] for row in rows):
+        mine = tuple(row for row in rows if row[1] == cluster)
+        reads += [mine[i : i + 4] for i in range(0, len(mine), 4)]
+    return reads
+
+
+def _judge_history_rows(bench: Bench, since: int, rows: HistoryRows, endpoint: int, title: str) -> None:
+    with allure.step(title):
+        served = _served_history(bench, since, rows, endpoint)
         assert not served, (
-            f"after the CoT (dated {_when(since)}) the harness read the older history an IHD charts (Previous Day "
-            "2..8, Week 2..5, Month 2..13), each period wholly before the CoT in UTC and in UK local time; expected 0 "
-            f"for each the meter serves; it read {'; '.join(served)}: the previous occupier's history is still served"
+            f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the history an "
+            "IHD charts, each period wholly before the CoT in UTC and in UK local time; expected 0 for each the meter "
+            f"serves; it read {'; '.join(served)}: the previous occupier's history is still served"
         )
+
+
+def _served_history(bench: Bench, since: int, rows: HistoryRows, endpoint: int) -> list[str]:
+    """The rows read non-zero for a period wholly before the CoT (every read attached)."""
+    client = bench.han_client
+    lines, served = [], []
+    for read in _history_reads(rows):
+        values = client.read(read[0][1], [attribute for _w, _c, attribute, _p, _n in read], endpoint=endpoint)
+        answered = _zcl_now(bench)  # judged as of the answer, like _check_history
+        for what, cluster, attribute, period, n in read:
+            value = values.get(attribute)
+            start, end = nth_previous(period, answered, n)
+            judged = nth_wholly_before(period, answered, n, since)
+            lines.append(
+                f"{what} (0x{cluster:04X}/0x{attribute:04X}, {_when(start)} to {_when(end)} UTC): "
+                f"{'unsupported' if value is None else value}{'' if judged else ' (not judged: ends after the CoT)'}"
+            )
+            if value and judged:
+                served.append(f"{what} (cluster 0x{cluster:04X} attribute 0x{attribute:04X}) {value}")
+    attach_text("history", "\n".join(lines))
+    return served
 
 
 def _profile_answers(bench: Bench, ends: list[int], name: str) -> list[tuple[int, Answer]]:
@@ -487,9 +697,25 @@ def _check_history(
     count in either, and in BST between 23:00 and 24:00 UTC the local one has already rolled to
     a period ending after the CoT); otherwise it is partly the new occupier's and not judged.
     `before`: what the precondition read (None: required non-zero there, nothing to add)."""
+    for endpoint in bench.han_client.endpoints:
+        _check_history_from(bench, since, what, cluster, attribute, period, before, endpoint)
+
+
+def _check_history_from(
+    bench: Bench,
+    since: int,
+    what: str,
+    cluster: int,
+    attribute: int,
+    period: Period,
+    before: dict[str, object | None] | None,
+    endpoint: int,
+) -> None:
     start, end = previous(period, _zcl_now(bench))
-    with allure.step(f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0"):
-        value = bench.han_client.read(cluster, [attribute]).get(attribute)
+    with allure.step(
+        f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0 (endpoint {endpoint})"
+    ):
+        value = bench.han_client.read(cluster, [attribute], endpoint=endpoint).get(attribute)
         # Judged as of the answer: the period the meter counted in is this one or an earlier
         # one, and a rollover during the read leaves this one ending after the CoT (not judged).
         answered = _zcl_now(bench)
@@ -510,7 +736,8 @@ def _check_history(
             )
             return
         assert not value, (
-            f"after the CoT (dated {_when(since)}) the harness read the {what} (cluster 0x{cluster:04X} "
+            f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the {what} "
+            f"(cluster 0x{cluster:04X} "
             f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it (in UTC and in UK "
             f"local time); expected 0; the meter read {value}: the previous occupier's history is still served"
         )

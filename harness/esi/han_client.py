@@ -58,6 +58,17 @@ BIND_REQ, BIND_RSP = zdo_t.ZDOCmd.Bind_req, zdo_t.ZDOCmd.Bind_rsp
 # The servers an IHD binds to on the meter: Device Management (Publish CoT pushed on receipt)
 # and Messaging (Display Message, Cancel Message, Cancel All Messages).
 BOUND_CLUSTERS = (ids.DEVICE_MANAGEMENT, ids.MESSAGING)
+
+
+def clusters_bound_by(endpoints: tuple[int, ...]) -> dict[int, tuple[int, ...]]:
+    """The servers each HAN client endpoint binds to: every endpoint Device Management (each
+    must get the pushed CoT), all but the last Messaging too. The last binds Device Management
+    alone, as a PPMID without a message screen does, so the client set of the meter's DM
+    bindings differs from its Messaging one: a meter pushing Publish CoT to the clients bound to
+    Messaging misses it."""
+    return {ep: BOUND_CLUSTERS if ep != endpoints[-1] else (ids.DEVICE_MANAGEMENT,) for ep in endpoints}
+
+
 # What a meter answers each request with (besides a Default Response): a frame on the same
 # cluster echoing the TSN but another command (a push that happens to reuse the TSN) is no answer.
 ANSWER_COMMANDS = {

@@ -23,6 +23,9 @@ from harness.radio.trace import FrameRecord
 from harness.zcl import DeviceManagement, Messaging, Prepayment, codec, ids
 from harness.zcl.codec import Direction
 from harness.zcl.header import answers
+from harness.zcl.history_periods import calendars, previous
+from harness.zcl.time import UNIX_OFFSET, format_zcl_utc
+from testcases.meter_cot import DAY_HISTORY, PERIOD_HISTORY
 from testcases.steps.facts import attach_text, response_timeout
 
 DM, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.PREPAYMENT
@@ -161,6 +164,29 @@ def _served(bench: Bench) -> dict[str, str]:
     client = bench.han_client
     got = {what: client.request(cluster, command, **fields).describe() for what, cluster, command, fields in SERVED}
     got["Prepayment attributes"] = _attributes(client.read(PREPAYMENT, PAYMENT_CONFIGURATION), PAYMENT_CONFIGURATION)
+    return got | _history(bench)
+
+
+def _history(bench: Bench) -> dict[str, str]:
+    """The previous day's, week's and month's consumption and cost (what the ESI cases require
+    served before a CoT), each keyed by the period it covers in UTC and UK local time as of the
+    read: they change only when a period rolls over, and then the key does too, so a value is
+    compared only with a read of the same period (a malformed Prepayment frame zeroing the cost
+    history is data cleared without a CoT). One read per cluster: ROB-01's bench time."""
+    client = bench.han_client
+    rows = [(what, cluster, attr, "day") for what, cluster, attr in DAY_HISTORY]
+    rows += [(what, cluster, attr, period) for what, cluster, attr, period, _optional in PERIOD_HISTORY]
+    got = {}
+    for cluster in dict.fromkeys(row[1] for row in rows):
+        mine = [row for row in rows if row[1] == cluster]
+        values = client.read(cluster, [attr for _w, _c, attr, _p in mine])
+        now = int(bench.loop.now()) - UNIX_OFFSET
+        for what, _cluster, attr, period in mine:
+            covers = " / ".join(
+                f"{format_zcl_utc(a)}..{format_zcl_utc(b)} {name}"
+                for name, (a, b) in ((name, previous(period, now, zone)) for name, zone in calendars().items())
+            )
+            got[f"{what} (0x{cluster:04X}/0x{attr:04X}) for {covers}"] = str(values.get(attr))
     return got
 
 
@@ -181,7 +207,7 @@ def meter_rob_01(bench: Bench, profile: Profile) -> None:
         assert before.frame is not None, _silent("joining", bench)
     with allure.step(
         "What the meter serves before the fuzzed frames: Get Top Up Log, Get Debt Repayment Log, Get Last Message, "
-        "Prepayment's Payment Control Configuration"
+        "Prepayment's Payment Control Configuration, the previous day's, week's and month's history"
     ):
         served = _served(bench)
         attach_text("served before", "\n".join(f"{what}: {answer}" for what, answer in served.items()))
@@ -219,11 +245,13 @@ def meter_rob_01(bench: Bench, profile: Profile) -> None:
             f"expected what they held before, {_attributes(attributes)}; the meter answered {_attributes(now)}"
         )
     with allure.step(
-        "After the set the meter serves the same top-up log, debt log, last message and Payment Control Configuration"
+        "After the set the meter serves the same top-up log, debt log, last message, Payment Control Configuration "
+        "and previous day's, week's and month's history"
     ):
         served_now = _served(bench)
         attach_text("served after", "\n".join(f"{what}: {answer}" for what, answer in served_now.items()))
-        changed = [what for what in served if served_now[what] != served[what]]
+        # A history read of another period than before (a rollover between the reads) is not compared.
+        changed = [what for what in served if what in served_now and served_now[what] != served[what]]
         assert not changed, (
             f"after {len(frames)} malformed Device Management, Messaging and Prepayment frames the harness asked "
             + "; ".join(

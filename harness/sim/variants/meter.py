@@ -23,6 +23,8 @@ from harness.sim.devices.meter import (
     NO_COT_TIME,
     PENCE_PER_KWH,
     PREPAYMENT,
+    PREVIOUS_DAY,
+    PREVIOUS_PERIOD,
     LastMessage,
     MeterCot,
     ReferenceEsme,
@@ -33,7 +35,7 @@ from harness.sim.devices.meter import (
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import codec, ids
 from harness.zcl.device_management import TenancyChangeControl
-from harness.zcl.history_periods import Period
+from harness.zcl.history_periods import Period, current_start
 from harness.zcl.logs import split_log
 from harness.zcl.metering import HALF_HOUR, IntervalChannel, ProfileIntervalPeriod, ProfileStatus
 from harness.zcl.prepayment import DebtType
@@ -227,8 +229,9 @@ ROWS: tuple[VariantSpec, ...] = (
         NewEventIdEachGet,
         ESME,
         "ESI-02",
-        may_fail=("ESI-05", "ESI-07"),
-        why="each later Get Change of Tenancy answers another event than the one it pushed",
+        may_fail=("ESI-04", "ESI-05", "ESI-07"),
+        why="each later Get Change of Tenancy answers another event than the one it pushed, or than ESI-04 "
+        "was answered before its hold",
     ),
     _v(AttributesKeepNoCot, ESME, "ESI-03"),
     _v(AttributesOffByADay, GPF, "ESI-03"),
@@ -736,4 +739,323 @@ ROWS += (
     _v(WithholdingLapsesAtMidnight, GPF, "ESI-04"),
     _v(AttributesDefaultToZeroBeforeCot, ESME, "ESI-01"),
     _v(PriorCotMissingFromAttributes, GPF, "ESI-01"),
+)
+
+
+# -- every HAN client told, the same CoT after the hold, a CoT dated as the trigger dated it ---
+class AnswersCotToFirstClientOnly(ReferenceEsme):
+    """Answers Get Change of Tenancy from a per-client table that the CoT updates for the first
+    client bound to Device Management only: every other HAN client (a PPMID, a second IHD,
+    one that missed the push) is answered as before the CoT (NOT_FOUND), and never clears."""
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        self.asking_endpoint = int(frame.src_ep)
+        super().on_zcl(frame, zcl)
+
+    def on_get_cot(self, zcl):  # noqa: ANN001, ANN201
+        first = next((endpoint for _ieee, endpoint in self.bound(DM)), None)
+        if self.boundary is not None and self.asking_endpoint != first:
+            return self.not_found(zcl)
+        return super().on_get_cot(zcl)
+
+
+class AttributesLapseAtMidnight(ReferenceGpf):
+    """Rebuilds its Device Management attribute table from the daily snapshot at each UTC
+    midnight, and the snapshot does not carry the tenancy set: from the midnight after the CoT
+    0x0200/0x0201 read "no CoT" again (Get Change of Tenancy still answers it), so an IHD
+    learning of the CoT by reading them (query_method read_attributes) never does."""
+
+    def cot_attributes(self) -> tuple[int, int]:
+        if self.boundary is not None and self.zcl_now() // DAY > self.boundary // DAY:
+            return NO_COT_TIME, NO_COT_CONTROL
+        return super().cot_attributes()
+
+
+class RestampsIssuerEventIdDaily(ReferenceGpf):
+    """Rebuilds its event table at each UTC midnight and takes the CoT's Issuer Event ID from
+    the rebuild's counter: from the day after the CoT Get Change of Tenancy answers it under a
+    newer ID each day, and every IHD asking takes it for a new CoT and clears the new
+    occupier's data."""
+
+    def publish_cot_fields(self) -> dict[str, object]:
+        fields = super().publish_cot_fields()
+        if self.boundary is not None:
+            days = self.zcl_now() // DAY - self.boundary // DAY
+            fields["issuer_event_id"] = int(fields["issuer_event_id"]) + days  # type: ignore[call-overload]
+        return fields
+
+
+class DatesCotAtNextMidnight(ReferenceEsme):
+    """Takes the CoT on receipt and withholds from then, but publishes its Implementation
+    Date/Time as the next UTC midnight (the DLMS restrict date rounded up to the day's end), in
+    the answer, the attributes and the push: an IHD scheduling the CoT (implementation_time
+    scheduled) keeps the previous occupier's data until midnight."""
+
+    def change_of_tenancy(self) -> None:
+        now = self.zcl_now()
+        self.cot = MeterCot(self.next_event_id(), (now // DAY + 1) * DAY)
+        self.boundary = now
+        self.clear_last_message(now)
+        self.push_cot()
+
+
+ROWS += (
+    _v(AnswersCotToFirstClientOnly, ESME, "ESI-02"),
+    _v(AttributesLapseAtMidnight, GPF, "ESI-04"),
+    _v(
+        RestampsIssuerEventIdDaily,
+        GPF,
+        "ESI-04",
+        "ESI-05",
+        "ESI-07",
+        why="ESI-05 and ESI-07, after ESI-04's hold, compare the pushes with the CoT Get Change of Tenancy answers",
+    ),
+    _v(
+        DatesCotAtNextMidnight,
+        ESME,
+        "ESI-03",
+        may_fail=("ESI-04",),
+        why="ESI-04 takes the later published date for its boundary: the new occupier's half-hours before it are served",
+    ),
+)
+
+
+# -- more request forms an IHD or PPMID uses, each left unfiltered by one meter -----------------
+class ServesLatestHalfHourUnfiltered(ReferenceEsme):
+    """Answers Get Profile for one or two periods (an IHD's "last half-hour" tile) from its
+    live interval cache, which the CoT does not touch: the previous occupier's latest
+    half-hours are served to that request only."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_periods"]) <= 2:
+            with unrestricted(self):
+                return super().on_get_profile(zcl)
+        return super().on_get_profile(zcl)
+
+
+class ServesDayChartUnfiltered(ReferenceGpf):
+    """Answers Get Profile for more periods than one frame carries (an IHD's day chart asks 48)
+    through a bulk-read path that skips the CoT filter, answering the first MAX_PERIODS of its
+    raw store: the previous occupier's half-hours."""
+
+    def on_get_profile(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["number_of_periods"]) > MAX_PERIODS:
+            with unrestricted(self):
+                return super().on_get_profile(zcl)
+        return super().on_get_profile(zcl)
+
+
+class ServesTopUpsUpToBeforeCot(ReferenceEsme):
+    """Applies its CoT filter only when the Latest End Time asked is at or after the CoT ("a
+    window ending before it cannot hold the new occupier's records"): an IHD paging back, or
+    one whose clock is behind, is served the previous occupier's top-ups."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if self.boundary is not None and int(zcl.fields["latest_end_time"]) < self.boundary:
+            with unrestricted(self):
+                return super().on_get_top_up_log(zcl)
+        return super().on_get_top_up_log(zcl)
+
+
+class ServesDebtLogUpToBeforeCot(ReferenceGpf):
+    """The debt log likewise: a Latest End Time before the CoT is answered unfiltered."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if self.boundary is not None and int(zcl.fields["latest_end_time"]) < self.boundary:
+            with unrestricted(self):
+                return super().on_get_debt_log(zcl)
+        return super().on_get_debt_log(zcl)
+
+
+class ServesLatestDebtOfATypeUnfiltered(ReferenceEsme):
+    """Answers Get Debt Repayment Log for one debt type and a count (a PPMID's "last collection
+    of debt 2") from a per-type index the CoT does not filter."""
+
+    def on_get_debt_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["debt_type"]) != DebtType.All_Debts and int(zcl.fields["number_of_debts"]):
+            with unrestricted(self):
+                return super().on_get_debt_log(zcl)
+        return super().on_get_debt_log(zcl)
+
+
+class ServesTopUpsForNoLimit(ReferenceGpf):
+    """Takes a Latest End Time of 0xFFFFFFFF (ZCL's invalid time, which some clients send for
+    "no limit") down a fast path that returns the raw log, the previous occupier's top-ups."""
+
+    def on_get_top_up_log(self, zcl):  # noqa: ANN001, ANN201
+        if int(zcl.fields["latest_end_time"]) == INVALID:
+            with unrestricted(self):
+                return super().on_get_top_up_log(zcl)
+        return super().on_get_top_up_log(zcl)
+
+
+ROWS += (
+    _v(ServesLatestHalfHourUnfiltered, ESME, "ESI-04"),
+    _v(ServesDayChartUnfiltered, GPF, "ESI-04"),
+    _v(ServesTopUpsUpToBeforeCot, ESME, "ESI-04"),
+    _v(ServesDebtLogUpToBeforeCot, GPF, "ESI-04"),
+    _v(ServesLatestDebtOfATypeUnfiltered, ESME, "ESI-04"),
+    _v(ServesTopUpsForNoLimit, GPF, "ESI-04"),
+)
+
+
+# -- the history attributes: every cost day read from Prepayment, the export twins, every client --
+OLDER_DAY_COSTS = {n: 0x0520 + (n - 2) * 2 for n in range(2, 9)}  # Prepayment PreviousDay2..8 Cost
+RECEIVED = 1  # a received (export) history attribute is its delivered twin's ID + 1 (SE 1.4)
+EXPORT_WH_PER_DAY = 2_400  # the previous occupier's solar export, Wh a day
+
+
+class KeepsOlderDayCost(ReferenceGpf):
+    """Serves Previous Day 2..8 Cost Consumption Delivered (Prepayment 0x0520..0x052C) from
+    accumulators its CoT routine does not zero (its list ends at the previous day's cost): a
+    PPMID's week-of-spend chart shows the previous occupier's."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            midnight = self.zcl_now() // DAY * DAY
+            with unrestricted(self):
+                for n, attribute in OLDER_DAY_COSTS.items():
+                    start = midnight - n * DAY
+                    table[attribute] = (T.uint48, self.day_cost(start, start + DAY))
+        return table
+
+
+class KeepsExportHistory(ReferenceEsme):
+    """A meter with generation: its CoT routine zeroes the delivered history only, so the
+    previous day's, week's and month's Consumption Received (Metering 0x0404, 0x0433, 0x0443)
+    still read the previous occupier's export."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[PREVIOUS_DAY + RECEIVED] = (T.uint24, EXPORT_WH_PER_DAY)
+            table[PREVIOUS_PERIOD["week"] + RECEIVED] = (T.uint24, 7 * EXPORT_WH_PER_DAY)
+            table[PREVIOUS_PERIOD["month"] + RECEIVED] = (T.uint32, 30 * EXPORT_WH_PER_DAY)
+        return table
+
+
+class ServesCachedHistoryToSecondClient(ReferenceEsme):
+    """Answers Read Attributes of Metering and Prepayment to every HAN client but the first
+    bound to Device Management from a per-client mirror refreshed only before the CoT: a
+    second IHD or a PPMID reads the previous occupier's day, week and month history."""
+
+    def on_zcl(self, frame, zcl) -> None:  # noqa: ANN001
+        self.asking_endpoint = int(frame.src_ep)
+        super().on_zcl(frame, zcl)
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        first = next((endpoint for _ieee, endpoint in self.bound(DM)), None)
+        if cluster in (METERING, PREPAYMENT) and self.asking_endpoint != first:
+            with unrestricted(self):
+                return super().attribute_table(cluster)
+        return super().attribute_table(cluster)
+
+
+ROWS += (
+    _v(KeepsOlderDayCost, GPF, "ESI-04"),
+    _v(KeepsExportHistory, ESME, "ESI-04"),
+    _v(ServesCachedHistoryToSecondClient, ESME, "ESI-04"),
+)
+
+
+# -- the current week and month, bounded after the CoT as the current day is ---------------------
+CURRENT_WEEK = 0x0430  # Metering CurrentWeekConsumptionDelivered
+CURRENT_MONTH_COST = 0x0540  # Prepayment CurrentMonthCostConsumptionDelivered
+
+
+def _period_so_far(meter: ReferenceMeter, period: Period) -> int:
+    """Wh since the current `period` began (UTC), whoever consumed them, the half-hour in
+    progress pro rata: what a running register the CoT does not reset holds."""
+    now = meter.zcl_now()
+    start, in_progress = current_start(period, now), now // HALF_HOUR * HALF_HOUR
+    with unrestricted(meter):
+        complete = meter.consumed(start, in_progress)
+    return complete + meter.interval_value(in_progress + HALF_HOUR) * (now - in_progress) // HALF_HOUR
+
+
+class CurrentWeekKeepsPreCotConsumption(ReferenceGpf):
+    """Serves CurrentWeekConsumptionDelivered (Metering 0x0430) from a running register the CoT
+    does not reset: for the rest of the CoT's week the new occupier's IHD shows the previous
+    occupier's consumption since Monday."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == METERING:
+            table[CURRENT_WEEK] = (T.uint24, _period_so_far(self, "week"))
+        return table
+
+
+class CurrentMonthCostNotReset(ReferenceEsme):
+    """Serves CurrentMonthCostConsumptionDelivered (Prepayment 0x0540) from a running register
+    the CoT does not reset: the new occupier's PPMID shows the month's spend with the previous
+    occupier's in it."""
+
+    def attribute_table(self, cluster: int):  # noqa: ANN201
+        table = super().attribute_table(cluster)
+        if cluster == PREPAYMENT:
+            table[CURRENT_MONTH_COST] = (T.uint48, _period_so_far(self, "month") * PENCE_PER_KWH // 1000)
+        return table
+
+
+ROWS += (
+    _v(CurrentWeekKeepsPreCotConsumption, GPF, "ESI-04"),
+    _v(CurrentMonthCostNotReset, ESME, "ESI-04"),
+)
+
+
+class PushesCotToMessagingBindings(ReferenceGpf):
+    """Walks the wrong binding table: pushes Publish CoT to the clients bound to its Messaging
+    server, so a client bound to Device Management alone (a PPMID without a message screen)
+    never gets it."""
+
+    def push_targets(self) -> list[tuple[zt.EUI64, int]]:
+        return self.bound(ids.MESSAGING)
+
+
+ROWS += (_v(PushesCotToMessagingBindings, GPF, "ESI-07"),)
+
+
+# -- the CoT over a power cycle (bench.power_control) --------------------------------------------
+class ForgetsCotOnPowerCycle(ReferenceEsme):
+    """Keeps the CoT it took (and with it its withholding boundary) in RAM only: after a power
+    cut it holds no CoT, Get Change of Tenancy answers NOT_FOUND and the previous occupier's
+    logs and history are served again."""
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        if self.boundary is not None:
+            self.cot, self.boundary = None, None
+
+
+class RestoresMessageOnPowerCycle(ReferenceGpf):
+    """Keeps its message store in flash and the CoT's Cancel of it in RAM: after a power cut
+    the previous occupier's last message is back, and Get Last Message answers it."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.stored_message = self.last_message
+        self.restored = False
+
+    def on_power_off(self) -> None:
+        super().on_power_off()
+        if self.boundary is not None:
+            self.last_message, self.restored = self.stored_message, True
+
+    def on_get_last_message(self, zcl):  # noqa: ANN001, ANN201
+        if self.restored:
+            with unrestricted(self):
+                return super().on_get_last_message(zcl)
+        return super().on_get_last_message(zcl)
+
+
+ROWS += (
+    _v(
+        ForgetsCotOnPowerCycle,
+        ESME,
+        "ESI-04",
+        may_fail=("ESI-05", "ESI-07"),
+        why="ESI-05 and ESI-07, after ESI-04's power cycle, compare the pushes with what Get Change of Tenancy answers",
+    ),
+    _v(RestoresMessageOnPowerCycle, GPF, "ESI-04", may_fail=("ESI-06",), why="ESI-06 runs after the power cycle"),
 )

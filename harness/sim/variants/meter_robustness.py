@@ -14,6 +14,7 @@ from harness.sim.devices.meter import LastMessage, MeterCot, ReferenceEsme, Refe
 from harness.sim.variants.spec import ESME, GPF, VariantSpec, _v
 from harness.zcl import ids
 from harness.zcl.codec import ZclDecodeError, ZclFrame
+from harness.zcl.history_periods import Period
 
 DM, MESSAGING, PREPAYMENT = ids.DEVICE_MANAGEMENT, ids.MESSAGING, ids.PREPAYMENT
 PAYMENT_CONTROL_CONFIGURATION = 0x0000  # Prepayment, bitmap16 (the reference meters do not serve it)
@@ -204,4 +205,35 @@ ROWS += (
         "after it: every later case meets its silence",
     ),
     _v(SwallowsFrameAfterTruncatedGetMessageCancellation, GPF, "ROB-01"),
+)
+
+
+class MalformedPrepaymentFrameZeroesCostHistory(ReferenceEsme):
+    """Its Prepayment parser's scratch buffer overlaps the cost-history accumulators: a
+    Prepayment frame that does not decode zeroes the previous day's, week's and month's cost,
+    the occupier's history cleared without a CoT."""
+
+    zeroed = False
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        if frame.cluster_id == ids.PREPAYMENT:
+            self.zeroed = True
+        super().on_malformed(frame, error)
+
+    def day_cost(self, start: int, end: int) -> int:
+        return 0 if self.zeroed else super().day_cost(start, end)
+
+    def period_cost(self, period: Period, start: int, end: int) -> int:
+        return 0 if self.zeroed else super().period_cost(period, start, end)
+
+
+ROWS += (
+    _v(
+        MalformedPrepaymentFrameZeroesCostHistory,
+        ESME,
+        "ROB-01",
+        broken=("ESI-02", "ESI-03", "ESI-04", "ESI-05", "ESI-06", "ESI-07"),
+        why="its cost history zeroed by ROB-01 (which runs first), the meter no longer serves the previous "
+        "occupier's previous-day cost the shared CoT trigger's precondition requires",
+    ),
 )
