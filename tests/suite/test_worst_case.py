@@ -26,8 +26,13 @@ from testcases.steps import eventually, query_deadline
 
 # A clearing a conforming unit makes at once, waited for up to `eventually` before its hold.
 CLEARINGS = ("CLR-01", "CLR-02", "CLR-03", "CLR-04", "CLR-05", "DM-04", "IMPL-01", "POLL-05")
-# A run's frames take virtual time of their own (milliseconds each) that no estimate counts.
+# A run's frames take virtual time of their own that no estimate counts: while a frame is in
+# flight the bench clock runs in real time (harness/bench/loop.py), a few milliseconds a
+# frame on a quiet machine, tens on a loaded one (a meter's ROB-01, ~130 frames, once held
+# 2.6 s more than its worst case at load 14). So the slack is per frame of the case, with a
+# margin no load reaches, and never a bound on the unit's own timing.
 FRAME_TIME_S = 2.0
+FRAME_SLACK_S = 0.25
 
 
 def _profile(name: str) -> Profile:
@@ -72,14 +77,25 @@ def test_every_wait_a_conforming_unit_ends_early_is_counted_to_its_deadline(name
         assert any(estimate[c] for c in wanted), f"{name}: no case with an early-ending wait applies"
 
 
-def _bench_times(results: Path) -> dict[str, float]:
+def _frames(results: Path, result: dict[str, object]) -> int:
+    """Frames in the case's frame trace attachment (one numbered line each)."""
+    count = 0
+    for attachment in result.get("attachments", []):  # type: ignore[union-attr]
+        if attachment["name"].endswith("frame trace"):
+            text = (results / attachment["source"]).read_text(encoding="utf-8", errors="replace")
+            count += sum(1 for line in text.splitlines() if line.split(" +", 1)[0].strip().isdigit())
+    return count
+
+
+def _bench_times(results: Path) -> dict[str, tuple[float, int]]:
+    """Each case's bench time and the frames it exchanged."""
     found = {}
     for path in results.glob("*-result.json"):
         result = json.loads(path.read_text(encoding="utf-8"))
         case_id = next((label["value"] for label in result["labels"] if label["name"] == "as_id"), None)
         seconds = next((p["value"] for p in result.get("parameters", []) if p["name"] == "bench time (s)"), None)
         if case_id and seconds is not None:
-            found[case_id] = float(seconds.strip("'"))
+            found[case_id] = (float(seconds.strip("'")), _frames(results, result))
     return found
 
 
@@ -93,5 +109,9 @@ def test_the_reference_runs_stay_within_the_worst_case(reference_outcomes: list[
     measured = _bench_times(outcome.results)
     assert measured, f"{name}: the run recorded no bench time"
     worst = worst_case(_profile(name))
-    over = {c: (seconds, worst[c]) for c, seconds in measured.items() if seconds > worst[c] + FRAME_TIME_S}
-    assert not over, f"{name}: cases that held the bench longer than their worst case (run, worst): {over}"
+    over = {
+        c: (seconds, worst[c], frames)
+        for c, (seconds, frames) in measured.items()
+        if seconds > worst[c] + FRAME_TIME_S + FRAME_SLACK_S * frames
+    }
+    assert not over, f"{name}: cases that held the bench longer than their worst case (run, worst, frames): {over}"
