@@ -298,6 +298,10 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         with allure.step("The meters cancel it: the same Issuer Event ID with implementation time 0xFFFFFFFF"):
             bench.occupancy.cancel_move(cancel)  # the previous occupier stays
             push_cot_from_all(bench, profile, cancel)
+        # A cancel is never a CoT: one that finds nothing pending (this one was cancelled)
+        # clears nothing either (a unit taking "cancel, else action now" would clear here).
+        with allure.step("The meters send the cancel again: nothing is pending now"):
+            push_cot_from_all(bench, profile, cancel)
 
     retained(
         bench,
@@ -306,5 +310,6 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         new,
         due_in + eventually(profile),
         schedule_then_cancel,
-        "a scheduled CoT cancelled with implementation time 0xFFFFFFFF, past its original time",
+        "a scheduled CoT cancelled with implementation time 0xFFFFFFFF (sent twice, the second finding nothing "
+        "pending), past its original time",
     )

@@ -68,6 +68,7 @@ from testcases.steps.stimuli import (
     send_publish_cot,
     sources_clearing_all,
     stored_and_shown,
+    supplier_message_in_every_form,
     unknown_command_frame,
 )
 
@@ -121,6 +122,7 @@ __all__ = [
     "status_of",
     "stored",
     "stored_and_shown",
+    "supplier_message_in_every_form",
     "unknown_command_frame",
     "watching",
     "with_retries",

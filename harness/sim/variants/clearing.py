@@ -139,6 +139,79 @@ class ReappearsAfterPowerCycle(ReferenceIHD):
         super().on_joined(reason)
 
 
+class ReappearsAfterSecondPowerCycle(ReferenceIHD):
+    """Keeps its display in two flash banks and erases only the active one on a CoT: the
+    first power-up after it reads the erased bank, the second swaps back to the other, which
+    still holds the previous occupier's data."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.other_bank: dict[DataClass, frozenset[Item]] | None = None  # flash
+        self.power_ups_since_cot = 0  # flash
+
+    def action_cot(self, issuer_event_id: int, scope: str) -> None:
+        if self.is_new_event(issuer_event_id, scope):
+            self.other_bank = {dc: self.display.items(dc) or frozenset() for dc in self.stores}
+            self.power_ups_since_cot = 0
+        super().action_cot(issuer_event_id, scope)
+
+    def on_joined(self, reason: str) -> None:
+        if reason == "power_on" and self.other_bank is not None:
+            self.power_ups_since_cot += 1
+            if self.power_ups_since_cot == 2:
+                for data_class, items in self.other_bank.items():
+                    self.display.add(data_class, items)
+                self.other_bank = None
+        super().on_joined(reason)
+
+
+class _KeepsSomeMessages(ReferenceIHD):
+    """Its CoT erase leaves the supplier messages `kept` says it must keep (in a store of
+    their own, or until the consumer confirms them)."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.kept_ids: set[int] = set()  # flash: the messages its erase leaves
+
+    def kept(self, zcl: ZclFrame) -> bool:
+        raise NotImplementedError
+
+    def _note(self, zcl: ZclFrame) -> None:
+        if zcl.command_name in ("display_message", "display_protected_message") and self.kept(zcl):
+            self.kept_ids.add(int(zcl.fields["message_id"]))
+
+    def on_messaging(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._note(zcl)
+        super().on_messaging(frame, zcl)
+
+    def _on_message(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._note(zcl)
+        super()._on_message(frame, zcl)
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if data_class is not DataClass.SUPPLIER_MESSAGES:
+            super().clear(data_class, fuel)
+            return
+        self.display.remove(data_class, lambda i: (fuel is None or i[0] == fuel) and i[2] not in self.kept_ids)
+
+
+class KeepsProtectedMessages(_KeepsSomeMessages):
+    """Keeps a message sent as Display Protected Message in its secure message store, which
+    the CoT erase does not reach: the previous occupier's protected message stays."""
+
+    def kept(self, zcl: ZclFrame) -> bool:
+        return zcl.command_name == "display_protected_message"
+
+
+class KeepsMessageAwaitingConfirmation(_KeepsSomeMessages):
+    """Keeps a message that requires the consumer's confirmation (Message Control bit 7)
+    until it is confirmed, CoT or not: the new occupier is asked to confirm the previous
+    occupier's message."""
+
+    def kept(self, zcl: ZclFrame) -> bool:
+        return bool(int(zcl.fields["message_control"]) & 0x80)
+
+
 class ReshowsCachedMessage(ReferenceIHD):
     """Clears the supplier message on a CoT, but its message screen keeps the last one in a
     RAM cache and redraws from it moments later (a fifth of clear_within): the previous
@@ -248,6 +321,12 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(ShowsNewOccupierJustLate, IHD, "CLR-06"),
     _v(RefetchesElectricityOnly, DUAL, "CLR-06"),
     _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
+    # Only the second power-up after a CoT brings it back: CLR-07 power-cycles twice.
+    _v(ReappearsAfterSecondPowerCycle, IHD, "CLR-07"),
+    # A supplier message in every form the meters relay one (steps.MESSAGE_FORMS): CLR-04
+    # sends the resident's again as each before its CoT.
+    _v(KeepsProtectedMessages, IHD, "CLR-04"),
+    _v(KeepsMessageAwaitingConfirmation, PPMID, "CLR-04"),
     _v(
         LosesPendingEraseOnPowerCycle,
         IHD,

@@ -70,6 +70,18 @@ class IgnoresCancel(ReferenceIHD):
         return
 
 
+class CancelWithoutPendingActions(ReferenceIHD):
+    """Scheduled policy: 0xFFFFFFFF cancels the pending CoT of its Issuer Event ID, but with
+    none pending the branch falls through to "implement now": a cancel sent again (or for a
+    CoT already cancelled) clears everything."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        pending = any(p.issuer_event_id == issuer_event_id for p in self.scheduled)
+        if implementation_time == CANCEL and not pending:
+            implementation_time = IMPLEMENT_NOW
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
 class ActionsOnReceiptAndAgainAtTime(ReferenceIHD):
     """Declared on_receipt and actions a future-dated CoT on receipt, but the generic SE
     scheduler left in the firmware also fires at the implementation time and clears again,
@@ -200,4 +212,6 @@ ROWS: tuple[VariantSpec, ...] = (
     # is gone before its cancel comes): the short lead (steps.scheduled_lead) still sees it.
     _v(ActionsScheduledCotOnReceipt, SCHEDULED, "IMPL-02", "IMPL-04"),
     _v(ActionsScheduledCotEarly, SCHEDULED, "IMPL-02"),
+    # A cancel that finds nothing pending: IMPL-04 sends its cancel twice.
+    _v(CancelWithoutPendingActions, SCHEDULED, "IMPL-04"),
 )

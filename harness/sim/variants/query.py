@@ -226,6 +226,64 @@ class KeepsDebtRecoveryOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferencePPM
     skipped = DataClass.DEBT_RECOVERY
 
 
+class _SkipsOneEraseOnPeriodicQuery:
+    """A CoT learnt in the answer to a periodic query (the unit left on, never pushed) goes
+    through the poll task's own clearing routine, which skips `skipped`; a pushed CoT, or one
+    learnt at start-up, clears all."""
+
+    skipped: DataClass
+    _polling = False
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)  # type: ignore[call-arg]
+        self._periodic_tsns: set[int] = set()  # RAM: the TSNs of the poll task's queries
+        self._in_periodic_answer = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()  # type: ignore[misc]
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        before = set(self._pending)  # type: ignore[attr-defined]
+        super().query_cot(meter)  # type: ignore[misc]
+        if self._polling:
+            self._periodic_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._in_periodic_answer = zcl.tsn in self._periodic_tsns
+        self._periodic_tsns.discard(zcl.tsn)
+        try:
+            super()._on_get_cot_answer(frame, zcl)  # type: ignore[misc]
+        finally:
+            self._in_periodic_answer = False
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if self._in_periodic_answer and data_class is self.skipped:
+            return
+        super().clear(data_class, fuel)  # type: ignore[misc]
+
+    def on_power_off(self) -> None:
+        super().on_power_off()  # type: ignore[misc]
+        self._periodic_tsns.clear()
+
+
+class KeepsMessagesOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferenceIHD):
+    """A CoT learnt by its periodic query while it stays on clears the consumption history
+    but not the supplier messages (a pushed one, or one learnt at start-up, clears both)."""
+
+    skipped = DataClass.SUPPLIER_MESSAGES
+
+
+class KeepsTopUpsOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferencePPMID):
+    """PPMID: a CoT learnt by its periodic query clears the debt log and the messages but
+    not the top-up log (a pushed one, or one learnt at start-up, clears all three)."""
+
+    skipped = DataClass.TOP_UP_HISTORY
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
@@ -263,4 +321,7 @@ ROWS: tuple[VariantSpec, ...] = (
     # cases that learn it by the query after a power-on (POLL-05) or a rejoin (IMPL-03).
     _v(KeepsMessagesOnStartUpQuery, IHD, "POLL-05", "IMPL-03"),
     _v(KeepsDebtRecoveryOnStartUpQuery, PPMID, "POLL-05", "IMPL-03"),
+    # ... and one learnt by a periodic query while the unit stays on (POLL-07) as well.
+    _v(KeepsMessagesOnPeriodicQuery, IHD, "POLL-07"),
+    _v(KeepsTopUpsOnPeriodicQuery, PPMID, "POLL-07"),
 )
