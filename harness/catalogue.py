@@ -187,7 +187,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "No spurious clearing",
         "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data: "
         "byte for byte, with an earlier or a later implementation time, or with another Provider ID, "
-        "Tariff Type and reserved change-control bits",
+        "Tariff Type and reserved change-control bits; nor the meters answering it again after a query "
+        "they answered NOT_FOUND (a meter restarting)",
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),

@@ -61,9 +61,11 @@ from harness.sim.variants.device_management import (
 from harness.sim.variants.implementation_time import (
     CancelWithoutPendingActions,
     IgnoresCancel,
+    IgnoresCotDatedOverADayAhead,
     IgnoresCotDatedOverAWeekAgo,
     IgnoresPastImplementationTime,
     SchedulesAlthoughOnReceipt,
+    SchedulesCotOverADayAhead,
     ZeroMeansNever,
     ZeroMeansNeverWhenQueried,
 )
@@ -108,6 +110,7 @@ from harness.sim.variants.no_spurious_clearing import (
     ClearsOnResentPush,
     ComparesEventIdsModulo,
     ComparesEventIdsSigned,
+    ForgetsActionedOnNotFound,
     KeysEventsByIdAndProvider,
     KeysEventsByIdAndTime,
 )
@@ -170,6 +173,7 @@ __all__ = [
     "DatesCotTenDaysEarly",
     "DeafAfterMalformed",
     "DefaultResponseOnHaProfile",
+    "ForgetsActionedOnNotFound",
     "ForgetsEarlierCot",
     "DefaultResponseDespiteDdr",
     "DefaultResponseManufacturerSpecific",
@@ -180,6 +184,7 @@ __all__ = [
     "EnforcesSecurityOnElectricityOnly",
     "HangsOnUnknownPrepaymentCommand",
     "IgnoresCancel",
+    "IgnoresCotDatedOverADayAhead",
     "IgnoresCotFromPeriodicQuery",
     "IgnoresCotWithDdr",
     "IgnoresFrameTypeOnDm",
@@ -214,6 +219,7 @@ __all__ = [
     "RepaintsFromRamAtRefresh",
     "ReshowsCachedMessage",
     "SchedulesAlthoughOnReceipt",
+    "SchedulesCotOverADayAhead",
     "ShowsNewOccupierJustLate",
     "ShowsNothingAfterCot",
     "StopsPeriodicQueries",
