@@ -250,7 +250,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-05",
         "Query behaviour",
         "A CoT set while the unit was off the network is learnt at its next "
-        "query and every stored class cleared, without any push",
+        "query and every stored class cleared, without any push; the new occupier's data then shown for "
+        "every fuel within clear_within (CLR-06's rule on the pull path)",
         f"{SECMP_QUERY}: pull model",
         _B,
     ),
@@ -305,7 +306,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "SCOPE-01",
         "Clear scope",
         "A CoT from the GPF alone clears what behaviour.clear_scope declares: every fuel's data (all) "
-        "or the gas data (fuel)",
+        "or the gas data (fuel), pushed by the GPF and learnt by the unit's query when the GPF alone holds it",
         SECMP_SCOPE,
         _C,
     ),

@@ -169,6 +169,17 @@ def test_poll_05(bench: Bench, profile: Profile) -> None:
         f"a CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) was set while the unit was off the network (no "
         "push); it must be learnt by the unit's query at power-on and all of the previous occupier's data cleared",
     )
+    # CLR-06's rule on the pull path: the new occupier shown for every fuel, not left blank
+    # until a later refresh (a unit re-fetching only from the meter whose answer told it).
+    steps.assert_new_occupier_shown(
+        bench,
+        profile,
+        steps.served_at_move_in(classes),
+        previous,
+        new,
+        steps.clear_within(profile),
+        "after the CoT learnt by its query at power-on",
+    )
     pushed = pushed_since(bench, since)
     attach_text("pushes", f"{len(pushed)} unsolicited Publish CoT sent by the harness (must be 0)")
     if pushed:  # the harness's own fault, never the unit's

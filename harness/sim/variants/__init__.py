@@ -14,6 +14,7 @@ from harness.sim.variants.clear_scope import (
     ClearsEverythingAlthoughScopeFuel,
     ClearsOnlyGasAlthoughScopeAll,
     EsmeCotClearsAllAlthoughScopeFuel,
+    GpfQueryClearsGasOnlyAlthoughScopeAll,
 )
 from harness.sim.variants.clearing import (
     ClearsTooSlowly,
@@ -127,6 +128,7 @@ from harness.sim.variants.query import (
     QueriesEsmeOnly,
     QueriesEveryTenMinutes,
     QueriesOftenWhileNotFound,
+    RefetchesAnsweringMeterOnly,
     StopsPeriodicQueries,
     SwitchesQueryMethodWhenPolling,
 )
@@ -182,6 +184,7 @@ __all__ = [
     "DescriptorWithoutDmClient",
     "DescriptorWithoutDmServer",
     "EnforcesSecurityOnElectricityOnly",
+    "GpfQueryClearsGasOnlyAlthoughScopeAll",
     "HangsOnUnknownPrepaymentCommand",
     "IgnoresCancel",
     "IgnoresCotDatedOverADayAhead",
@@ -214,6 +217,7 @@ __all__ = [
     "QueriesOftenWhileNotFound",
     "ReappearsAfterPowerCycle",
     "ReappearsAfterSecondPowerCycle",
+    "RefetchesAnsweringMeterOnly",
     "RefetchesElectricityOnly",
     "RejectsReservedBits",
     "RepaintsFromRamAtRefresh",

@@ -284,6 +284,27 @@ class KeepsTopUpsOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferencePPMID):
     skipped = DataClass.TOP_UP_HISTORY
 
 
+class RefetchesAnsweringMeterOnly(DualFuelIHD):
+    """After a CoT learnt in a meter's answer to its query, fetches the new occupier's data
+    from that meter only (a pushed CoT refetches from every meter): on a dual-fuel home the
+    other fuel stays blank until its next periodic refresh, hours later."""
+
+    _answering: Meter | None = None
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._answering = self.meter_of(frame)
+        try:
+            super()._on_get_cot_answer(frame, zcl)
+        finally:
+            self._answering = None
+
+    def fetch_new_occupier(self, fuel: str | None) -> None:
+        if self._answering is not None and fuel is None:
+            self.fetch_all(self._answering)
+            return
+        super().fetch_new_occupier(fuel)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
@@ -324,4 +345,6 @@ ROWS: tuple[VariantSpec, ...] = (
     # ... and one learnt by a periodic query while the unit stays on (POLL-07) as well.
     _v(KeepsMessagesOnPeriodicQuery, IHD, "POLL-07"),
     _v(KeepsTopUpsOnPeriodicQuery, PPMID, "POLL-07"),
+    # CLR-06's rule on the pull path: POLL-05 asks for every fuel of the new occupier.
+    _v(RefetchesAnsweringMeterOnly, DUAL, "POLL-05"),
 )
