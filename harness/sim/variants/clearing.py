@@ -188,8 +188,10 @@ class _KeepsSomeMessages:
         self._note(zcl)
         super()._on_message(frame, zcl)  # type: ignore[misc]
 
+    messages = DataClass.SUPPLIER_MESSAGES  # the class whose erase leaves some
+
     def clear(self, data_class: DataClass, fuel: str | None) -> None:
-        if data_class is not DataClass.SUPPLIER_MESSAGES:
+        if data_class is not self.messages:
             super().clear(data_class, fuel)  # type: ignore[misc]
             return
         display = self.display  # type: ignore[attr-defined]
