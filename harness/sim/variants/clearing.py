@@ -322,9 +322,10 @@ ROWS: tuple[VariantSpec, ...] = (
     # Re-shown moments after its clearing: POLL-07 sees it cleared (CLR-08 sees it back).
     _v(ReshowsCachedMessage, IHD, "CLR-04", "CLR-07", "CLR-08", "POLL-05", "IMPL-03"),
     _v(ClearsTooSlowly, IHD, "CLR-05"),
-    _v(ShowsNothingAfterCot, IHD, "CLR-06"),
+    # CLR-06's rule is judged on the pull path too (POLL-05, after the query at power-on).
+    _v(ShowsNothingAfterCot, IHD, "CLR-06", "POLL-05"),
     _v(ShowsNewOccupierJustLate, IHD, "CLR-06"),
-    _v(RefetchesElectricityOnly, DUAL, "CLR-06"),
+    _v(RefetchesElectricityOnly, DUAL, "CLR-06", "POLL-05"),
     _v(ReappearsAfterPowerCycle, IHD, "CLR-07"),
     # Only the second power-up after a CoT brings it back: CLR-07 power-cycles twice.
     _v(ReappearsAfterSecondPowerCycle, IHD, "CLR-07"),

@@ -314,8 +314,9 @@ ROWS: tuple[VariantSpec, ...] = (
         DeafAfterMalformed,
         IHD,
         "DM-03",
-        may_fail=("DM-04", "ROB-01", "ROB-02"),
-        why="a unit whose stack resets also loses the frames that follow, whichever case sends them",
+        may_fail=("DM-04", "DM-05", "ROB-01", "ROB-02"),
+        why="a unit whose stack resets also loses the frames that follow, whichever case sends them (DM-05's "
+        "global look-alike is malformed too)",
     ),
     _v(RejectsReservedBits, IHD, "DM-04"),
     _v(AcceptsUnknownDmCommand, IHD, "DM-05"),

@@ -240,7 +240,8 @@ class ClearsMessagesOnSiteId(ReferenceIHD):
 
 
 ROWS: tuple[VariantSpec, ...] = (
-    _v(ClearsOnNotFound, IHD, "NEG-01"),
+    # NEG-02's spell of NOT_FOUND answers (before the actioned CoT is held again) too.
+    _v(ClearsOnNotFound, IHD, "NEG-01", "NEG-02"),
     # NOT_FOUND, then the CoT already actioned again: NEG-02 has the meters answer so.
     _v(ForgetsActionedOnNotFound, IHD, "NEG-02"),
     _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
