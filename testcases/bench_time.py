@@ -158,7 +158,9 @@ ESTIMATES: dict[str, Estimate] = {
     "DM-02": _when(_stores, lambda p: len(sources(p)) * response_timeout(p) + cleared_hold(p)),
     "DM-03": _when(_stores, eventually),
     "DM-04": _when(_stores, cleared_hold),
-    "DM-05": _when(_stores, eventually),  # watched as long as a look-alike CoT may take to be actioned
+    # watched as long as a look-alike CoT may take to be actioned, after the global look-alike's
+    # wait for a Default Response none is required to (a malformed global frame: silence)
+    "DM-05": _when(_stores, lambda p: eventually(p) + response_timeout(p)),
     "DM-06": _when(_stores, eventually),
     **{
         row.case_id: (lambda dc: lambda p: cleared_hold(p) if dc in p.stores else 0.0)(row.data_class)
