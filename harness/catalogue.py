@@ -57,7 +57,13 @@ def _clearing(spec: DataClassSpec) -> tuple[str, str, str, str, Severity]:
         "Clearing",
         spec.case_title,
         f"{SMETS_CLEAR} {spec.requirement}: gone, and staying gone (watched for timings.clear_within after it is "
-        "first seen gone: a copy re-shown from a cache has not been cleared; CLR-07 and CLR-08 watch longer)",
+        "first seen gone: a copy re-shown from a cache has not been cleared; CLR-07 and CLR-08 watch longer)"
+        + (
+            "; before the CoT the meters send the resident's again in every form they relay one (Display "
+            "Protected Message; critical importance, confirmation required): none may survive"
+            if spec.pushed_by_supplier
+            else ""
+        ),
         _B,
     )
 
@@ -82,7 +88,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "Device Management client",
         "Publish Change of Tenancy from each ESI source is answered with "
         "Default Response SUCCESS within response_timeout (a global command, client to server, "
-        "not manufacturer-specific, the TSN echoed, naming Publish CoT)",
+        "not manufacturer-specific, the TSN echoed, naming Publish CoT, on the Smart Energy profile: a stack "
+        "drops a frame of another profile for the meter's endpoint)",
         f"{ZSE_DM}; {ZCL_GENERAL}",
         _C,
     ),
@@ -114,8 +121,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "DM-05",
         "Device Management client",
         "Unknown Device Management command: Default Response UNSUP_CLUSTER_COMMAND, nothing cleared; a "
-        "manufacturer-specific command 0x00 and a client-to-server one, each with a Publish CoT body: "
-        "nothing cleared, the unit still answers",
+        "manufacturer-specific command 0x00, a client-to-server one and a global one (Read Attributes), each "
+        "with a Publish CoT body: nothing cleared, the unit still answers",
         f"{ZCL_GENERAL}: UNSUP_CLUSTER_COMMAND",
         _N,
     ),
@@ -151,9 +158,10 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "CLR-07",
         "Clearing",
         "The previous occupier's data does not come back after a power cycle",
-        f"{SMETS_CLEAR}: clearing is persistent: after a power cycle and poll.after_join to start up, no stored "
-        "class shows the previous occupier's data, nor showed it at any moment; a class that was not cleared "
-        "before the power cycle is judged too",
+        f"{SMETS_CLEAR}: clearing is persistent: over two power cycles (the second once the unit has started "
+        "up and queried every meter) and poll.after_join to start up, no stored class shows the previous "
+        "occupier's data, nor showed it at any moment; a class that was not cleared before the power cycles "
+        "is judged too",
         _C,
     ),
     (
@@ -179,7 +187,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "No spurious clearing",
         "The same CoT (same Issuer Event ID) delivered again does not clear the new occupier's data: "
         "byte for byte, with an earlier or a later implementation time, or with another Provider ID, "
-        "Tariff Type and reserved change-control bits",
+        "Tariff Type and reserved change-control bits; nor the meters answering it again after a query "
+        "they answered NOT_FOUND (a meter restarting)",
         f"{SECMP_DETECT}; {ZSE_DM}: Issuer Event ID",
         _C,
     ),
@@ -241,7 +250,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-05",
         "Query behaviour",
         "A CoT set while the unit was off the network is learnt at its next "
-        "query and every stored class cleared, without any push",
+        "query and every stored class cleared, without any push; the new occupier's data then shown for "
+        "every fuel within clear_within (CLR-06's rule on the pull path)",
         f"{SECMP_QUERY}: pull model",
         _B,
     ),
@@ -250,7 +260,7 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-07",
         "Query behaviour",
         "A CoT set at the meters while the unit stays on, never pushed, is learnt at the unit's "
-        "next periodic query (within poll.max_interval) and actioned",
+        "next periodic query (within poll.max_interval) and actioned: every stored class cleared",
         f"{SECMP_QUERY} at least once every 24 hours: pull model while on the network",
         _B,
     ),
@@ -285,12 +295,18 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         GBCS_IMPL,
         _N,
     ),
-    ("IMPL-04", "Implementation Date/Time", "(scheduled only) 0xFFFFFFFF cancels a pending CoT", GBCS_IMPL, _N),
+    (
+        "IMPL-04",
+        "Implementation Date/Time",
+        "(scheduled only) 0xFFFFFFFF cancels a pending CoT; sent again, finding nothing pending, it clears nothing",
+        GBCS_IMPL,
+        _N,
+    ),
     (
         "SCOPE-01",
         "Clear scope",
         "A CoT from the GPF alone clears what behaviour.clear_scope declares: every fuel's data (all) "
-        "or the gas data (fuel)",
+        "or the gas data (fuel), pushed by the GPF and learnt by the unit's query when the GPF alone holds it",
         SECMP_SCOPE,
         _C,
     ),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from harness.applicability import dual_fuel, has_control, not_applicable, provocation
 from harness.catalogue import CASES
 from harness.domain import DATA_CLASSES, DataClass
-from harness.profile import ClearScope, ImplementationTime, Profile, SecurityMode
+from harness.profile import ClearScope, ImplementationTime, Profile, QueryMethod, SecurityMode
 from harness.security.certificates import parse_certificate
 from harness.security.test_ca import harness_test_ca
 from testcases.meter_cot import sustained_hold, sustained_hold_worst
@@ -33,7 +33,7 @@ from testcases.steps import (
     sources,
     stored,
 )
-from testcases.steps.facts import PAST_DATES
+from testcases.steps.facts import FUTURE_DATES, PAST_DATES
 
 HOUR = 3600.0
 # The cases that read the shared query soak (marker `soak`: skipped on hardware without --soak).
@@ -75,6 +75,10 @@ def _neg_04_windows(profile: Profile) -> int:
     return 1 + any(not DATA_CLASSES[dc].cancelled_by_cancel_all for dc in stored(profile))
 
 
+def _queries_by_get_cot(profile: Profile) -> bool:
+    return profile.behaviour.query_method is QueryMethod.GET_CHANGE_OF_TENANCY
+
+
 def _on_receipt(profile: Profile) -> bool:
     return profile.behaviour.implementation_time is ImplementationTime.ON_RECEIPT
 
@@ -91,7 +95,9 @@ def _impl_02(profile: Profile) -> float:
         settle = eventually(profile) + clear_within(profile)
         lead = query_deadline(profile, how) + settle if how is not None else float(HOUR)
         own_query = query_deadline(profile, None) if how is None else 0.0
-        return max(cleared_hold(profile) + lead + clear_within(profile), 2 * cleared_hold(profile) + own_query)
+        # First the far-future pushes (Get Change of Tenancy only), each its clearing hold.
+        far = len(FUTURE_DATES) * cleared_hold(profile) if _queries_by_get_cot(profile) else 0.0
+        return far + max(cleared_hold(profile) + lead + clear_within(profile), 2 * cleared_hold(profile) + own_query)
     # scheduled: retained until the due time (scheduled_lead ahead; the power cycle or rejoin
     # while it is pending inside it), then actioned after it
     return scheduled_lead(profile) + cleared_hold(profile)
@@ -152,7 +158,9 @@ ESTIMATES: dict[str, Estimate] = {
     "DM-02": _when(_stores, lambda p: len(sources(p)) * response_timeout(p) + cleared_hold(p)),
     "DM-03": _when(_stores, eventually),
     "DM-04": _when(_stores, cleared_hold),
-    "DM-05": _when(_stores, eventually),  # watched as long as a look-alike CoT may take to be actioned
+    # watched as long as a look-alike CoT may take to be actioned, after the global look-alike's
+    # wait for a Default Response none is required to (a malformed global frame: silence)
+    "DM-05": _when(_stores, lambda p: eventually(p) + response_timeout(p)),
     "DM-06": _when(_stores, eventually),
     **{
         row.case_id: (lambda dc: lambda p: cleared_hold(p) if dc in p.stores else 0.0)(row.data_class)
@@ -204,7 +212,9 @@ ESTIMATES: dict[str, Estimate] = {
     # SEC-05 twice when the bench can issue an impostor certificate (its CA is the harness's)
     "SEC-05": _when(_cbke, lambda p: _sec_05_exchanges(p) * p.timings.poll.after_join.total_seconds()),
     "SEC-06": _when(_cbke, lambda p: p.timings.poll.after_join.total_seconds()),
-    "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: len(sources(p)) * cleared_hold(p)),
+    # pushed by the GPF alone, then learnt from it alone by a provoked query: each fuel that
+    # must go its clearing hold, each time
+    "SCOPE-01": _when(lambda p: _stores(p) and dual_fuel(p), lambda p: 2 * len(sources(p)) * cleared_hold(p)),
     "SCOPE-02": _when(
         lambda p: _stores(p) and dual_fuel(p) and p.behaviour.clear_scope is ClearScope.FUEL,
         lambda p: len(sources(p)) * (cleared_hold(p) + eventually(p)),  # a round per meter publishing alone
@@ -254,6 +264,14 @@ def worst_case(profile: Profile) -> dict[str, float]:
             worst[case_id] += actioned
     if worst["IMPL-01"]:  # one CoT per past date, each actioned up to `eventually`
         worst["IMPL-01"] += len(PAST_DATES) * actioned
+    if worst["IMPL-02"] and _on_receipt(profile) and _queries_by_get_cot(profile):  # the far-future pushes
+        worst["IMPL-02"] += len(FUTURE_DATES) * actioned
+    if worst["NEG-02"] and how is not None:  # the query met by NOT_FOUND before the CoT is held again
+        worst["NEG-02"] += extra_query
+    if worst["CLR-07"]:  # the start-up between its two power cycles
+        worst["CLR-07"] += profile.timings.poll.after_join.total_seconds()
+    if worst["SCOPE-01"]:  # its query round: the provoked query, then each fuel's clearing
+        worst["SCOPE-01"] += extra_query + len(sources(profile)) * actioned
     # Each waits for the push until trigger done + cot_push_within (one deadline: ESI-05 may
     # use it all when no push comes, ESI-07 all of it after ESI-05 saw an early push to one
     # endpoint), so each case's worst is the whole window; their sum books it twice.

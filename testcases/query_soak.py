@@ -10,7 +10,7 @@ need the unit's own query timer. Its timeline, a being the anchor query:
 - part 1, [a, a + max_interval/2): NOT_FOUND answers (NEG-01: nothing of N removed);
 - part 2, to a + max_interval + eventually + clear_within: a new CoT (N+1) held, never
   pushed (POLL-07: learnt by a periodic query, which a conforming unit makes within
-  max_interval of its anchor query, POLL-03);
+  max_interval of its anchor query, POLL-03, and every stored class cleared);
 - throughout: every change of each class is recorded (CLR-08: N-1 never shown again, N
   not after POLL-07's clearing, across the unit's own refreshes).
 """
@@ -94,6 +94,10 @@ class PullByQuery:
     new: Tenant
     event: CotEvent
     cleared: Observation | None  # the first class seen without the previous occupier's data
+    # Each class: first seen without the previous occupier's data after the query (None: not
+    # in time). A CoT learnt by a periodic query clears every stored class, as a pushed one
+    # does (POLL-07 judges each; CLR-08 that none comes back).
+    cleared_each: dict[DataClass, Observation | None] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,34 +209,34 @@ def learnt_by_query(
     new: Tenant,
     since: float,
     until: float,
-) -> Observation | None:
-    """The first class seen cleared within `eventually` of a query answered with the CoT:
-    the next query, or one of timings.retries after it (answers lost on the air). Each wait
-    starts from the query in the meters' log, so a polled observer's interval is set by
-    eventually, not by the whole soak."""
+) -> dict[DataClass, Observation | None]:
+    """When each class was first seen cleared within `eventually` of a query answered with
+    the CoT: the next query, or one of timings.retries after it (answers lost on the air).
+    Each wait starts from the query in the meters' log, so a polled observer's interval is
+    set by eventually, not by the whole soak; a class seen cleared after one query keeps
+    that first sighting, and the waits go on while a class is still shown."""
     settle = eventually(profile)
+    cleared: dict[DataClass, Observation | None] = dict.fromkeys(classes)
     for n in range(1, 2 + profile.timings.retries):
-        if until <= bench.loop.now():
-            return None
+        waiting = [dc for dc, seen in cleared.items() if seen is None]
+        if not waiting or until <= bench.loop.now():
+            break
         try:
             asked_at = bench.loop.wait_for(
                 lambda n=n: answered_at(bench, profile, since, n), until - bench.loop.now(), "a periodic CoT query"
             )
         except TimeoutError:
-            return None
+            break
         found = bench.observing.first_seen(
-            classes,
+            waiting,
             previous,
             new,
             lambda o: not o.shows_previous,
             max(0.0, asked_at + settle - bench.loop.now()),
             "the CoT learnt by a periodic query (the previous occupier's data cleared)",
-            until="any",
         )
-        cleared = min((seen for seen in found.values() if seen is not None), key=lambda o: o.at, default=None)
-        if cleared is not None:
-            return cleared
-    return None
+        cleared.update({dc: seen for dc, seen in found.items() if seen is not None})
+    return cleared
 
 
 def _settle(bench: Bench, profile: Profile, classes: list[DataClass]) -> Settled:
@@ -318,17 +322,18 @@ def take_soak(bench: Bench, profile: Profile, case_id: str) -> QuerySoak:
         previous, new, event = steps.new_occupier(bench)  # held by the meters, never pushed
         cot_set_at = bench.loop.now()
         end = anchor + soak_length(profile)
-        cleared = None
+        cleared_each: dict[DataClass, Observation | None] = {}
         with allure.step(
             f"Soak, part 2: the meters hold the new CoT until +{end - start:g} s of the soak (anchor + "
             "poll.max_interval + eventually + clear_within), never pushed; the unit stays on"
         ):
             if classes and precondition is None:
-                cleared = learnt_by_query(bench, profile, classes, previous, new, cot_set_at, end)
+                cleared_each = learnt_by_query(bench, profile, classes, previous, new, cot_set_at, end)
             rest = end - bench.loop.now()
             if rest > 0:
                 bench.observing.watch_for(rest, "the query soak, the meters holding a new CoT", new, previous)
         whole.stop()
+        cleared = min((seen for seen in cleared_each.values() if seen is not None), key=lambda o: o.at, default=None)
         at_end = (
             {
                 dc: (
@@ -347,7 +352,9 @@ def take_soak(bench: Bench, profile: Profile, case_id: str) -> QuerySoak:
         # POLL-07 judges that; the later cases need the unit to show who lives there now.
         with allure.step("The soak is over and its CoT was not seen actioned: the meters now push it"):
             steps.push_cot_from_all(bench, profile, event)
-    pull = PullByQuery(classes, previous, new, event, cleared) if classes and precondition is None else None
+    pull = (
+        PullByQuery(classes, previous, new, event, cleared, cleared_each) if classes and precondition is None else None
+    )
     return QuerySoak(
         case_id,
         start,

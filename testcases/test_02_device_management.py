@@ -198,8 +198,9 @@ def _publish_cot_lookalikes(bench: Bench, source: str, event: CotEvent) -> list[
     CoT body (an Issuer Event ID newer than any actioned) that are not a Publish CoT, each a
     header field a dispatcher keyed on cluster and command ID alone would overlook (wire
     reference, frame control): bit 2 set (a manufacturer's own command 0x00, in that
-    manufacturer's ID space), and bit 3 clear (client to server: command 0x00 is then Get
-    Change of Tenancy, a meter's command, never an IHD's)."""
+    manufacturer's ID space), bit 3 clear (client to server: command 0x00 is then Get
+    Change of Tenancy, a meter's command, never an IHD's), and frame type 0 (global: command
+    0x00 is then Read Attributes, whatever follows it)."""
     body = bench.meters[source].publish_cot_frame(event, tsn=0)[3:]
     manufacturer = _FRAME_MANUFACTURER_SPECIFIC | _FRAME_SERVER_TO_CLIENT | _FRAME_CLUSTER_SPECIFIC
     return [
@@ -213,6 +214,10 @@ def _publish_cot_lookalikes(bench: Bench, source: str, event: CotEvent) -> list[
         (
             f"a client-to-server command 0x{PUBLISH_COT:02X} (Get Change of Tenancy's ID) with a Publish CoT body",
             bytes([_FRAME_CLUSTER_SPECIFIC, bench.link.next_tsn(), PUBLISH_COT]) + body,
+        ),
+        (
+            f"a global command 0x{PUBLISH_COT:02X} (Read Attributes), server to client, with a Publish CoT body",
+            bytes([_FRAME_SERVER_TO_CLIENT, bench.link.next_tsn(), PUBLISH_COT]) + body,
         ),
     ]
 
@@ -268,7 +273,7 @@ def test_dm_05(bench: Bench, profile: Profile) -> None:
             f"UNSUP_CLUSTER_COMMAND within {timeout:g} s; got "
             f"{'nothing' if answer is None else status_of(answer).name}{wrong[0]}"
         )
-    require_responsive(bench, "an unknown Device Management command and two Publish CoT look-alikes")
+    require_responsive(bench, f"an unknown Device Management command and {len(lookalikes)} Publish CoT look-alikes")
 
 
 @case("DM-06")

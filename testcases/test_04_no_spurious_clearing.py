@@ -167,6 +167,7 @@ def test_neg_02(bench: Bench, profile: Profile) -> None:
                 f"Tariff Type 0x{pushed.tariff_type:02X}, change control 0x{pushed.change_control:08X}"
             ):
                 push_cot_from_all(bench, profile, pushed)
+        _not_found_for_a_while(bench, profile, event)
 
     retained_until_queried(
         bench,
@@ -176,7 +177,29 @@ def test_neg_02(bench: Bench, profile: Profile) -> None:
         previous,
         deliver_again,
         f"the same CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) delivered again "
-        f"({'; '.join(how for how, _pushed in again)})",
+        f"({'; '.join(how for how, _pushed in again)}; then, after a query answered NOT_FOUND, the meters' answer "
+        "with it again)",
+    )
+
+
+def _not_found_for_a_while(bench: Bench, profile: Profile, event: CotEvent) -> None:
+    """The meters answer NOT_FOUND to a query (provoked by a rejoin or power cycle), then
+    hold the same CoT again, which the window's own provoked query is answered with: a
+    meter restarting, or a comms hub's table rebuilt, must not make an event already
+    actioned new again (a unit that "resynchronises" on NOT_FOUND forgets what it actioned).
+    Without a control the unit's own query could take timings.observation_window: not done."""
+    if steps.provocation(bench) is None:
+        attach_text("NOT_FOUND, then the same CoT", "not done: the bench has neither rejoin nor power control")
+        return
+    with allure.step("The meters answer NOT_FOUND for a while (no CoT held), and the unit is made to ask them"):
+        bench.occupancy.set_meters(cot=None)
+        try:
+            steps.provoke_query(bench, profile, bench.loop.now())
+        finally:
+            bench.occupancy.set_meters(cot=event)
+    attach_text(
+        "NOT_FOUND, then the same CoT",
+        f"the meters hold the CoT of Issuer Event ID 0x{event.issuer_event_id:08X} again (already actioned)",
     )
 
 

@@ -169,6 +169,17 @@ def test_poll_05(bench: Bench, profile: Profile) -> None:
         f"a CoT (Issuer Event ID 0x{event.issuer_event_id:08X}) was set while the unit was off the network (no "
         "push); it must be learnt by the unit's query at power-on and all of the previous occupier's data cleared",
     )
+    # CLR-06's rule on the pull path: the new occupier shown for every fuel, not left blank
+    # until a later refresh (a unit re-fetching only from the meter whose answer told it).
+    steps.assert_new_occupier_shown(
+        bench,
+        profile,
+        steps.served_at_move_in(classes),
+        previous,
+        new,
+        steps.clear_within(profile),
+        "after the CoT learnt by its query at power-on",
+    )
     pushed = pushed_since(bench, since)
     attach_text("pushes", f"{len(pushed)} unsolicited Publish CoT sent by the harness (must be 0)")
     if pushed:  # the harness's own fault, never the unit's
@@ -257,7 +268,9 @@ def test_poll_07(bench: Bench, profile: Profile) -> None:
             f"poll.max_interval ({max_interval:g} s): the CoT was not learnt in time"
         )
     cleared = pull.cleared
-    with allure.step(f"The CoT learnt by that query is actioned within {settle:g} s of it (eventually)"):
+    with allure.step(
+        f"The CoT learnt by that query is actioned, every stored class cleared, within {settle:g} s of it"
+    ):
         if cleared is not None:
             attach_text("actioned", f"{cleared.data_class}: {cleared.detail} (+{cleared.at - soak.cot_set_at:.1f} s)")
             record("CoT learnt by periodic query: clearing after the query", cleared.at - learnt_at, "s", high=settle)
@@ -273,6 +286,26 @@ def test_poll_07(bench: Bench, profile: Profile) -> None:
             f"expected the CoT actioned (the previous occupier's data cleared) within {settle:g} s of that query "
             f"(or of one of the {retries} after it, for answers lost on the air);"
             + (late or " nothing was cleared by the end of the soak")
+        )
+        # Actioned means all of it: a CoT learnt by the unit's periodic query clears every
+        # stored class, as a pushed one does (a poll task with a clearing routine of its own
+        # that skips one class leaves the previous occupier's data on that screen).
+        kept = {dc: seen for dc, seen in pull.cleared_each.items() if seen is None or seen.at > allowed_until + settle}
+        for dc in pull.cleared_each:
+            seen = pull.cleared_each[dc]
+            attach_text(
+                f"{dc} after the query",
+                f"first seen cleared +{seen.at - learnt_at:.1f} s after the query: {seen.detail}"
+                if seen is not None
+                else "not seen cleared by the end of the soak",
+            )
+        assert not kept, (
+            f"{stimulus}; the unit queried {asked_after:.1f} s after the CoT was set, was answered with it and "
+            f"cleared {cleared.data_class}; expected every stored class cleared within {settle:g} s of that query "
+            f"(or of one of the {retries} after it); not cleared in time: "
+            + ", ".join(
+                f"{dc} ({'never' if seen is None else f'+{seen.at - learnt_at:.1f} s'})" for dc, seen in kept.items()
+            )
         )
 
 

@@ -30,7 +30,7 @@ from testcases.steps import (
     stored_and_shown,
     zcl_now,
 )
-from testcases.steps.facts import PAST_DATES
+from testcases.steps.facts import FUTURE_DATES, PAST_DATES
 
 HOUR, DAY = 3600, 86400
 
@@ -171,7 +171,23 @@ def _future_cot_on_receipt(bench: Bench, profile: Profile) -> None:
     """on_receipt: a CoT dated ahead is actioned on receipt, pushed and learnt by the unit's
     own query (Get CoT or Read Attributes, whichever it declares), and never actioned again:
     the new occupier's data stays past the implementation time (a unit whose generic SE
-    scheduler also fires then would wipe it)."""
+    scheduler also fires then would wipe it).
+
+    First, pushed CoTs dated far ahead (FUTURE_DATES), each actioned on receipt: a unit that
+    ignores, or schedules, a date past some window passes the near one. Only under Get Change
+    of Tenancy: a unit reading 0x0200 tells CoTs apart by that date alone, so after one dated a
+    year ahead no later CoT of the run could be newer."""
+    if profile.behaviour.query_method is QueryMethod.GET_CHANGE_OF_TENANCY:
+        for ahead, words in FUTURE_DATES:
+            with allure.step(f"Pushed: Publish CoT dated {words} ahead"):
+                _cot_actioned_on_receipt(
+                    bench,
+                    profile,
+                    zcl_now(bench) + ahead,
+                    f"an implementation time {words} ahead (behaviour.implementation_time on_receipt)",
+                )
+    else:
+        attach_text("far-future dates", "not sent: behaviour.query_method is read_attributes (0x0200 identifies)")
     classes = stored_and_shown(bench, profile)
     pushed_lead, queried_lead = _leads(bench, profile)
     due = zcl_now(bench) + math.ceil(pushed_lead)
@@ -298,6 +314,10 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         with allure.step("The meters cancel it: the same Issuer Event ID with implementation time 0xFFFFFFFF"):
             bench.occupancy.cancel_move(cancel)  # the previous occupier stays
             push_cot_from_all(bench, profile, cancel)
+        # A cancel is never a CoT: one that finds nothing pending (this one was cancelled)
+        # clears nothing either (a unit taking "cancel, else action now" would clear here).
+        with allure.step("The meters send the cancel again: nothing is pending now"):
+            push_cot_from_all(bench, profile, cancel)
 
     retained(
         bench,
@@ -306,5 +326,6 @@ def test_impl_04(bench: Bench, profile: Profile) -> None:
         new,
         due_in + eventually(profile),
         schedule_then_cancel,
-        "a scheduled CoT cancelled with implementation time 0xFFFFFFFF, past its original time",
+        "a scheduled CoT cancelled with implementation time 0xFFFFFFFF (sent twice, the second finding nothing "
+        "pending), past its original time",
     )

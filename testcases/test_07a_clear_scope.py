@@ -3,7 +3,8 @@
 In GB each meter receives the CoT on its own (ECS12 at the ESME, GCS09 at the GPF), and the
 public material does not settle what a display clears when only the GPF has published it:
 everything (`all`) or the gas data only (`fuel`). The profile declares it; SCOPE-01
-publishes the CoT from the GPF alone and judges each fuel's data apart.
+publishes the CoT from the GPF alone and judges each fuel's data apart, then has the unit
+learn one from the GPF alone by its own query (a provoked one), the ESME holding no new CoT.
 
 Under `fuel` the ESME has not received the CoT yet: it still serves the previous occupier
 and holds no new CoT, so the electricity data has no reason to go. Afterwards the ESME
@@ -134,6 +135,49 @@ def test_scope_01(bench: Bench, profile: Profile) -> None:
             )
     finally:
         _esme_receives_it(bench, profile, classes, previous, new, event)
+    _learnt_from_the_gpf_alone(bench, profile, classes, must_go)
+
+
+def _learnt_from_the_gpf_alone(bench: Bench, profile: Profile, classes: list[DataClass], must_go: list[Fuel]) -> None:
+    """The same rule when the CoT is learnt by the unit's own query, never pushed: only the
+    GPF's answer carries it. The ESME holds no new CoT (it answers the one already actioned);
+    under clear_scope all it already serves the new occupier (its data restricted, its Device
+    Management server not told yet), so the unit re-fetching it shows no previous data. A unit
+    whose gas query task clears the gas screens only is caught here; when both meters answer
+    with the CoT, the ESME's answer hides it."""
+    scope = profile.behaviour.clear_scope
+    esme = bench.meters[ESME]
+    held = bench.loop.call_on_loop(lambda: (esme.tenant, esme.cot, esme.message_published))
+    _both_fuels_shown(bench, profile)
+    with allure.step("Learnt by query: the GPF alone holds a new CoT, never pushed"):
+        previous, new, event = steps.new_occupier(bench)
+        tenant = held[0] if scope is ClearScope.FUEL else new
+        _set_meter(bench, ESME, tenant, held[1], held[2])
+        try:
+            queried = steps.provoke_query(bench, profile, bench.loop.now())
+            asked_at = queried.at.get(GPF)
+            if asked_at is None:
+                raise PreconditionNotMet(
+                    f"no CoT query reached the GPF after {queried.how} (POLL-01..03 judge that): a CoT learnt from "
+                    "the GPF alone by query could not be judged"
+                )
+            for fuel in must_go:
+                assert_cleared(
+                    bench,
+                    classes,
+                    fuel_share(previous, fuel),
+                    fuel_share(new, fuel),
+                    max(0.0, asked_at + eventually(profile) - bench.loop.now()),
+                    f"the GPF alone held a Change of Tenancy (Issuer Event ID 0x{event.issuer_event_id:08X}, never "
+                    f"pushed; the ESME holds no new CoT); after {queried.how} the unit queried the GPF "
+                    f"({asked_at - queried.since:.1f} s later) and was answered with it; behaviour.clear_scope "
+                    f"{scope}: the previous occupier's {fuel} data must go",
+                )
+        finally:
+            if scope is ClearScope.FUEL:
+                _esme_receives_it(bench, profile, classes, previous, new, event)
+            else:
+                _set_meter(bench, ESME, new, event, held[2])
 
 
 # SCOPE-02's rounds: the meter that publishes alone, and the fuel (the other meter's) that

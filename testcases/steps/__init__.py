@@ -23,6 +23,7 @@ from testcases.steps.clearing import (
     Clearing,
     assert_actioned,
     assert_cleared,
+    assert_new_occupier_shown,
     await_cleared,
     cleared_hold,
     cleared_times,
@@ -30,6 +31,7 @@ from testcases.steps.clearing import (
     retained,
     retained_until,
     retained_until_queried,
+    served_at_move_in,
     shows_previous,
     watching,
 )
@@ -68,6 +70,7 @@ from testcases.steps.stimuli import (
     send_publish_cot,
     sources_clearing_all,
     stored_and_shown,
+    supplier_message_in_every_form,
     unknown_command_frame,
 )
 
@@ -81,6 +84,7 @@ __all__ = [
     "Queried",
     "assert_actioned",
     "assert_cleared",
+    "assert_new_occupier_shown",
     "attach_text",
     "await_cleared",
     "await_default_response",
@@ -114,6 +118,7 @@ __all__ = [
     "retained_until_queried",
     "send_frame",
     "send_publish_cot",
+    "served_at_move_in",
     "settle_after_query",
     "shows_previous",
     "sources",
@@ -121,6 +126,7 @@ __all__ = [
     "status_of",
     "stored",
     "stored_and_shown",
+    "supplier_message_in_every_form",
     "unknown_command_frame",
     "watching",
     "with_retries",

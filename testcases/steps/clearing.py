@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 import allure
 
 from harness.bench import Bench
-from harness.domain import DataClass, Item
+from harness.domain import DATA_CLASSES, DataClass, Item
 from harness.esi.tenant import Tenant
 from harness.evidence.measurements import record
 from harness.observe.base import Observation, Watch
@@ -18,6 +18,7 @@ from harness.profile import Profile
 from testcases.steps.facts import (
     attach_text,
     clear_within,
+    sources,
 )
 from testcases.steps.provoked import provoke_query, settle_after_query
 
@@ -336,3 +337,60 @@ def _lost(
 
 def _first_removed(watch: Watch, items: set[Item]) -> float:
     return min((at for at, _added, removed in watch.changes if set(removed) & items), default=0.0)
+
+
+def served_at_move_in(classes: Iterable[DataClass]) -> list[DataClass]:
+    """The classes a new occupier has from move-in (history, top-ups, debt; no supplier
+    message yet): what "not left blank" after a CoT applies to."""
+    return [dc for dc in classes if DATA_CLASSES[dc].served_at_move_in]
+
+
+def _fuels_served(bench: Bench, profile: Profile, tenant: Tenant, data_class: DataClass) -> frozenset[str]:
+    """The fuels of the declared meters (esi.sources) that serve `tenant` some of the class."""
+    fuels = {bench.meters[source].fuel for source in sources(profile)}
+    return frozenset(str(fuel) for fuel in fuels if tenant.items(data_class, fuel))
+
+
+def _shown_for(fuels: frozenset[str], tenant: Tenant) -> Callable[[Observation], bool]:
+    """Some of `tenant`'s data shown for every one of `fuels` (an observer reading exact
+    items); an observer answering yes/no for the class as a whole can only say "some"."""
+
+    def shown(observation: Observation) -> bool:
+        seen = observation.fuels_of(tenant)
+        return observation.shows_new if seen is None else bool(seen) and fuels <= seen
+
+    return shown
+
+
+def assert_new_occupier_shown(
+    bench: Bench,
+    profile: Profile,
+    classes: Iterable[DataClass],
+    previous: Tenant,
+    new: Tenant,
+    limit: float,
+    after: str,
+) -> None:
+    """CLR-06's rule, whatever path the CoT came by: within `limit`, each class is shown with
+    some of the new occupier's data for every fuel the meters serve it (not left blank)."""
+    for dc in classes:
+        fuels = _fuels_served(bench, profile, new, dc)
+        each = ", ".join(sorted(fuels))
+        with allure.step(f"The new occupier's {dc} is shown within {limit:g} s, for each fuel served ({each})"):
+            seen = bench.observing.wait_observed(
+                dc, previous, new, _shown_for(fuels, new), limit, f"the new occupier's {dc} ({each})"
+            )
+            last = seen or bench.observing.observe(dc, previous, new)
+            attach_text(f"{dc} after", last.detail)
+            if last.items is None:
+                attach_text(
+                    "limit of the observer",
+                    f"observe.{dc} answers yes/no for the class as a whole: whether the new occupier's {dc} is shown "
+                    f"for every fuel ({each}) cannot be asked; judged: some of it is shown",
+                )
+            shown_fuels = last.fuels_of(new)
+            missing = "" if shown_fuels is None else f"; none shown for {', '.join(sorted(fuels - shown_fuels))}"
+            assert seen is not None, (
+                f"{after} the meters serve {new.name}'s {dc} for {each}; expected it shown for each within "
+                f"{limit:g} s{missing}; the unit shows: {last.detail}"
+            )

@@ -65,3 +65,10 @@ PAST_DATES: tuple[tuple[int, str], ...] = (
     (365 * 86400, "a year"),
     (10 * 365 * 86400, "ten years"),
 )
+# IMPL-02's far-future dates (on_receipt: each actioned on receipt, however far ahead): past
+# the day a "sanity window" on the date would allow, a month, a year.
+FUTURE_DATES: tuple[tuple[int, str], ...] = (
+    (86400 + 3600, "a day and an hour"),
+    (30 * 86400, "30 days"),
+    (365 * 86400, "a year"),
+)

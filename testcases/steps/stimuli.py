@@ -10,6 +10,7 @@ from zigpy.zcl import foundation
 
 from harness.bench import Bench
 from harness.domain import DataClass
+from harness.esi import servers
 from harness.esi.meter import CotEvent
 from harness.esi.tenant import Tenant
 from harness.evidence.trace_text import describe_frame
@@ -17,9 +18,14 @@ from harness.observe.base import Observation
 from harness.profile import ClearScope, Profile
 from harness.radio.coordinator import DeliveryFailed
 from harness.radio.trace import FrameRecord
+from harness.zcl import codec
+from harness.zcl.header import parse_header
+from harness.zcl.ids import MESSAGING
+from testcases.steps.answers import await_default_response
 from testcases.steps.facts import (
     attach_text,
     require_stored,
+    response_timeout,
     sources,
 )
 
@@ -113,3 +119,33 @@ def unknown_command_frame(cluster_id: int, command_id: int, *, tsn: int, body: b
     header = foundation.ZCLHeader.cluster(tsn, command_id, direction=foundation.Direction.Server_to_Client)
     header.frame_control = header.frame_control.replace(disable_default_response=False)
     return header.serialize() + body
+
+
+# Message Control (wire reference, Messaging): bits 2-3 importance, 3 = critical; bit 7
+# message confirmation required. A supplier message is one whatever its importance.
+CRITICAL_CONFIRMATION_REQUIRED = 0x8C
+# The forms a meter relays a supplier message in: each is the occupier's supplier message (a
+# unit keeping protected ones in a secure store, or one awaiting the consumer's confirmation,
+# "until confirmed", keeps the previous occupier's message over a CoT).
+MESSAGE_FORMS = (
+    ("display_protected_message", 0x00, "Display Protected Message"),
+    ("display_message", CRITICAL_CONFIRMATION_REQUIRED, "Display Message, critical, confirmation required"),
+)
+
+
+def supplier_message_in_every_form(bench: Bench, profile: Profile) -> None:
+    """Each meter sends the resident's supplier message again in each of MESSAGE_FORMS (the
+    same message ID, so what the unit shows is still attributable), each acknowledged before
+    the next so none is in flight when a CoT follows."""
+    for source in sources(profile):
+        meter = bench.meters[source]
+        fields = bench.loop.call_on_loop(lambda meter=meter: servers.display_message_fields(meter))
+        if fields is None:
+            continue
+        for command, control, words in MESSAGE_FORMS:
+            frame = codec.build(
+                MESSAGING, command, tsn=bench.link.next_tsn(), **(fields | {"message_control": control})
+            )
+            sent = send_frame(bench, source, MESSAGING, frame, f"the resident's supplier message again, as {words}")
+            command_id = parse_header(frame).command_id
+            await_default_response(bench, sent, response_timeout(profile), command_id=command_id, cluster_id=MESSAGING)

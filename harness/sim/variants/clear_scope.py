@@ -8,9 +8,11 @@ Both run on a dual-fuel home: what a CoT from the GPF alone clears is behaviour.
 from __future__ import annotations
 
 from harness.domain import Fuel
+from harness.sim.air import AirFrame
 from harness.sim.devices.ihd import DualFuelIHD
 from harness.sim.devices.reference import ALL_FUELS, Meter
 from harness.sim.variants.spec import DUAL, VariantSpec, _v
+from harness.zcl.codec import ZclFrame
 
 # The dual-fuel reference declaring clear_scope fuel.
 DUAL_FUEL_SCOPE = "sim-dual-fuel-ihd-fuel-scope.yaml"
@@ -50,8 +52,34 @@ class EsmeCotClearsAllAlthoughScopeFuel(DualFuelIHD):
         return super().is_new_event(issuer_event_id, scope)
 
 
+class GpfQueryClearsGasOnlyAlthoughScopeAll(DualFuelIHD):
+    """Declared clear_scope all, and a CoT pushed by the GPF clears everything, but one learnt
+    from the answer to its own query of the GPF goes through the gas poll task, which owns
+    the gas screens only: the electricity data stays (when both meters answer with the CoT,
+    the ESME's answer clears it)."""
+
+    _gas_answer = False
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.meter_of(frame)
+        self._gas_answer = meter is not None and meter.fuel is Fuel.GAS
+        try:
+            super()._on_get_cot_answer(frame, zcl)
+        finally:
+            self._gas_answer = False
+
+    def scope_of(self, meter: Meter) -> str:
+        return str(Fuel.GAS) if self._gas_answer else super().scope_of(meter)
+
+    def is_new_event(self, issuer_event_id: int, scope: str) -> bool:
+        # An event it has actioned for every fuel has been actioned for gas too.
+        return super().is_new_event(issuer_event_id, scope) and super().is_new_event(issuer_event_id, ALL_FUELS)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(ClearsOnlyGasAlthoughScopeAll, DUAL, "SCOPE-01"),
+    # Right on a push: only SCOPE-01's round learning the GPF's CoT alone by query catches it.
+    _v(GpfQueryClearsGasOnlyAlthoughScopeAll, DUAL, "SCOPE-01"),
     _v(ClearsEverythingAlthoughScopeFuel, DUAL_FUEL_SCOPE, "SCOPE-02"),
     # Right on the GPF's CoT alone: only SCOPE-02's round with the ESME alone catches it.
     _v(EsmeCotClearsAllAlthoughScopeFuel, DUAL_FUEL_SCOPE, "SCOPE-02"),

@@ -19,6 +19,7 @@ from harness.zcl.header import header_or_none, leading_fields
 
 DEVICE_MANAGEMENT = ids.DEVICE_MANAGEMENT
 PUBLISH_COT = DeviceManagement.ClientCommandDefs.publish_change_of_tenancy.id
+HOME_AUTOMATION_PROFILE = 0x0104  # zigpy.profiles.zha; what a stack defaults to without an SE endpoint
 
 
 class NoDefaultResponseToCot(ReferenceIHD):
@@ -251,6 +252,38 @@ class IgnoresDirectionBitOnDm(ReferenceIHD):
         super().on_zcl(frame, zcl)
 
 
+class IgnoresFrameTypeOnDm(ReferenceIHD):
+    """Its Device Management dispatcher ignores the frame type: a global command 0x00 (Read
+    Attributes) from a meter carrying 17 octets is parsed as Publish Change of Tenancy and
+    actioned. Such a frame is no valid Read Attributes (an odd length), so it reaches the
+    malformed-frame path, where the dispatcher looks first."""
+
+    def on_malformed(self, frame: AirFrame, error: ZclDecodeError) -> None:
+        header = header_or_none(frame.payload)
+        if (
+            frame.cluster_id == DEVICE_MANAGEMENT
+            and header is not None
+            and not header.cluster_specific
+            and header.manufacturer_code is None
+            and header.command_id == PUBLISH_COT
+            and self.meter_of(frame) is not None
+            and (standard := _as_standard_publish_cot(frame.payload)) is not None
+        ):
+            self.on_pushed_cot(frame, standard)
+            return
+        super().on_malformed(frame, error)
+
+
+class DefaultResponseOnHaProfile(ReferenceIHD):
+    """Sends its Default Responses on the Home Automation profile (0x0104), its stack's
+    default for global commands, not the Smart Energy profile of the command answered: the
+    meter's endpoint (profile 0x0109) never receives them."""
+
+    def default_response(self, to: AirFrame, zcl: ZclFrame, status: foundation.Status) -> None:
+        answer = codec.default_response_to(zcl, status)
+        self._transmit(to.src_nwk, self.endpoint, to.src_ep, HOME_AUTOMATION_PROFILE, to.cluster_id, answer)
+
+
 class SuppressesErrorsWhenDdrSet(ReferenceIHD):
     """Checks disable-default-response before the status: with the bit set it stays silent
     on errors too (a truncated Publish CoT gets no MALFORMED_COMMAND), although it declares
@@ -281,8 +314,9 @@ ROWS: tuple[VariantSpec, ...] = (
         DeafAfterMalformed,
         IHD,
         "DM-03",
-        may_fail=("DM-04", "ROB-01", "ROB-02"),
-        why="a unit whose stack resets also loses the frames that follow, whichever case sends them",
+        may_fail=("DM-04", "DM-05", "ROB-01", "ROB-02"),
+        why="a unit whose stack resets also loses the frames that follow, whichever case sends them (DM-05's "
+        "global look-alike is malformed too)",
     ),
     _v(RejectsReservedBits, IHD, "DM-04"),
     _v(AcceptsUnknownDmCommand, IHD, "DM-05"),
@@ -295,4 +329,7 @@ ROWS: tuple[VariantSpec, ...] = (
     _v(IgnoresManufacturerBitOnDm, IHD, "DM-05"),
     _v(IgnoresDirectionBitOnDm, IHD, "DM-05"),
     _v(SuppressesErrorsWhenDdrSet, IHD, "DM-03"),
+    _v(IgnoresFrameTypeOnDm, IHD, "DM-05"),
+    # Every Default Response of it is lost: DM-05's UNSUP_CLUSTER_COMMAND too.
+    _v(DefaultResponseOnHaProfile, IHD, "DM-01", "DM-05"),
 )

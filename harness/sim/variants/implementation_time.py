@@ -70,6 +70,18 @@ class IgnoresCancel(ReferenceIHD):
         return
 
 
+class CancelWithoutPendingActions(ReferenceIHD):
+    """Scheduled policy: 0xFFFFFFFF cancels the pending CoT of its Issuer Event ID, but with
+    none pending the branch falls through to "implement now": a cancel sent again (or for a
+    CoT already cancelled) clears everything."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        pending = any(p.issuer_event_id == issuer_event_id for p in self.scheduled)
+        if implementation_time == CANCEL and not pending:
+            implementation_time = IMPLEMENT_NOW
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
 class ActionsOnReceiptAndAgainAtTime(ReferenceIHD):
     """Declared on_receipt and actions a future-dated CoT on receipt, but the generic SE
     scheduler left in the firmware also fires at the implementation time and clears again,
@@ -152,6 +164,39 @@ class IgnoresCotDatedOverAWeekAgo(ReferenceIHD):
         super().consider_cot(issuer_event_id, implementation_time, meter)
 
 
+DAY = 86400
+
+
+class _FarAhead:
+    """A date over a day ahead (neither 0 nor 0xFFFFFFFF)."""
+
+    def far_ahead(self, implementation_time: int) -> bool:
+        return implementation_time not in (IMPLEMENT_NOW, CANCEL) and implementation_time > self.zcl_now() + DAY  # type: ignore[attr-defined]
+
+
+class IgnoresCotDatedOverADayAhead(_FarAhead, ReferenceIHD):
+    """Declared on_receipt, but takes a CoT dated more than a day ahead for a meter's clock
+    error and ignores it (a "sanity window" on the date): the date may be in the future, and
+    it is executed on receipt."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        if not self.far_ahead(implementation_time):
+            super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
+class SchedulesCotOverADayAhead(_FarAhead, ReferenceIHD):
+    """Declared on_receipt and actions a CoT dated up to a day ahead on receipt, but hands one
+    dated further ahead to the generic SE scheduler (its GB patch covered "today and
+    tomorrow"): the previous occupier's data stays until that date."""
+
+    def consider_cot(self, issuer_event_id: int, implementation_time: int, meter) -> None:  # noqa: ANN001
+        scope = self.scope_of(meter)
+        if self.far_ahead(implementation_time) and self.is_new_event(issuer_event_id, scope):
+            self.schedule_cot(issuer_event_id, implementation_time, scope)
+            return
+        super().consider_cot(issuer_event_id, implementation_time, meter)
+
+
 class ActionsScheduledCotOnReceipt(ReferenceIHD):
     """Declared scheduled, but a future-dated CoT is actioned the moment it arrives: the
     previous occupier's data goes before the implementation time the meters published."""
@@ -200,4 +245,9 @@ ROWS: tuple[VariantSpec, ...] = (
     # is gone before its cancel comes): the short lead (steps.scheduled_lead) still sees it.
     _v(ActionsScheduledCotOnReceipt, SCHEDULED, "IMPL-02", "IMPL-04"),
     _v(ActionsScheduledCotEarly, SCHEDULED, "IMPL-02"),
+    # A near date is actioned on receipt: only IMPL-02's far-future pushes catch these.
+    _v(IgnoresCotDatedOverADayAhead, IHD, "IMPL-02"),
+    _v(SchedulesCotOverADayAhead, IHD, "IMPL-02"),
+    # A cancel that finds nothing pending: IMPL-04 sends its cancel twice.
+    _v(CancelWithoutPendingActions, SCHEDULED, "IMPL-04"),
 )

@@ -27,6 +27,17 @@ class ClearsOnNotFound(ReferenceIHD):
         super()._on_get_cot_answer(frame, zcl)
 
 
+class ForgetsActionedOnNotFound(ReferenceIHD):
+    """Takes a NOT_FOUND answer to Get Change of Tenancy for a meter that was reset and
+    "resynchronises": it forgets the events it actioned, so the meters' next answer with the
+    CoT it already actioned is new again and clears the new occupier's data."""
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "default_response" and zcl.fields["status"] == foundation.Status.NOT_FOUND:
+            self.last_actioned.clear()
+        super()._on_get_cot_answer(frame, zcl)
+
+
 class ClearsOnResentPush(ReferenceIHD):
     """Its push handler lacks the duplicate check its query path has: a pushed CoT it has
     already actioned is actioned again."""
@@ -229,7 +240,10 @@ class ClearsMessagesOnSiteId(ReferenceIHD):
 
 
 ROWS: tuple[VariantSpec, ...] = (
-    _v(ClearsOnNotFound, IHD, "NEG-01"),
+    # NEG-02's spell of NOT_FOUND answers (before the actioned CoT is held again) too.
+    _v(ClearsOnNotFound, IHD, "NEG-01", "NEG-02"),
+    # NOT_FOUND, then the CoT already actioned again: NEG-02 has the meters answer so.
+    _v(ForgetsActionedOnNotFound, IHD, "NEG-02"),
     _v(ClearsOnResentPush, IHD, "NEG-02", "ROB-02"),
     # NEG-06 pushes lower Issuer Event IDs after the top of the range: older ones too.
     _v(ClearsOnOlderEvent, IHD, "NEG-03", "NEG-06"),

@@ -226,6 +226,85 @@ class KeepsDebtRecoveryOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferencePPM
     skipped = DataClass.DEBT_RECOVERY
 
 
+class _SkipsOneEraseOnPeriodicQuery:
+    """A CoT learnt in the answer to a periodic query (the unit left on, never pushed) goes
+    through the poll task's own clearing routine, which skips `skipped`; a pushed CoT, or one
+    learnt at start-up, clears all."""
+
+    skipped: DataClass
+    _polling = False
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)  # type: ignore[call-arg]
+        self._periodic_tsns: set[int] = set()  # RAM: the TSNs of the poll task's queries
+        self._in_periodic_answer = False
+
+    def poll(self) -> None:
+        self._polling = True
+        try:
+            super().poll()  # type: ignore[misc]
+        finally:
+            self._polling = False
+
+    def query_cot(self, meter: Meter) -> None:
+        before = set(self._pending)  # type: ignore[attr-defined]
+        super().query_cot(meter)  # type: ignore[misc]
+        if self._polling:
+            self._periodic_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._in_periodic_answer = zcl.tsn in self._periodic_tsns
+        self._periodic_tsns.discard(zcl.tsn)
+        try:
+            super()._on_get_cot_answer(frame, zcl)  # type: ignore[misc]
+        finally:
+            self._in_periodic_answer = False
+
+    def clear(self, data_class: DataClass, fuel: str | None) -> None:
+        if self._in_periodic_answer and data_class is self.skipped:
+            return
+        super().clear(data_class, fuel)  # type: ignore[misc]
+
+    def on_power_off(self) -> None:
+        super().on_power_off()  # type: ignore[misc]
+        self._periodic_tsns.clear()
+
+
+class KeepsMessagesOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferenceIHD):
+    """A CoT learnt by its periodic query while it stays on clears the consumption history
+    but not the supplier messages (a pushed one, or one learnt at start-up, clears both)."""
+
+    skipped = DataClass.SUPPLIER_MESSAGES
+
+
+class KeepsTopUpsOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferencePPMID):
+    """PPMID: a CoT learnt by its periodic query clears the debt log and the messages but
+    not the top-up log (a pushed one, or one learnt at start-up, clears all three)."""
+
+    skipped = DataClass.TOP_UP_HISTORY
+
+
+class RefetchesAnsweringMeterOnly(DualFuelIHD):
+    """After a CoT learnt in a meter's answer to its query, fetches the new occupier's data
+    from that meter only (a pushed CoT refetches from every meter): on a dual-fuel home the
+    other fuel stays blank until its next periodic refresh, hours later."""
+
+    _answering: Meter | None = None
+
+    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        self._answering = self.meter_of(frame)
+        try:
+            super()._on_get_cot_answer(frame, zcl)
+        finally:
+            self._answering = None
+
+    def fetch_new_occupier(self, fuel: str | None) -> None:
+        if self._answering is not None and fuel is None:
+            self.fetch_all(self._answering)
+            return
+        super().fetch_new_occupier(fuel)
+
+
 ROWS: tuple[VariantSpec, ...] = (
     _v(NoQueryAfterJoin, IHD, "POLL-01", "POLL-05"),
     _v(NoQueryAfterRejoin, IHD, "POLL-02"),
@@ -255,7 +334,16 @@ ROWS: tuple[VariantSpec, ...] = (
     # a future implementation time (IMPL-02's query path).
     _v(LearnsCotOnlyByPush, IHD, "POLL-05", "POLL-07", "IMPL-03", "IMPL-02"),
     # POLL-01..03 ask each declared meter too: not asking the GPF breaks all four.
-    _v(QueriesEsmeOnly, DUAL, "POLL-06", "POLL-01", "POLL-02", "POLL-03"),
+    _v(
+        QueriesEsmeOnly,
+        DUAL,
+        "POLL-06",
+        "POLL-01",
+        "POLL-02",
+        "POLL-03",
+        broken=("SCOPE-01",),
+        why="SCOPE-01's query round needs the GPF queried: this unit never asks it",
+    ),
     _v(IgnoresCotFromPeriodicQuery, IHD, "POLL-07"),
     _v(SwitchesQueryMethodWhenPolling, IHD, "POLL-08"),
     _v(QueriesOftenWhileNotFound, IHD, "POLL-04"),
@@ -263,4 +351,9 @@ ROWS: tuple[VariantSpec, ...] = (
     # cases that learn it by the query after a power-on (POLL-05) or a rejoin (IMPL-03).
     _v(KeepsMessagesOnStartUpQuery, IHD, "POLL-05", "IMPL-03"),
     _v(KeepsDebtRecoveryOnStartUpQuery, PPMID, "POLL-05", "IMPL-03"),
+    # ... and one learnt by a periodic query while the unit stays on (POLL-07) as well.
+    _v(KeepsMessagesOnPeriodicQuery, IHD, "POLL-07"),
+    _v(KeepsTopUpsOnPeriodicQuery, PPMID, "POLL-07"),
+    # CLR-06's rule on the pull path: POLL-05 asks for every fuel of the new occupier.
+    _v(RefetchesAnsweringMeterOnly, DUAL, "POLL-05"),
 )

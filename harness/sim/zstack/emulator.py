@@ -22,11 +22,21 @@ from harness.sim.zstack.nv import NvHandlers
 from harness.sim.zstack.system import SysHandlers
 from harness.sim.zstack.tables import record_join, record_leave
 
+WILDCARD_PROFILE = 0xFFFF
+
 
 class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHandlers):
     """MT request handling and the coordinator's presence on the simulated air."""
 
     # -- the air side ----------------------------------------------------------------
+    def _profile_accepted(self, frame: AirFrame) -> bool:
+        """Z-Stack's AF hands a frame to an endpoint only under that endpoint's application
+        profile (afIncomingData compares the APS profile ID with the simple descriptor's;
+        the wildcard 0xFFFF matches any): a unit answering a Smart Energy endpoint on another
+        profile is never heard by the host, on a real stick as here."""
+        desc = self.endpoints.get(frame.dst_ep)
+        return desc is None or WILDCARD_PROFILE in (desc.profile, frame.profile_id) or desc.profile == frame.profile_id
+
     def receive(self, frame: AirFrame) -> None:
         """A frame from a simulated node reached the coordinator's radio."""
         if not self.running or self._aps_duplicates.is_duplicate(frame):
@@ -53,6 +63,8 @@ class ZStackEmulator(SysHandlers, NvHandlers, CommissioningHandlers, NetworkHand
             return
         # Z-Stack delivers only to registered endpoints (or broadcast endpoint 0xFF).
         if frame.dst_ep not in self.endpoints and frame.dst_ep != 0xFF:
+            return
+        if not self._profile_accepted(frame):
             return
         secured = frame.secured
         if secured:
