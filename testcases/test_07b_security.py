@@ -519,6 +519,27 @@ def _no_smart_energy(bench: Bench, profile: Profile, since: int, what: str) -> N
         )
 
 
+def _never_went_on(bench: Bench, profile: Profile, since: int, what: str) -> None:
+    """Not only the first attempt: each time the unit tries again over the watch (radio.cbke.
+    attempts in all) it meets the same certificate, and it must refuse it each time; one that
+    checks the certificate on its first attempt alone goes on to Ephemeral Data on the next."""
+    window = profile.timings.poll.after_join.total_seconds()
+    with allure.step(
+        f"Over the same {window:g} s the unit tries again as it may, but never goes on to Ephemeral Data with "
+        "that certificate"
+    ):
+        exchange = [r for r in bench.link.unit_frames_since(since) if r.cluster_id == ids.KEY_ESTABLISHMENT]
+        attach_text("the unit's key establishment frames", trace_text(exchange) if exchange else "none")
+        went_on = [
+            r for r in exchange if codec.decode(r.cluster_id, r.payload).command_name == "ephemeral_data_request"
+        ]
+        assert not went_on, (
+            f"after {what} the unit tried key establishment again and went on to Ephemeral Data with a trust centre "
+            f"whose certificate it must refuse; expected it to terminate every attempt; the first: "
+            f"{describe_frame(went_on[0])}"
+        )
+
+
 def _provoked(bench: Bench, security: CbkeLinkSecurity, how: str, judge: object, **provoke: object) -> None:
     since = bench.link.mark()
     try:
@@ -544,6 +565,7 @@ def test_sec_05(bench: Bench, profile: Profile) -> None:
             answer, "UNKNOWN_ISSUER", what, "The unit terminates with UNKNOWN_ISSUER, not going on to Ephemeral Data"
         )
         _no_smart_energy(bench, profile, ours.seq + 1, what)
+        _never_went_on(bench, profile, ours.seq + 1, what)
 
     _provoked(
         bench,
@@ -583,6 +605,7 @@ def _impostor_trust_centre(bench: Bench, profile: Profile, security: CbkeLinkSec
             "Ephemeral Data",
         )
         _no_smart_energy(bench, profile, ours.seq + 1, what)
+        _never_went_on(bench, profile, ours.seq + 1, what)
 
     _provoked(
         bench,
