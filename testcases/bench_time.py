@@ -210,7 +210,11 @@ ESTIMATES: dict[str, Estimate] = {
     # from each ESI in turn one spoofed CoT and each spoofed Messaging command (on a unit that
     # shows supplier messages), each watched for as long as a genuine CoT may take, then the
     # answers to its own requests; SEC-04 under two keys (the install-code key, the well-known one)
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p) + _sec_answer_windows(p)),
+    # (SEC-03 first sends each ESI's Publish CoT to endpoint 0xFF too)
+    "SEC-03": _when(
+        lambda p: _cbke(p) and _stores(p),
+        lambda p: (_spoofs(p) + len(sources(p))) * eventually(p) + _sec_answer_windows(p),
+    ),
     "SEC-04": _when(
         lambda p: _cbke(p) and _stores(p), lambda p: 2 * (_spoofs(p) * eventually(p) + _sec_answer_windows(p))
     ),

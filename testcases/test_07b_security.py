@@ -50,6 +50,7 @@ UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHME
 MESSAGING_SPOOFS = ("cancel_all_messages", "display_message")
 SPOOFED_MESSAGE_ID = 0x5EC0_0000  # + the ZCL TSN: no occupier's message has it
 SPOOFED_MESSAGE_TEXT = "Top up now at pay.example.invalid"
+BROADCAST_ENDPOINT = 0xFF  # every endpoint of the node (APS)
 # Z-Stack's default trust centre link key: a stack falls back to it for a peer it holds no
 # key for, so a unit that does is open to any node of the network (SEC-04).
 WELL_KNOWN_TC_LINK_KEY = b"ZigBeeAlliance09"
@@ -414,6 +415,21 @@ def test_sec_03(bench: Bench, profile: Profile) -> None:
             f"unsecured frame (cluster 0x{cluster:04X})",
         )
 
+    def to_every_endpoint(source: str, frame: bytes) -> FrameRecord:
+        # Endpoint 0xFF reaches every endpoint of the unit: a check made in one endpoint's
+        # dispatch would not see it.
+        return steps.delivered(
+            bench,
+            lambda: bench.link.send_from(
+                bench.meters[source].endpoint, DEVICE_MANAGEMENT, frame, dst_ep=BROADCAST_ENDPOINT, aps_security=False
+            ),
+            "unsecured frame to endpoint 0xFF",
+        )
+
+    for source in _sources(profile):
+        _spoofed_from(
+            bench, profile, source, "without APS security, to endpoint 0xFF (every endpoint)", to_every_endpoint
+        )
     _spoofed_cot(bench, profile, "without APS security", send)
 
 

@@ -512,8 +512,23 @@ class SkipsIssuerCheckOnRetry(ReferenceIHD):
     security_class = _IssuerCheckedOnce
 
 
+class _UnsecuredToEveryEndpoint(DeviceSecurity):
+    """APS security is checked in the dispatch to its own endpoint: a frame to endpoint 0xFF
+    (every endpoint) goes round it."""
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return frame.dst_ep == 0xFF
+
+
+class AcceptsUnsecuredToEveryEndpoint(ReferenceIHD):
+    """Takes an unsecured Smart Energy frame addressed to endpoint 0xFF."""
+
+    security_class = _UnsecuredToEveryEndpoint
+
+
 ROWS = (
     *ROWS,
+    _v(AcceptsUnsecuredToEveryEndpoint, IHD_CBKE, "SEC-03"),
     _v(AcceptsUnsecuredAnswers, IHD_CBKE, "SEC-03"),
     _v(GasAnswersUnsecured, DUAL_CBKE, "SEC-03"),
     _v(AcceptsUnsecuredMessageAnswerPpmid, PPMID_CBKE, "SEC-03"),
