@@ -4,8 +4,9 @@ The harness is the trust centre: it answered the unit's CBKE at the session's st
 (harness.bench.security) and has since secured every Smart Energy frame to the unit with
 the derived key. These cases judge the unit's side: that it completed the exchange in its
 declared time, secures what it sends, and acts on no Change of Tenancy that is not secured
-with that key (unsecured, or under the install-code key it joined with) or that comes from a
-node other than the trust centre, whichever of the profile's ESIs it claims to come from.
+with that key (unsecured, or under the install-code key it joined with or the well-known trust
+centre link key) or that comes from a node other than the trust centre, whichever of the
+profile's ESIs it claims to come from, pushed or answering the unit's own query.
 The unit's own frames are told by its IEEE address (harness.radio.trace.sent_by), not by a
 NWK address it may have changed since it joined.
 """
@@ -33,6 +34,7 @@ from harness.security.certificates import parse_certificate
 from harness.security.responder import Reply
 from harness.zcl import codec, ids
 from harness.zcl.attributes import read_attributes_rsp
+from harness.zcl.codec import ZclDecodeError
 from harness.zcl.header import tsn_of
 from testcases import steps
 from testcases.steps import DEVICE_MANAGEMENT, attach_text
@@ -220,7 +222,8 @@ def _answers_after(
         event = bench.occupancy.cot_event()  # newer than any the unit has actioned
         what = (
             f"the unit's requests to {sender} after {after} were answered in its place {how} "
-            f"(a Publish CoT with Issuer Event ID 0x{event.issuer_event_id:08X})"
+            f"(a CoT newer than any: Issuer Event ID 0x{event.issuer_event_id:08X}, "
+            f"implementation time 0x{event.implementation_time:08X})"
         )
         retained(
             bench,
@@ -546,14 +549,20 @@ def _never_went_on(bench: Bench, profile: Profile, since: int, what: str) -> Non
     ):
         exchange = [r for r in bench.link.unit_frames_since(since) if r.cluster_id == ids.KEY_ESTABLISHMENT]
         attach_text("the unit's key establishment frames", trace_text(exchange) if exchange else "none")
-        went_on = [
-            r for r in exchange if codec.decode(r.cluster_id, r.payload).command_name == "ephemeral_data_request"
-        ]
+        went_on = [r for r in exchange if _command_name(r) == "ephemeral_data_request"]
         assert not went_on, (
             f"after {what} the unit tried key establishment again and went on to Ephemeral Data with a trust centre "
             f"whose certificate it must refuse; expected it to terminate every attempt; the first: "
             f"{describe_frame(went_on[0])}"
         )
+
+
+def _command_name(record: FrameRecord) -> str | None:
+    """The Key Establishment command of one of the unit's frames (None: it does not decode)."""
+    try:
+        return codec.decode(record.cluster_id, record.payload).command_name
+    except ZclDecodeError:
+        return None
 
 
 def _provoked(bench: Bench, security: CbkeLinkSecurity, how: str, judge: object, **provoke: object) -> None:
