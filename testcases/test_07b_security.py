@@ -452,12 +452,11 @@ def test_sec_04(bench: Bench, profile: Profile) -> None:
         ("the install-code key", install_code_key),
         ("the well-known trust centre link key (ZigBeeAlliance09)", WELL_KNOWN_TC_LINK_KEY),
     ):
-        _spoofed_cot(bench, profile, f"APS-secured under {key_name}", _under_key(bench, security, key, key_name))
+        send = _under_key(bench, security, key, key_name, genuine.link_key)
+        _spoofed_cot(bench, profile, f"APS-secured under {key_name}", send)
 
 
-def _under_key(bench: Bench, security: CbkeLinkSecurity, key: bytes, key_name: str) -> Send:
-    genuine = security.unit_key()
-    assert genuine is not None  # checked by SEC-04
+def _under_key(bench: Bench, security: CbkeLinkSecurity, key: bytes, key_name: str, link_key: bytes) -> Send:
 
     def send(source: str, cluster: int, frame: bytes) -> FrameRecord:
         # The stick holds one key per peer: `key` for this frame only, then the CBKE key again
@@ -471,7 +470,7 @@ def _under_key(bench: Bench, security: CbkeLinkSecurity, key: bytes, key_name: s
             )
         finally:
             try:
-                bench.loop.run_coroutine(security.install_for_unit(genuine.link_key))
+                bench.loop.run_coroutine(security.install_for_unit(link_key))
             except Exception as error:  # noqa: BLE001 (any failure leaves the bench unusable)
                 raise FatalBenchError(
                     f"the unit's CBKE link key could not be put back in the stick after SEC-04 ({error!r}): "
