@@ -132,6 +132,23 @@ def _spoofs(p: Profile) -> int:
     return len(sources(p)) * (1 + (2 if DataClass.SUPPLIER_MESSAGES in p.stores else 0))
 
 
+def _sec_answer_windows(p: Profile) -> float:
+    """SEC-03/04/07's answers to the unit's own requests: per ESI one window per way the bench
+    makes it query (a rejoin, a power cycle; without either its own timer, up to
+    observation_window), each the settle time after the answered query; then the meters' own
+    answers to its next query (testcases.test_07b_security._spoofed_answers)."""
+    ways = sum(has_control(p, control) for control in ("rejoin_control", "power_control"))
+    per_source = ways * settle_after_query(p) if ways else query_deadline(p, None) + settle_after_query(p)
+    return len(sources(p)) * per_source + _retained_until_queried(p)
+
+
+def _sec_answer_queries(p: Profile) -> int:
+    """The provoked queries of SEC-03/04/07's answer windows and final query (worst_case: each
+    waited to its deadline)."""
+    ways = sum(has_control(p, control) for control in ("rejoin_control", "power_control"))
+    return len(sources(p)) * ways + 1 if ways else 0
+
+
 def _sec_05_exchanges(p: Profile) -> int:
     """SEC-05's provoked exchanges: another CA's certificate, then, when the trust centre's
     certificates are the harness test CA's (CbkeLinkSecurity.impostor_responder), one from
@@ -202,11 +219,19 @@ ESTIMATES: dict[str, Estimate] = {
     "SEC-01": lambda p: 0.0,  # judged from the session's start
     "SEC-02": lambda p: 0.0,  # reads the trace
     # from each ESI in turn one spoofed CoT and each spoofed Messaging command (on a unit that
-    # shows supplier messages), each watched for as long as a genuine CoT may take
-    "SEC-03": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
-    "SEC-04": _when(lambda p: _cbke(p) and _stores(p), lambda p: _spoofs(p) * eventually(p)),
+    # shows supplier messages), each watched for as long as a genuine CoT may take, then the
+    # answers to its own requests; SEC-04 under two keys (the install-code key, the well-known one)
+    # (SEC-03 first sends each ESI's Publish CoT to endpoint 0xFF too)
+    "SEC-03": _when(
+        lambda p: _cbke(p) and _stores(p),
+        lambda p: (_spoofs(p) + len(sources(p))) * eventually(p) + _sec_answer_windows(p),
+    ),
+    "SEC-04": _when(
+        lambda p: _cbke(p) and _stores(p), lambda p: 2 * (_spoofs(p) * eventually(p) + _sec_answer_windows(p))
+    ),
     "SEC-07": _when(
-        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"), lambda p: _spoofs(p) * eventually(p)
+        lambda p: _cbke(p) and _stores(p) and has_control(p, "foreign_node"),
+        lambda p: _spoofs(p) * eventually(p) + _sec_answer_windows(p),
     ),
     # the provoked exchange, then poll.after_join watched for Smart Energy frames
     # SEC-05 twice when the bench can issue an impostor certificate (its CA is the harness's)
@@ -255,6 +280,9 @@ def worst_case(profile: Profile) -> dict[str, float]:
             worst["NEG-06"] += query_deadline(profile, "power cycle")
     if worst["CLR-08"]:
         worst["CLR-08"] += extra_query + actioned
+    for case_id, rounds in (("SEC-03", 1), ("SEC-04", 2), ("SEC-07", 1)):  # each provoked query to its deadline
+        if worst[case_id]:
+            worst[case_id] += rounds * _sec_answer_queries(profile) * extra_query
     for case_id in ("SEC-05", "SEC-06"):  # each provoked exchange: a join and CBKE, up to establish_within
         if worst[case_id] and profile.radio.cbke is not None:
             exchanges = _sec_05_exchanges(profile) if case_id == "SEC-05" else 1

@@ -4,8 +4,9 @@ The harness is the trust centre: it answered the unit's CBKE at the session's st
 (harness.bench.security) and has since secured every Smart Energy frame to the unit with
 the derived key. These cases judge the unit's side: that it completed the exchange in its
 declared time, secures what it sends, and acts on no Change of Tenancy that is not secured
-with that key (unsecured, or under the install-code key it joined with) or that comes from a
-node other than the trust centre, whichever of the profile's ESIs it claims to come from.
+with that key (unsecured, or under the install-code key it joined with or the well-known trust
+centre link key) or that comes from a node other than the trust centre, whichever of the
+profile's ESIs it claims to come from, pushed or answering the unit's own query.
 The unit's own frames are told by its IEEE address (harness.radio.trace.sent_by), not by a
 NWK address it may have changed since it joined.
 """
@@ -15,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import allure
+from zigpy.zcl import foundation
 
 from harness.bench import Bench
 from harness.bench.security import CbkeLinkSecurity
 from harness.catalogue import case
 from harness.domain import DataClass
 from harness.errors import BenchError, FatalBenchError
+from harness.esi.meter import CotEvent, EmulatedMeter, Query
 from harness.evidence.case_evidence import capture_dir
 from harness.evidence.pcapng import write_pcapng
 from harness.evidence.trace_text import describe_frame, trace_text
@@ -30,12 +33,16 @@ from harness.radio.trace import Direction, FrameRecord
 from harness.security.certificates import parse_certificate
 from harness.security.responder import Reply
 from harness.zcl import codec, ids
+from harness.zcl.attributes import read_attributes_rsp
+from harness.zcl.codec import ZclDecodeError
+from harness.zcl.header import tsn_of
 from testcases import steps
 from testcases.steps import DEVICE_MANAGEMENT, attach_text
 from testcases.steps.answers import require_responsive
-from testcases.steps.clearing import retained
+from testcases.steps.clearing import retained, retained_until_queried
 from testcases.steps.facts import eventually
 from testcases.steps.false_cot import false_cot_clears_nothing
+from testcases.steps.provoked import query_deadline, settle_after_query
 from testcases.steps.stimuli import resident_shown
 
 # Smart Energy's exemptions from APS security (the unit may send these under NWK security alone).
@@ -45,6 +52,14 @@ UNSECURED_CLUSTERS = frozenset({ids.BASIC, 0x0003, ids.TIME, ids.KEY_ESTABLISHME
 MESSAGING_SPOOFS = ("cancel_all_messages", "display_message")
 SPOOFED_MESSAGE_ID = 0x5EC0_0000  # + the ZCL TSN: no occupier's message has it
 SPOOFED_MESSAGE_TEXT = "Top up now at pay.example.invalid"
+BROADCAST_ENDPOINT = 0xFF  # every endpoint of the node (APS)
+# Z-Stack's default trust centre link key: a stack falls back to it for a peer it holds no
+# key for, so a unit that does is open to any node of the network (SEC-04).
+WELL_KNOWN_TC_LINK_KEY = b"ZigBeeAlliance09"
+
+# A spoof sent from one ESI's endpoint: send(source, cluster, frame) -> the trace's record,
+# or words when it never crossed the coordinator (SEC-07's foreign node).
+Send = Callable[[str, int, bytes], "FrameRecord | str"]
 
 
 def _cbke(bench: Bench, profile: Profile) -> CbkeLinkSecurity:
@@ -150,7 +165,9 @@ def _sources(profile: Profile) -> list[str]:
 def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[str, int, bytes], FrameRecord]) -> None:
     """`send(source, cluster, frame)` sends the spoof from `source`'s endpoint once: a Publish
     CoT, then each Messaging command a spoofer could change the display with (the same rule
-    covers every Smart Energy frame, not only Device Management's)."""
+    covers every Smart Energy frame, not only Device Management's), then the answers to the
+    unit's own requests; at the end the meters' own answers to its next query, which must not
+    confirm anything a spoof said."""
     for source in _sources(profile):
         _spoofed_from(bench, profile, source, how, lambda s, frame: send(s, DEVICE_MANAGEMENT, frame))
         label = bench.meters[source].label
@@ -158,6 +175,174 @@ def _spoofed_cot(bench: Bench, profile: Profile, how: str, send: Callable[[str, 
             _spoofed_message(
                 bench, profile, command, f"the {label}", how, lambda frame, s=source: send(s, ids.MESSAGING, frame)
             )
+        _spoofed_answers(bench, profile, source, f"the {label}", how, send)
+    _next_genuine_query(bench, profile, how)
+
+
+# -- the answers to the unit's own requests ------------------------------------------------
+# A Change of Tenancy reaches the unit by push or as the answer to its own query (SECMP0056's
+# pull model), so the rule that an unsecured, wrongly keyed or foreign Publish CoT clears
+# nothing holds for an answer echoing its query's TSN as much as for a push: a unit that
+# checks the security of unsolicited frames only, and matches answers by TSN, would take a
+# spoofer's answer. The meter leaves the requests unanswered while the spoofer answers them.
+
+
+def _spoofable(query: Query) -> bool:
+    """The unit's requests whose answer could change what it shows: its CoT query (Get Change
+    of Tenancy or Read Attributes 0x0200/0x0201, by behaviour.query_method), and Get Last
+    Message (the supplier message it shows)."""
+    return query.is_cot_query or (query.cluster_id == ids.MESSAGING and query.command == "get_last_message")
+
+
+# The bench's ways of making the unit query, each with its control (steps.provoked).
+_PROVOCATIONS = (("rejoin", "rejoin_control"), ("power cycle", "power_control"))
+
+
+def _provocations(bench: Bench) -> list[str | None]:
+    """Each way the bench makes the unit query: after a rejoin and after a power cycle (a unit's
+    security state after one need not be its state after the other); [None]: neither control,
+    so its own query timer."""
+    return [how for how, control in _PROVOCATIONS if bench.controls.available(control)] or [None]
+
+
+def _spoofed_answers(bench: Bench, profile: Profile, source: str, sender: str, how: str, send: Send) -> None:
+    for provoked in _provocations(bench):
+        _answers_after(bench, profile, source, sender, how, send, provoked)
+
+
+def _answers_after(
+    bench: Bench, profile: Profile, source: str, sender: str, how: str, send: Send, provoked: str | None
+) -> None:
+    after = f"the {provoked}" if provoked is not None else "its own query timer"
+    with allure.step(
+        f"As from {sender}: the answers to the unit's own requests after {after} (its CoT query"
+        f"{', Get Last Message' if _messaging_spoofs(profile) else ''}), {how}, must clear and change nothing"
+    ):
+        classes, resident, upcoming = resident_shown(bench, profile)
+        event = bench.occupancy.cot_event()  # newer than any the unit has actioned
+        what = (
+            f"the unit's requests to {sender} after {after} were answered in its place {how} "
+            f"(a CoT newer than any: Issuer Event ID 0x{event.issuer_event_id:08X}, "
+            f"implementation time 0x{event.implementation_time:08X})"
+        )
+        retained(
+            bench,
+            classes,
+            resident,
+            upcoming,
+            settle_after_query(profile),
+            lambda: _answer_in_meters_place(bench, profile, source, provoked, event, how, send),
+            what,
+        )
+        require_responsive(bench, f"answers to its requests from {sender} {how}")
+
+
+def _answer_in_meters_place(
+    bench: Bench, profile: Profile, source: str, provoked: str | None, event: CotEvent, how: str, send: Send
+) -> None:
+    """The meter at `source` withholds the spoofable answers; the unit is made to query (or its
+    own timer awaited); each spoofable request is answered `how` as soon as it arrives."""
+    meter = bench.meters[source]
+    spoofed = frozenset({"the CoT query", *(("Get Last Message",) if _messaging_spoofs(profile) else ())})
+    kinds = set(spoofed)
+    deadline = query_deadline(profile, provoked)
+    meter.withheld = lambda query: _spoofable(query) and _kind(query) in spoofed
+    try:
+        since = bench.loop.now()
+        provoke = {"rejoin": "the unit is made to rejoin", "power cycle": "the unit is power-cycled"}
+        with allure.step(
+            f"{meter.label} leaves the unit's {' and '.join(sorted(spoofed))} unanswered; "
+            f"{provoke.get(provoked or '', 'the unit queries on its own timer')} (awaited up to {deadline:g} s)"
+        ):
+            if provoked == "rejoin":
+                bench.controls.rejoin()
+            elif provoked == "power cycle":
+                bench.controls.power_cycle()
+        while kinds:
+            try:
+                query = bench.loop.wait_for(
+                    lambda: _first_request(meter, since, kinds),
+                    max(0.0, since + deadline - bench.loop.now()),
+                    f"the unit's {' or '.join(sorted(kinds))} at {meter.label}",
+                )
+            except TimeoutError:
+                break
+            kind = _kind(query)
+            kinds.discard(kind)
+            _answer_spoofed(bench, source, query, kind, event, how, send)
+        if kinds:
+            attach_text("not answered", f"the unit sent no {', no '.join(sorted(kinds))} within {deadline:g} s")
+    finally:
+        meter.withheld = None
+
+
+def _kind(query: Query) -> str:
+    return "the CoT query" if query.is_cot_query else "Get Last Message"
+
+
+def _first_request(meter: EmulatedMeter, since: float, kinds: set[str]) -> Query | None:
+    """The first spoofable request of a kind in `kinds` the meter logged at or after `since`
+    (its log is in arrival order: read back only as far as `since`)."""
+    found = None
+    for query in reversed(meter.queries):
+        if query.at < since:
+            break
+        if _spoofable(query) and _kind(query) in kinds:
+            found = query
+    return found
+
+
+def _answer_frame(query: Query, kind: str, event: CotEvent) -> bytes:
+    """What a meter holding `event` (or a spoofer's supplier message) answers `query` with,
+    echoing its TSN: a Publish CoT to Get Change of Tenancy, the tenancy attributes to a Read
+    Attributes (as harness.esi.servers serves them), a Display Message to Get Last Message."""
+    tsn = tsn_of(query.record.payload) or 0
+    if kind == "Get Last Message":
+        return codec.build(
+            ids.MESSAGING,
+            "display_message",
+            tsn=tsn,
+            message_id=SPOOFED_MESSAGE_ID + tsn,
+            message_control=0x00,
+            start_time=0,  # now
+            duration_in_minutes=0xFFFF,  # until changed
+            message=SPOOFED_MESSAGE_TEXT,
+        )
+    if query.command == "read_attributes":
+        tenancy = {
+            0x0200: (foundation.DataTypeId.UTC, event.implementation_time),
+            0x0201: (foundation.DataTypeId.map32, event.change_control),
+        }
+        return read_attributes_rsp(codec.decode(query.cluster_id, query.record.payload), tenancy)
+    return codec.build(DEVICE_MANAGEMENT, "publish_change_of_tenancy", tsn=tsn, **event.publish_fields())
+
+
+def _answer_spoofed(bench: Bench, source: str, query: Query, kind: str, event: CotEvent, how: str, send: Send) -> None:
+    frame = _answer_frame(query, kind, event)
+    said = (
+        f"Issuer Event ID 0x{event.issuer_event_id:08X}"
+        if kind == "the CoT query"
+        else f"message 0x{SPOOFED_MESSAGE_ID + (tsn_of(frame) or 0):08X}"
+    )
+    with allure.step(
+        f"{kind[0].upper()}{kind[1:]} (TSN {tsn_of(frame)}, +{bench.loop.now() - query.at:.3f} s) answered {how} "
+        f"in {bench.meters[source].label}'s place: {said}"
+    ):
+        sent = send(source, query.cluster_id, frame)
+        attach_text("sent", sent if isinstance(sent, str) else describe_frame(sent))
+
+
+def _next_genuine_query(bench: Bench, profile: Profile, how: str) -> None:
+    """After every spoof, the meters answer the unit's next CoT query themselves (NOT_FOUND: no
+    new CoT): a unit that took a spoof as a hint to be confirmed by the meter, and took any
+    answer for confirmation, clears then."""
+    with allure.step(
+        f"The meters answer the unit's next CoT query themselves (no new CoT): nothing sent {how} may be actioned then"
+    ):
+        classes, resident, upcoming = resident_shown(bench, profile)
+        retained_until_queried(
+            bench, profile, classes, resident, upcoming, lambda: None, f"the spoofs {how} and the next CoT query"
+        )
 
 
 def _messaging_spoofs(profile: Profile) -> tuple[str, ...]:
@@ -233,6 +418,21 @@ def test_sec_03(bench: Bench, profile: Profile) -> None:
             f"unsecured frame (cluster 0x{cluster:04X})",
         )
 
+    def to_every_endpoint(source: str, frame: bytes) -> FrameRecord:
+        # Endpoint 0xFF reaches every endpoint of the unit: a check made in one endpoint's
+        # dispatch would not see it.
+        return steps.delivered(
+            bench,
+            lambda: bench.link.send_from(
+                bench.meters[source].endpoint, DEVICE_MANAGEMENT, frame, dst_ep=BROADCAST_ENDPOINT, aps_security=False
+            ),
+            "unsecured frame to endpoint 0xFF",
+        )
+
+    for source in _sources(profile):
+        _spoofed_from(
+            bench, profile, source, "without APS security, to endpoint 0xFF (every endpoint)", to_every_endpoint
+        )
     _spoofed_cot(bench, profile, "without APS security", send)
 
 
@@ -246,27 +446,38 @@ def test_sec_04(bench: Bench, profile: Profile) -> None:
     from zigpy.util import convert_install_code
 
     install_code_key = bytes(convert_install_code(bytes.fromhex(code.get_secret_value())))
+    # Only the CBKE link key secures Smart Energy frames: neither the key the unit joined with
+    # nor the well-known key a Zigbee stack falls back to for a peer it holds no key for.
+    for key_name, key in (
+        ("the install-code key", install_code_key),
+        ("the well-known trust centre link key (ZigBeeAlliance09)", WELL_KNOWN_TC_LINK_KEY),
+    ):
+        send = _under_key(bench, security, key, key_name, genuine.link_key)
+        _spoofed_cot(bench, profile, f"APS-secured under {key_name}", send)
+
+
+def _under_key(bench: Bench, security: CbkeLinkSecurity, key: bytes, key_name: str, link_key: bytes) -> Send:
 
     def send(source: str, cluster: int, frame: bytes) -> FrameRecord:
-        # The stick holds one key per peer: the install-code key for this frame only, then the
-        # CBKE key again before anything else (the next source's spoof included) is sent.
-        bench.loop.run_coroutine(security.install_for_unit(install_code_key))
+        # The stick holds one key per peer: `key` for this frame only, then the CBKE key again
+        # before anything else (the next source's spoof included) is sent.
+        bench.loop.run_coroutine(security.install_for_unit(key))
         try:
             return steps.delivered(
                 bench,
                 lambda: bench.link.send(source, cluster, frame, aps_security=True),
-                f"frame under the install-code key (cluster 0x{cluster:04X})",
+                f"frame under {key_name} (cluster 0x{cluster:04X})",
             )
         finally:
             try:
-                bench.loop.run_coroutine(security.install_for_unit(genuine.link_key))
+                bench.loop.run_coroutine(security.install_for_unit(link_key))
             except Exception as error:  # noqa: BLE001 (any failure leaves the bench unusable)
                 raise FatalBenchError(
                     f"the unit's CBKE link key could not be put back in the stick after SEC-04 ({error!r}): "
-                    "every later frame to the unit would go under its install-code key"
+                    f"every later frame to the unit would go under {key_name}"
                 ) from None
 
-    _spoofed_cot(bench, profile, "APS-secured under the install-code key", send)
+    return send
 
 
 def _unit_answer_to(bench: Bench, since: int, command: str, what: str) -> tuple[FrameRecord, FrameRecord | None]:
@@ -326,6 +537,33 @@ def _no_smart_energy(bench: Bench, profile: Profile, since: int, what: str) -> N
         )
 
 
+def _never_went_on(bench: Bench, profile: Profile, since: int, what: str) -> None:
+    """Not only the first attempt: each time the unit tries again over the watch (radio.cbke.
+    attempts in all) it meets the same certificate, and it must refuse it each time; one that
+    checks the certificate on its first attempt alone goes on to Ephemeral Data on the next."""
+    window = profile.timings.poll.after_join.total_seconds()
+    with allure.step(
+        f"Over the same {window:g} s the unit tries again as it may, but never goes on to Ephemeral Data with "
+        "that certificate"
+    ):
+        exchange = [r for r in bench.link.unit_frames_since(since) if r.cluster_id == ids.KEY_ESTABLISHMENT]
+        attach_text("the unit's key establishment frames", trace_text(exchange) if exchange else "none")
+        went_on = [r for r in exchange if _command_name(r) == "ephemeral_data_request"]
+        assert not went_on, (
+            f"after {what} the unit tried key establishment again and went on to Ephemeral Data with a trust centre "
+            f"whose certificate it must refuse; expected it to terminate every attempt; the first: "
+            f"{describe_frame(went_on[0])}"
+        )
+
+
+def _command_name(record: FrameRecord) -> str | None:
+    """The Key Establishment command of one of the unit's frames (None: it does not decode)."""
+    try:
+        return codec.decode(record.cluster_id, record.payload).command_name
+    except ZclDecodeError:
+        return None
+
+
 def _provoked(bench: Bench, security: CbkeLinkSecurity, how: str, judge: object, **provoke: object) -> None:
     since = bench.link.mark()
     try:
@@ -351,6 +589,7 @@ def test_sec_05(bench: Bench, profile: Profile) -> None:
             answer, "UNKNOWN_ISSUER", what, "The unit terminates with UNKNOWN_ISSUER, not going on to Ephemeral Data"
         )
         _no_smart_energy(bench, profile, ours.seq + 1, what)
+        _never_went_on(bench, profile, ours.seq + 1, what)
 
     _provoked(
         bench,
@@ -390,6 +629,7 @@ def _impostor_trust_centre(bench: Bench, profile: Profile, security: CbkeLinkSec
             "Ephemeral Data",
         )
         _no_smart_energy(bench, profile, ours.seq + 1, what)
+        _never_went_on(bench, profile, ours.seq + 1, what)
 
     _provoked(
         bench,
@@ -431,6 +671,7 @@ def test_sec_07(bench: Bench, profile: Profile) -> None:
         raise BenchError("SEC-07 needs the unit's CBKE link key")
     for source in _sources(profile):
         _foreign_cot(bench, profile, source, genuine.link_key)
+    _next_genuine_query(bench, profile, "from a node that is not the trust centre")
 
 
 def _foreign_cot(bench: Bench, profile: Profile, source: str, link_key: bytes) -> None:
@@ -473,3 +714,11 @@ def _foreign_cot(bench: Bench, profile: Profile, source: str, link_key: bytes) -
             "APS-secured with the unit's own link key",
             lambda frame: send_on(ids.MESSAGING, frame),
         )
+    _spoofed_answers(
+        bench,
+        profile,
+        source,
+        f"a node that is not the trust centre (endpoint {endpoint}, the {fuel_meter}'s number)",
+        "APS-secured with the unit's own link key",
+        lambda _source, cluster, frame: send_on(cluster, frame),
+    )

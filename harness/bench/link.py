@@ -129,10 +129,18 @@ class UutLink:
         return self.send(source, ids.DEVICE_MANAGEMENT, frame)
 
     def send_from(
-        self, src_ep: int, cluster_id: int, payload: bytes, *, dst_ep: int | None = None, profile_id: int = SE_PROFILE
+        self,
+        src_ep: int,
+        cluster_id: int,
+        payload: bytes,
+        *,
+        dst_ep: int | None = None,
+        profile_id: int = SE_PROFILE,
+        aps_security: bool | None = None,
     ) -> FrameRecord:
         """One frame to the unit from a registered coordinator endpoint (a HAN client endpoint;
-        0 with profile 0 for ZDO), sent once, to identity.endpoint unless `dst_ep` says."""
+        0 with profile 0 for ZDO), sent once, to identity.endpoint unless `dst_ep` says
+        (`aps_security`: Coordinator.send's)."""
         coordinator, uut = self._coordinator(), self.address()
         if uut is None:
             raise BenchError("the unit has no NWK address: it is not on the network")
@@ -144,6 +152,7 @@ class UutLink:
                 cluster_id=cluster_id,
                 payload=payload,
                 profile_id=profile_id,
+                aps_security=aps_security,
             )
         )
 

@@ -141,6 +141,8 @@ class EmulatedMeter:
         self.cot: CotEvent | None = None
         self.queries = QueryLog()
         self.answering = True  # False: the meter is unreachable (requests go unanswered)
+        # Requests it logs but leaves unanswered (SEC-03/04/07: a spoofer answers them instead).
+        self.withheld: Callable[[Query], bool] | None = None
         self.time_offset = 0.0  # seconds added to the bench clock in the Time cluster
         # A new occupier has had no supplier message yet: Get Last Message answers NOT_FOUND
         # until the supplier sends one (a device that keeps the old one is then caught).
@@ -174,10 +176,9 @@ class EmulatedMeter:
             return False  # responses (e.g. to zigpy's interview) go on to zigpy
         if not zcl.is_cluster_specific and zcl.command_name != "read_attributes":
             return False
-        self.queries.append(
-            Query(self.coordinator.waiter.now(), record.cluster_id, zcl.command_name, record, dict(zcl.fields))
-        )
-        if self.answering:
+        query = Query(self.coordinator.waiter.now(), record.cluster_id, zcl.command_name, record, dict(zcl.fields))
+        self.queries.append(query)
+        if self.answering and not (self.withheld is not None and self.withheld(query)):
             frames = servers.answers(self, zcl)
             if frames:
                 self._send_soon(record, *frames)

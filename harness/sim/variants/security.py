@@ -17,10 +17,11 @@ from harness.sim.aps_link import unseal
 from harness.sim.device_security import DeviceSecurity
 from harness.sim.devices.ihd import DualFuelIHD, ReferenceIHD
 from harness.sim.devices.ppmid import ReferencePPMID
-from harness.sim.devices.reference import Meter, ReferenceDevice
+from harness.sim.devices.reference import Handler, Meter, ReferenceDevice
 from harness.sim.variants.spec import VariantSpec, _v
 from harness.zcl import ids
-from harness.zcl.codec import ZclFrame
+from harness.zcl.codec import Direction, ZclFrame
+from harness.zcl.header import header_or_none
 
 IHD_CBKE = "sim-ihd-cbke.yaml"
 PPMID_CBKE = "sim-ppmid-cbke.yaml"
@@ -312,3 +313,229 @@ class SkipsTrustCentreSubjectCheck(ReferenceIHD):
 
 
 ROWS = (*ROWS, _v(SkipsTrustCentreSubjectCheck, IHD_CBKE, "SEC-05"))
+
+
+# The answers to the unit's own requests (SEC-03/04/07 answer its CoT query and Get Last Message
+# in the meter's place), the keys a stack falls back to, and the unit's security after a
+# power-on: a CoT reaches the unit by push and as an answer, and the rule is the same for both.
+
+
+def _answers_pending(node: ReferenceDevice, frame: AirFrame, cluster: int) -> bool:
+    """`frame` is a server-to-client frame of `cluster` echoing the TSN of a request the unit
+    still waits an answer to."""
+    header = header_or_none(frame.payload)
+    if header is None or header.direction is not Direction.TO_CLIENT or frame.cluster_id != cluster:
+        return False
+    return (frame.cluster_id, header.tsn) in node._pending  # the requests it waits answers to
+
+
+class _UnsecuredAnswers(DeviceSecurity):
+    """APS security checked on unsolicited frames; an answer is matched to its request by TSN
+    in the application and taken however it arrived."""
+
+    answered_cluster = ids.DEVICE_MANAGEMENT
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return _answers_pending(cast(ReferenceDevice, self.node), frame, self.answered_cluster)
+
+
+class AcceptsUnsecuredAnswers(ReferenceIHD):
+    """Takes an unsecured Publish CoT that answers its own Get Change of Tenancy (the query's
+    TSN echoed); refuses an unsecured push as the reference does."""
+
+    security_class = _UnsecuredAnswers
+
+
+class _GasAnswersUnsecured(_UnsecuredAnswers):
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return super().accepts_unsecured(frame) and _from_gas_meter(cast(ReferenceDevice, self.node), frame)
+
+
+class GasAnswersUnsecured(DualFuelIHD):
+    """A dual-fuel IHD that takes an unsecured answer to its CoT query from the gas meter's
+    endpoint only (the electricity meter's is refused)."""
+
+    security_class = _GasAnswersUnsecured
+
+
+class _UnsecuredMessagingAnswers(_UnsecuredAnswers):
+    answered_cluster = ids.MESSAGING
+
+
+class AcceptsUnsecuredMessageAnswerPpmid(ReferencePPMID):
+    """A PPMID that shows an unsecured Display Message answering its Get Last Message."""
+
+    security_class = _UnsecuredMessagingAnswers
+
+
+class _WellKnownKeyFallback(DeviceSecurity):
+    """A frame the CBKE key does not open is tried under the default trust centre link key
+    (a Zigbee stack's key for a peer it holds none for)."""
+
+    def incoming(self, frame: AirFrame) -> AirFrame | None:
+        opened = super().incoming(frame)
+        if opened is None and frame.secured:
+            opened = unseal(frame, link_key=b"ZigBeeAlliance09")
+            if opened is not None:
+                self.ignored -= 1  # not ignored after all: the well-known key opens it
+        return opened
+
+
+class FallsBackToWellKnownKey(ReferenceIHD):
+    """After CBKE it still takes frames secured under the well-known trust centre link key
+    (ZigBeeAlliance09)."""
+
+    security_class = _WellKnownKeyFallback
+
+
+class _InstallKeyForAnswers(DeviceSecurity):
+    """The install-code key still opens an answer to its own Device Management request (a
+    'meters not yet rekeyed' path), never a push."""
+
+    def incoming(self, frame: AirFrame) -> AirFrame | None:
+        opened = super().incoming(frame)
+        key = self.node.link_key()
+        if opened is None and frame.secured and key is not None:
+            inner = unseal(frame, link_key=key)
+            if inner is not None and _answers_pending(cast(ReferenceDevice, self.node), inner, ids.DEVICE_MANAGEMENT):
+                self.ignored -= 1
+                return inner
+        return opened
+
+
+class InstallKeyOpensAnswers(ReferenceIHD):
+    """Takes the answer to its CoT query under the install-code key it joined with."""
+
+    security_class = _InstallKeyForAnswers
+
+
+class TrustsAnswerByTsn(ReferenceIHD):
+    """The answer to its CoT query is matched by TSN and taken as from the meter it asked:
+    the sender is checked on a pushed CoT, not on an answer (APS-secured with its link key)."""
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.asked: dict[tuple[int, int], Meter] = {}  # (cluster, TSN) -> the meter asked
+
+    def request(self, meter: Meter, cluster: int, command: str, on_answer: Handler, **fields: object) -> None:
+        before = set(self._pending)
+        super().request(meter, cluster, command, on_answer, **fields)
+        for key in set(self._pending) - before:
+            self.asked[key] = meter
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        asked = self.asked.get((zcl.cluster_id, zcl.tsn))
+        if (
+            asked is not None
+            and zcl.command_name == "publish_change_of_tenancy"
+            and (zcl.cluster_id, zcl.tsn) in self._pending
+            and self.meter_of(frame) is None
+        ):
+            frame = dataclasses.replace(frame, src_nwk=asked.nwk, src_ep=asked.endpoint)  # as if the meter sent it
+        super().on_zcl(frame, zcl)
+
+
+class _MarksUnsecuredPushes(DeviceSecurity):
+    """An unsecured Device Management push is let up to the application, marked as such."""
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        if frame.cluster_id != ids.DEVICE_MANAGEMENT:
+            return False
+        cast(ConfirmsUnsecuredCotOnNextAnswer, self.node).unsecured = frame
+        return True
+
+
+class ConfirmsUnsecuredCotOnNextAnswer(ReferenceIHD):
+    """Takes an unsecured Publish CoT as a hint to be confirmed by the meter, and takes the
+    meter's next Device Management answer, whatever it says (NOT_FOUND included), for the
+    confirmation: the hinted event is actioned then, not on receipt."""
+
+    security_class = _MarksUnsecuredPushes
+    unsecured: AirFrame | None = None
+
+    def __init__(self, world) -> None:  # noqa: ANN001
+        super().__init__(world)
+        self.hinted: dict[tuple[int, int], int] = {}  # (nwk, endpoint) -> Issuer Event ID
+
+    def on_zcl(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        meter = self.cot_source(frame)
+        if frame is self.unsecured:
+            if meter is not None and zcl.command_name == "publish_change_of_tenancy":
+                self.hinted[(meter.nwk, meter.endpoint)] = int(zcl.fields["issuer_event_id"])
+            return
+        hint = self.hinted.pop((meter.nwk, meter.endpoint), None) if meter is not None else None
+        if hint is not None and zcl.cluster_id == ids.DEVICE_MANAGEMENT and meter is not None:
+            self.consider_cot(hint, 0, meter)
+        elif hint is not None and meter is not None:
+            self.hinted[(meter.nwk, meter.endpoint)] = hint
+        super().on_zcl(frame, zcl)
+
+
+class _GraceAfterPowerOn(DeviceSecurity):
+    """For a minute after a power-on (the key being 'restored' from flash) unsecured frames
+    are taken."""
+
+    grace_until = -1.0
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return self.node.world.clock.now() < self.grace_until
+
+
+class AcceptsUnsecuredAfterPowerOn(ReferenceIHD):
+    """Takes unsecured Smart Energy frames for 60 s after each power-on (not after a join or a
+    rejoin): an answer to its start-up CoT query then is taken unsecured."""
+
+    security_class = _GraceAfterPowerOn
+
+    def on_joined(self, reason: str) -> None:
+        if isinstance(self.security, _GraceAfterPowerOn) and reason == "power_on":
+            self.security.grace_until = self.world.clock.now() + 60.0
+        super().on_joined(reason)
+
+
+class _LaxRetryClient(KeyEstablishmentClient):
+    def issuer_acceptable(self, theirs: Certificate) -> bool:
+        return True
+
+
+class _IssuerCheckedOnce(DeviceSecurity):
+    def make_client(self) -> KeyEstablishmentClient:
+        if self.tries > 1:  # a retry of this join's exchange: the certificate 'was checked'
+            return _LaxRetryClient(self.identity, self.trust_centre_ieee)
+        return super().make_client()
+
+
+class SkipsIssuerCheckOnRetry(ReferenceIHD):
+    """Checks the trust centre certificate's issuer on the first attempt of an exchange only:
+    it terminates that one with UNKNOWN_ISSUER, then on its retry goes on to Ephemeral Data."""
+
+    security_class = _IssuerCheckedOnce
+
+
+class _UnsecuredToEveryEndpoint(DeviceSecurity):
+    """APS security is checked in the dispatch to its own endpoint: a frame to endpoint 0xFF
+    (every endpoint) goes round it."""
+
+    def accepts_unsecured(self, frame: AirFrame) -> bool:
+        return frame.dst_ep == 0xFF
+
+
+class AcceptsUnsecuredToEveryEndpoint(ReferenceIHD):
+    """Takes an unsecured Smart Energy frame addressed to endpoint 0xFF."""
+
+    security_class = _UnsecuredToEveryEndpoint
+
+
+ROWS = (
+    *ROWS,
+    _v(AcceptsUnsecuredToEveryEndpoint, IHD_CBKE, "SEC-03"),
+    _v(AcceptsUnsecuredAnswers, IHD_CBKE, "SEC-03"),
+    _v(GasAnswersUnsecured, DUAL_CBKE, "SEC-03"),
+    _v(AcceptsUnsecuredMessageAnswerPpmid, PPMID_CBKE, "SEC-03"),
+    _v(FallsBackToWellKnownKey, IHD_CBKE, "SEC-04"),
+    _v(InstallKeyOpensAnswers, IHD_CBKE, "SEC-04"),
+    _v(TrustsAnswerByTsn, IHD_CBKE, "SEC-07"),
+    _v(ConfirmsUnsecuredCotOnNextAnswer, IHD_CBKE, "SEC-03"),
+    _v(AcceptsUnsecuredAfterPowerOn, IHD_CBKE, "SEC-03"),
+    _v(SkipsIssuerCheckOnRetry, IHD_CBKE, "SEC-05"),
+)
