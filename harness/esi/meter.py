@@ -187,6 +187,7 @@ class EmulatedMeter:
     def _send_soon(self, request: FrameRecord, *payloads: bytes) -> None:
         if self._stopped:
             return  # the bench is closing: a task started now would outlive the coordinator
+
         # One task for all of an answer's frames: the parts of a split log leave in order.
         async def send_in_order() -> None:
             for payload in payloads:
