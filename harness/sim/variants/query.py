@@ -167,18 +167,19 @@ class QueriesOftenWhileNotFound(ReferenceIHD):
             self.query_cot(meter)
 
 
-class _SkipsOneEraseOnStartUpQuery:
-    """A CoT learnt in the answer to the query made on joining, powering up or rejoining
-    goes through the start-up path, whose erase skips `skipped` (its screen is not set up
-    yet when that path runs); a pushed CoT, or one learnt by a periodic query, clears all."""
+class _SkipsOneEraseOnOneQueryPath:
+    """A CoT learnt in the answer to one kind of its own queries (the start-up path's after a
+    power-on or rejoin, or the poll task's, as `periodic` says) skips `skipped` in its erase;
+    a CoT learnt any other way clears all. The TSNs of that path's queries are kept in RAM."""
 
     skipped: DataClass
+    periodic: bool
     _polling = False
 
     def __init__(self, world) -> None:  # noqa: ANN001
         super().__init__(world)  # type: ignore[call-arg]
-        self._start_up_tsns: set[int] = set()  # RAM: the TSNs of the start-up path's queries
-        self._in_start_up_answer = False
+        self._path_tsns: set[int] = set()  # RAM: the TSNs of that path's queries
+        self._in_path_answer = False
 
     def poll(self) -> None:
         self._polling = True
@@ -190,25 +191,33 @@ class _SkipsOneEraseOnStartUpQuery:
     def query_cot(self, meter: Meter) -> None:
         before = set(self._pending)  # type: ignore[attr-defined]
         super().query_cot(meter)  # type: ignore[misc]
-        if not self._polling:
-            self._start_up_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
+        if self._polling is self.periodic:
+            self._path_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
 
     def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        self._in_start_up_answer = zcl.tsn in self._start_up_tsns
-        self._start_up_tsns.discard(zcl.tsn)
+        self._in_path_answer = zcl.tsn in self._path_tsns
+        self._path_tsns.discard(zcl.tsn)
         try:
             super()._on_get_cot_answer(frame, zcl)  # type: ignore[misc]
         finally:
-            self._in_start_up_answer = False
+            self._in_path_answer = False
 
     def clear(self, data_class: DataClass, fuel: str | None) -> None:
-        if self._in_start_up_answer and data_class is self.skipped:
+        if self._in_path_answer and data_class is self.skipped:
             return
         super().clear(data_class, fuel)  # type: ignore[misc]
 
     def on_power_off(self) -> None:
         super().on_power_off()  # type: ignore[misc]
-        self._start_up_tsns.clear()
+        self._path_tsns.clear()
+
+
+class _SkipsOneEraseOnStartUpQuery(_SkipsOneEraseOnOneQueryPath):
+    """A CoT learnt in the answer to the query made on joining, powering up or rejoining
+    goes through the start-up path, whose erase skips `skipped` (its screen is not set up
+    yet when that path runs); a pushed CoT, or one learnt by a periodic query, clears all."""
+
+    periodic = False
 
 
 class KeepsMessagesOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferenceIHD):
@@ -226,48 +235,12 @@ class KeepsDebtRecoveryOnStartUpQuery(_SkipsOneEraseOnStartUpQuery, ReferencePPM
     skipped = DataClass.DEBT_RECOVERY
 
 
-class _SkipsOneEraseOnPeriodicQuery:
+class _SkipsOneEraseOnPeriodicQuery(_SkipsOneEraseOnOneQueryPath):
     """A CoT learnt in the answer to a periodic query (the unit left on, never pushed) goes
     through the poll task's own clearing routine, which skips `skipped`; a pushed CoT, or one
     learnt at start-up, clears all."""
 
-    skipped: DataClass
-    _polling = False
-
-    def __init__(self, world) -> None:  # noqa: ANN001
-        super().__init__(world)  # type: ignore[call-arg]
-        self._periodic_tsns: set[int] = set()  # RAM: the TSNs of the poll task's queries
-        self._in_periodic_answer = False
-
-    def poll(self) -> None:
-        self._polling = True
-        try:
-            super().poll()  # type: ignore[misc]
-        finally:
-            self._polling = False
-
-    def query_cot(self, meter: Meter) -> None:
-        before = set(self._pending)  # type: ignore[attr-defined]
-        super().query_cot(meter)  # type: ignore[misc]
-        if self._polling:
-            self._periodic_tsns |= {tsn for _cluster, tsn in set(self._pending) - before}  # type: ignore[attr-defined]
-
-    def _on_get_cot_answer(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        self._in_periodic_answer = zcl.tsn in self._periodic_tsns
-        self._periodic_tsns.discard(zcl.tsn)
-        try:
-            super()._on_get_cot_answer(frame, zcl)  # type: ignore[misc]
-        finally:
-            self._in_periodic_answer = False
-
-    def clear(self, data_class: DataClass, fuel: str | None) -> None:
-        if self._in_periodic_answer and data_class is self.skipped:
-            return
-        super().clear(data_class, fuel)  # type: ignore[misc]
-
-    def on_power_off(self) -> None:
-        super().on_power_off()  # type: ignore[misc]
-        self._periodic_tsns.clear()
+    periodic = True
 
 
 class KeepsMessagesOnPeriodicQuery(_SkipsOneEraseOnPeriodicQuery, ReferenceIHD):
