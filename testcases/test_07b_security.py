@@ -298,16 +298,7 @@ def _answer_frame(query: Query, kind: str, event: CotEvent) -> bytes:
     Attributes (as harness.esi.servers serves them), a Display Message to Get Last Message."""
     tsn = tsn_of(query.record.payload) or 0
     if kind == "Get Last Message":
-        return codec.build(
-            ids.MESSAGING,
-            "display_message",
-            tsn=tsn,
-            message_id=SPOOFED_MESSAGE_ID + tsn,
-            message_control=0x00,
-            start_time=0,  # now
-            duration_in_minutes=0xFFFF,  # until changed
-            message=SPOOFED_MESSAGE_TEXT,
-        )
+        return _spoofer_message_frame(tsn, "display_message")
     if query.command == "read_attributes":
         tenancy = {
             0x0200: (foundation.DataTypeId.UTC, event.implementation_time),
@@ -355,6 +346,12 @@ def _messaging_frame(bench: Bench, command: str) -> bytes:
     tsn = bench.link.next_tsn()
     if command == "cancel_all_messages":
         return codec.build(ids.MESSAGING, command, tsn=tsn, implementation_date_time=0)  # 0: now
+    return _spoofer_message_frame(tsn, command)
+
+
+def _spoofer_message_frame(tsn: int, command: str) -> bytes:
+    """The spoofer's supplier message (a Display Message), shown now and until changed:
+    pushed, or answering the unit's Get Last Message."""
     return codec.build(
         ids.MESSAGING,
         command,
