@@ -27,6 +27,7 @@ from harness.report.runs import (
     latest_run,
     resolve_results,
 )
+from harness.selftest import RUN_TIMEOUT_S  # a bound on a hung run (30 min), never a measure
 
 EXIT_EVIDENCE_NOT_WRITTEN = 9
 ONE_CASE = ["-k", "CLR-01"]  # one case keeps each run to a second or two
@@ -46,13 +47,13 @@ def cot_run(cwd: Path, *argv: str, unprivileged: bool = False) -> subprocess.Com
         if SETPRIV is None:
             pytest.skip("running as root and setpriv is missing: cannot make a folder read-only for the run")
         command = [SETPRIV, f"--bounding-set={_DROP}", f"--inh-caps={_DROP}", *command]
-    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
 
 
 def plain_pytest(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", str(REPO / "testcases"), "-q", "-p", "no:cacheprovider"]
     command += ["--profile", str(REFERENCE), *argv]
-    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
