@@ -199,7 +199,7 @@ def selftest(args: argparse.Namespace) -> int:
         from harness import mutation
 
         return mutation.main(args.only, args.jobs, keep=args.keep)
-    return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat, keep=args.keep)
+    return matrix.main(args.only, args.air, args.air_seed, args.jobs, args.repeat, keep=args.keep, full=args.full)
 
 
 def emulate(args: argparse.Namespace) -> int:
@@ -297,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         "--mutants",
         action="store_true",
         help="run the mutants derived from the reference devices' hooks instead and print the mutation score",
+    )
+    self_p.add_argument(
+        "--full",
+        action="store_true",
+        help="run every variant through the whole suite, so that no other case failing on it is judged too "
+        "(by default a variant runs only the cases that must catch it; a reference always runs them all)",
     )
     self_p.add_argument(
         "--keep",

@@ -1,12 +1,20 @@
 """`cot-harness selftest`: prove every check can fail, and that none fails wrongly.
 
-For each reference device and each fault variant of harness.sim.matrix.MATRIX, the whole
-suite runs (in its own process, as a lab's run would) and its Allure verdicts are judged:
+For each reference device and each fault variant of harness.sim.matrix.MATRIX, the suite
+runs (in its own process, as a lab's run would) and its Allure verdicts are judged:
 - a variant must be caught as *failed* by each case it declares, never passed (an escape,
   the false PASS this product exists to prevent) and never only broken;
 - no other case may fail on it, nor be broken unless the matrix says why;
 - a reference device must pass every applicable case.
 Optional air faults (--air) run the same matrix over a lossy, jittery HAN.
+
+What a run covers (`Entry.cases`): a reference device always runs the whole suite, since
+"no case fails wrongly" is a claim about every case. A variant, by default, runs only the
+cases the matrix says must catch it (`VariantSpec.judged_by`), selected as a lab selects
+them (`-k CLR-01`): whether those cases catch it is the proof that each check can fail, and
+the other cases' verdicts on a one-fault unit only repeat, at about three times the cost,
+what its reference's run already shows. `--full` runs every variant through the whole
+suite as well, so that "no other case may fail on it" is judged too (CI runs it).
 
 How the runs are made (harness/selftest.py's template): a fresh `python -m pytest` per run
 spent most of its time importing (zigpy, zigpy-znp, pydantic, the harness: about 1.3 s, all
@@ -70,6 +78,12 @@ class Entry:
     profile: str
     model: str | None  # None: the profile's own (reference) model
     spec: VariantSpec | None
+    cases: frozenset[str] | None = None  # the cases the run selects (None: the whole suite)
+
+    @property
+    def cache_key(self) -> str:
+        """Its name in the remembered seconds: a selected run and a whole one differ in length."""
+        return self.name if self.cases is None else f"{self.name} [{' '.join(sorted(self.cases))}]"
 
 
 @dataclasses.dataclass
@@ -83,9 +97,14 @@ class Outcome:
     exit: int | None = None  # the run's exit status (None: the run never started)
 
 
-def entries(only: list[str] | None = None) -> list[Entry]:
+def entries(only: list[str] | None = None, full: bool = False) -> list[Entry]:
+    """The references and the variants (matching `only`); a variant's run selects only the
+    cases that must catch it unless `full` (the module's docstring says why)."""
     found = [Entry(f"reference {p.removesuffix('.yaml')}", p, None, None) for p in REFERENCES]
-    found += [Entry(spec.model.__name__, spec.profile, spec.reference, spec) for spec in MATRIX]
+    found += [
+        Entry(spec.model.__name__, spec.profile, spec.reference, spec, None if full else spec.judged_by)
+        for spec in MATRIX
+    ]
     if only:
         found = [e for e in found if any(word.lower() in e.name.lower() for word in only)]
     return found
@@ -118,6 +137,11 @@ def pytest_args(entry: Entry, workdir: Path, extra: list[str]) -> tuple[list[str
         "-p",
         "no:cacheprovider",  # a selftest run is throwaway: its cases must not become the lab's --lf
         "-q",
+        # A failed case's traceback as Python prints it: pytest's own long form parses each
+        # frame's whole module again to show its statement, a fifth of a variant's run (its
+        # must-fail cases fail). The verdict and its message (the assertion's) are the same.
+        "--tb=native",
+        *(["-k", " or ".join(sorted(entry.cases))] if entry.cases is not None else []),
         *extra,
     ]
     return args, folder
@@ -158,7 +182,7 @@ def longest_first(chosen: list[Entry], known: dict[str, float]) -> list[Entry]:
     long run alone; ties keep the matrix's order. Only the order changes: every run is its
     own fork, judged alone, and the outcomes are reported in the matrix's order."""
     slowest = max(known.values(), default=0.0) + 1.0
-    return sorted(chosen, key=lambda e: -known.get(e.name, slowest))
+    return sorted(chosen, key=lambda e: -known.get(e.cache_key, slowest))
 
 
 def run_entries(
@@ -204,7 +228,7 @@ def run_entries(
             entry = by_name[report["name"]]
             seen.add(entry.name)
             if not report.get("timed_out"):
-                seconds[entry.name] = float(report["seconds"])
+                seconds[entry.cache_key] = float(report["seconds"])
             yield _outcome(entry, Path(report["folder"]), report)
     finally:
         if template.poll() is None:
@@ -421,9 +445,13 @@ def judge(entry: Entry, verdicts: dict[str, str]) -> list[str]:
     from harness.catalogue import CASES
 
     problems = []
-    missing = set(CASES) - set(verdicts)
+    missing = set(CASES if entry.cases is None else entry.cases) - set(verdicts)
     if missing:
         problems.append(f"no verdict for {sorted(missing)}")
+    if entry.cases is not None and set(verdicts) - entry.cases:
+        # -k matches case IDs as words of the items' keywords: a wider match is a selection
+        # that no longer says what the run covers
+        problems.append(f"ran outside its selection {sorted(entry.cases)}: {sorted(set(verdicts) - entry.cases)}")
     spec = entry.spec
     expected_failed = spec.failed if spec else frozenset()
     allowed_broken = spec.broken if spec else frozenset()
@@ -451,8 +479,9 @@ def run_matrix(
     jobs: int,
     workdir: Path | None = None,
     progress: Callable[[str], object] = print,
+    full: bool = False,
 ) -> list[Outcome]:
-    return run_chosen(entries(only), extra, jobs, workdir, progress)
+    return run_chosen(entries(only, full), extra, jobs, workdir, progress)
 
 
 def run_chosen(
@@ -517,11 +546,17 @@ def end_work_folder(root: Path, keep: bool) -> Path | None:
 
 
 def main(
-    only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, keep: bool = False
+    only: list[str] | None,
+    air: str | None,
+    air_seed: int | None,
+    jobs: int,
+    repeat: int,
+    keep: bool = False,
+    full: bool = False,
 ) -> int:
     root = make_work_folder("cot-selftest-")
     try:
-        code = _main(only, air, air_seed, jobs, repeat, root)
+        code = _main(only, air, air_seed, jobs, repeat, root, full)
     except BaseException:  # an interrupt: what the runs wrote so far is kept, and named
         end_work_folder(root, keep=True)
         raise
@@ -529,7 +564,9 @@ def main(
     return code
 
 
-def _main(only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, root: Path) -> int:
+def _main(
+    only: list[str] | None, air: str | None, air_seed: int | None, jobs: int, repeat: int, root: Path, full: bool
+) -> int:
     extra = []
     if air:
         extra += ["--air", air]
@@ -538,10 +575,11 @@ def _main(only: list[str] | None, air: str | None, air_seed: int | None, jobs: i
         seed = (air_seed if air_seed is not None else 0) + round_no - 1
         args = extra + (["--air-seed", str(seed)] if air else [])
         label = f" (round {round_no}/{repeat}, air {air}, seed {seed})" if air or repeat > 1 else ""
-        print(f"cot-harness selftest{label}: {len(entries(only))} runs, {jobs} at a time", flush=True)
+        scope = "every run the whole suite" if full else "each variant its own cases, each reference the whole suite"
+        print(f"cot-harness selftest{label}: {len(entries(only))} runs ({scope}), {jobs} at a time", flush=True)
         started = time.monotonic()
         workdir = root / f"round-{round_no}" if repeat > 1 else root
-        outcomes = run_matrix(only, args, jobs, workdir, progress=lambda line: print(line, flush=True))
+        outcomes = run_matrix(only, args, jobs, workdir, progress=lambda line: print(line, flush=True), full=full)
         print(format_matrix(outcomes))
         print(f"matrix time {time.monotonic() - started:.1f} s")
         total_problems += sum(len(o.problems) for o in outcomes)

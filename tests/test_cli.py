@@ -124,3 +124,10 @@ def test_selftest_only_one_variant_runs_it(tmp_path: Path) -> None:
     # Every run as declared: the selftest's own results folder is gone, nothing else touched.
     assert not list(tmp_path.glob("cot-selftest-*")), sorted(tmp_path.iterdir())
     assert "kept in" not in done.stdout
+
+
+def test_selftest_full_runs_the_variant_through_the_whole_suite(tmp_path: Path) -> None:
+    done = cli("selftest", "--only", "RedatesLastMessage", "--full", "--jobs", "1", env={"TMPDIR": str(tmp_path)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "every run the whole suite" in done.stdout
+    assert "variants caught as declared: 1/1" in done.stdout, done.stdout

@@ -18,6 +18,12 @@ class VariantSpec:
     blocks_rest: bool = False  # every other case may be broken (a fault no other case can be judged past)
 
     @property
+    def judged_by(self) -> frozenset[str]:
+        """The cases whose verdicts prove the variant caught: those it must fail, or, for a
+        fault no case can judge past (a unit that never joins), those it must break."""
+        return self.failed or self.broken
+
+    @property
     def reference(self) -> str:
         return f"{self.model.__module__}:{self.model.__qualname__}"
 
