@@ -328,6 +328,9 @@ def preload(hooks_before: list[object], profiles: Sequence[str] = ()) -> None:
     for name in PRELOAD + _suite_modules():
         __import__(name)
     sys.meta_path[:] = hooks_before  # type: ignore[assignment]
+    from harness.report.run_info import git_commit
+
+    git_commit()  # asked once here, for every run's environment (a cached fact of this checkout)
     form_sticks(profiles)
     if threading.active_count() != 1:  # a fork copies only the forking thread: never fork a threaded template
         raise RuntimeError(f"selftest template: {threading.active_count()} threads after the imports")

@@ -114,7 +114,9 @@ def reference_outcomes(matrix_folder: Path) -> list[Outcome]:
 
 @pytest.fixture(scope="session")
 def matrix_outcomes(reference_outcomes: list[Outcome], matrix_folder: Path) -> list[Outcome]:
-    """The whole matrix (every reference device and fault variant), in the matrix's order."""
+    """The whole matrix (every reference device and fault variant), in the matrix's order, as
+    `cot-harness selftest` runs it: each variant through the cases that must catch it (CI
+    also runs `selftest --full`: every variant through the whole suite)."""
     variants = [entry for entry in entries() if entry.spec is not None]
     (workdir := matrix_folder / "matrix").mkdir()
     ran = reference_outcomes + run_chosen(variants, [], jobs=2, workdir=workdir, progress=lambda _line: None)

@@ -9,6 +9,7 @@ secrets never reach these files (each value is checked against Profile.secrets()
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -53,11 +54,14 @@ def _git(repo: Path, *args: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
+@functools.cache
 def git_commit() -> str:
     """The commit of the harness's own checkout, "-dirty" when files differ from it.
 
     Only when the package sits at the top of a git work tree: an installed copy inside some
     other repository (a lab's project with its venv) must not report that project's commit.
+    Asked once a process: the code a process runs is what it imported at its start, and the
+    selftest's template asks before it forks (three git processes less a run).
     """
     root = Path(harness.__file__).resolve().parent.parent
     top = _git(root, "rev-parse", "--show-toplevel")
