@@ -26,7 +26,7 @@ from tests.suite.conftest import REPO
 
 PREVIOUS, NEW = make_tenant(0), make_tenant(1)
 DC = DataClass.CONSUMPTION_HISTORY
-TIMEOUT = 100.0  # the wait for a clearing (EVENTUALLY_FACTOR x clear_within of sim-ihd.yaml)
+TIMEOUT = 80.0  # the wait for a clearing (EVENTUALLY_FACTOR x clear_within of sim-ihd.yaml)
 
 
 class ScriptedObserver:

@@ -133,6 +133,22 @@ class ClearsOnChangeOfSupplier(ReferenceIHD):
         super().on_device_management(frame, zcl)
 
 
+class ClearsOnChangeOfSupplierAMinuteLater(ReferenceIHD):
+    """Takes Publish Change of Supplier for a CoT, but clears only a minute later (its erase
+    waits behind flash housekeeping): 60 s after the command, six times clear_within, inside
+    the watch after the query the bench provokes (eventually + clear_within)."""
+
+    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
+        if zcl.command_name == "publish_change_of_supplier":
+
+            def clear_all() -> None:
+                for data_class in self.stores:
+                    self.clear(data_class, None)
+
+            self.world.clock.call_later(60.0, clear_all)
+        super().on_device_management(frame, zcl)
+
+
 class ClearsOnPowerCycle(ReferenceIHD):
     """Clears its data every time it powers up."""
 
@@ -248,6 +264,7 @@ ROWS: tuple[VariantSpec, ...] = (
     # NEG-06 pushes lower Issuer Event IDs after the top of the range: older ones too.
     _v(ClearsOnOlderEvent, IHD, "NEG-03", "NEG-06"),
     _v(ClearsOnChangeOfSupplier, IHD, "NEG-04"),
+    _v(ClearsOnChangeOfSupplierAMinuteLater, IHD, "NEG-04"),
     # NEG-06 power-cycles the unit after 0xFFFFFFFF was actioned.
     _v(ClearsOnPowerCycle, IHD, "NEG-05", "NEG-06"),
     _v(KeysEventsByIdAndTime, IHD, "NEG-02"),
