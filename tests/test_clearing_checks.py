@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from harness.bench.loop import BenchLoop
-from harness.bench.observing import Observing
+from harness.bench.observing import Observing, poll_interval
 from harness.domain import DataClass, Fuel
 from harness.esi.tenancy import make_tenant
 from harness.esi.tenant import Tenant
@@ -82,8 +82,11 @@ def test_a_class_that_stays_gone_is_cleared(loop: BenchLoop, clock: SteppedClock
 def test_a_class_shown_again_moments_later_is_not_cleared(
     loop: BenchLoop, clock: SteppedClock, profile: Profile
 ) -> None:
-    def reshowing() -> types.SimpleNamespace:  # gone 5 s from now, back 3 s later
-        return _bench(loop, profile, ScriptedObserver(ObserverKind.POLLED, clock, clock.t + 5, back_at=clock.t + 8))
+    first_poll = poll_interval(TIMEOUT)  # the observer's first look after the start
+
+    def reshowing() -> types.SimpleNamespace:  # gone at the first look, back 3 s later (inside the hold)
+        gone_at = clock.t + first_poll
+        return _bench(loop, profile, ScriptedObserver(ObserverKind.POLLED, clock, gone_at, back_at=gone_at + 3))
 
     [clearing] = steps.clearings(reshowing(), [DC], PREVIOUS, NEW, TIMEOUT).values()  # type: ignore[arg-type]
     assert clearing.gone is not None and not clearing.stayed_gone
