@@ -243,7 +243,8 @@ _PLAN: tuple[tuple[str, str, str, str, Severity], ...] = (
         "POLL-04",
         "Query behaviour",
         "The unit does not query more often than poll.min_interval, also while the meters answer NOT_FOUND",
-        f"{SECMP_QUERY}: HAN traffic budget (sub-GHz)",
+        f"{SECMP_QUERY}: HAN traffic budget (sub-GHz): over the soak, and over the whole run only the first "
+        "query after each start of the unit (a join, a rejoin, a power cycle) may come sooner",
         _N,
     ),
     (

@@ -21,6 +21,7 @@ from harness.esi.meter import Query
 from harness.evidence.measurements import record
 from harness.plugin import applies
 from harness.profile import ClearScope, Profile
+from harness.radio.trace import announced, normal_ieee
 from testcases import steps
 from testcases.query_soak import (
     COT_HELD_PART,
@@ -127,6 +128,7 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
     limit = profile.timings.poll.min_interval.total_seconds()
     soak = shared_soak(bench, profile, "POLL-04")
     for source, label, _queries in soak_per_meter(bench, soak):
+        _judge_whole_run(bench, limit, source, label)
         with allure.step(f"{label}: no two CoT queries closer than poll.min_interval ({limit:g} s) while undisturbed"):
             # After the anchor query only: the pair around the provoked query is not undisturbed.
             undisturbed = soak.periodic(source)
@@ -145,6 +147,55 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
                 f"({len(undisturbed)} queries after the anchor query in {soak.end - soak.anchors[source]:g} s, "
                 "the unit left undisturbed)"
             )
+
+
+RESTARTS = frozenset({"power_cycle", "power_on", "rejoin"})  # the bench actions after which a unit queries anew
+
+
+def unit_starts(bench: Bench) -> list[float]:
+    """Every time the unit started over in the run so far: each Device_annce it sent (a join,
+    a rejoin, back after a power cycle, whoever caused it) and each restart the bench asked
+    for (from when it was asked: an announcement lost on the air, or a unit that announces
+    nothing, still counts)."""
+    ieee = normal_ieee(bench.profile.identity.ieee)
+    announced_at = [r.timestamp for r in bench.link.frames_since(0) if (a := announced(r)) and a[1] == ieee]
+    asked_at = [at for at, action in bench.controls.actions if action in RESTARTS]
+    return sorted(announced_at + asked_at)
+
+
+def _between_starts(queries: list[Query], starts: list[float]) -> list[tuple[Query, Query]]:
+    """Consecutive CoT queries with no start of the unit between them: the first query after a
+    start is its start-up query (POLL-01/02), every later one its own timer's."""
+    return [(a, b) for a, b in zip(queries, queries[1:], strict=False) if not any(a.at < s <= b.at for s in starts)]
+
+
+def _judge_whole_run(bench: Bench, limit: float, source: str, label: str) -> None:
+    """POLL-04 over the whole run so far, not only the soak: after every start (each power
+    cycle and rejoin the earlier cases made, the bench's first join) the unit may query at once,
+    and then no sooner than poll.min_interval, however soon the next restart comes."""
+    starts = unit_starts(bench)
+    queries = bench.meters[source].cot_queries(0.0)
+    with allure.step(
+        f"{label}: over the whole run, no two CoT queries closer than poll.min_interval ({limit:g} s) "
+        f"without a start of the unit between them ({len(starts)} starts)"
+    ):
+        attach_text(
+            f"{label} CoT queries of the whole run",
+            "\n".join(
+                [f"{'start':>12} +{s:10.1f} s" for s in starts] + [f"{q.command:>12} +{q.at:10.1f} s" for q in queries]
+            ),
+        )
+        pairs = _between_starts(queries, starts)
+        if not pairs:
+            return
+        a, b = min(pairs, key=lambda p: p[1].at - p[0].at)
+        shortest = b.at - a.at
+        record(f"{source} shortest gap between CoT queries between starts", shortest, "s", low=limit)
+        assert shortest >= limit, (
+            f"{label}: two CoT queries only {shortest:g} s apart (at +{a.at:.1f} s and +{b.at:.1f} s of the run) "
+            f"with no start of the unit between them, less than poll.min_interval ({limit:g} s): only the "
+            "first query after a start may come sooner"
+        )
 
 
 @case("POLL-05")

@@ -48,6 +48,10 @@ class BenchControls:
         self._han = han
         self._loop = loop
         self._operator = operator  # the run's operator, or None
+        # (bench time it began, action) of each action asked for: when the unit was restarted
+        # by the bench, whatever the unit itself says of it (POLL-04 judges the query rate
+        # between restarts; the time it began, since the unit may be back before "done")
+        self.actions: list[tuple[float, str]] = []
 
     def available(self, capability: str) -> bool:
         return getattr(self._profile.bench, capability).by != "none"
@@ -74,6 +78,7 @@ class BenchControls:
         spec = getattr(self._profile.bench, capability)
         if spec.by == "none":
             raise BenchError(f"bench.{capability} is none: cannot {what}")
+        self.actions.append((self._loop.now(), name))
         if spec.by == "simulation":
             try:
                 self._loop.call_on_loop(lambda: self._han.act_on_unit(name))
