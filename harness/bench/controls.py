@@ -31,6 +31,9 @@ ACTIONS = {
     "change_of_tenancy": ("cot_trigger", "cot", "make the meter take a Change of Tenancy"),
 }
 
+# The actions after which a unit starts over (and may query at once: POLL-01/02).
+RESTARTS = frozenset({"power_cycle", "power_on", "rejoin"})
+
 
 def cot_instruction(profile: Profile) -> str:
     """What an operator is asked to do for bench.cot_trigger, word for word (the plan shows it too)."""
@@ -48,9 +51,9 @@ class BenchControls:
         self._han = han
         self._loop = loop
         self._operator = operator  # the run's operator, or None
-        # (bench time it began, action) of each action asked for: when the unit was restarted
-        # by the bench, whatever the unit itself says of it (POLL-04 judges the query rate
-        # between restarts; the time it began, since the unit may be back before "done")
+        # (bench time it began, action) of each restart asked for: when the bench restarted the
+        # unit, whatever the unit itself says of it (POLL-04 judges the query rate between
+        # restarts; the time it began, since the unit may be back before "done")
         self.actions: list[tuple[float, str]] = []
 
     def available(self, capability: str) -> bool:
@@ -78,7 +81,8 @@ class BenchControls:
         spec = getattr(self._profile.bench, capability)
         if spec.by == "none":
             raise BenchError(f"bench.{capability} is none: cannot {what}")
-        self.actions.append((self._loop.now(), name))
+        if name in RESTARTS:
+            self.actions.append((self._loop.now(), name))
         if spec.by == "simulation":
             try:
                 self._loop.call_on_loop(lambda: self._han.act_on_unit(name))
