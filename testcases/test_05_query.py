@@ -179,7 +179,8 @@ def _judge_whole_run(bench: Bench, limit: float, source: str, label: str) -> Non
         attach_text(
             f"{label} CoT queries of the whole run",
             "\n".join(
-                [f"{'start':>12} +{s:10.1f} s" for s in starts] + [f"{q.command:>12} +{q.at:10.1f} s" for q in queries]
+                f"+{at - bench.join_opened_at:10.1f} s  {what}"  # from when the bench let the unit join
+                for at, what in sorted([(s, "the unit starts") for s in starts] + [(q.at, q.command) for q in queries])
             ),
         )
         pairs = _between_starts(queries, starts)
@@ -189,7 +190,8 @@ def _judge_whole_run(bench: Bench, limit: float, source: str, label: str) -> Non
         shortest = b.at - a.at
         record(f"{source} shortest gap between CoT queries between starts", shortest, "s", low=limit)
         assert shortest >= limit, (
-            f"{label}: two CoT queries only {shortest:g} s apart (at +{a.at:.1f} s and +{b.at:.1f} s of the run) "
+            f"{label}: two CoT queries only {shortest:g} s apart (at +{a.at - bench.join_opened_at:.1f} s and "
+            f"+{b.at - bench.join_opened_at:.1f} s of the run) "
             f"with no start of the unit between them, less than poll.min_interval ({limit:g} s): only the "
             "first query after a start may come sooner"
         )
