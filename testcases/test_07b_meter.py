@@ -698,49 +698,38 @@ def _check_history(
     a period ending after the CoT); otherwise it is partly the new occupier's and not judged.
     `before`: what the precondition read (None: required non-zero there, nothing to add)."""
     for endpoint in bench.han_client.endpoints:
-        _check_history_from(bench, since, what, cluster, attribute, period, before, endpoint)
-
-
-def _check_history_from(
-    bench: Bench,
-    since: int,
-    what: str,
-    cluster: int,
-    attribute: int,
-    period: Period,
-    before: dict[str, object | None] | None,
-    endpoint: int,
-) -> None:
-    start, end = previous(period, _zcl_now(bench))
-    with allure.step(
-        f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0 (endpoint {endpoint})"
-    ):
-        value = bench.han_client.read(cluster, [attribute], endpoint=endpoint).get(attribute)
-        # Judged as of the answer: the period the meter counted in is this one or an earlier
-        # one, and a rollover during the read leaves this one ending after the CoT (not judged).
-        answered = _zcl_now(bench)
-        periods = {name: previous(period, answered, zone) for name, zone in calendars().items()}
-        attach_text(
-            what,
-            f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}\n"
-            + "\n".join(f"previous {period} in {name}: {_when(a)} to {_when(b)}" for name, (a, b) in periods.items()),
-        )
-        if before is not None and before.get(what) is None:
-            attach_text("served before", "not served before the CoT either: a 0 now shows nothing withheld")
-        if not wholly_before(period, answered, since):
-            late = [name for name, (_a, b) in periods.items() if b > since]
+        start, end = previous(period, _zcl_now(bench))
+        with allure.step(
+            f"The {what} ({_when(start)} to {_when(end)} UTC, before the CoT's) reads 0 (endpoint {endpoint})"
+        ):
+            value = bench.han_client.read(cluster, [attribute], endpoint=endpoint).get(attribute)
+            # Judged as of the answer: the period the meter counted in is this one or an earlier
+            # one, and a rollover during the read leaves this one ending after the CoT (not judged).
+            answered = _zcl_now(bench)
+            periods = {name: previous(period, answered, zone) for name, zone in calendars().items()}
             attach_text(
-                "not judged",
-                f"the previous {period} ends after the CoT's date ({_when(since)}) in {' and '.join(late)}: it is "
-                "partly the new occupier's",
+                what,
+                f"cluster 0x{cluster:04X} attribute 0x{attribute:04X}: {value}\n"
+                + "\n".join(
+                    f"previous {period} in {name}: {_when(a)} to {_when(b)}" for name, (a, b) in periods.items()
+                ),
             )
-            return
-        assert not value, (
-            f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the {what} "
-            f"(cluster 0x{cluster:04X} "
-            f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it (in UTC and in UK "
-            f"local time); expected 0; the meter read {value}: the previous occupier's history is still served"
-        )
+            if before is not None and before.get(what) is None:
+                attach_text("served before", "not served before the CoT either: a 0 now shows nothing withheld")
+            if not wholly_before(period, answered, since):
+                late = [name for name, (_a, b) in periods.items() if b > since]
+                attach_text(
+                    "not judged",
+                    f"the previous {period} ends after the CoT's date ({_when(since)}) in {' and '.join(late)}: it is "
+                    "partly the new occupier's",
+                )
+                continue
+            assert not value, (
+                f"after the CoT (dated {_when(since)}) the harness, from its IHD endpoint {endpoint}, read the {what} "
+                f"(cluster 0x{cluster:04X} "
+                f"attribute 0x{attribute:04X}), {_when(start)} to {_when(end)}, wholly before it (in UTC and in UK "
+                f"local time); expected 0; the meter read {value}: the previous occupier's history is still served"
+            )
 
 
 Pushed = list[tuple[int, dict[str, int]]]  # (IHD endpoint, Publish CoT fields), in trace order
