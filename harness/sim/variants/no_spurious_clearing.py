@@ -126,27 +126,27 @@ class ComparesEventIdsModulo(ReferenceIHD):
 class ClearsOnChangeOfSupplier(ReferenceIHD):
     """Clears its data on Publish Change of Supplier (a guess at a CoT)."""
 
+    clear_after = 0.0  # seconds after the command (0: at once, as it is handled)
+
     def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
         if zcl.command_name == "publish_change_of_supplier":
-            for data_class in self.stores:
-                self.clear(data_class, None)
+            if self.clear_after:
+                self.world.clock.call_later(self.clear_after, self._clear_all)
+            else:
+                self._clear_all()
         super().on_device_management(frame, zcl)
 
+    def _clear_all(self) -> None:
+        for data_class in self.stores:
+            self.clear(data_class, None)
 
-class ClearsOnChangeOfSupplierAMinuteLater(ReferenceIHD):
+
+class ClearsOnChangeOfSupplierAMinuteLater(ClearsOnChangeOfSupplier):
     """Takes Publish Change of Supplier for a CoT, but clears only a minute later (its erase
     waits behind flash housekeeping): 60 s after the command, six times clear_within, inside
     the watch after the query the bench provokes (eventually + clear_within)."""
 
-    def on_device_management(self, frame: AirFrame, zcl: ZclFrame) -> None:
-        if zcl.command_name == "publish_change_of_supplier":
-
-            def clear_all() -> None:
-                for data_class in self.stores:
-                    self.clear(data_class, None)
-
-            self.world.clock.call_later(60.0, clear_all)
-        super().on_device_management(frame, zcl)
+    clear_after = 60.0
 
 
 class ClearsOnPowerCycle(ReferenceIHD):
