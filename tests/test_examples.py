@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 from harness.profile import load_profile
+from harness.selftest import RUN_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = "examples/my-firmware.yaml"
-RUN_TIMEOUT_S = 600
 
 
 def _verdicts(alluredir: Path) -> dict[str, str]:
@@ -46,7 +46,7 @@ def test_the_suite_catches_the_example_firmware_where_its_rule_is_checked(tmp_pa
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=RUN_TIMEOUT_S,
+        timeout=RUN_TIMEOUT_S,  # a hung run, not a slow one (harness.selftest)
     )
     output = done.stdout[-3000:] + done.stderr[-2000:]
     assert done.returncode != 0, output
