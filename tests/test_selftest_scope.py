@@ -52,3 +52,31 @@ def test_a_selected_run_is_judged_on_its_cases_and_nothing_else() -> None:
     assert judge(entry, missing) == [f"no verdict for {[one]}"]
     whole = Entry("KeepsConsumptionHistory", spec.profile, spec.reference, spec)
     assert any(p.startswith("no verdict for") for p in judge(whole, caught))  # --full: every case
+
+
+def test_a_selected_run_collects_only_the_modules_its_cases_are_in(tmp_path: Path) -> None:
+    import importlib
+
+    import testcases
+    from harness.selftest import _suite_modules, case_modules, only_their_modules
+
+    for name in _suite_modules():
+        importlib.import_module(name)
+    homes = case_modules()
+    assert set(homes) == set(CASES)  # every case found in its module, CLR-01..04 from their parameters
+    suite = Path(testcases.__file__).parent
+    assert homes["CLR-01"] == homes["CLR-08"] == suite / "test_03_clearing.py"
+    assert homes["POLL-04"] == suite / "test_05_query.py"
+    entry = next(e for e in entries() if e.name == "KeepsConsumptionHistory")
+    args, _folder = pytest_args(entry, tmp_path, [])
+    assert entry.cases is not None
+    narrowed = only_their_modules(args, sorted(entry.cases), homes)
+    modules = narrowed[: len(narrowed) - len(args) + 1]
+    assert modules == sorted({str(homes[c]) for c in entry.cases}, key=lambda p: Path(p).name)
+    assert narrowed[len(modules) :] == args[1:]  # -k and the rest unchanged: it still selects within them
+    # In the folder's order (pytest's), whatever order the cases come in.
+    two = only_their_modules([str(suite), "-q"], ["SEC-03", "CLR-01"], homes)
+    assert two == [str(suite / "test_03_clearing.py"), str(suite / "test_07b_security.py"), "-q"]
+    # A reference (no selection) and a case no module is known for keep the whole folder.
+    assert only_their_modules([str(suite), "-q"], [], homes) == [str(suite), "-q"]
+    assert only_their_modules([str(suite), "-q"], ["CLR-01", "XX-99"], homes) == [str(suite), "-q"]
