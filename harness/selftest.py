@@ -42,6 +42,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -281,7 +282,7 @@ def template_main(jobs_file: str, hooks_before: list[object]) -> None:
     spec = json.loads(Path(jobs_file).read_text())
     preload(hooks_before, [_profile_arg(run["args"]) for run in spec["runs"]])
     homes = case_modules()
-    pending = [{**run, "args": only_their_modules(run["args"], run.get("cases", ()), homes)} for run in spec["runs"]]
+    pending = [{**run, "args": only_their_modules(run["args"], run["cases"], homes)} for run in spec["runs"]]
     running: dict[int, tuple[int, dict[str, str], float]] = {}  # pidfd -> (pid, run, started)
     try:
         while pending or running:
@@ -424,17 +425,21 @@ def case_modules() -> dict[str, Path]:
         module = sys.modules.get(name)
         if module is None or module.__file__ is None:
             continue
-        for attribute, value in vars(module).items():
-            if not attribute.startswith("test_") or not callable(value):
-                continue
-            for mark in getattr(value, "pytestmark", ()):
-                marks = [mark]
-                if mark.name == "parametrize" and len(mark.args) > 1:
-                    marks += [m for p in mark.args[1] for m in getattr(p, "marks", ())]
-                for found in marks:
-                    if found.name == "case" and found.args:
-                        homes[str(found.args[0])] = Path(module.__file__)
+        tests = [
+            value for attribute, value in vars(module).items() if attribute.startswith("test_") and callable(value)
+        ]
+        for mark in (mark for test in tests for mark in _marks_of(test)):
+            if mark.name == "case" and mark.args:
+                homes[str(mark.args[0])] = Path(module.__file__)
     return homes
+
+
+def _marks_of(test: object) -> Iterator[Any]:
+    """A test function's marks, and the marks of its parametrize parameters (pytest.param)."""
+    for mark in getattr(test, "pytestmark", ()):
+        yield mark
+        if mark.name == "parametrize" and len(mark.args) > 1:
+            yield from (inner for param in mark.args[1] for inner in getattr(param, "marks", ()))
 
 
 def only_their_modules(args: list[str], cases: Sequence[str], homes: Mapping[str, Path]) -> list[str]:
