@@ -73,6 +73,21 @@ PRELOAD = (
 )
 
 
+UNUSED_PLUGINS = (
+    "xdist",
+    "doctest",
+    "pastebin",
+    "junitxml",
+    "stepwise",
+    "setuponly",
+    "setupplan",
+    "legacypath",
+    "unittest",
+    "unraisableexception",
+    "threadexception",
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     name: str
@@ -111,14 +126,20 @@ def entries(only: list[str] | None = None, full: bool = False) -> list[Entry]:
     return found
 
 
+# libyaml's loader and emitter where PyYAML has them (harness/yamlload.py): a matrix writes
+# about 200 profiles before its first run starts.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _profile_for(entry: Entry, folder: Path) -> Path:
     """The reference profile with the variant's model (the profile stays the one source)."""
-    data = yaml.safe_load((PROFILES / entry.profile).read_text())
+    data = yaml.load((PROFILES / entry.profile).read_text(), Loader=_LOADER)
     if entry.model is not None:
         data["simulation"]["model"] = entry.model
         data["identity"]["model"] = f"{data['identity']['model']} (variant {entry.name})"
     path = folder / f"{entry.name.replace(' ', '_')}.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path.write_text(yaml.dump(data, Dumper=_DUMPER, sort_keys=False))
     return path
 
 
@@ -137,6 +158,11 @@ def pytest_args(entry: Entry, workdir: Path, extra: list[str]) -> tuple[list[str
         str(folder / "allure-results"),
         "-p",
         "no:cacheprovider",  # a selftest run is throwaway: its cases must not become the lab's --lf
+        # pytest's plugins that no conformance case uses: each is registered, scanned for
+        # hooks and fixtures and configured in every run, ~11 ms of a variant's ~190 ms
+        # (unraisableexception alone collects garbage five times as the run ends). They judge
+        # nothing: a case's verdict is the same with them and without them.
+        *(arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}")),
         "-q",
         # A failed case's traceback as Python prints it: pytest's own long form parses each
         # frame's whole module again to show its statement, a fifth of a variant's run (its
@@ -153,6 +179,19 @@ def _seconds_file() -> Path:
     harness/report/html.py keeps Allure there): only the order runs start in reads it."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cot-harness" / "selftest-seconds.json"
+
+
+def template_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The template's environment: the caller's, except that where bytecode is not written
+    (PYTHONDONTWRITEBYTECODE, as on this project's machines) the template keeps it in the
+    user's cache instead (PYTHONPYCACHEPREFIX, never beside the sources): otherwise every
+    selftest compiles the harness and rewrites its assertions again before the first run,
+    0.6 s of the template's 1.8 s start. A prefix the caller chose is kept."""
+    env = dict(environ)
+    if env.get("PYTHONDONTWRITEBYTECODE") and not env.get("PYTHONPYCACHEPREFIX"):
+        env.pop("PYTHONDONTWRITEBYTECODE")
+        env["PYTHONPYCACHEPREFIX"] = str(_seconds_file().parent / "pycache")
+    return env
 
 
 def _known_seconds() -> dict[str, float]:
@@ -219,6 +258,7 @@ def run_entries(
         stdout=subprocess.PIPE,
         text=True,
         cwd=PROFILES.parent,  # the repository in a checkout (its conftest and pytest settings)
+        env=template_environment(os.environ),
     )
     seen: set[str] = set()
     seconds: dict[str, float] = {}
@@ -280,14 +320,20 @@ def template_main(jobs_file: str, hooks_before: list[object]) -> None:
     """The template process: preload, then fork up to `jobs` children at a time, one per run;
     print one JSON line per run as it ends (name, folder, exit status, wall seconds)."""
     spec = json.loads(Path(jobs_file).read_text())
-    preload(hooks_before, [_profile_arg(run["args"]) for run in spec["runs"]])
+    preload(hooks_before)
     homes = case_modules()
     pending = [{**run, "args": only_their_modules(run["args"], run["cases"], homes)} for run in spec["runs"]]
     running: dict[int, tuple[int, dict[str, str], float]] = {}  # pidfd -> (pid, run, started)
+    formed: set[object] = set()
     try:
         while pending or running:
             while pending and len(running) < spec["jobs"]:
                 run = pending.pop(0)
+                # Each network is formed just before its first run is forked, not all before
+                # the first: the runs already forked use the other core meanwhile (twelve
+                # networks took a second of the template's start, one core idle).
+                form_stick(_profile_arg(run["args"]), formed)
+                _no_threads()
                 started = time.monotonic()
                 pid = _fork_run(run)
                 running[os.pidfd_open(pid)] = (pid, run, started)
@@ -319,27 +365,33 @@ def template_main(jobs_file: str, hooks_before: list[object]) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def preload(hooks_before: list[object], profiles: Sequence[str] = ()) -> None:
+def preload(hooks_before: list[object]) -> None:
     """Import the PRELOAD modules under the assertion-rewriting hook pytest's start-up (in
     _TEMPLATE_BOOT) installed, then remove the hook (each run installs its own). No session
-    is ever started here: the children fork from freshly imported modules. Then form each
-    simulated profile's network once (`form_sticks`): every child's stick starts formed."""
+    is ever started here: the children fork from freshly imported modules. Each simulated
+    profile's network is formed later, once, before its first run (`form_stick`): every
+    child's stick starts formed."""
     import gc
-    import threading
 
     for name in PRELOAD + _suite_modules():
         __import__(name)
     sys.meta_path[:] = hooks_before  # type: ignore[assignment]
-    from harness.report.run_info import git_commit
+    from harness.report.run_info import environment_facts
 
-    git_commit()  # asked once here, for every run's environment (a cached fact of this checkout)
-    form_sticks(profiles)
-    if threading.active_count() != 1:  # a fork copies only the forking thread: never fork a threaded template
-        raise RuntimeError(f"selftest template: {threading.active_count()} threads after the imports")
+    environment_facts()  # asked once here, for every run's environment (cached facts of this process)
+    _no_threads()
     # The imported modules live as long as the template: keep them out of every child's
     # collections (and their pages shared with the template, not copied on a collection).
     gc.collect()
     gc.freeze()
+
+
+def _no_threads() -> None:
+    """A fork copies only the forking thread: never fork a threaded template."""
+    import threading
+
+    if threading.active_count() != 1:
+        raise RuntimeError(f"selftest template: {threading.active_count()} threads before a fork")
 
 
 def _profile_arg(args: list[str]) -> str:
@@ -362,6 +414,13 @@ def form_sticks(profiles: Sequence[str]) -> None:
     bench does), and keep the formed stick (harness.sim.world.FORMED) for the forked runs.
     A profile that cannot be formed here is left to its run (which then forms, and reports
     whatever goes wrong as a lab's run would)."""
+    seen: set[object] = set()
+    for path in profiles:
+        form_stick(path, seen)
+
+
+def form_stick(path: str, seen: set[object]) -> None:
+    """form_sticks for one run's profile; `seen`: the networks already formed (or tried)."""
     import asyncio
 
     from harness.bench.root import radio_settings
@@ -376,23 +435,22 @@ def form_sticks(profiles: Sequence[str]) -> None:
         finally:
             await coordinator.stop()
 
-    seen: set[object] = set()
-    for path in profiles:
-        try:
-            profile = load_profile(path)
-        except Exception:  # noqa: BLE001 - the run itself reports its profile's errors
-            continue
-        if not profile.is_simulated:
-            continue
-        _warm_key_establishment(profile)
-        key = world.stick_key(profile)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            asyncio.run(world.prepare_formed_stick(profile, lambda serial, p=profile: form(p, serial)))
-        except Exception as error:  # noqa: BLE001 - its runs then form their own stick, and report
-            print(f"selftest template: {path} not formed in advance ({error!r})", file=sys.stderr)
+    try:
+        profile = load_profile(path)
+    except Exception:  # noqa: BLE001 - the run itself reports its profile's errors
+        return
+    if not profile.is_simulated:
+        return
+    # Before the network's check: profiles with and without CBKE share a network.
+    _warm_key_establishment(profile)
+    key = world.stick_key(profile)
+    if key in seen:
+        return
+    seen.add(key)
+    try:
+        asyncio.run(world.prepare_formed_stick(profile, lambda serial, p=profile: form(p, serial)))
+    except Exception as error:  # noqa: BLE001 - its runs then form their own stick, and report
+        print(f"selftest template: {path} not formed in advance ({error!r})", file=sys.stderr)
 
 
 def _warm_key_establishment(profile: object) -> None:

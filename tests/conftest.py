@@ -1,9 +1,8 @@
 """Session fixtures shared across the harness's own tests: the selftest's runs of the
 reference devices and of the fault variants, each made once per session.
 
-The references are their own part: the tests that read only reference runs (the plan
-against real runs, the references' verdicts, the worst case) need not wait for the 56
-variants, and the whole matrix reuses them instead of running them again.
+The fault variants' runs are `cot-harness selftest`'s, which CI runs after this suite
+(tests/suite/test_selftest.py says why they are not run here as well).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from tests.report.report_runs import VARIANT, CliRun, run_suite
 
 # The session's shared runs are made once per worker that needs them: under pytest-xdist
 # (`-n 2 --dist loadgroup`, the README's test command) every test that reads them runs on
-# one worker, so the matrix is not run twice.
+# one worker, so the reference runs are not made twice.
 
 
 def _bytecode_for_the_tests_own_processes() -> None:
@@ -41,7 +40,7 @@ def _bytecode_for_the_tests_own_processes() -> None:
 
 _bytecode_for_the_tests_own_processes()
 
-SHARED_RUNS = frozenset({"reference_outcomes", "matrix_outcomes", "reference_runs"})
+SHARED_RUNS = frozenset({"reference_outcomes", "reference_runs"})
 GROUP = "shared-runs"
 # The other session runs, each a `cot-harness run` of a few seconds (tests/report/conftest.py):
 # made on every worker a test reading them landed on, as the shared runs were. Their own
@@ -110,18 +109,6 @@ def reference_outcomes(matrix_folder: Path) -> list[Outcome]:
     chosen = [entry for entry in entries() if entry.spec is None]
     (workdir := matrix_folder / "references").mkdir()
     return run_chosen(chosen, [], jobs=2, workdir=workdir, progress=lambda _line: None)
-
-
-@pytest.fixture(scope="session")
-def matrix_outcomes(reference_outcomes: list[Outcome], matrix_folder: Path) -> list[Outcome]:
-    """The whole matrix (every reference device and fault variant), in the matrix's order, as
-    `cot-harness selftest` runs it: each variant through the cases that must catch it (CI
-    also runs `selftest --full`: every variant through the whole suite)."""
-    variants = [entry for entry in entries() if entry.spec is not None]
-    (workdir := matrix_folder / "matrix").mkdir()
-    ran = reference_outcomes + run_chosen(variants, [], jobs=2, workdir=workdir, progress=lambda _line: None)
-    order = {entry.name: i for i, entry in enumerate(entries())}
-    return sorted(ran, key=lambda outcome: order[outcome.entry.name])
 
 
 @pytest.fixture(scope="session")

@@ -34,13 +34,27 @@ ENVIRONMENT_FILE = "environment.properties"
 EXECUTOR_FILE = "executor.json"
 UNKNOWN = "unknown"
 GIT_TIMEOUT_S = 10
+# The distributions whose versions every run's environment states, in its order.
+VERSIONED = ("cot-harness", "zigpy", "zigpy-znp", "allure-pytest")
 
 
+@functools.cache
 def _version(distribution: str) -> str:
+    """An installed distribution's version, looked up once a process (each lookup walks
+    sys.path's metadata; what a process runs is what it imported at its start)."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return UNKNOWN
+
+
+def environment_facts() -> None:
+    """Look up, once, what every run's environment states about this process (the harness's
+    commit, the versions of the harness, zigpy, zigpy-znp and allure-pytest): the selftest's
+    template asks before it forks its runs, so none of them looks again."""
+    git_commit()
+    for distribution in VERSIONED:
+        _version(distribution)
 
 
 def _git(repo: Path, *args: str) -> str | None:
@@ -123,11 +137,11 @@ def environment(
         "coordinator.firmware": (coordinator or {}).get("firmware") or UNKNOWN,
         "profile.path": str(source.resolve()) if source else "none (built in code)",
         "profile.sha256": sha256_of(source) if source and source.is_file() else UNKNOWN,
-        "harness.version": _version("cot-harness"),
+        "harness.version": _version(VERSIONED[0]),
         "harness.git_commit": git_commit(),
-        "zigpy.version": _version("zigpy"),
-        "zigpy_znp.version": _version("zigpy-znp"),
-        "allure_pytest.version": _version("allure-pytest"),
+        "zigpy.version": _version(VERSIONED[1]),
+        "zigpy_znp.version": _version(VERSIONED[2]),
+        "allure_pytest.version": _version(VERSIONED[3]),
         "python.version": platform.python_version(),
     }
     if bench_seconds is not None:

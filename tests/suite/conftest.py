@@ -1,6 +1,6 @@
 """Fixtures that run the conformance suite as a lab would: `cot-harness run` in a subprocess.
-The fault-variant matrix and the reference runs, made once per session as `cot-harness
-selftest` makes them, are tests/conftest.py's (matrix_outcomes, reference_outcomes)."""
+The reference runs, made once per session as `cot-harness selftest` makes them, are
+tests/conftest.py's (reference_outcomes); the fault variants are the selftest's, in CI."""
 
 from __future__ import annotations
 
