@@ -60,7 +60,8 @@ def measure(profile: str, model: str | None, workdir: Path) -> dict[str, float]:
     entry = selftest.Entry(model or f"reference {profile}", profile, spec.reference if spec else None, spec)
     args, folder = selftest.pytest_args(entry, workdir, [])
     # As the selftest's template does: the run's stick starts formed (harness.sim.world).
-    selftest.preload(hooks, [args[args.index("--profile") + 1]])
+    selftest.preload(hooks)
+    selftest.form_stick(args[args.index("--profile") + 1], set())
     import pytest
 
     started = time.process_time()

@@ -44,3 +44,14 @@ def test_the_cpu_section_counts_each_frame_of_a_trace_once(tmp_path) -> None:  #
     (tmp_path / "b-attachment.txt").write_text(trace_text([cot_record(5)]) + "a note: +3 s, 0x0000\n")
     (tmp_path / "c-attachment.txt").write_text(trace_text([]))
     assert _trace_frames(tmp_path) == 3
+
+
+def test_one_cpu_sample_runs_the_suite_as_the_selftest_template_does() -> None:
+    """The cpu section's child (benchmarks.run_cpu) uses the selftest template's own steps
+    (preload, form_stick): a sample that cannot run prints "a run failed or hung" instead of
+    a figure, which no other test would notice."""
+    from benchmarks.run_cpu import REFERENCE, _sample
+
+    sample = _sample(*REFERENCE)
+    assert sample is not None, "benchmarks.run_cpu did not run: python -m benchmarks.run_cpu sim-ihd.yaml - DIR"
+    assert sample["exit"] == 0 and sample["frames"] > 0 and sample["cpu"] > 0, sample
