@@ -478,20 +478,33 @@ def _under_key(bench: Bench, security: CbkeLinkSecurity, key: bytes, key_name: s
 
 
 def _unit_answer_to(bench: Bench, since: int, command: str, what: str) -> tuple[FrameRecord, FrameRecord | None]:
-    """The trust centre's `command` sent since trace mark `since`, and the unit's next Key
-    Establishment frame after it (None when it sent none within timings.response_timeout)."""
-    ours = next(
-        (
-            r
-            for r in bench.link.frames_since(since)
-            if r.direction is Direction.TX
-            and r.cluster_id == ids.KEY_ESTABLISHMENT
-            and codec.decode(r.cluster_id, r.payload).command_name == command
-        ),
-        None,
-    )
-    if ours is None:
-        raise BenchError(f"the trust centre never sent {command} in the provoked exchange ({what})")
+    """The trust centre's `command` sent since trace mark `since` (waited for: the exchange
+    has only begun when the provocation returns, and over a lossy air its later steps come
+    after retries), and the unit's next Key Establishment frame after it (None when it sent
+    none within timings.response_timeout)."""
+
+    def sent() -> FrameRecord | None:
+        return next(
+            (
+                r
+                for r in bench.link.frames_since(since)
+                if r.direction is Direction.TX
+                and r.cluster_id == ids.KEY_ESTABLISHMENT
+                and codec.decode(r.cluster_id, r.payload).command_name == command
+            ),
+            None,
+        )
+
+    settings = bench.profile.radio.cbke
+    assert settings is not None  # a CBKE case (_cbke)
+    within = settings.establish_within.total_seconds()
+    try:
+        ours = bench.loop.wait_for(sent, within, f"the trust centre's {command} in the provoked exchange")
+    except TimeoutError:
+        raise BenchError(
+            f"the trust centre never sent {command} in the provoked exchange ({what}) within "
+            f"radio.cbke.establish_within ({within:g} s)"
+        ) from None
     # By its IEEE address: the unit left and joined again for this exchange, and may have
     # come back under another NWK address.
     answer = bench.link.expect_from_unit(
