@@ -28,6 +28,8 @@ import pytest
 import yaml
 
 from harness.cli import Exit
+from harness.plan import make_plan, run_order
+from harness.profile import load_profile
 from tests.report.report_runs import CliRun
 from tests.suite.conftest import REPO
 from tests.suite.screen_ihd import SCREEN_FILE
@@ -58,6 +60,15 @@ def _profile(tmp_path: Path, answers: Path | None = None) -> Path:
 
 def _command(profile: Path, alluredir: Path) -> list[str]:
     return [sys.executable, "-m", "harness.cli", "run", "--profile", str(profile), "--alluredir", str(alluredir)]
+
+
+def _bench_seconds(alluredir: Path) -> float:
+    """The run's bench time: the sum of its cases' "bench time (s)" measurements."""
+    total = 0.0
+    for path in alluredir.rglob("*-result.json"):
+        parameters = json.loads(path.read_text()).get("parameters", [])
+        total += next((float(p["value"].strip("'")) for p in parameters if p["name"] == "bench time (s)"), 0.0)
+    return total
 
 
 def _statuses(alluredir: Path) -> dict[str, str]:
@@ -215,3 +226,11 @@ def test_operator_answers_on_the_controlling_terminal_then_unattended(
     unattended = _statuses(tmp_path / "unattended" / "allure-results")
     assert unattended == verdicts, output[-3000:]  # the same answers, the same verdicts
     assert done.returncode == code, output[-3000:]
+
+    # What the lab books: the plan's bench time is the operator-observed run's within 10 %
+    # (a person asked at each precondition's start, not only when its 24 h are up).
+    plan = make_plan(load_profile(profile), run_order(profile), soak=False)
+    measured = _bench_seconds(tmp_path / "unattended" / "allure-results")
+    assert measured > 0 and abs(plan.total_seconds - measured) <= 0.10 * measured, (
+        f"plan {plan.total_seconds:.0f} s, the operator-observed run {measured:.0f} s of bench time"
+    )
