@@ -63,6 +63,22 @@ def dissected(reference_runs: dict[str, ReferenceRun]) -> dict[str, list[dict[st
     return {profile: run.dissect(FIELDS) for profile, run in reference_runs.items()}
 
 
+@pytest.fixture(scope="module")
+def whole_runs(reference_runs: dict[str, ReferenceRun]) -> dict[str, list[dict[str, str]]]:
+    """tshark's reading of each run's whole-run capture: every frame of the session."""
+    tshark()
+    return {profile: _dissect_file(run.whole_run) for profile, run in reference_runs.items()}
+
+
+def _dissect_file(capture: Path) -> list[dict[str, str]]:
+    args = [tshark(), "-r", str(capture), "-T", "fields", "-E", "separator=/t", "-E", f"aggregator={AGGREGATOR}"]
+    for field in FIELDS:
+        args += ["-e", field]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "TZ": "UTC"})
+    assert done.returncode == 0, done.stderr
+    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in done.stdout.splitlines()]
+
+
 def data_frames(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [row for row in rows if num(row["wpan.frame_type"]) == MAC_DATA]
 
@@ -123,21 +139,20 @@ def _logs(rows: list[dict[str, str]], prefix: str) -> list[list[dict[str, str]]]
     ids=["top-up log", "debt log"],
 )
 def test_logs_arrive_split_with_index_and_total_and_every_record(
-    dissected: dict[str, list[dict[str, str]]], prefix: str, value: str, data_class: DataClass, attribute: str
+    dissected: dict[str, list[dict[str, str]]],
+    whole_runs: dict[str, list[dict[str, str]]],
+    prefix: str,
+    value: str,
+    data_class: DataClass,
+    attribute: str,
 ) -> None:
     logs = _logs(dissected["sim-ppmid.yaml"], prefix)
     assert logs
     occupiers = [make_tenant(index) for index in range(40)]
     served = [sorted(getattr(r, attribute) for r in o.records_of(data_class, Fuel.ELECTRICITY)) for o in occupiers]
     frames = data_frames(dissected["sim-ppmid.yaml"])
-    ends = {}  # capture -> the trace seq of its last frame, and whether frames followed between captures
-    gap_before = {}  # capture -> whether frames went out between the previous capture and it
-    for row, after in itertools.pairwise([*frames, None]):
-        if after is None or after["capture"] != row["capture"]:
-            gap = after is None or trace_seq(after) > trace_seq(row) + 1
-            ends[row["capture"]] = (trace_seq(row), gap)
-            if after is not None:
-                gap_before[after["capture"]] = gap
+    captured = {trace_seq(row) for row in frames}
+    whole_run = whole_runs["sim-ppmid.yaml"]
     whole = split = 0
     for parts in logs:
         totals = {num(p[prefix + "total_number_of_commands"]) for p in parts}
@@ -146,21 +161,23 @@ def test_logs_arrive_split_with_index_and_total_and_every_record(
         indices = [num(p[prefix + "command_index"]) for p in parts]
         first = indices[0]
         assert indices == list(range(first, first + len(parts))) and first + len(parts) <= total  # in order, none twice
-        if first > 0:
-            # the unit asked between two cases: the log's first parts went out before the next
-            # case's capture began, so frames must have gone out outside every capture before it
-            assert gap_before.get(parts[0]["capture"]), (
-                f"log parts {indices} of {total}: the first missing with no frame before the capture"
+        if first > 0 or len(parts) < total:
+            # A log in flight across a case boundary: the parts no case's capture holds went
+            # out between captures (the unit asked between two cases, or the case ended before
+            # the meter's last parts). Where they fall depends on how the unit's concurrent
+            # fetches interleave on a loaded machine (once in CI: after the whole next case),
+            # so the whole-run capture, which holds every frame, must have them, in order, and
+            # none in a case's capture.
+            lead, trail = _rest_of_log(whole_run, parts, prefix, total)
+            assert [num(p[prefix + "command_index"]) for p in lead] == list(range(first)), (
+                f"log parts {indices} of {total}: the first parts are not in the whole-run capture before them"
             )
-            continue
-        if len(parts) < total:
-            # the case ended with the log in flight: its last parts went out between two
-            # captures, in no case's capture (frames followed outside every capture). How many
-            # of the case's other frames came after its last captured part depends on how the
-            # unit's concurrent fetches interleave on a loaded machine (a bound of 10 failed once
-            # in CI), so only the gap is required, never a count.
-            _last, gap = ends[parts[-1]["capture"]]
-            assert gap, f"log parts {indices} of {total} in mid-capture, and no frame outside the captures after it"
+            assert [num(p[prefix + "command_index"]) for p in trail] == list(range(first + len(parts), total)), (
+                f"log parts {indices} of {total}: the last parts are not in the whole-run capture after them"
+            )
+            assert not {trace_seq(p) for p in lead + trail} & captured, (
+                f"log parts {indices} of {total}: a part missing from its case's capture is in another one"
+            )
             continue
         whole += 1
         split += total > 1
@@ -169,6 +186,23 @@ def test_logs_arrive_split_with_index_and_total_and_every_record(
     assert whole > 5
     if data_class is DataClass.TOP_UP_HISTORY:
         assert split > 5, "three top-ups fit no secured frame: the top-up log must arrive in parts"
+
+
+def _rest_of_log(
+    whole_run: list[dict[str, str]], parts: list[dict[str, str]], prefix: str, total: int
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The parts of `parts`' log that the whole-run capture holds before its first and after its
+    last (the same sender and TSN, the nearest ones: a TSN comes round again in a long run)."""
+    key = (parts[0]["zbee_nwk.src"], parts[0]["zbee_zcl.cmd.tsn"])
+    same = [
+        row
+        for row in data_frames(whole_run)
+        if row[prefix + "command_index"] and (row["zbee_nwk.src"], row["zbee_zcl.cmd.tsn"]) == key
+    ]
+    first, last = num(parts[0][prefix + "command_index"]), num(parts[-1][prefix + "command_index"])
+    before = [row for row in same if trace_seq(row) < trace_seq(parts[0])]
+    after = [row for row in same if trace_seq(row) > trace_seq(parts[-1])]
+    return (before[len(before) - first :] if first else []), after[: total - 1 - last]
 
 
 def trace_seq(row: dict[str, str]) -> int:
