@@ -194,15 +194,20 @@ class ReferenceMeter(SimNode):
     def intervals(self) -> list[tuple[int, int]]:
         """(end time, Wh) of every half-hour held, most recent first: the previous occupier's
         back to HELD_DAYS before the run, and everyone's since, as far as the clock has run."""
-        latest = self.zcl_now() // HALF_HOUR * HALF_HOUR
-        first = self.started_at - HELD_DAYS * DAY
         if self._own_history_rules():
-            return list(self._held(latest, first)[0])
-        held = []
-        for end in range(latest, first, -HALF_HOUR):
-            if self.served(end - HALF_HOUR, "interval"):
-                held.append((end, self.interval_value(end)))
-        return held
+            return list(self._held()[0])
+        return self._served_half_hours(*self._held_span())
+
+    def _held_span(self) -> tuple[int, int]:
+        """(latest, first): the half-hours held end in (first, latest], latest the clock's last."""
+        return self.zcl_now() // HALF_HOUR * HALF_HOUR, self.started_at - HELD_DAYS * DAY
+
+    def _served_half_hours(self, latest: int, first: int) -> list[tuple[int, int]]:
+        return [
+            (end, self.interval_value(end))
+            for end in range(latest, first, -HALF_HOUR)
+            if self.served(end - HALF_HOUR, "interval")
+        ]
 
     # Every Metering read builds the whole attribute table, each history attribute summing
     # the ~3000 half-hours held (HELD_DAYS): 5 % of a selftest's CPU went there. While the
@@ -220,17 +225,14 @@ class ReferenceMeter(SimNode):
             and not _HISTORY_HOOKS & vars(self).keys()  # nor replaced on the instance
         )
 
-    def _held(self, latest: int, first: int) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    def _held(self) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """intervals()'s list for this clock and boundary, its ends oldest first, and the
         running sums of their values oldest first (sums[i]: the first i half-hours)."""
-        key = (latest, first, self.boundary)
+        span = self._held_span()
+        key = (*span, self.boundary)
         cached = getattr(self, "_held_cache", None)
         if cached is None or cached[0] != key:
-            held = [
-                (end, self.interval_value(end))
-                for end in range(latest, first, -HALF_HOUR)
-                if self.served(end - HALF_HOUR, "interval")
-            ]
+            held = self._served_half_hours(*span)
             ends = [end for end, _value in reversed(held)]
             sums = [0, *itertools.accumulate(value for _end, value in reversed(held))]
             cached = self._held_cache = (key, (held, ends, sums))
@@ -246,8 +248,7 @@ class ReferenceMeter(SimNode):
         half-hour it has completed since it was installed, whoever consumed it (not an
         occupier's history: never withheld). Installed HELD_DAYS before the run, from a
         reading of SUMMATION_AT_INSTALL."""
-        latest = self.zcl_now() // HALF_HOUR * HALF_HOUR
-        first = self.started_at - HELD_DAYS * DAY
+        latest, first = self._held_span()
         if type(self).interval_value is ReferenceMeter.interval_value:
             return SUMMATION_AT_INSTALL + _register(latest, first)
         return SUMMATION_AT_INSTALL + sum(self.interval_value(end) for end in range(latest, first, -HALF_HOUR))
@@ -255,7 +256,7 @@ class ReferenceMeter(SimNode):
     def consumed(self, start: int, end: int) -> int:
         """Wh of the half-hours held that lie within [start, end]."""
         if self._own_history_rules():
-            _held, ends, sums = self._held(self.zcl_now() // HALF_HOUR * HALF_HOUR, self.started_at - HELD_DAYS * DAY)
+            _held, ends, sums = self._held()
             return sums[bisect.bisect_right(ends, end)] - sums[bisect.bisect_left(ends, start + HALF_HOUR)]
         return sum(value for stop, value in self.intervals() if start <= stop - HALF_HOUR and stop <= end)
 
