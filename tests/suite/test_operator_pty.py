@@ -27,9 +27,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.case_record import BENCH_TIME
 from harness.cli import Exit
 from harness.plan import make_plan, run_order
 from harness.profile import load_profile
+from harness.report.results import read_cases
 from tests.report.report_runs import CliRun
 from tests.suite.conftest import REPO
 from tests.suite.screen_ihd import SCREEN_FILE
@@ -63,12 +65,8 @@ def _command(profile: Path, alluredir: Path) -> list[str]:
 
 
 def _bench_seconds(alluredir: Path) -> float:
-    """The run's bench time: the sum of its cases' "bench time (s)" measurements."""
-    total = 0.0
-    for path in alluredir.rglob("*-result.json"):
-        parameters = json.loads(path.read_text()).get("parameters", [])
-        total += next((float(p["value"].strip("'")) for p in parameters if p["name"] == "bench time (s)"), 0.0)
-    return total
+    """The run's bench time: the sum of its cases' bench time measurements."""
+    return sum(float(case.parameters.get(f"{BENCH_TIME} (s)", 0.0)) for case in read_cases(alluredir).values())
 
 
 def _statuses(alluredir: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from wire_runs import AGGREGATOR, MAC_DATA, REFERENCE_PROFILES, ReferenceRun, read_packets, tshark
+from wire_runs import AGGREGATOR, MAC_DATA, REFERENCE_PROFILES, ReferenceRun, dissect_capture, read_packets, tshark
 
 from harness.domain import DataClass, Fuel
 from harness.esi.tenancy import make_tenant
@@ -64,19 +64,9 @@ def dissected(reference_runs: dict[str, ReferenceRun]) -> dict[str, list[dict[st
 
 
 @pytest.fixture(scope="module")
-def whole_runs(reference_runs: dict[str, ReferenceRun]) -> dict[str, list[dict[str, str]]]:
-    """tshark's reading of each run's whole-run capture: every frame of the session."""
-    tshark()
-    return {profile: _dissect_file(run.whole_run) for profile, run in reference_runs.items()}
-
-
-def _dissect_file(capture: Path) -> list[dict[str, str]]:
-    args = [tshark(), "-r", str(capture), "-T", "fields", "-E", "separator=/t", "-E", f"aggregator={AGGREGATOR}"]
-    for field in FIELDS:
-        args += ["-e", field]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "TZ": "UTC"})
-    assert done.returncode == 0, done.stderr
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in done.stdout.splitlines()]
+def ppmid_whole_run(reference_runs: dict[str, ReferenceRun]) -> list[dict[str, str]]:
+    """tshark's reading of the reference PPMID's whole-run capture: every frame of the session."""
+    return dissect_capture(reference_runs["sim-ppmid.yaml"].whole_run, FIELDS)
 
 
 def data_frames(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -140,7 +130,7 @@ def _logs(rows: list[dict[str, str]], prefix: str) -> list[list[dict[str, str]]]
 )
 def test_logs_arrive_split_with_index_and_total_and_every_record(
     dissected: dict[str, list[dict[str, str]]],
-    whole_runs: dict[str, list[dict[str, str]]],
+    ppmid_whole_run: list[dict[str, str]],
     prefix: str,
     value: str,
     data_class: DataClass,
@@ -152,7 +142,6 @@ def test_logs_arrive_split_with_index_and_total_and_every_record(
     served = [sorted(getattr(r, attribute) for r in o.records_of(data_class, Fuel.ELECTRICITY)) for o in occupiers]
     frames = data_frames(dissected["sim-ppmid.yaml"])
     captured = {trace_seq(row) for row in frames}
-    whole_run = whole_runs["sim-ppmid.yaml"]
     whole = split = 0
     for parts in logs:
         totals = {num(p[prefix + "total_number_of_commands"]) for p in parts}
@@ -168,7 +157,7 @@ def test_logs_arrive_split_with_index_and_total_and_every_record(
             # fetches interleave on a loaded machine (once in CI: after the whole next case),
             # so the whole-run capture, which holds every frame, must have them, in order, and
             # none in a case's capture.
-            lead, trail = _rest_of_log(whole_run, parts, prefix, total)
+            lead, trail = _rest_of_log(ppmid_whole_run, parts, prefix, total)
             assert [num(p[prefix + "command_index"]) for p in lead] == list(range(first)), (
                 f"log parts {indices} of {total}: the first parts are not in the whole-run capture before them"
             )

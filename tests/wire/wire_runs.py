@@ -91,6 +91,16 @@ def read_packets(path: Path) -> list[Packet]:
     return out
 
 
+def dissect_capture(capture: Path, fields: list[str]) -> list[dict[str, str]]:
+    """tshark's reading of one capture file: a row per packet, each field by name."""
+    args = [tshark(), "-r", str(capture), "-T", "fields", "-E", "separator=/t", "-E", f"aggregator={AGGREGATOR}"]
+    for field in fields:
+        args += ["-e", field]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "TZ": "UTC"})
+    assert done.returncode == 0, done.stderr
+    return [dict(zip(fields, line.split("\t"), strict=True)) for line in done.stdout.splitlines()]
+
+
 @dataclasses.dataclass
 class ReferenceRun:
     """One `cot-harness run` of a reference profile: its folder, captures in run order, results."""
@@ -124,12 +134,7 @@ class ReferenceRun:
         merged = self.folder / "run.pcapng.merged"
         if not merged.exists():
             merged.write_bytes(b"".join(capture.read_bytes() for capture in self.captures))
-        args = [tshark(), "-r", str(merged), "-T", "fields", "-E", "separator=/t", "-E", f"aggregator={AGGREGATOR}"]
-        for field in fields:
-            args += ["-e", field]
-        done = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "TZ": "UTC"})
-        assert done.returncode == 0, done.stderr
-        rows = [dict(zip(fields, line.split("\t"), strict=True)) for line in done.stdout.splitlines()]
+        rows = dissect_capture(merged, fields)
         if "frame.section_number" in fields:  # name each packet's capture: its case ID
             names = [capture.stem for capture in self.captures]
             for row in rows:
