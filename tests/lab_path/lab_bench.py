@@ -286,9 +286,14 @@ def run_summary(alluredir: Path) -> str:
 class Relay:
     """A TCP relay standing in for a lab's cable or ser2net: it carries bytes both ways
     between one client and `upstream`, and a test can put garbage on the line (`inject`) or
-    cut it (`cut`), as a loose connector or a dying network would."""
+    cut it (`cut`), as a loose connector or a dying network would.
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    `hold_when`: a condition checked before each chunk from the client is carried; from the
+    first chunk it is true for, the client's bytes are kept (`held` is set) until `release`.
+    A client that makes one request at a time and waits for its answer (the harness on the
+    control endpoint) is then stopped at a known point, however slowly the test is scheduled."""
+
+    def __init__(self, upstream: tuple[str, int], hold_when: Callable[[], object] | None = None) -> None:
         self._upstream = upstream
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
@@ -296,6 +301,9 @@ class Relay:
         self._server: socket.socket | None = None
         self._cut = False
         self._lock = threading.Lock()
+        self._hold_when = hold_when
+        self._kept: list[bytes] | None = None  # the client's bytes while held
+        self.held = threading.Event()
         self._thread = threading.Thread(target=self._run, name="relay", daemon=True)
         self._thread.start()
 
@@ -323,10 +331,29 @@ class Relay:
                     return
                 try:
                     with self._lock:
+                        if sock is client and self._holding():
+                            assert self._kept is not None
+                            self._kept.append(data)
+                            self.held.set()
+                            continue
                         peers[sock].sendall(data)
                 except OSError:  # the test cut the link meanwhile (cut() closed the peer): the relay ends
                     self.cut()
                     return
+
+    def _holding(self) -> bool:
+        """Under the lock: whether the client's bytes are to be kept now."""
+        if self._kept is None and self._hold_when is not None and self._hold_when():
+            self._kept = []
+        return self._kept is not None
+
+    def release(self) -> None:
+        """Carry what was held, in order, and every chunk after it (the hold is over)."""
+        with self._lock:
+            kept, self._kept, self._hold_when = self._kept or [], None, None
+            if self._server is not None and not self._cut:
+                with contextlib.suppress(OSError):  # upstream gone: the relay's loop finds it and ends
+                    self._server.sendall(b"".join(kept))
 
     def inject(self, garbage: bytes, *, toward_client: bool = True) -> None:
         with self._lock:

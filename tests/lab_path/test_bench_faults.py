@@ -5,7 +5,11 @@ process, no listening port, no pty link, no pty held open.
 
 The faults: the stick unplugged (the emulator process killed), garbage on the serial line,
 the unit going silent, the control endpoint lost, SIGINT in the middle of a case. Each is
-injected once the run has finished a few cases (a condition on its results folder).
+injected once the run has finished a few cases, at a point the run cannot pass on its own:
+the control endpoint is reached through a relay that holds the run's first request after
+that many results are written (the run waits for its answer), and lets it through once the
+fault is in. A drill that waited for the results and then injected could come too late on a
+loaded machine: one SIGINT landed after the last case, and the run ended passed.
 """
 
 from __future__ import annotations
@@ -66,35 +70,38 @@ def _drill(
     inject: Callable[[Emulator, subprocess.Popen[str], dict[str, Relay]], None],
     *,
     relay_serial: bool = False,
-    relay_control: bool = False,
     pty: bool = False,
 ) -> tuple[int, str, Path]:
-    """Start an emulator and a run against it (through relays if asked), inject the fault
-    after FINISHED_BEFORE_FAULT results, and wait for everything to end."""
+    """Start an emulator and a run against it (the control endpoint through a holding relay,
+    the serial line through one if asked), inject the fault while the run waits on its held
+    request after FINISHED_BEFORE_FAULT results, and wait for everything to end."""
     emulator = start_emulator(tmp, pty=pty)
     relays: dict[str, Relay] = {}
+    run_folder = tmp / "run"
+    alluredir = run_folder / "allure-results"
     try:
         assert emulator.control is not None
         if relay_serial:
             relays["serial"] = Relay(("127.0.0.1", port_of(emulator.serial)))
-        if relay_control:
-            relays["control"] = Relay(("127.0.0.1", port_of(emulator.control)))
+        relays["control"] = Relay(
+            ("127.0.0.1", port_of(emulator.control)),
+            hold_when=lambda: len(list(alluredir.glob("*-result.json"))) >= FINISHED_BEFORE_FAULT,
+        )
         profile = _profile_via(
             emulator,
             tmp,
             serial=f"socket://127.0.0.1:{relays['serial'].port}" if relay_serial else None,
-            control=f"tcp://127.0.0.1:{relays['control'].port}" if relay_control else None,
+            control=f"tcp://127.0.0.1:{relays['control'].port}",
         )
-        run_folder = tmp / "run"
         run = start_harness(profile, run_folder)
-        alluredir = run_folder / "allure-results"
         wait_until(
-            lambda: run.poll() is not None or len(list(alluredir.glob("*-result.json"))) >= FINISHED_BEFORE_FAULT,
+            lambda: run.poll() is not None or relays["control"].held.is_set(),
             RUN_DEADLINE_S,
             "the run to finish its first cases",
         )
         assert run.poll() is None, "the run ended before the fault could be injected"
         inject(emulator, run, relays)
+        relays["control"].release()
         output, _ = run.communicate(timeout=RUN_DEADLINE_S)
         (tmp / "run-output.txt").write_text(output)  # for whoever reads a failure
         if emulator.process.poll() is None:
@@ -189,7 +196,7 @@ def test_the_control_endpoint_lost_blocks_the_rest(tmp_path: Path, no_new_ptys: 
     def cut(emulator: Emulator, run: subprocess.Popen[str], relays: dict[str, Relay]) -> None:
         relays["control"].cut()
 
-    code, output, run_folder = _drill(tmp_path, cut, relay_control=True)
+    code, output, run_folder = _drill(tmp_path, cut)
     # The emulator ends with its control session (one run per emulator), closing the serial
     # link right after: whichever loss the harness notices first is the one it reports (2 in 6
     # drills under load it was the serial link's, StickLost). Either is fatal, exit 7.
