@@ -301,8 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     self_p.add_argument(
         "--full",
         action="store_true",
-        help="run every variant through the whole suite, so that no other case failing on it is judged too "
-        "(by default a variant runs only the cases that must catch it; a reference always runs them all)",
+        help="run every variant through the whole suite as well as through its own cases, so that no other "
+        "case failing on it, and no earlier case hiding its fault, is judged too (by default a variant runs only "
+        "the cases that must catch it; a reference always runs them all, once)",
     )
     self_p.add_argument(
         "--keep",

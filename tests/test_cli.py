@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,5 +130,8 @@ def test_selftest_only_one_variant_runs_it(tmp_path: Path) -> None:
 def test_selftest_full_runs_the_variant_through_the_whole_suite(tmp_path: Path) -> None:
     done = cli("selftest", "--only", "RedatesLastMessage", "--full", "--jobs", "1", env={"TMPDIR": str(tmp_path)})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "every run the whole suite" in done.stdout
+    assert "each variant its own cases and then the whole suite" in done.stdout
     assert "variants caught as declared: 1/1" in done.stdout, done.stdout
+    # both proofs: the variant's selected run and its whole-suite run, each judged
+    assert re.search(r"ok  RedatesLastMessage \(\d", done.stdout), done.stdout
+    assert re.search(r"ok  RedatesLastMessage \(whole suite\) \(\d", done.stdout), done.stdout

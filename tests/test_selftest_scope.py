@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.catalogue import CASES
-from harness.selftest import Entry, entries, judge, pytest_args
+from harness.selftest import WHOLE_SUITE, Entry, entries, judge, pytest_args
 from harness.sim.matrix import MATRIX
 
 
@@ -19,7 +19,12 @@ def test_a_reference_runs_everything_and_a_variant_only_the_cases_that_judge_it(
         assert entry.spec is not None
         assert entry.cases == (entry.spec.failed or entry.spec.broken), entry.name
         assert entry.cases and entry.cases <= set(CASES), entry.name
-    assert all(e.cases is None for e in entries(full=True))
+    # --full: both proofs in one matrix, each variant selected and whole, each reference once
+    full = entries(full=True)
+    assert [e for e in full if not e.name.endswith(WHOLE_SUITE)] == found
+    whole = [e for e in full if e.name.endswith(WHOLE_SUITE)]
+    assert len(whole) == len(MATRIX) and all(e.cases is None and e.spec is not None for e in whole)
+    assert len({e.name for e in full}) == len(full)
 
 
 def test_the_selection_is_a_k_expression_of_the_case_ids(tmp_path: Path) -> None:
@@ -27,7 +32,7 @@ def test_the_selection_is_a_k_expression_of_the_case_ids(tmp_path: Path) -> None
     args, _folder = pytest_args(entry, tmp_path, [])
     assert entry.cases is not None
     assert args[args.index("-k") + 1] == " or ".join(sorted(entry.cases))
-    whole = next(e for e in entries(full=True) if e.name == "KeepsConsumptionHistory")
+    whole = next(e for e in entries(full=True) if e.name == "KeepsConsumptionHistory" + WHOLE_SUITE)
     assert "-k" not in pytest_args(whole, tmp_path, [])[0]
 
 

@@ -14,6 +14,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -251,8 +252,21 @@ def start_harness(profile: Path, run_folder: Path, *pytest_args: str) -> subproc
     if pytest_args:
         args += ["--", *pytest_args]
     return subprocess.Popen(
-        harness_command(*args), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        harness_command(*args),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=terminal_sigint,  # one signal call in the child, nothing that takes a lock
     )
+
+
+def terminal_sigint() -> None:
+    """In the run's process before it starts: the SIGINT a terminal's Ctrl-C reaches. Where the
+    tests run as a background job (`pytest &` in a script) SIGINT is ignored, the run inherits
+    that, and harness.interrupts rightly leaves an ignored SIGINT alone: the Ctrl-C drill
+    then ends passed, which says nothing about the harness."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def verdicts(alluredir: Path) -> dict[str, str]:

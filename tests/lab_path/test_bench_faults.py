@@ -8,13 +8,14 @@ the unit going silent, the control endpoint lost, SIGINT in the middle of a case
 injected once the run has finished a few cases, at a point the run cannot pass on its own:
 the control endpoint is reached through a relay that holds the run's first request after
 that many results are written (the run waits for its answer), and lets it through once the
-fault is in. A drill that waited for the results and then injected could come too late on a
-loaded machine: one SIGINT landed after the last case, and the run ended passed.
+fault is in. A drill that only waited for the results and then injected would inject
+wherever a loaded machine had let the run get to meanwhile, up to after its last case.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 from collections.abc import Callable
@@ -65,6 +66,25 @@ def _profile_via(emulator: Emulator, tmp: Path, *, serial: str | None = None, co
     return path
 
 
+def _results_at_least(alluredir: Path, count: int = FINISHED_BEFORE_FAULT) -> Callable[[], bool]:
+    """Whether `count` results are written: the folder is listed again only when it changed
+    (its mtime), not at every request the relay carries (a run makes thousands, and the folder
+    holds hundreds of attachments)."""
+    seen: list[int] = [-1]
+
+    def reached() -> bool:
+        try:
+            changed = os.stat(alluredir).st_mtime_ns
+        except FileNotFoundError:
+            return False
+        if changed == seen[0]:
+            return False
+        seen[0] = changed
+        return sum(1 for name in os.listdir(alluredir) if name.endswith("-result.json")) >= count
+
+    return reached
+
+
 def _drill(
     tmp: Path,
     inject: Callable[[Emulator, subprocess.Popen[str], dict[str, Relay]], None],
@@ -83,10 +103,7 @@ def _drill(
         assert emulator.control is not None
         if relay_serial:
             relays["serial"] = Relay(("127.0.0.1", port_of(emulator.serial)))
-        relays["control"] = Relay(
-            ("127.0.0.1", port_of(emulator.control)),
-            hold_when=lambda: len(list(alluredir.glob("*-result.json"))) >= FINISHED_BEFORE_FAULT,
-        )
+        relays["control"] = Relay(("127.0.0.1", port_of(emulator.control)), hold_when=_results_at_least(alluredir))
         profile = _profile_via(
             emulator,
             tmp,
