@@ -149,21 +149,28 @@ def test_poll_04(bench: Bench, profile: Profile) -> None:
             )
 
 
-def unit_starts(bench: Bench) -> list[float]:
-    """Every time the unit started over in the run so far: each Device_annce it sent (a join,
-    a rejoin, back after a power cycle, whoever caused it) and each restart the bench asked
-    for (from when it was asked: an announcement lost on the air, or a unit that announces
-    nothing, still counts)."""
+def unit_starts(bench: Bench) -> list[tuple[float, int]]:
+    """Every time the unit started over in the run so far, as (bench time, trace position):
+    each Device_annce it sent (a join, a rejoin, back after a power cycle, whoever caused it)
+    and each restart the bench asked for (from when it was asked: an announcement lost on the
+    air, or a unit that announces nothing, still counts). The trace position orders a start
+    among the queries where the time may not: a frame at or after it came after the start."""
     ieee = normal_ieee(bench.profile.identity.ieee)
-    announced_at = [r.timestamp for r in bench.link.frames_since(0) if (a := announced(r)) and a[1] == ieee]
-    asked_at = [at for at, _action in bench.controls.actions]
-    return sorted(announced_at + asked_at)
+    announced_at = [(r.timestamp, r.seq) for r in bench.link.frames_since(0) if (a := announced(r)) and a[1] == ieee]
+    asked_at = [(restart.at, restart.position) for restart in bench.controls.actions]
+    return sorted(announced_at + asked_at, key=lambda start: start[1])
 
 
-def _between_starts(queries: list[Query], starts: list[float]) -> list[tuple[Query, Query]]:
+def _between_starts(queries: list[Query], starts: list[tuple[float, int]]) -> list[tuple[Query, Query]]:
     """Consecutive CoT queries with no start of the unit between them: the first query after a
-    start is its start-up query (POLL-01/02), every later one its own timer's."""
-    return [(a, b) for a, b in zip(queries, queries[1:], strict=False) if not any(a.at < s <= b.at for s in starts)]
+    start is its start-up query (POLL-01/02), every later one its own timer's. Told apart by
+    trace position, not time: a start comes between two queries when the first one's frame
+    is before it and the second one's at or after it."""
+    return [
+        (a, b)
+        for a, b in zip(queries, queries[1:], strict=False)
+        if not any(a.record.seq < position <= b.record.seq for _at, position in starts)
+    ]
 
 
 def _judge_whole_run(bench: Bench, limit: float, source: str, label: str) -> None:
@@ -180,7 +187,10 @@ def _judge_whole_run(bench: Bench, limit: float, source: str, label: str) -> Non
             f"{label} CoT queries of the whole run",
             "\n".join(
                 f"+{at - bench.join_opened_at:10.1f} s  {what}"  # from when the bench let the unit join
-                for at, what in sorted([(s, "the unit starts") for s in starts] + [(q.at, q.command) for q in queries])
+                for _position, _start_first, at, what in sorted(
+                    [(position, 0, at, "the unit starts") for at, position in starts]
+                    + [(q.record.seq, 1, q.at, q.command) for q in queries]
+                )
             ),
         )
         pairs = _between_starts(queries, starts)

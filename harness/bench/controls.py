@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import BenchError
@@ -45,16 +46,36 @@ def cot_instruction(profile: Profile) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Restart:
+    """A restart of the unit the bench asked for, when it began: bench time, and the position
+    in the frame trace the next frame takes (FrameTrace.mark). The position orders it among
+    the frames where the time cannot: in simulation a unit may be back, and query, within the
+    same virtual instant the restart was asked at."""
+
+    at: float
+    action: str
+    position: int
+
+
 class BenchControls:
-    def __init__(self, profile: Profile, han: Han, loop: BenchLoop, operator: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        han: Han,
+        loop: BenchLoop,
+        operator: Callable[[], Any],
+        trace_mark: Callable[[], int] = lambda: 0,
+    ) -> None:
         self._profile = profile
         self._han = han
         self._loop = loop
         self._operator = operator  # the run's operator, or None
-        # (bench time it began, action) of each restart asked for: when the bench restarted the
-        # unit, whatever the unit itself says of it (POLL-04 judges the query rate between
-        # restarts; the time it began, since the unit may be back before "done")
-        self.actions: list[tuple[float, str]] = []
+        self._trace_mark = trace_mark
+        # Each restart asked for: when the bench restarted the unit, whatever the unit itself
+        # says of it (POLL-04 judges the query rate between restarts; from when it began,
+        # since the unit may be back before "done")
+        self.actions: list[Restart] = []
 
     def available(self, capability: str) -> bool:
         return getattr(self._profile.bench, capability).by != "none"
@@ -82,7 +103,7 @@ class BenchControls:
         if spec.by == "none":
             raise BenchError(f"bench.{capability} is none: cannot {what}")
         if name in RESTARTS:
-            self.actions.append((self._loop.now(), name))
+            self.actions.append(Restart(self._loop.now(), name, self._trace_mark()))
         if spec.by == "simulation":
             try:
                 self._loop.call_on_loop(lambda: self._han.act_on_unit(name))

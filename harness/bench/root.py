@@ -98,7 +98,7 @@ class Bench:
         self.han_client: MeterClient = HanClient(self.link, profile.timings.response_timeout.total_seconds())
         self.observing = Observing(self.loop, profile, {}, before_require=self.occupancy.before_observing)
         self.operator: Any = None  # the one operator for questions and bench steps
-        self.controls = BenchControls(profile, self.han, self.loop, lambda: self.operator)
+        self.controls = BenchControls(profile, self.han, self.loop, lambda: self.operator, self._trace_mark)
         # Every frame of the session, kept past the coordinator's stop for the whole-run
         # capture (harness.evidence.case_evidence.write_run_capture): set when the bench stops.
         self.session_trace: Any = None
@@ -111,6 +111,10 @@ class Bench:
     @property
     def uut_nwk(self) -> int | None:
         return self.link.nwk
+
+    def _trace_mark(self) -> int:
+        """Where the next frame goes in the session's trace (0 before the coordinator starts)."""
+        return self.link.mark() if self.coordinator is not None else 0
 
     def _quiet(self) -> bool:
         return self.han.quiet() and not any(m.busy for m in self.meters.values()) and not self.security.busy
