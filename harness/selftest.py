@@ -16,7 +16,8 @@ the other cases' verdicts on a one-fault unit only repeat, at about three times 
 what its reference's run already shows. `--full` runs every variant through the whole
 suite as well, so that "no other case may fail on it" is judged too, and that nothing the
 earlier cases do to a unit hides its fault: both proofs in one matrix, the references run
-once (CI runs it). Each proof catches what the other cannot: QueriesAgainAfterBoot was
+once (run before landing a change to the cases, the variants or the simulation; CI runs
+the selected proof). Each proof catches what the other cannot: QueriesAgainAfterBoot was
 caught by its selected run and escaped a whole one, until POLL-04 was widened; a case that
 catches a fault only after what an earlier case did to the unit passes a whole run and
 fails a selected one.
