@@ -19,8 +19,8 @@ earlier cases do to a unit hides its fault: both proofs in one matrix, the refer
 once (run before landing a change to the cases, the variants or the simulation; CI runs
 the selected proof). Each proof catches what the other cannot: QueriesAgainAfterBoot was
 caught by its selected run and escaped a whole one, until POLL-04 was widened; a case that
-catches a fault only after what an earlier case did to the unit passes a whole run and
-fails a selected one.
+catches a fault only because of what an earlier case did to the unit catches it in a whole
+run and lets it escape in a selected one.
 
 How the runs are made (harness/selftest.py's template): a fresh `python -m pytest` per run
 spent most of its time importing (zigpy, zigpy-znp, pydantic, the harness: about 1.3 s, all
