@@ -639,7 +639,7 @@ def format_matrix(outcomes: list[Outcome]) -> str:
     runs_of: dict[str, list[Outcome]] = {}
     for o in outcomes:
         if o.entry.spec is not None:
-            runs_of.setdefault(o.entry.name.removesuffix(WHOLE_SUITE), []).append(o)
+            runs_of.setdefault(o.entry.spec.model.__name__, []).append(o)
     caught = sum(1 for runs in runs_of.values() if not any(o.problems for o in runs))
     variants = len(runs_of)
     clean_refs = sum(1 for o in outcomes if o.entry.spec is None and not o.problems)

@@ -65,13 +65,13 @@ class BenchControls:
         han: Han,
         loop: BenchLoop,
         operator: Callable[[], Any],
-        trace_mark: Callable[[], int] = lambda: 0,
+        trace_mark: Callable[[], int],
     ) -> None:
         self._profile = profile
         self._han = han
         self._loop = loop
         self._operator = operator  # the run's operator, or None
-        self._trace_mark = trace_mark
+        self._trace_mark = trace_mark  # where the next frame goes in the session's trace (Restart)
         # Each restart asked for: when the bench restarted the unit, whatever the unit itself
         # says of it (POLL-04 judges the query rate between restarts; from when it began,
         # since the unit may be back before "done")

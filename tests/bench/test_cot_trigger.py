@@ -30,7 +30,7 @@ def _controls(tmp_path: Path, trigger: dict[str, Any], operator: Operator | None
     data["bench"]["cot_trigger"] = trigger
     path = tmp_path / "meter.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return BenchControls(load_profile(path), han=None, loop=None, operator=lambda: operator)  # type: ignore[arg-type]
+    return BenchControls(load_profile(path), han=None, loop=None, operator=lambda: operator, trace_mark=lambda: 0)  # type: ignore[arg-type]
 
 
 def test_a_command_trigger_is_run_with_cot_as_its_last_argument(tmp_path: Path) -> None:

@@ -70,16 +70,17 @@ def _results_at_least(alluredir: Path, count: int = FINISHED_BEFORE_FAULT) -> Ca
     """Whether `count` results are written: the folder is listed again only when it changed
     (its mtime), not at every request the relay carries (a run makes thousands, and the folder
     holds hundreds of attachments)."""
-    seen: list[int] = [-1]
+    seen = -1
 
     def reached() -> bool:
+        nonlocal seen
         try:
             changed = os.stat(alluredir).st_mtime_ns
         except FileNotFoundError:
             return False
-        if changed == seen[0]:
+        if changed == seen:
             return False
-        seen[0] = changed
+        seen = changed
         return sum(1 for name in os.listdir(alluredir) if name.endswith("-result.json")) >= count
 
     return reached

@@ -5,8 +5,9 @@ formed-stick tests read too). The variants' runs are the selftest's own work and
 not here as well: CI runs `cot-harness selftest` after this test suite (each variant through
 the cases that must catch it, as a lab runs it), and fails on any escape. The whole-suite
 proof (`--full`) is run before landing a change to the cases, the variants or the simulation
-(CONTRIBUTING.md): on every push it would take CI past its 15 minutes on a slow host. Run in this suite too, the matrix was
-about 45 s of both cores of its ~225 s, the same runs CI made again in `selftest`.
+(CONTRIBUTING.md): on every push it would take CI past its 15 minutes on a slow host. Run in
+this suite too, the matrix was about 45 s of both cores of its ~225 s, the same runs CI made
+again in `selftest`.
 """
 
 from __future__ import annotations
