@@ -416,6 +416,9 @@ class _StartUpClock:
     def now(self) -> float:
         return time.time()
 
+    def stamp(self) -> float:
+        return time.time()
+
     async def until(self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True) -> object:
         raise NotImplementedError("a stick's formation waits on nothing of the bench")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
-from harness.sim.clock import VirtualClock
+from harness.sim.clock import FRAME_TICK_S, VirtualClock
 
 
 def test_advance_fires_timers_in_order_at_their_own_time() -> None:
@@ -42,3 +43,54 @@ def test_cancelled_timer_never_fires_and_real_time_timers_run_on_the_loop() -> N
         return fired
 
     assert asyncio.run(scenario()) == ["soon"]
+
+
+def test_a_stepped_clock_moves_only_when_stepped_and_starts_at_a_whole_second() -> None:
+    clock = VirtualClock(stepped=True)
+    t0 = clock.now()
+    assert t0 == int(t0)
+    spin = time.monotonic() + 0.02
+    while time.monotonic() < spin:  # real time passes: the stepped clock does not see it
+        pass
+    assert clock.now() == t0
+    clock.step_to(t0 + 5)
+    assert clock.now() == t0 + 5
+
+
+def test_a_stepped_clock_never_fires_a_timer_in_real_time() -> None:
+    async def scenario() -> list[str]:
+        clock = VirtualClock(stepped=True)
+        clock.bind(asyncio.get_running_loop())
+        fired: list[str] = []
+        clock.call_later(0.001, lambda: fired.append("due"))
+        await asyncio.sleep(0.05)
+        before = list(fired)
+        clock.step_to(clock.now() + 1)
+        return [*before, "stepped", *fired]
+
+    assert asyncio.run(scenario()) == ["stepped", "due"]
+
+
+def test_a_frame_stamp_is_apart_from_every_time_read_before_and_after_it() -> None:
+    clock = VirtualClock(stepped=True)
+    before = clock.now()
+    stamp = clock.stamp()
+    after = clock.now()
+    assert before < stamp < after
+    assert abs(stamp - before - FRAME_TICK_S) < 1e-6 and abs(after - stamp - FRAME_TICK_S) < 1e-6
+    real = VirtualClock()
+    assert abs(real.stamp() - real.now()) < 0.01  # a real-time clock stamps now
+
+
+def test_the_next_frame_on_its_way_is_known_apart_from_device_timers() -> None:
+    clock = VirtualClock(start=0.0, stepped=True)
+    clock.call_later(10.0, lambda: None)  # a device timer
+    assert clock.next_in_flight_due() is None
+    arrived: list[float] = []
+    clock.call_later(0.15, lambda: arrived.append(clock.now()), in_flight=True)
+    late = clock.call_later(0.1, lambda: arrived.append(-1.0), in_flight=True)
+    late.cancel()
+    assert clock.next_in_flight_due() == 0.15
+    assert clock.step_to(0.15) is True and arrived == [0.15]
+    assert clock.next_in_flight_due() is None  # delivered: the device timer is left
+    assert clock.next_due() == 10.0

@@ -21,9 +21,16 @@ from harness.profile.rules import has_remote_simulation
 class Clock(Protocol):
     def now(self) -> float: ...
 
+    def stamp(self) -> float:
+        """The time of a frame the tap records (harness.sim.clock.VirtualClock.stamp)."""
+        ...
+
 
 class RealClock:
     def now(self) -> float:
+        return time.time()
+
+    def stamp(self) -> float:
         return time.time()
 
 
@@ -69,6 +76,11 @@ class Han(Protocol):
 
     def advance_to(self, deadline: float) -> None:
         """Let time pass to `deadline` at once (only ever called while quiet)."""
+        ...
+
+    def step_in_flight(self) -> bool:
+        """A world whose clock only the bench moves: when a frame is on its way and nothing
+        else moves, step to its arrival (True); any other world: False."""
         ...
 
     def act_on_unit(self, action: str) -> None:
@@ -117,6 +129,9 @@ class LabHan:
     def advance_to(self, deadline: float) -> None:
         raise BenchError("a real bench's clock cannot be advanced")
 
+    def step_in_flight(self) -> bool:
+        return False  # the air runs in real time
+
     def act_on_unit(self, action: str) -> None:
         raise BenchError(f"cannot {action.replace('_', ' ')} by simulation: the radio is not simulated")
 
@@ -136,7 +151,7 @@ def open_han(profile: Profile, *, transport: str = "tcp", air: str | None = None
     if profile.is_simulated:
         from harness.sim.facade import SimulationFacade  # only a sim:// path reaches the simulator
 
-        return SimulationFacade(profile, transport=transport, air=air, seed=seed)
+        return SimulationFacade(profile, transport=transport, air=air, seed=seed, stepped=True)
     if has_remote_simulation(profile):
         if air is not None or seed is not None:
             raise BenchError(

@@ -21,11 +21,20 @@ from harness.bench.han import Clock
 
 T = TypeVar("T")
 
+# Real seconds a wait may go on past its own timeout while the world never settles. Only a
+# stepped clock needs it (harness.sim.clock): its time moves only when the bench moves it,
+# so a world that stays busy (a hang, a serial link that lost a frame) would hold a wait for
+# ever. A busy stretch in a live run lasts milliseconds (zigpy-znp's longest real-time wait
+# on its own, a lost Device_annce, is seconds), so no load reaches it by accident.
+BUSY_MARGIN_S = 60.0
+
 
 class Loop(Protocol):
     """What cases and collaborators use of the loop."""
 
     def now(self) -> float: ...
+
+    def stamp(self) -> float: ...
 
     def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T: ...
 
@@ -47,11 +56,13 @@ class BenchLoop:
         advance_to: Callable[[float], None],
         poll_interval: float,
         check: Callable[[], None] = lambda: None,
+        step_in_flight: Callable[[], bool] = lambda: False,
     ) -> None:
         self.clock = clock
         self._check = check  # raises when the world can no longer be trusted (Han.check_world)
         self._quiet = quiet
         self._advance_to = advance_to
+        self._step_in_flight = step_in_flight  # Han.step_in_flight
         self._poll = poll_interval
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
@@ -76,6 +87,10 @@ class BenchLoop:
     # -- running things on the loop -----------------------------------------------------
     def now(self) -> float:
         return self.clock.now()
+
+    def stamp(self) -> float:
+        """The time of a frame the tap records (Clock.stamp)."""
+        return self.clock.stamp()
 
     def run_coroutine(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run a coroutine on the loop from a case's thread.
@@ -110,14 +125,21 @@ class BenchLoop:
         return self._quiet()
 
     async def until(self, condition: Callable[[], T | None], timeout: float, what: str, jump: bool = True) -> T:
-        """Until condition() is truthy (its value is returned) or TimeoutError at the deadline."""
+        """Until condition() is truthy (its value is returned) or TimeoutError at the deadline.
+
+        `jump=False`: the world's clock never jumps to the deadline (zigpy's own work in real
+        time, its interview): only a frame on its way is stepped to, and the deadline is kept
+        in real seconds as well."""
         deadline = self.now() + timeout
+        # The deadline in real seconds: reached first only by a clock that moves only when
+        # the bench moves it, in a world that does not settle (BUSY_MARGIN_S).
+        real_deadline = time.monotonic() + timeout + (BUSY_MARGIN_S if jump else 0.0)
         while True:
             self._check()
             result = condition()
             if result:
                 return result
-            if self.now() >= deadline:
+            if self.now() >= deadline or time.monotonic() >= real_deadline:
                 raise TimeoutError(f"{what}: not within {timeout:g} s")
             if jump and await self._settled():
                 # While settling, a device timer due in real time may have fired and
@@ -130,6 +152,10 @@ class BenchLoop:
                 # Nothing is in flight: only a device timer can change anything now. What
                 # the timer sends makes the world busy, so the next pass waits for it.
                 self._advance_to(deadline)
+                continue
+            if self._step_in_flight():
+                # A frame was on its way and nothing else moved: the clock stepped to the next
+                # event (its arrival, or a timer due before it); look again once it settles.
                 continue
             await asyncio.sleep(min(self._poll, max(0.0, deadline - self.now())))
 

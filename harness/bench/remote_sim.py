@@ -70,6 +70,9 @@ class RemoteClock:
     def now(self) -> float:
         return self._pinned if self._pinned is not None else time.monotonic() + self._base
 
+    def stamp(self) -> float:
+        return self.now()  # the emulator's clock keeps real time: frames are apart by themselves
+
     def follow(self, base: float) -> None:
         self._base = base
 
@@ -176,6 +179,9 @@ class RemoteSimulation:
         # The emulator moves its clock only if it is still quiet when the request arrives;
         # if not, nothing moves and the bench's wait looks again.
         self._watch_link(self._request("advance", host=self._report(), deadline=deadline))
+
+    def step_in_flight(self) -> bool:
+        return False  # a standalone emulator's clock keeps real time: its air delivers by itself
 
     def _watch_link(self, answer: dict[str, Any]) -> None:
         """SerialLinkBroken when the line corrupted a frame (the emulator saw a bad checksum)

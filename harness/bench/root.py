@@ -90,6 +90,7 @@ class Bench:
             advance_to=self.han.advance_to,
             poll_interval=self.han.poll_interval,
             check=self.han.check_world,
+            step_in_flight=self._step_in_flight,
         )
         self.security: LinkSecurity = link_security(profile)
         self.link = UutLink(self.loop, profile)
@@ -118,6 +119,9 @@ class Bench:
 
     def _quiet(self) -> bool:
         return self.han.quiet() and not any(m.busy for m in self.meters.values()) and not self.security.busy
+
+    def _step_in_flight(self) -> bool:
+        return not any(m.busy for m in self.meters.values()) and not self.security.busy and self.han.step_in_flight()
 
     # -- start / stop -----------------------------------------------------------------
     def start(self) -> None:

@@ -12,6 +12,7 @@ broken, naming SEC-01 (`blocked_because`).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 import zigpy.types as zt
@@ -31,6 +32,9 @@ from harness.security.test_ca import harness_test_ca, other_ca
 from harness.zcl import ids
 
 REJOIN_WINDOW_S = 180  # permit-join opened for the unit's install-code join after a provoked leave
+# Real seconds the bench waits on zigpy's Mgmt_Leave_req: zigpy's own reply timeout ends it
+# first (its error is the one reported); this only bounds a request that never returns.
+LEAVE_CONFIRM_S = 60.0
 
 
 class LinkSecurity(Protocol):
@@ -178,9 +182,16 @@ class CbkeLinkSecurity:
         device = coordinator.app.get_device(ieee=ieee)
         unit_nwk = device.nwk  # the unit's link only: another peer's key is not the bench's to drop
         begun = len(server.responder.events)
+        # zigpy's own request, awaited inside a bench wait: a stepped clock moves only while
+        # the bench waits, so a Mgmt_Leave_rsp delayed on the air arrives (BenchLoop.until).
+        leave = asyncio.ensure_future(device.zdo.leave(remove_children=False, rejoin=False))
         try:
-            await device.zdo.leave(remove_children=False, rejoin=False)
+            await coordinator.waiter.until(
+                leave.done, LEAVE_CONFIRM_S, "the unit to confirm Mgmt_Leave_req", jump=False
+            )
+            leave.result()
         except Exception as error:
+            leave.cancel()
             raise CbkeNotProvoked(f"the unit did not confirm Mgmt_Leave_req (leave, no rejoin): {error!r}") from None
         coordinator.secured_peers.discard(unit_nwk)  # until the unit is secured again
         joining = await coordinator.open_for(self.profile.identity.ieee, self._install_code_key(), REJOIN_WINDOW_S)

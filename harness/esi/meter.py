@@ -176,7 +176,9 @@ class EmulatedMeter:
             return False  # responses (e.g. to zigpy's interview) go on to zigpy
         if not zcl.is_cluster_specific and zcl.command_name != "read_attributes":
             return False
-        query = Query(self.coordinator.waiter.now(), record.cluster_id, zcl.command_name, record, dict(zcl.fields))
+        # When it arrived is the frame's own time (its stamp), not the time read now: a
+        # stepped clock gives a case's "since" and the frames after it distinct times.
+        query = Query(record.timestamp, record.cluster_id, zcl.command_name, record, dict(zcl.fields))
         self.queries.append(query)
         if self.answering and not (self.withheld is not None and self.withheld(query)):
             frames = servers.answers(self, zcl)

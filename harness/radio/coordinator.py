@@ -61,6 +61,10 @@ class Waiter(Protocol):
 
     def now(self) -> float: ...
 
+    def stamp(self) -> float:
+        """The time of a frame the tap records (harness.bench.han.Clock.stamp)."""
+        ...
+
     async def until(self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True) -> object: ...
 
 
@@ -250,7 +254,7 @@ class Coordinator:
             self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
         except Exception as exc:
             raise CoordinatorError(start_failure(self.settings, exc, time.monotonic() - started)) from exc
-        self.app.now = self.waiter.now
+        self.app.now = self.waiter.stamp
         info = self.app.state.network_info
         wanted_key = self.settings.network_key
         if (
@@ -262,7 +266,7 @@ class Coordinator:
             await self.app.form_network()
             await self.app.shutdown()
             self.app = await HarnessZnpApp.new(zigpy_config(self.settings), auto_form=True)
-            self.app.now = self.waiter.now
+            self.app.now = self.waiter.stamp
         await self._read_identity()
         asyncio.get_running_loop().set_exception_handler(_log_without_traceback)
         self._lost = asyncio.Event()

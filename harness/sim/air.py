@@ -198,8 +198,9 @@ class Air:
             self.in_flight += 1
             self._loop.call_soon(self._deliver, node, frame)
         else:
-            # On the virtual clock: when the world is otherwise quiet the bench jumps to it.
-            self._clock.call_later(delay, lambda: self._deliver_now(node, frame))
+            # On the virtual clock, as a frame on its way: once nothing else is moving, the
+            # bench's waits step to its arrival (VirtualClock.next_in_flight_due).
+            self._clock.call_later(delay, lambda: self._deliver_now(node, frame), in_flight=True)
 
     def _deliver(self, node: Node, frame: AirFrame) -> None:
         self.in_flight -= 1

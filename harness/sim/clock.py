@@ -1,9 +1,19 @@
 """Virtual time for the simulated HAN.
 
-The simulated world runs with real time so that ordinary exchanges take the milliseconds
-they take, and the harness can jump it forward so that a 24-hour query interval or a
-scheduled Change of Tenancy is tested in milliseconds. Device timers are kept here, never
-on the event loop directly, so that a jump fires them in order at their own virtual times.
+Device timers are kept here, never on the event loop directly, so that a jump fires them in
+order at their own virtual times: a 24-hour query interval or a scheduled Change of Tenancy
+is tested in milliseconds. The clock runs in one of two ways:
+
+- stepped (the harness's own simulation, in its process): time moves only when the bench
+  moves it, to a deadline or to the next timer while the harness waits. Nothing the
+  machine does in real time (zigpy-znp parsing, the curve arithmetic, a loaded CPU) moves
+  a timer against another, so a profile, a model and an air seed give the same frames at
+  the same virtual times, and the same verdicts, on any machine under any load. A frame
+  delayed on the air (`in_flight` timers) is stepped to by the bench's waits even while
+  zigpy waits on its own (its interview, its requests).
+- real (a standalone emulator, `cot-harness emulate`): real monotonic progress plus an
+  offset the harness advances, with a real event-loop timer for the earliest device timer,
+  so a stick that no harness controls still keeps time.
 """
 
 from __future__ import annotations
@@ -20,12 +30,22 @@ if TYPE_CHECKING:
     from harness.sim.model_faults import ModelFaults
 
 
+# How far a stepped clock moves on either side of a frame the harness's tap records (stamp):
+# 1 ms a frame, less than any Smart Energy frame's air time with its acknowledgement (a
+# 30-octet MPDU alone takes 1.15 ms at 250 kbit/s). What it buys: a frame's time is strictly
+# later than any time read before it and strictly earlier than any read after it, so a case's
+# "since" (a time taken before its stimulus) never counts an earlier frame as an answer.
+FRAME_TICK_S = 0.0005
+
+
 @dataclass(order=True)
 class _Timer:
     due: float
     order: int
     callback: Callable[[], None] = field(compare=False)
     cancelled: bool = field(default=False, compare=False)
+    in_flight: bool = field(default=False, compare=False)  # a frame on its way (harness.sim.air)
+    fired: bool = field(default=False, compare=False)
 
 
 class TimerHandle:
@@ -41,13 +61,21 @@ class TimerHandle:
 
 
 class VirtualClock:
-    """Unix-seconds clock = real monotonic progress + an offset the harness advances."""
+    """Unix-seconds clock: its origin plus the jumps the harness made (`stepped`), or plus
+    real monotonic progress as well (the module's docstring says when each)."""
 
-    def __init__(self, start: float | None = None) -> None:
-        self._origin = time.time() if start is None else start
+    def __init__(self, start: float | None = None, *, stepped: bool = False) -> None:
+        if start is None:
+            # A stepped clock starts at a whole second: every time it gives is then the same
+            # float function of the jumps made, whatever the second (the run is repeated to
+            # the microsecond); a fractional origin would round each sum its own way.
+            start = float(int(time.time())) if stepped else time.time()
+        self._origin = start
         self._mono0 = time.monotonic()
         self._offset = 0.0
+        self.stepped = stepped
         self._timers: list[_Timer] = []
+        self._in_flight: list[_Timer] = []  # the in_flight timers among them (a heap of its own)
         self._order = itertools.count()
         # Set by the simulated world: a timer's exception is kept there, not raised into a wait.
         self.model_faults: ModelFaults | None = None
@@ -60,20 +88,41 @@ class VirtualClock:
         self._arm()
 
     def now(self) -> float:
+        if self.stepped:
+            return self._origin + self._offset
         return self._origin + (time.monotonic() - self._mono0) + self._offset
 
-    def call_at(self, due: float, callback: Callable[[], None]) -> TimerHandle:
-        timer = _Timer(due, next(self._order), callback)
+    def stamp(self) -> float:
+        """The time of a frame as the tap records it (FRAME_TICK_S): on a stepped clock, half a
+        tick before and half after it; on a real-time one, now (real time moves by itself)."""
+        if not self.stepped:
+            return self.now()
+        self._offset += FRAME_TICK_S
+        at = self.now()
+        self._offset += FRAME_TICK_S
+        return at
+
+    def call_at(self, due: float, callback: Callable[[], None], *, in_flight: bool = False) -> TimerHandle:
+        timer = _Timer(due, next(self._order), callback, in_flight=in_flight)
         heapq.heappush(self._timers, timer)
+        if in_flight:
+            heapq.heappush(self._in_flight, timer)
         self._arm()
         return TimerHandle(timer)
 
-    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
-        return self.call_at(self.now() + delay, callback)
+    def call_later(self, delay: float, callback: Callable[[], None], *, in_flight: bool = False) -> TimerHandle:
+        return self.call_at(self.now() + delay, callback, in_flight=in_flight)
 
     def next_due(self) -> float | None:
         self._drop_cancelled()
         return self._timers[0].due if self._timers else None
+
+    def next_in_flight_due(self) -> float | None:
+        """When the first frame still on its way arrives (None: none is)."""
+        heap = self._in_flight
+        while heap and (heap[0].cancelled or heap[0].fired):
+            heapq.heappop(heap)
+        return heap[0].due if heap else None
 
     def advance_to(self, target: float) -> int:
         """Jump to `target`, firing due timers one at a time at their own virtual time.
@@ -122,6 +171,7 @@ class VirtualClock:
         now = self.now()
         while self._timers and self._timers[0].due <= now:
             timer = heapq.heappop(self._timers)
+            timer.fired = True
             if not timer.cancelled:
                 fired += 1
                 if self.model_faults is None:
@@ -131,8 +181,9 @@ class VirtualClock:
         return fired
 
     def _arm(self) -> None:
-        """Keep one real event-loop timer for the earliest virtual timer."""
-        if self._loop is None:
+        """Keep one real event-loop timer for the earliest virtual timer (real mode only: a
+        stepped clock's timers fire only when the bench steps to them)."""
+        if self._loop is None or self.stepped:
             return
         if self._armed is not None:
             self._armed.cancel()

@@ -43,6 +43,7 @@ class SimulationFacade:
         seed: int | None = None,
         listen: tuple[str, int] = ("127.0.0.1", 0),
         pty_link: str | None = None,
+        stepped: bool = False,
     ) -> None:
         try:
             faults = parse_air(air) if air else None
@@ -55,6 +56,7 @@ class SimulationFacade:
             seed=seed,
             listen=listen,
             pty_link=pty_link,
+            stepped=stepped,
         )
         self.clock = self.world.clock
         self._model = profile.simulation.model if profile.simulation else "?"
@@ -119,6 +121,30 @@ class SimulationFacade:
 
     def advance_to(self, deadline: float) -> None:
         self.world.clock.step_to(deadline)
+
+    def step_in_flight(self) -> bool:
+        """Step the clock to the next event when a frame is still on its way over the air and
+        nothing else moves: every MT frame either side wrote was parsed, the host sends
+        nothing, no delivery is queued. What waits for that frame (zigpy's own requests, its
+        interview, the unit joining) then gets it at its virtual arrival, whatever the
+        machine's speed. True when it stepped; only a stepped clock steps here (a real-time
+        one delivers the frame at its time by itself)."""
+        clock, host = self.world.clock, self._host
+        if not clock.stepped or host is None:
+            return False
+        due = clock.next_in_flight_due()
+        if due is None:
+            return False
+        settled = (
+            self.world.quiet()
+            and host.idle()
+            and self.in_flight() == (0, 0)
+            and self.world.coordinator.data_to_host == host.data_in
+        )
+        if not settled:
+            return False
+        clock.step_to(due)
+        return True
 
     def act_on_unit(self, action: str) -> None:
         unit = self.world.uut

@@ -131,6 +131,7 @@ class SimWorld:
         listen: tuple[str, int] = ("127.0.0.1", 0),
         pty_link: str | None = None,
         formed: bool = True,
+        stepped: bool = False,
     ) -> None:
         assert profile.simulation is not None
         self.profile = profile
@@ -152,7 +153,9 @@ class SimWorld:
         # formed=False: always the blank stick (the path the first world of a process takes).
         self.use_formed = formed
         self.started_formed = False  # the stick started from FORMED (else blank)
-        self.clock = VirtualClock()
+        # Stepped: the harness in this process moves the clock (harness.sim.clock says why);
+        # a standalone emulator's keeps real time as well, for a host that never moves it.
+        self.clock = VirtualClock(stepped=stepped)
         self.model_faults = ModelFaults()  # what the world's own code raised (harness.sim.model_faults)
         self.clock.model_faults = self.model_faults
         self.air: Air

@@ -22,6 +22,9 @@ class _RealTime:
     def now(self) -> float:
         return asyncio.get_running_loop().time()
 
+    def stamp(self) -> float:
+        return self.now()
+
     async def until(self, condition: Callable[[], object], timeout: float, what: str, jump: bool = True) -> object:
         raise AssertionError("start() must not wait on the bench clock")
 

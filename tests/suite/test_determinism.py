@@ -7,10 +7,14 @@ samples CI repeats on every change.
 from __future__ import annotations
 
 import concurrent.futures
+from pathlib import Path
 
 import pytest
 
+from harness.evidence.case_evidence import WHOLE_RUN_CAPTURE
+from harness.report.runs import RunFolder
 from harness.selftest import Entry, Outcome, run_entries
+from tests.wire.wire_runs import MAC_DATA, read_packets
 
 REPEATS = 3
 AIR = ("--air", "loss=0.1,jitter=200ms", "--air-seed", "7")
@@ -41,13 +45,16 @@ def determinism_rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
     paying the imports once per run. The rounds run side by side: they share nothing, so
     running them at once proves the same as one after another."""
 
-    def one(number: int) -> dict[str, Outcome]:
-        workdir = tmp_path_factory.mktemp(f"round-{number + 1}")
+    # Made here, not in the threads: pytest's TempPathFactory is not thread-safe (the first
+    # mktemp makes the session's base folder, and two threads making it at once failed).
+    workdirs = [tmp_path_factory.mktemp(f"round-{number + 1}") for number in range(REPEATS)]
+
+    def one(workdir: Path) -> dict[str, Outcome]:
         ran = run_entries(CHOSEN, workdir, [], jobs=1, extra_for={AIR_SEED.name: AIR})
         return {outcome.entry.name: outcome for outcome in ran}
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=REPEATS) as pool:
-        return list(pool.map(one, range(REPEATS)))
+        return list(pool.map(one, workdirs))
 
 
 def _verdicts(rounds: Rounds, entry: Entry) -> list[dict[str, str]]:
@@ -79,3 +86,33 @@ def test_the_same_air_seed_gives_the_same_verdicts(determinism_rounds: Rounds) -
     runs = _verdicts(determinism_rounds, AIR_SEED)
     assert all(run == runs[0] for run in runs), runs
     assert set(runs[0].values()) <= {"passed", "skipped"}, runs[0]
+
+
+def _air_timeline(outcome: Outcome) -> list[tuple[int, int, tuple[int, int, int] | None, int]]:
+    """The run's whole-run capture as (microseconds since its first frame, MAC frame type,
+    profile, cluster and source endpoint of a data frame, length): what crossed the air and
+    when, in virtual time. Not the octets: zigpy draws its own ZDO sequence numbers at random."""
+    assert outcome.results is not None
+    packets = read_packets(RunFolder.of(str(outcome.results)).captures / WHOLE_RUN_CAPTURE)
+    first = packets[0].micros
+    return [
+        (p.micros - first, p.mac_frame_type, p.aps()[:3] if p.mac_frame_type == MAC_DATA else None, len(p.data))
+        for p in packets
+    ]
+
+
+def test_the_same_air_seed_gives_the_same_frames_at_the_same_virtual_times(determinism_rounds: Rounds) -> None:
+    """Over a lossy, jittery air the three rounds (run side by side, so each on a loaded
+    machine) carry the same frames at the same virtual times, to the microsecond: the
+    simulation's clock moves only when the bench moves it (harness.sim.clock), so nothing
+    the machine does in real time moves a delayed frame against another."""
+    timelines = [_air_timeline(ran[AIR_SEED.name]) for ran in determinism_rounds]
+    assert len(timelines[0]) > 1000, len(timelines[0])  # the whole suite's frames, not a stub
+
+    for number, timeline in enumerate(timelines[1:], 2):
+        differs = next((i for i, (a, b) in enumerate(zip(timelines[0], timeline, strict=False)) if a != b), None)
+        assert differs is None and len(timeline) == len(timelines[0]), (
+            f"round {number} differs from round 1 at frame {differs}: "
+            f"{timelines[0][differs] if differs is not None else len(timelines[0])} against "
+            f"{timeline[differs] if differs is not None else len(timeline)}"
+        )
