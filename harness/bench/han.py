@@ -31,7 +31,7 @@ class RealClock:
         return time.time()
 
     def stamp(self) -> float:
-        return time.time()
+        return self.now()
 
 
 class HostActivity(Protocol):

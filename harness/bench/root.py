@@ -117,11 +117,15 @@ class Bench:
         """Where the next frame goes in the session's trace (0 before the coordinator starts)."""
         return self.link.mark() if self.coordinator is not None else 0
 
+    def _harness_idle(self) -> bool:
+        """The harness's own parts on the HAN (the emulated meters, the trust centre) do nothing."""
+        return not any(m.busy for m in self.meters.values()) and not self.security.busy
+
     def _quiet(self) -> bool:
-        return self.han.quiet() and not any(m.busy for m in self.meters.values()) and not self.security.busy
+        return self.han.quiet() and self._harness_idle()
 
     def _step_in_flight(self) -> bool:
-        return not any(m.busy for m in self.meters.values()) and not self.security.busy and self.han.step_in_flight()
+        return self._harness_idle() and self.han.step_in_flight()
 
     # -- start / stop -----------------------------------------------------------------
     def start(self) -> None:

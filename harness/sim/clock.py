@@ -93,8 +93,9 @@ class VirtualClock:
         return self._origin + (time.monotonic() - self._mono0) + self._offset
 
     def stamp(self) -> float:
-        """The time of a frame as the tap records it (FRAME_TICK_S): on a stepped clock, half a
-        tick before and half after it; on a real-time one, now (real time moves by itself)."""
+        """The time of a frame as the tap records it: on a stepped clock, FRAME_TICK_S after
+        the time before it and FRAME_TICK_S before the time after it; on a real-time one, now
+        (real time moves by itself)."""
         if not self.stepped:
             return self.now()
         self._offset += FRAME_TICK_S

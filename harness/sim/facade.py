@@ -91,16 +91,16 @@ class SimulationFacade:
 
     def quiet(self) -> bool:
         host = self._host
-        if host is None:
-            return False
-        stick = self.world.coordinator
+        return host is not None and self._settled(host) and not self._joining_in_host(host)
+
+    def _settled(self, host: HostActivity) -> bool:
+        """No delivery queued on the air, the host sending nothing, every MT frame the host
+        wrote served and every one the emulator wrote parsed."""
         return (
             self.world.quiet()
             and host.idle()
-            # every MT frame the host wrote was served, every one the emulator wrote parsed
             and self.in_flight() == (0, 0)
-            and stick.data_to_host == host.data_in
-            and not self._joining_in_host(host)
+            and self.world.coordinator.data_to_host == host.data_in
         )
 
     def in_flight(self) -> tuple[int, int]:
@@ -133,15 +133,7 @@ class SimulationFacade:
         if not clock.stepped or host is None:
             return False
         due = clock.next_in_flight_due()
-        if due is None:
-            return False
-        settled = (
-            self.world.quiet()
-            and host.idle()
-            and self.in_flight() == (0, 0)
-            and self.world.coordinator.data_to_host == host.data_in
-        )
-        if not settled:
+        if due is None or not self._settled(host):
             return False
         clock.step_to(due)
         return True
