@@ -82,15 +82,15 @@ def test_a_frame_stamp_is_apart_from_every_time_read_before_and_after_it() -> No
     assert abs(real.stamp() - real.now()) < 0.01  # a real-time clock stamps now
 
 
-def test_the_next_frame_on_its_way_is_known_apart_from_device_timers() -> None:
-    clock = VirtualClock(start=0.0, stepped=True)
-    clock.call_later(10.0, lambda: None)  # a device timer
-    assert clock.next_in_flight_due() is None
+def test_elapsed_steps_are_exact_and_fire_the_timer_they_reach() -> None:
+    """The bench's event loop keeps elapsed() as its time: a move to a host timer lands on it
+    exactly, and a step that reaches a device timer fires it at its own time."""
+    clock = VirtualClock(start=1_700_000_000.0, stepped=True)
     arrived: list[float] = []
-    clock.call_later(0.15, lambda: arrived.append(clock.now()), in_flight=True)
-    late = clock.call_later(0.1, lambda: arrived.append(-1.0), in_flight=True)
-    late.cancel()
-    assert clock.next_in_flight_due() == 0.15
-    assert clock.step_to(0.15) is True and arrived == [0.15]
-    assert clock.next_in_flight_due() is None  # delivered: the device timer is left
-    assert clock.next_due() == 10.0
+    clock.call_later(0.15, lambda: arrived.append(clock.elapsed()))
+    clock.step_elapsed(0.1)  # a host timer first: the clock lands on it, nothing fires
+    assert clock.elapsed() == 0.1 and arrived == []
+    clock.step_elapsed(0.2)  # the device timer is due first: it fires at 0.15
+    # (its due is kept as a Unix time: to within that float's 0.24 µs step at this origin)
+    assert len(arrived) == 1 and abs(arrived[0] - 0.15) < 1e-6 and abs(clock.elapsed() - 0.15) < 1e-6
+    assert clock.next_due() is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from harness.bench.event_time import EventTimeWorld
 from harness.errors import BenchError
 from harness.observe.simulation import Display
 from harness.profile import Profile
@@ -78,9 +79,9 @@ class Han(Protocol):
         """Let time pass to `deadline` at once (only ever called while quiet)."""
         ...
 
-    def step_in_flight(self) -> bool:
-        """A world whose clock only the bench moves: when a frame is on its way and nothing
-        else moves, step to its arrival (True); any other world: False."""
+    def event_world(self) -> EventTimeWorld | None:
+        """A world whose clock only the bench moves: the bench's event loop keeps its time
+        (harness.bench.event_time); any other world: None."""
         ...
 
     def act_on_unit(self, action: str) -> None:
@@ -129,8 +130,8 @@ class LabHan:
     def advance_to(self, deadline: float) -> None:
         raise BenchError("a real bench's clock cannot be advanced")
 
-    def step_in_flight(self) -> bool:
-        return False  # the air runs in real time
+    def event_world(self) -> None:
+        return None  # the air runs in real time
 
     def act_on_unit(self, action: str) -> None:
         raise BenchError(f"cannot {action.replace('_', ' ')} by simulation: the radio is not simulated")

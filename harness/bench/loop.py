@@ -6,7 +6,9 @@ attachments are emitted from the case's own thread (allure-pytest does not follo
 tasks). Every wait is "until this condition, or this deadline" on the world's clock; when
 the world is quiet (simulation: nothing in flight), time jumps to the deadline, so a
 24-hour device timer costs no real time. On a lab bench the world is never quiet and the
-condition is re-checked every poll interval.
+condition is re-checked every poll interval. The harness's own simulation runs the loop itself
+on the world's clock (harness.bench.event_time): zigpy's timers and the world's are one
+timeline, and time moves only when nothing else can happen.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
+from harness.bench.event_time import EventTimeLoop, EventTimeWorld
 from harness.bench.han import Clock
 
 T = TypeVar("T")
 
-# Real seconds a wait may go on past its own timeout while the world never settles. Only a
-# stepped clock needs it (harness.sim.clock): its time moves only when the bench moves it,
-# so a world that stays busy (a hang, a serial link that lost a frame) would hold a wait for
-# ever. A busy stretch in a live run lasts milliseconds (zigpy-znp's longest real-time wait
-# on its own, a lost Device_annce, is seconds), so no load reaches it by accident.
+# Real seconds a wait may go on past its own timeout while the world never settles. A loop on
+# the world's time (harness.bench.event_time) needs it: its time moves only when nothing else
+# can happen, so a world that stays busy (a hang, a serial link that lost a frame) would hold
+# a wait for ever. A busy stretch in a live run lasts milliseconds, so no load reaches it by
+# accident.
 BUSY_MARGIN_S = 60.0
 
 
@@ -56,15 +59,16 @@ class BenchLoop:
         advance_to: Callable[[float], None],
         poll_interval: float,
         check: Callable[[], None] = lambda: None,
-        step_in_flight: Callable[[], bool] = lambda: False,
+        event_world: EventTimeWorld | None = None,
     ) -> None:
         self.clock = clock
         self._check = check  # raises when the world can no longer be trusted (Han.check_world)
         self._quiet = quiet
         self._advance_to = advance_to
-        self._step_in_flight = step_in_flight  # Han.step_in_flight
         self._poll = poll_interval
-        self._loop = asyncio.new_event_loop()
+        # The harness's own simulation: the loop keeps the world's time (event_time's docstring).
+        self._event_loop = EventTimeLoop(event_world) if event_world is not None else None
+        self._loop: asyncio.AbstractEventLoop = self._event_loop or asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bench-loop", daemon=True)
 
     # -- life ---------------------------------------------------------------------------
@@ -98,6 +102,8 @@ class BenchLoop:
         When the case stops waiting early (Ctrl-C or SIGTERM raise KeyboardInterrupt here, or
         the timeout ends), the coroutine is cancelled: left running, it would go on driving
         the bench (jumping the clock, asking observers) while the run tears down."""
+        if self._event_loop is not None:
+            coro = self._event_loop.held(coro)  # someone waits on the loop: time may pass
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
             return future.result(timeout)
@@ -128,11 +134,13 @@ class BenchLoop:
         """Until condition() is truthy (its value is returned) or TimeoutError at the deadline.
 
         `jump=False`: the world's clock never jumps to the deadline (zigpy's own work in real
-        time, its interview): only a frame on its way is stepped to, and the deadline is kept
-        in real seconds as well."""
+        time, its interview); the deadline is kept in real seconds as well. On a loop that
+        keeps the world's time (event_time) every wait is the same: the clock moves from
+        event to event, the deadline one of them, so `jump` has nothing left to choose."""
+        if self._event_loop is not None:
+            return await self._until_event(self._event_loop, condition, timeout, what)
         deadline = self.now() + timeout
-        # The deadline in real seconds: reached first only by a clock that moves only when
-        # the bench moves it, in a world that does not settle (BUSY_MARGIN_S).
+        # jump=False: the deadline in real seconds as well (a remote emulator's clock may stand).
         real_deadline = time.monotonic() + timeout + (BUSY_MARGIN_S if jump else 0.0)
         while True:
             self._check()
@@ -153,11 +161,29 @@ class BenchLoop:
                 # the timer sends makes the world busy, so the next pass waits for it.
                 self._advance_to(deadline)
                 continue
-            if self._step_in_flight():
-                # A frame was on its way and nothing else moved: the clock stepped to the next
-                # event (its arrival, or a timer due before it); look again once it settles.
-                continue
             await asyncio.sleep(min(self._poll, max(0.0, deadline - self.now())))
+
+    async def _until_event(
+        self, loop: EventTimeLoop, condition: Callable[[], T | None], timeout: float, what: str
+    ) -> T:
+        """`until` on the world's time: look, then wait for the world to change; the deadline is
+        a timer of the loop's, so time stops there if nothing comes first."""
+        deadline = loop.time() + timeout
+        # The deadline in real seconds, reached first only by a world that never settles (a
+        # hang): BUSY_MARGIN_S past the timeout.
+        real_deadline = time.monotonic() + timeout + BUSY_MARGIN_S
+        alarm = loop.call_at(deadline, _nothing)
+        try:
+            while True:
+                self._check()
+                result = condition()
+                if result:
+                    return result
+                if loop.time() >= deadline or time.monotonic() >= real_deadline:
+                    raise TimeoutError(f"{what}: not within {timeout:g} s")
+                await loop.look_again(real_deadline)
+        finally:
+            alarm.cancel()
 
     def wait_for(self, condition: Callable[[], T | None], timeout: float, what: str) -> T:
         """Sync form for cases; the condition runs on the loop."""
@@ -169,6 +195,10 @@ class BenchLoop:
             self.wait_for(lambda: None, seconds, what)
         except TimeoutError:
             return
+
+
+def _nothing() -> None:
+    """A wait's deadline on the loop: a timer whose only work is to be an event."""
 
 
 def elapsed(started: float) -> float:

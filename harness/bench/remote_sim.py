@@ -180,8 +180,8 @@ class RemoteSimulation:
         # if not, nothing moves and the bench's wait looks again.
         self._watch_link(self._request("advance", host=self._report(), deadline=deadline))
 
-    def step_in_flight(self) -> bool:
-        return False  # a standalone emulator's clock keeps real time: its air delivers by itself
+    def event_world(self) -> None:
+        return None  # a standalone emulator's clock keeps real time: its air delivers by itself
 
     def _watch_link(self, answer: dict[str, Any]) -> None:
         """SerialLinkBroken when the line corrupted a frame (the emulator saw a bad checksum)

@@ -37,7 +37,7 @@ FUELS = {EsiSource.ESME: Fuel.ELECTRICITY, EsiSource.GPF: Fuel.GAS}
 CONTROLS = ("power_control", "rejoin_control", "cot_trigger")
 
 
-def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool) -> RadioSettings:
+def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool, watchdog: bool = True) -> RadioSettings:
     """The coordinator's settings from the profile's radio section (the path and the
     bootloader choice from the HAN facade)."""
     radio = profile.radio
@@ -52,6 +52,7 @@ def radio_settings(profile: Profile, path: str, *, skip_bootloader: bool) -> Rad
         network_key=bytes.fromhex(key.get_secret_value().replace(":", "")) if key else None,
         esi_endpoints={s.value: getattr(profile.esi.endpoints, s.value) for s in profile.esi.sources},
         skip_bootloader=skip_bootloader,
+        watchdog=watchdog,
         request_timeout=radio.request_timeout.total_seconds(),
         # A meter under test: the harness plays the IHD (harness.esi.han_client), not the meters.
         client_endpoints=HAN_CLIENT_ENDPOINTS if profile.identity.role.is_esi else (),
@@ -90,7 +91,7 @@ class Bench:
             advance_to=self.han.advance_to,
             poll_interval=self.han.poll_interval,
             check=self.han.check_world,
-            step_in_flight=self._step_in_flight,
+            event_world=self.han.event_world(),
         )
         self.security: LinkSecurity = link_security(profile)
         self.link = UutLink(self.loop, profile)
@@ -124,9 +125,6 @@ class Bench:
     def _quiet(self) -> bool:
         return self.han.quiet() and self._harness_idle()
 
-    def _step_in_flight(self) -> bool:
-        return self._harness_idle() and self.han.step_in_flight()
-
     # -- start / stop -----------------------------------------------------------------
     def start(self) -> None:
         self.loop.start()
@@ -137,7 +135,9 @@ class Bench:
     async def _start(self) -> None:
         profile = self.profile
         path = await self.han.start()
-        settings = radio_settings(profile, path, skip_bootloader=self.han.skip_bootloader)
+        settings = radio_settings(
+            profile, path, skip_bootloader=self.han.skip_bootloader, watchdog=self.han.event_world() is None
+        )
         self.coordinator = Coordinator(settings, waiter=self.loop)
         await self.coordinator.start()
         assert self.coordinator.app is not None

@@ -82,6 +82,10 @@ class RadioSettings:
     request_timeout: float = 15.0  # zigpy-znp's sync_request_timeout (radio.request_timeout)
     client_endpoints: tuple[int, ...] = ()  # the HAN clients the harness plays for a meter under test
     key_establishment_endpoint: int | None = None  # radio.security cbke: the ESI endpoint serving KE too
+    # zigpy's watchdog (a SYS.Ping every 30 s): a real stick's. On a loop that keeps the
+    # simulated world's time (harness.bench.event_time) it would ping 2 880 times in a 24 h
+    # soak, for an in-process stick that cannot die unnoticed (Han.check_world).
+    watchdog: bool = True
 
     @property
     def rogue_endpoint(self) -> int:
@@ -107,6 +111,7 @@ def zigpy_config(settings: RadioSettings) -> dict:
         # A conformance bench sends nothing behind a case's back.
         "backup_enabled": False,
         "topology_scan_enabled": False,
+        "watchdog_enabled": settings.watchdog,
         "ota": {"enabled": False},
         "znp_config": {
             "prefer_endpoint_1": False,  # so replies can leave from the ESI endpoints

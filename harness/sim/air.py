@@ -198,9 +198,9 @@ class Air:
             self.in_flight += 1
             self._loop.call_soon(self._deliver, node, frame)
         else:
-            # On the virtual clock, as a frame on its way: once nothing else is moving, the
-            # bench's waits step to its arrival (VirtualClock.next_in_flight_due).
-            self._clock.call_later(delay, lambda: self._deliver_now(node, frame), in_flight=True)
+            # On the virtual clock: the frame arrives when time reaches it (on a stepped clock,
+            # once nothing else can happen first: harness.bench.event_time).
+            self._clock.call_later(delay, lambda: self._deliver_now(node, frame))
 
     def _deliver(self, node: Node, frame: AirFrame) -> None:
         self.in_flight -= 1

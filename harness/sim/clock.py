@@ -5,12 +5,12 @@ order at their own virtual times: a 24-hour query interval or a scheduled Change
 is tested in milliseconds. The clock runs in one of two ways:
 
 - stepped (the harness's own simulation, in its process): time moves only when the bench
-  moves it, to a deadline or to the next timer while the harness waits. Nothing the
-  machine does in real time (zigpy-znp parsing, the curve arithmetic, a loaded CPU) moves
-  a timer against another, so a profile, a model and an air seed give the same frames at
-  the same virtual times, and the same verdicts, on any machine under any load. A frame
-  delayed on the air (`in_flight` timers) is stepped to by the bench's waits even while
-  zigpy waits on its own (its interview, its requests).
+  moves it. The bench's event loop keeps this clock's time (harness.bench.event_time), so
+  zigpy's timers and the world's are one timeline and time moves to the next event only when
+  nothing else can happen. Nothing the machine does in real time (zigpy-znp parsing, the
+  curve arithmetic, a loaded CPU) moves a timer against another, so a profile, a model and
+  an air seed give the same frames at the same virtual times, and the same verdicts, on any
+  machine under any load.
 - real (a standalone emulator, `cot-harness emulate`): real monotonic progress plus an
   offset the harness advances, with a real event-loop timer for the earliest device timer,
   so a stick that no harness controls still keeps time.
@@ -44,8 +44,6 @@ class _Timer:
     order: int
     callback: Callable[[], None] = field(compare=False)
     cancelled: bool = field(default=False, compare=False)
-    in_flight: bool = field(default=False, compare=False)  # a frame on its way (harness.sim.air)
-    fired: bool = field(default=False, compare=False)
 
 
 class TimerHandle:
@@ -75,7 +73,6 @@ class VirtualClock:
         self._offset = 0.0
         self.stepped = stepped
         self._timers: list[_Timer] = []
-        self._in_flight: list[_Timer] = []  # the in_flight timers among them (a heap of its own)
         self._order = itertools.count()
         # Set by the simulated world: a timer's exception is kept there, not raised into a wait.
         self.model_faults: ModelFaults | None = None
@@ -92,6 +89,26 @@ class VirtualClock:
             return self._origin + self._offset
         return self._origin + (time.monotonic() - self._mono0) + self._offset
 
+    def elapsed(self) -> float:
+        """Seconds since the origin, as the bench's event loop keeps time on a stepped clock
+        (harness.bench.event_time): exactly the sum of the moves, with no origin rounded in."""
+        return self._offset if self.stepped else self.now() - self._origin
+
+    def elapsed_at(self, when: float) -> float:
+        """A time of this clock (a timer's due) as elapsed seconds."""
+        return when - self._origin
+
+    def step_elapsed(self, to: float) -> None:
+        """Fire the next timer if it is due by `to` (elapsed seconds), else move the clock to
+        exactly `to`: one event of the bench's event loop (harness.bench.event_time)."""
+        due = self.next_due()
+        if due is not None and self.elapsed_at(due) <= to:
+            self._jump(due)
+            self._fire_due(due)
+        elif to > self._offset:
+            self._offset = to
+        self._arm()
+
     def stamp(self) -> float:
         """The time of a frame as the tap records it: on a stepped clock, FRAME_TICK_S after
         the time before it and FRAME_TICK_S before the time after it; on a real-time one, now
@@ -103,27 +120,18 @@ class VirtualClock:
         self._offset += FRAME_TICK_S
         return at
 
-    def call_at(self, due: float, callback: Callable[[], None], *, in_flight: bool = False) -> TimerHandle:
-        timer = _Timer(due, next(self._order), callback, in_flight=in_flight)
+    def call_at(self, due: float, callback: Callable[[], None]) -> TimerHandle:
+        timer = _Timer(due, next(self._order), callback)
         heapq.heappush(self._timers, timer)
-        if in_flight:
-            heapq.heappush(self._in_flight, timer)
         self._arm()
         return TimerHandle(timer)
 
-    def call_later(self, delay: float, callback: Callable[[], None], *, in_flight: bool = False) -> TimerHandle:
-        return self.call_at(self.now() + delay, callback, in_flight=in_flight)
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        return self.call_at(self.now() + delay, callback)
 
     def next_due(self) -> float | None:
         self._drop_cancelled()
         return self._timers[0].due if self._timers else None
-
-    def next_in_flight_due(self) -> float | None:
-        """When the first frame still on its way arrives (None: none is)."""
-        heap = self._in_flight
-        while heap and (heap[0].cancelled or heap[0].fired):
-            heapq.heappop(heap)
-        return heap[0].due if heap else None
 
     def advance_to(self, target: float) -> int:
         """Jump to `target`, firing due timers one at a time at their own virtual time.
@@ -167,12 +175,12 @@ class VirtualClock:
         while self._timers and self._timers[0].cancelled:
             heapq.heappop(self._timers)
 
-    def _fire_due(self) -> int:
+    def _fire_due(self, due: float | None = None) -> int:
         fired = 0
-        now = self.now()
+        # `due`: the timer just jumped to fires even if origin plus offset rounds a hair short of it.
+        now = self.now() if due is None else max(self.now(), due)
         while self._timers and self._timers[0].due <= now:
             timer = heapq.heappop(self._timers)
-            timer.fired = True
             if not timer.cancelled:
                 fired += 1
                 if self.model_faults is None:

@@ -122,21 +122,32 @@ class SimulationFacade:
     def advance_to(self, deadline: float) -> None:
         self.world.clock.step_to(deadline)
 
-    def step_in_flight(self) -> bool:
-        """Step the clock to the next event when a frame is still on its way over the air and
-        nothing else moves: every MT frame either side wrote was parsed, the host sends
-        nothing, no delivery is queued. What waits for that frame (zigpy's own requests, its
-        interview, the unit joining) then gets it at its virtual arrival, whatever the
-        machine's speed. True when it stepped; only a stepped clock steps here (a real-time
-        one delivers the frame at its time by itself)."""
-        clock, host = self.world.clock, self._host
-        if not clock.stepped or host is None:
-            return False
-        due = clock.next_in_flight_due()
-        if due is None or not self._settled(host):
-            return False
-        clock.step_to(due)
-        return True
+    # -- the bench's event loop on this world's clock (harness.bench.event_time) ------------
+    def event_world(self) -> SimulationFacade | None:
+        """This world, when its clock moves only when the bench moves it (stepped)."""
+        return self if self.world.clock.stepped else None
+
+    def elapsed(self) -> float:
+        return self.world.clock.elapsed()
+
+    def next_event(self) -> float | None:
+        clock = self.world.clock
+        due = clock.next_due()
+        return None if due is None else clock.elapsed_at(due)
+
+    def step(self, to: float) -> None:
+        self.world.clock.step_elapsed(to)
+
+    def time_may_pass(self) -> bool | None:
+        """Every MT frame either side wrote has been parsed and no delivery is queued on the
+        air: nothing is on its way, so only time can change anything. Not whether zigpy or
+        the harness's meters have work of their own: that work waits on I/O or on a timer of
+        the loop's, and time must pass for it (zigpy-znp's route discovery sleeps 1.3 s).
+        None before the host's side is counted (bind_host): the world cannot tell."""
+        host = self._host
+        if host is None:
+            return None
+        return self.world.quiet() and self.in_flight() == (0, 0) and self.world.coordinator.data_to_host == host.data_in
 
     def act_on_unit(self, action: str) -> None:
         unit = self.world.uut
